@@ -1,0 +1,74 @@
+// Package sim holds what both simulators share and real products do not
+// have: deterministic ids, an injectable clock, the request journal and the
+// small helpers behind the /_sim/ control routes.
+package sim
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	mrand "math/rand/v2"
+	"sync"
+
+	"github.com/google/uuid"
+)
+
+// IDs generates identifiers. With a seed the sequence is repeatable, so a
+// scenario run twice yields the same ids; without one it reads crypto/rand.
+type IDs struct {
+	mu  sync.Mutex
+	src io.Reader
+}
+
+// NewIDs returns a generator; seed 0 means "random".
+func NewIDs(seed uint64) *IDs {
+	if seed == 0 {
+		return &IDs{src: rand.Reader}
+	}
+	var key [32]byte
+	for i := range 4 {
+		for j := range 8 {
+			key[i*8+j] = byte(seed >> (8 * j))
+		}
+		key[i*8] ^= byte(i)
+	}
+	return &IDs{src: mrand.NewChaCha8(key)}
+}
+
+func (g *IDs) read(b []byte) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, err := io.ReadFull(g.src, b); err != nil {
+		// crypto/rand and ChaCha8 never fail; a failure here is unrecoverable.
+		panic("sim: id source failed: " + err.Error())
+	}
+}
+
+// UUID returns a lowercase version-4 UUID, the shape of Atlassian's SCIM and
+// directory ids (spec/atlassian-scim.md §1).
+func (g *IDs) UUID() string {
+	var b [16]byte
+	g.read(b[:])
+	b[6] = (b[6] & 0x0f) | 0x40
+	b[8] = (b[8] & 0x3f) | 0x80
+	return uuid.UUID(b).String()
+}
+
+// Hex returns n random bytes as lowercase hex (2n characters).
+func (g *IDs) Hex(n int) string {
+	b := make([]byte, n)
+	g.read(b)
+	return hex.EncodeToString(b)
+}
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// Token returns an n-character alphanumeric secret.
+func (g *IDs) Token(n int) string {
+	b := make([]byte, n)
+	g.read(b)
+	for i := range b {
+		b[i] = base62[int(b[i])%len(base62)]
+	}
+	return string(b)
+}

@@ -1,0 +1,233 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// JournalEntry is one request a simulator served (or, for mockokta, sent).
+type JournalEntry struct {
+	Seq          uint64          `json:"seq"`
+	Time         time.Time       `json:"time"`
+	Tenant       string          `json:"tenant,omitempty"`
+	Direction    string          `json:"direction,omitempty"`
+	Method       string          `json:"method"`
+	Path         string          `json:"path"`
+	Query        string          `json:"query,omitempty"`
+	Auth         string          `json:"auth,omitempty"`
+	Status       int             `json:"status"`
+	DurationMS   float64         `json:"durationMs"`
+	RequestBody  json.RawMessage `json:"requestBody,omitempty"`
+	ResponseBody json.RawMessage `json:"responseBody,omitempty"`
+}
+
+// JournalOptions bound the journal so it never dominates memory or latency.
+type JournalOptions struct {
+	MaxEntries   int  // ring size; default 10,000
+	MaxBodyBytes int  // bodies are cut at this size; default 64 KiB
+	NoBodies     bool // keep only method, path and status
+}
+
+// Journal is a bounded, concurrency-safe ring of entries.
+type Journal struct {
+	opts    JournalOptions
+	mu      sync.Mutex
+	entries []JournalEntry
+	next    int // index of the next write in entries once the ring is full
+	seq     uint64
+	clock   Clock
+}
+
+// NewJournal returns an empty journal.
+func NewJournal(opts JournalOptions, clock Clock) *Journal {
+	if opts.MaxEntries <= 0 {
+		opts.MaxEntries = 10000
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 64 << 10
+	}
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	return &Journal{opts: opts, clock: clock}
+}
+
+// Append records an entry, assigning its sequence number.
+func (j *Journal) Append(e JournalEntry) {
+	if j.opts.NoBodies {
+		e.RequestBody, e.ResponseBody = nil, nil
+	} else {
+		e.RequestBody = j.body(e.RequestBody)
+		e.ResponseBody = j.body(e.ResponseBody)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.seq++
+	e.Seq = j.seq
+	if len(j.entries) < j.opts.MaxEntries {
+		j.entries = append(j.entries, e)
+		return
+	}
+	j.entries[j.next] = e
+	j.next = (j.next + 1) % j.opts.MaxEntries
+}
+
+// body keeps a body as JSON when it is JSON, else as a JSON string, cut to
+// the configured size so one huge request cannot fill the journal.
+func (j *Journal) body(b []byte) json.RawMessage {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return nil
+	}
+	if len(b) <= j.opts.MaxBodyBytes && json.Valid(b) {
+		return json.RawMessage(b)
+	}
+	if len(b) > j.opts.MaxBodyBytes {
+		b = append(b[:j.opts.MaxBodyBytes:j.opts.MaxBodyBytes], []byte("…(truncated)")...)
+	}
+	s, _ := json.Marshal(string(b))
+	return s
+}
+
+// JournalQuery selects entries.
+type JournalQuery struct {
+	Tenant   string // only this tenant, when set
+	AfterSeq uint64 // only entries after this sequence number
+	Limit    int    // at most this many, newest kept; 0 = all
+}
+
+// Entries returns matching entries, oldest first.
+func (j *Journal) Entries(q JournalQuery) []JournalEntry {
+	j.mu.Lock()
+	ordered := make([]JournalEntry, 0, len(j.entries))
+	ordered = append(ordered, j.entries[j.next:]...)
+	ordered = append(ordered, j.entries[:j.next]...)
+	j.mu.Unlock()
+	out := ordered[:0:0]
+	for _, e := range ordered {
+		if (q.Tenant == "" || e.Tenant == q.Tenant) && e.Seq > q.AfterSeq {
+			out = append(out, e)
+		}
+	}
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[len(out)-q.Limit:]
+	}
+	return out
+}
+
+// Clear empties the journal, or only one tenant's entries.
+func (j *Journal) Clear(tenant string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if tenant == "" {
+		j.entries, j.next = nil, 0
+		return
+	}
+	kept := make([]JournalEntry, 0, len(j.entries))
+	kept = append(kept, j.entries[j.next:]...)
+	kept = append(kept, j.entries[:j.next]...)
+	n := 0
+	for _, e := range kept {
+		if e.Tenant != tenant {
+			kept[n] = e
+			n++
+		}
+	}
+	j.entries, j.next = kept[:n], 0
+}
+
+// RedactAuth keeps an Authorization header's scheme and drops the secret, so
+// the journal shows how a client authenticated without ever holding a key.
+func RedactAuth(h string) string {
+	if h == "" {
+		return ""
+	}
+	scheme, _, found := strings.Cut(h, " ")
+	if !found {
+		return "[redacted]"
+	}
+	return scheme + " [redacted]"
+}
+
+// Middleware journals each request served by next. tenantOf names the tenant
+// a request belongs to (it runs after routing, so route variables are set);
+// skip excludes requests, such as the journal's own reads.
+func (j *Journal) Middleware(tenantOf func(*http.Request) string, skip func(*http.Request) bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if skip != nil && skip(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			start := j.clock.Now()
+			var reqBody []byte
+			if r.Body != nil && !j.opts.NoBodies {
+				// Read at most one byte past the journal's cut; the handler
+				// still sees the whole body.
+				limited, _ := io.ReadAll(io.LimitReader(r.Body, int64(j.opts.MaxBodyBytes)+1))
+				reqBody = limited
+				r.Body = readCloser{io.MultiReader(bytes.NewReader(limited), r.Body), r.Body}
+			}
+			rec := &recorder{ResponseWriter: w, status: http.StatusOK, keep: !j.opts.NoBodies, max: j.opts.MaxBodyBytes + 1}
+			next.ServeHTTP(rec, r)
+			tenant := ""
+			if tenantOf != nil {
+				tenant = tenantOf(r)
+			}
+			j.Append(JournalEntry{
+				Time:         start.UTC(),
+				Tenant:       tenant,
+				Direction:    "inbound",
+				Method:       r.Method,
+				Path:         r.URL.Path,
+				Query:        r.URL.RawQuery,
+				Auth:         RedactAuth(r.Header.Get("Authorization")),
+				Status:       rec.status,
+				DurationMS:   float64(j.clock.Now().Sub(start).Microseconds()) / 1000,
+				RequestBody:  reqBody,
+				ResponseBody: rec.body.Bytes(),
+			})
+		})
+	}
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+	keep        bool
+	max         int
+	body        bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wroteHeader {
+		r.status, r.wroteHeader = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wroteHeader = true
+	if r.keep && r.body.Len() < r.max {
+		room := r.max - r.body.Len()
+		if len(b) < room {
+			room = len(b)
+		}
+		r.body.Write(b[:room])
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
