@@ -1,0 +1,184 @@
+package mockatlassian
+
+import (
+	"strings"
+	"time"
+
+	"github.com/provsim/provsim/internal/scim"
+	"github.com/provsim/provsim/internal/sim"
+)
+
+// Directory is a SCIM user-provisioning directory of an organization. Its
+// content is guarded by its organization's lock.
+type Directory struct {
+	ID      string
+	Name    string
+	Created time.Time
+	org     *Org
+	key     sim.SecretHash
+
+	users      map[string]*userRecord
+	userOrder  []string
+	byUserName map[string]string // lower-case userName → id
+	byEmail    map[string]string // lower-case primary email → id
+	groups     map[string]*groupRecord
+	groupOrder []string
+	live       int // users not legacy-deleted, for the directory limit
+}
+
+type userRecord struct {
+	res      scim.User // as stored: no meta, groups or account extension
+	created  time.Time
+	modified time.Time
+	account  string          // linked account id, "" when unlinked
+	groups   map[string]bool // SCIM group ids
+	// deleted marks a user DELETEd under the legacy DeleteDeactivates mode:
+	// it answers 404 until a POST provisions it again.
+	deleted bool
+}
+
+type groupRecord struct {
+	id          string
+	displayName string
+	externalID  string
+	members     map[string]bool // SCIM user ids
+	created     time.Time
+	modified    time.Time
+	orgGroup    string // synced org group id; "" when not synced (name collision)
+}
+
+func (d *Directory) clear() {
+	d.users, d.userOrder = map[string]*userRecord{}, nil
+	d.byUserName, d.byEmail = map[string]string{}, map[string]string{}
+	d.groups, d.groupOrder = map[string]*groupRecord{}, nil
+	d.live = 0
+}
+
+// CreateDirectoryInput describes a new SCIM directory ("Create a token").
+type CreateDirectoryInput struct {
+	ID     string `json:"id,omitempty"`
+	Name   string `json:"name"`
+	APIKey string `json:"apiKey,omitempty"` // random when empty
+}
+
+// DirectoryCreated is shown once, as admin.atlassian.com shows the base URL
+// and key once.
+type DirectoryCreated struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	OrgID   string `json:"orgId"`
+	BaseURL string `json:"baseUrl"`
+	APIKey  string `json:"apiKey"`
+}
+
+// CreateDirectory adds a SCIM directory with a fresh API key.
+func (m *Model) CreateDirectory(orgID string, in CreateDirectoryInput) (DirectoryCreated, error) {
+	if in.Name == "" {
+		in.Name = "Okta users"
+	}
+	if in.ID == "" {
+		in.ID = m.ids.UUID()
+	}
+	if in.APIKey == "" {
+		in.APIKey = m.newKey()
+	}
+	if strings.ContainsAny(in.ID, "/?#% ") {
+		return DirectoryCreated{}, errInvalid("directory id %q must not contain '/', '?', '#', '%%' or spaces", in.ID)
+	}
+	o, err := m.org(orgID)
+	if err != nil {
+		return DirectoryCreated{}, err
+	}
+	d := &Directory{ID: in.ID, Name: in.Name, Created: m.now(), org: o, key: sim.HashSecret(in.APIKey)}
+	d.clear()
+	m.mu.Lock()
+	if _, dup := m.dirs[d.ID]; dup {
+		m.mu.Unlock()
+		return DirectoryCreated{}, errConflict("directory %s already exists", d.ID)
+	}
+	if _, dup := m.keys[d.key]; dup {
+		m.mu.Unlock()
+		return DirectoryCreated{}, errConflict("that API key is already in use by another directory")
+	}
+	m.dirs[d.ID] = d
+	m.keys[d.key] = d.ID
+	m.mu.Unlock()
+
+	o.mu.Lock()
+	o.directories[d.ID] = d
+	o.dirOrder = append(o.dirOrder, d.ID)
+	o.mu.Unlock()
+	return DirectoryCreated{ID: d.ID, Name: d.Name, OrgID: o.ID, BaseURL: m.opts.LocationBase + "/scim/directory/" + d.ID, APIKey: in.APIKey}, nil
+}
+
+func (m *Model) newKey() string { return m.ids.Token(64) }
+
+// RegenerateKey replaces a directory's key; the old key stops working at
+// once (spec §1). newKey may be given; otherwise a random one is made.
+func (m *Model) RegenerateKey(dirID, newKey string) (string, error) {
+	if newKey == "" {
+		newKey = m.newKey()
+	}
+	h := sim.HashSecret(newKey)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.dirs[dirID]
+	if !ok {
+		return "", scim.NotFound("Directory does not exist")
+	}
+	if other, dup := m.keys[h]; dup && other != dirID {
+		return "", errConflict("that API key is already in use by another directory")
+	}
+	delete(m.keys, d.key)
+	// d.key is read under m.mu by Authenticate, so writing it here is safe.
+	d.key = h
+	m.keys[h] = dirID
+	return newKey, nil
+}
+
+// AuthResult is the outcome of checking a directory key.
+type AuthResult int
+
+const (
+	AuthOK               AuthResult = iota
+	AuthForbidden                   // well-formed key that is not this directory's
+	AuthUnknownDirectory            // a valid key of another directory, for a directory that does not exist
+)
+
+// Authenticate checks a bearer key against a directory. Keys are compared
+// as SHA-256 hashes in constant time; the plain key is never stored.
+// A valid key used on a directory that does not exist gets the spec's 404
+// "Directory does not exist"; every other mismatch is 403 (spec §1).
+func (m *Model) Authenticate(dirID, key string) AuthResult {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	d, ok := m.dirs[dirID]
+	if ok && d.key.Matches(key) {
+		return AuthOK
+	}
+	if !ok {
+		if _, known := m.keys[sim.HashSecret(key)]; known {
+			return AuthUnknownDirectory
+		}
+	}
+	return AuthForbidden
+}
+
+// locked runs fn with the directory's organization locked.
+func (m *Model) locked(dirID string, fn func(d *Directory) error) error {
+	d, err := m.directory(dirID)
+	if err != nil {
+		return err
+	}
+	d.org.mu.Lock()
+	defer d.org.mu.Unlock()
+	return fn(d)
+}
+
+func (m *Model) userLocation(d *Directory, id string) string {
+	return m.opts.LocationBase + "/scim/directory/" + d.ID + "/Users/" + id
+}
+
+func (m *Model) groupLocation(d *Directory, id string) string {
+	return m.opts.LocationBase + "/scim/directory/" + d.ID + "/Groups/" + id
+}

@@ -1,0 +1,213 @@
+// Package mockatlassian simulates an Atlassian organization and its SCIM
+// user-provisioning directories: one-time directory keys, verified domains,
+// sites and products, Atlassian accounts linked to SCIM users by email, and
+// product access through synced groups. It is both the library that tests
+// embed (New + Handler) and the core of cmd/mockatlassian.
+//
+// The model in this package never sees an http.Request; http.go, admin.go
+// and control.go are thin adapters over it.
+package mockatlassian
+
+import (
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/provsim/provsim/internal/scim"
+	"github.com/provsim/provsim/internal/sim"
+)
+
+// DeleteMode selects what DELETE /Users/{id} does (spec/atlassian-scim.md §7).
+type DeleteMode string
+
+const (
+	// DeleteRecord is the current documented behaviour: the SCIM record is
+	// deleted, the account unlinked and, when managed, deactivated.
+	DeleteRecord DeleteMode = "record"
+	// DeleteDeactivates is the 2022–2023 behaviour: DELETE equals
+	// active:false and the user answers 404 until it is provisioned again.
+	DeleteDeactivates DeleteMode = "deactivate"
+)
+
+// GroupRenameMode selects what a displayName change on a group does (§4).
+type GroupRenameMode string
+
+const (
+	RenameIgnore GroupRenameMode = "ignore" // 200, name unchanged (Entra's observation)
+	RenameReject GroupRenameMode = "reject" // 400 mutability
+)
+
+// CollisionMode selects what creating a SCIM group named like an existing
+// local or default org group does (§4, §10 item 7).
+type CollisionMode string
+
+const (
+	CollisionConflict       CollisionMode = "conflict"        // 409, as Okta's KB shows
+	CollisionAcceptUnsynced CollisionMode = "accept-unsynced" // 201, not synced to the org
+)
+
+// LimitMode selects what happens past the users-per-directory limit (§8).
+type LimitMode string
+
+const (
+	LimitStopSync LimitMode = "stop-syncing" // record kept, no account: "not synced"
+	LimitError    LimitMode = "error"        // 400
+)
+
+// Options configure a Model. The zero value is the documented default.
+type Options struct {
+	Clock sim.Clock
+	Seed  uint64 // 0: random ids
+
+	DeleteMode            DeleteMode
+	GroupRename           GroupRenameMode
+	GroupCollision        CollisionMode
+	RequireVerifiedDomain bool // legacy: only verified-domain emails may be provisioned
+	LimitMode             LimitMode
+	MaxUsersPerDirectory  int    // default 150,000 (spec §8, 2023)
+	MaxUsersPerGroup      int    // default 35,000
+	PageSize              int    // default and maximum count, 100
+	LocationBase          string // meta.location prefix; default https://api.atlassian.com
+	Logger                *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Clock == nil {
+		o.Clock = sim.SystemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.DeleteMode == "" {
+		o.DeleteMode = DeleteRecord
+	}
+	if o.GroupRename == "" {
+		o.GroupRename = RenameIgnore
+	}
+	if o.GroupCollision == "" {
+		o.GroupCollision = CollisionConflict
+	}
+	if o.LimitMode == "" {
+		o.LimitMode = LimitStopSync
+	}
+	if o.MaxUsersPerDirectory <= 0 {
+		o.MaxUsersPerDirectory = 150000
+	}
+	if o.MaxUsersPerGroup <= 0 {
+		o.MaxUsersPerGroup = 35000
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = 100
+	}
+	if o.LocationBase == "" {
+		o.LocationBase = "https://api.atlassian.com"
+	}
+	o.LocationBase = strings.TrimRight(o.LocationBase, "/")
+	return o
+}
+
+// Validate reports an unknown switch value.
+func (o Options) Validate() error {
+	switch o.DeleteMode {
+	case "", DeleteRecord, DeleteDeactivates:
+	default:
+		return fmt.Errorf("delete mode %q: want %q or %q", o.DeleteMode, DeleteRecord, DeleteDeactivates)
+	}
+	switch o.GroupRename {
+	case "", RenameIgnore, RenameReject:
+	default:
+		return fmt.Errorf("group rename mode %q: want %q or %q", o.GroupRename, RenameIgnore, RenameReject)
+	}
+	switch o.GroupCollision {
+	case "", CollisionConflict, CollisionAcceptUnsynced:
+	default:
+		return fmt.Errorf("group collision mode %q: want %q or %q", o.GroupCollision, CollisionConflict, CollisionAcceptUnsynced)
+	}
+	switch o.LimitMode {
+	case "", LimitStopSync, LimitError:
+	default:
+		return fmt.Errorf("limit mode %q: want %q or %q", o.LimitMode, LimitStopSync, LimitError)
+	}
+	return nil
+}
+
+// Model is the whole simulated Atlassian: many isolated organizations.
+// Locking: mu guards the registries below; each Org has its own lock for its
+// content, so tenants never contend with each other.
+type Model struct {
+	opts  Options
+	ids   *sim.IDs
+	clock sim.Clock
+
+	mu       sync.RWMutex
+	orgs     map[string]*Org
+	orgOrder []string
+	dirs     map[string]*Directory     // directory id → directory
+	keys     map[sim.SecretHash]string // key hash → directory id
+	orgKeys  map[sim.SecretHash]string // org API key hash → org id
+}
+
+// New returns an empty model.
+func New(opts Options) (*Model, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults()
+	return &Model{
+		opts:    opts,
+		ids:     sim.NewIDs(opts.Seed),
+		clock:   opts.Clock,
+		orgs:    map[string]*Org{},
+		dirs:    map[string]*Directory{},
+		keys:    map[sim.SecretHash]string{},
+		orgKeys: map[sim.SecretHash]string{},
+	}, nil
+}
+
+// Options returns the effective options.
+func (m *Model) Options() Options { return m.opts }
+
+// now is the model's time at microsecond precision, the precision Atlassian
+// shows in meta timestamps.
+func (m *Model) now() time.Time { return m.clock.Now().UTC().Truncate(time.Microsecond) }
+
+// org returns an organization by id.
+func (m *Model) org(id string) (*Org, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	o, ok := m.orgs[id]
+	if !ok {
+		return nil, errNotFound("organization %s does not exist", id)
+	}
+	return o, nil
+}
+
+// directory returns a directory by id.
+func (m *Model) directory(id string) (*Directory, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	d, ok := m.dirs[id]
+	if !ok {
+		return nil, scim.NotFound("Directory does not exist")
+	}
+	return d, nil
+}
+
+// Orgs lists organization ids in creation order.
+func (m *Model) Orgs() []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return append([]string(nil), m.orgOrder...)
+}
+
+func sortedKeys[V any](mp map[string]V) []string {
+	out := make([]string, 0, len(mp))
+	for k := range mp {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,213 @@
+package mockatlassian
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/provsim/provsim/internal/sim"
+)
+
+// AuthErrorBody selects the body of 401/403 answers on SCIM routes.
+type AuthErrorBody string
+
+const (
+	// AuthErrorFailure is Atlassian's documented {"error","traceId"} body
+	// (spec/atlassian-scim.md §1) — not a SCIM error envelope.
+	AuthErrorFailure AuthErrorBody = "failure"
+	// AuthErrorSCIM answers with a SCIM error instead, which Okta's SCIM 2.0
+	// SPEC Test step 11 asserts (okta-provisioning.md §C.1).
+	AuthErrorSCIM AuthErrorBody = "scim"
+)
+
+// Config is everything a Server needs. The zero value plus Boot is a
+// working server with the documented defaults.
+type Config struct {
+	Options       Options
+	Journal       sim.JournalOptions
+	MaxBodyBytes  int64         // request body limit; default 1 MiB
+	AuthErrorBody AuthErrorBody // default failure
+	Boot          *Boot         // the organization and directory made at start
+	Logger        *slog.Logger
+}
+
+// Boot describes the organization and directory a server starts with
+// (DESIGN.md "Zero-config start").
+type Boot struct {
+	OrgID           string
+	OrgName         string
+	OrgAPIKey       string
+	DirectoryID     string
+	DirectoryName   string
+	APIKey          string
+	VerifiedDomains []string
+	Sites           []AddSiteInput
+}
+
+// Booted is what a boot created, keys included: shown once, at start.
+type Booted struct {
+	Org       OrgCreated
+	Directory DirectoryCreated
+}
+
+// Server is mockatlassian's HTTP face over a Model.
+type Server struct {
+	Model   *Model
+	Journal *sim.Journal
+	Booted  *Booted
+
+	cfg    Config
+	log    *slog.Logger
+	router *mux.Router
+}
+
+// DefaultMaxBodyBytes bounds request bodies. Atlassian publishes no limit;
+// 1 MiB holds a group PATCH of several thousand members.
+const DefaultMaxBodyBytes = 1 << 20
+
+// NewServer builds a server and runs its boot.
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	switch cfg.AuthErrorBody {
+	case "":
+		cfg.AuthErrorBody = AuthErrorFailure
+	case AuthErrorFailure, AuthErrorSCIM:
+	default:
+		return nil, fmt.Errorf("auth error body %q: want %q or %q", cfg.AuthErrorBody, AuthErrorFailure, AuthErrorSCIM)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Options.Logger == nil {
+		cfg.Options.Logger = cfg.Logger
+	}
+	m, err := New(cfg.Options)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Model: m, Journal: sim.NewJournal(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger}
+	if cfg.Boot != nil {
+		b, err := s.boot(*cfg.Boot)
+		if err != nil {
+			return nil, fmt.Errorf("boot: %w", err)
+		}
+		s.Booted = b
+	}
+	s.router = s.routes()
+	return s, nil
+}
+
+func (s *Server) boot(b Boot) (*Booted, error) {
+	org, err := s.Model.CreateOrg(CreateOrgInput{ID: b.OrgID, Name: b.OrgName, APIKey: b.OrgAPIKey, VerifiedDomains: b.VerifiedDomains})
+	if err != nil {
+		return nil, err
+	}
+	dir, err := s.Model.CreateDirectory(org.ID, CreateDirectoryInput{ID: b.DirectoryID, Name: b.DirectoryName, APIKey: b.APIKey})
+	if err != nil {
+		return nil, err
+	}
+	for _, site := range b.Sites {
+		if _, err := s.Model.AddSite(org.ID, site); err != nil {
+			return nil, err
+		}
+	}
+	return &Booted{Org: org, Directory: dir}, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+func (s *Server) routes() *mux.Router {
+	r := mux.NewRouter()
+	r.Use(s.Journal.Middleware(journalTenant, func(r *http.Request) bool {
+		return strings.HasPrefix(r.URL.Path, "/_sim/")
+	}))
+	s.scimRoutes(r.PathPrefix("/scim/directory/{directoryId}").Subrouter())
+	s.adminRoutes(r.PathPrefix("/admin/user-provisioning/v1/org/{orgId}").Subrouter())
+	s.controlRoutes(r.PathPrefix("/_sim").Subrouter())
+	// Outside the three APIs: a SCIM error, since SCIM clients are the ones
+	// that mistype base URLs.
+	r.NotFoundHandler = s.unrouted(func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+		writeJSON(w, r, status, &scimStatusError{status: status, detail: msg})
+	})
+	return r
+}
+
+// otherMethodRoutes reports whether the path is routed for another method.
+// gorilla/mux v1.8.1 forgets a method mismatch once a later subrouter's
+// path prefix matches, so the 405-or-404 decision is made here, by probing
+// the router with each method, and each API answers it in its own format.
+func (s *Server) otherMethodRoutes(r *http.Request) bool {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if s.router.Match(probe, &match) && match.MatchErr == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// unrouted builds a subrouter's not-found handler: 405 when another method
+// routes the path, else 404, both written by answer.
+func (s *Server) unrouted(answer func(w http.ResponseWriter, r *http.Request, status int, msg string)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.otherMethodRoutes(r) {
+			answer(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not supported on %s", r.Method, r.URL.Path))
+			return
+		}
+		answer(w, r, http.StatusNotFound, "No resource at "+r.URL.Path)
+	})
+}
+
+// journalTenant files SCIM traffic under its directory id and admin traffic
+// under its organization id.
+func journalTenant(r *http.Request) string {
+	v := mux.Vars(r)
+	if d := v["directoryId"]; d != "" {
+		return d
+	}
+	return v["orgId"]
+}
+
+// Run serves until ctx ends, then shuts down gracefully. ready, when not
+// nil, receives the bound address once the listener is up.
+func Run(ctx context.Context, addr string, s *Server, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			return err
+		}
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}
