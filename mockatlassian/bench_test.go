@@ -1,0 +1,73 @@
+package mockatlassian
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// Hot paths through the full HTTP handler (routing, auth, journal, JSON).
+
+func benchEnv(b *testing.B, users int) (*testEnv, []string) {
+	t := &testing.T{}
+	e := newEnv(t)
+	e.t = t
+	ids := make([]string, users)
+	for i := range users {
+		r := e.scim("POST", "/Users", userBody(fmt.Sprintf("u%06d@example.com", i)))
+		if r.Status != http.StatusCreated {
+			b.Fatalf("seed: %d %s", r.Status, r.Raw)
+		}
+		ids[i] = r.str("id")
+	}
+	return e, ids
+}
+
+func serve(b *testing.B, e *testEnv, method, path, body string) {
+	var req *http.Request
+	if body != "" {
+		req = httptest.NewRequest(method, "/scim/directory/"+testDir+path, strings.NewReader(body))
+	} else {
+		req = httptest.NewRequest(method, "/scim/directory/"+testDir+path, nil)
+	}
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	if rec.Code >= 300 {
+		b.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
+	}
+}
+
+func BenchmarkSCIMGetUser(b *testing.B) {
+	e, ids := benchEnv(b, 1000)
+	b.ResetTimer()
+	for i := range b.N {
+		serve(b, e, "GET", "/Users/"+ids[i%len(ids)], "")
+	}
+}
+
+func BenchmarkSCIMFilterUserName(b *testing.B) {
+	e, _ := benchEnv(b, 1000)
+	b.ResetTimer()
+	for i := range b.N {
+		serve(b, e, "GET", fmt.Sprintf("/Users?filter=userName%%20eq%%20%%22u%06d%%40example.com%%22", i%1000), "")
+	}
+}
+
+func BenchmarkSCIMCreateUser(b *testing.B) {
+	e, _ := benchEnv(b, 0)
+	b.ResetTimer()
+	for i := range b.N {
+		serve(b, e, "POST", "/Users", fmt.Sprintf(`{"userName":"n%d@example.com","emails":[{"value":"n%d@example.com","primary":true}]}`, i, i))
+	}
+}
+
+func BenchmarkSCIMPatchDeactivate(b *testing.B) {
+	e, ids := benchEnv(b, 1000)
+	b.ResetTimer()
+	for i := range b.N {
+		serve(b, e, "PATCH", "/Users/"+ids[i%len(ids)], `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}`)
+	}
+}
