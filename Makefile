@@ -24,7 +24,7 @@ bench:
 # Start mockatlassian with development settings (no Docker needed).
 run:
 	$(GO) run ./cmd/mockatlassian --addr 127.0.0.1:8081 \
-		--directory-id dev-directory --api-key dev-scim-key --org-api-key dev-org-key \
+		--org-id dev-org --directory-id dev-directory --api-key dev-scim-key --org-api-key dev-org-key \
 		--verified-domain example.com --site acme.atlassian.net=jira-software+confluence
 
 clean:
