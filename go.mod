@@ -8,4 +8,7 @@ require (
 	github.com/scim2/filter-parser/v2 v2.3.1
 )
 
-require github.com/q-uint/parser v0.3.1 // indirect
+require (
+	github.com/okta/okta-sdk-golang/v5 v5.0.2 // indirect
+	github.com/q-uint/parser v0.3.1 // indirect
+)

@@ -37,6 +37,7 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	r.HandleFunc("/orgs/{orgId}/accounts", s.createAccount).Methods(http.MethodPost)
 	r.HandleFunc("/orgs/{orgId}/accounts/{account}", s.getAccount).Methods(http.MethodGet)
 	r.HandleFunc("/orgs/{orgId}/sso", s.ssoLogin).Methods(http.MethodPost)
+	r.HandleFunc("/directories/{directoryId}/sso", s.ssoLogin).Methods(http.MethodPost)
 	r.NotFoundHandler = s.unrouted(func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 		writeJSON(w, r, status, controlErr{msg})
 	})
@@ -278,6 +279,16 @@ func (s *Server) ssoLogin(w http.ResponseWriter, r *http.Request) {
 		s.controlError(w, r, err)
 		return
 	}
-	out, err := s.Model.SSOLogin(vars(r)["orgId"], in.Subject)
+	org := vars(r)["orgId"]
+	if dir := vars(r)["directoryId"]; dir != "" {
+		// mockokta signs in through the directory its app provisions into.
+		id, err := s.Model.OrgOfDirectory(dir)
+		if err != nil {
+			s.controlError(w, r, err)
+			return
+		}
+		org = id
+	}
+	out, err := s.Model.SSOLogin(org, in.Subject)
 	s.reply(w, r, http.StatusOK, out, err)
 }

@@ -182,3 +182,12 @@ func (m *Model) userLocation(d *Directory, id string) string {
 func (m *Model) groupLocation(d *Directory, id string) string {
 	return m.opts.LocationBase + "/scim/directory/" + d.ID + "/Groups/" + id
 }
+
+// OrgOfDirectory returns the id of the organization a directory belongs to.
+func (m *Model) OrgOfDirectory(dirID string) (string, error) {
+	d, err := m.directory(dirID)
+	if err != nil {
+		return "", err
+	}
+	return d.org.ID, nil
+}

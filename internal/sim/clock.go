@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -38,4 +39,53 @@ func (c *FakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+}
+
+// SleepClock is a Clock that can also wait. The provisioning engine waits
+// through it, so Okta's minutes-long 429 back-offs pass instantly on a
+// FakeClock while the timestamps still show them.
+type SleepClock interface {
+	Clock
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// Sleep waits d of wall time or until ctx ends.
+func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Sleep advances the fake clock by d at once.
+func (c *FakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.Advance(d)
+	return ctx.Err()
+}
+
+// VirtualClock is wall time plus the waits it has skipped: Now moves with
+// the real clock, Sleep returns at once and moves Now forward by d. It lets
+// a running server honour Okta's back-off rules without making anyone wait.
+type VirtualClock struct {
+	mu      sync.Mutex
+	skipped time.Duration
+}
+
+// Now implements Clock.
+func (c *VirtualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.skipped)
+}
+
+// Sleep implements SleepClock without waiting.
+func (c *VirtualClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.skipped += d
+	c.mu.Unlock()
+	return ctx.Err()
 }

@@ -1,0 +1,697 @@
+package mockokta
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Flavour is how an app integration speaks SCIM, fixed when it is created
+// (okta-provisioning.md §0): OIN apps update with GET+PUT but (de)activate
+// and manage group members with PATCH; wizard-built (AIW) apps use PUT for
+// everything.
+type Flavour string
+
+const (
+	FlavourPatch Flavour = "PATCH" // OIN template, e.g. Atlassian Cloud
+	FlavourPut   Flavour = "PUT"   // App Integration Wizard custom SCIM app
+)
+
+// AppTemplate is an app from Okta's catalogue (or the wizard).
+type AppTemplate struct {
+	Name       string
+	Label      string
+	SignOnMode string
+	Flavour    Flavour
+}
+
+// Templates known by name. Any other name is a wizard-built custom SCIM app
+// (PUT flavour). "scim2testapp" stands for Okta's OIN "SCIM 2.0 Test App";
+// its real catalogue name is not in the spec (guess, see README).
+var Templates = map[string]AppTemplate{
+	"atlassian":    {"atlassian", "Atlassian Cloud", "SAML_2_0", FlavourPatch},
+	"scim2testapp": {"scim2testapp", "SCIM 2.0 Test App (OAuth Bearer Token)", "SAML_2_0", FlavourPatch},
+}
+
+// App statuses.
+const (
+	AppActive   = "ACTIVE"
+	AppInactive = "INACTIVE"
+)
+
+// AuthMode is how the engine authenticates to the SCIM server (§A.11).
+type AuthMode string
+
+const (
+	AuthBearer AuthMode = "bearer" // Authorization: Bearer <token>
+	AuthHeader AuthMode = "header" // Authorization: <token>, verbatim
+	AuthBasic  AuthMode = "basic"  // Authorization: Basic base64(user:pass)
+)
+
+// Connection is an app's provisioning connection ("API integration").
+type Connection struct {
+	BaseURL  string   `json:"baseUrl"`
+	Auth     AuthMode `json:"authMode"`
+	Token    string   `json:"-"`
+	Username string   `json:"username,omitempty"`
+	Password string   `json:"-"`
+	Enabled  bool     `json:"enabled"`
+}
+
+func (c Connection) configured() bool { return c.Enabled && c.BaseURL != "" }
+
+// ToApp is the "To App" provisioning features (§A.14).
+type ToApp struct {
+	CreateUsers     bool `json:"createUsers"`
+	UpdateUsers     bool `json:"updateUserAttributes"`
+	DeactivateUsers bool `json:"deactivateUsers"`
+	SyncPassword    bool `json:"syncPassword"`
+}
+
+// UserNameTemplate is the application username format (Sign On tab):
+// "${source.login}" (Okta username, the default), "${source.email}", or
+// "${source.<attribute>}" for a custom attribute.
+type UserNameTemplate struct {
+	Template   string `json:"template"`
+	Type       string `json:"type"`                 // BUILT_IN or CUSTOM
+	PushStatus string `json:"pushStatus,omitempty"` // PUSH ("Create and update") or DONT_PUSH
+}
+
+var templateRE = regexp.MustCompile(`^\$\{source\.([A-Za-z0-9_]+)\}$`)
+
+// attribute returns the profile attribute a template reads.
+func (t UserNameTemplate) attribute() string {
+	if m := templateRE.FindStringSubmatch(t.Template); m != nil {
+		return m[1]
+	}
+	return "login"
+}
+
+// App is an app integration.
+type App struct {
+	ID          string
+	Name        string
+	Label       string
+	Status      string
+	SignOnMode  string
+	Flavour     Flavour
+	Created     time.Time
+	LastUpdated time.Time
+
+	Connection Connection
+	ToApp      ToApp
+	UserName   UserNameTemplate
+	// PrimaryEmailAttr is the Okta profile attribute mapped to the SCIM
+	// primary email (seed guide Step 3: "note the field that maps to the
+	// Primary email attribute. The default is email").
+	PrimaryEmailAttr string
+	// RenameGroups is Push Groups' "Rename app groups to match group name
+	// in Okta" (§A.10.3).
+	RenameGroups bool
+
+	users        map[string]*AppUser
+	userOrder    []string
+	groups       map[string]*AppGroup
+	groupOrder   []string
+	mappings     map[string]*PushMapping
+	mappingOrder []string
+	// remoteGroups caches the target's groups by lower-case name, as Okta
+	// caches GET /Groups on To App save and import and uses it to decide
+	// between creating and linking (§A.1, §A.10.1).
+	remoteGroups map[string]remoteGroup
+}
+
+type remoteGroup struct{ ID, Name string }
+
+// App user statuses and sync states (§B.3).
+const (
+	AppUserStaged        = "STAGED"
+	AppUserProvisioned   = "PROVISIONED"
+	AppUserDeprovisioned = "DEPROVISIONED"
+
+	SyncDisabled     = "DISABLED"
+	SyncOutOfSync    = "OUT_OF_SYNC"
+	SyncSyncing      = "SYNCING"
+	SyncSynchronized = "SYNCHRONIZED"
+	SyncError        = "ERROR"
+)
+
+// AppUser is a user's assignment to an app and the state of its account
+// downstream.
+type AppUser struct {
+	UserID        string
+	ExternalID    string // the SCIM id downstream
+	Status        string
+	SyncState     string
+	Created       time.Time
+	LastUpdated   time.Time
+	StatusChanged time.Time
+	LastSync      *time.Time
+	UserName      string
+	Profile       map[string]any
+	direct        bool            // assigned directly (scope USER)
+	viaGroups     map[string]bool // assigned through these groups
+	// removed marks an unassigned user whose deactivation is still queued:
+	// hidden from the API, kept so the job can find the downstream id.
+	removed bool
+}
+
+// Scope is USER for a direct assignment, else GROUP.
+func (au *AppUser) Scope() string {
+	if au.direct {
+		return "USER"
+	}
+	return "GROUP"
+}
+
+// AppGroup is a group assigned to an app.
+type AppGroup struct {
+	GroupID     string
+	Priority    int
+	Profile     map[string]any
+	LastUpdated time.Time
+}
+
+// CreateAppInput describes an app integration.
+type CreateAppInput struct {
+	Name       string `json:"name"`
+	Label      string `json:"label"`
+	SignOnMode string `json:"signOnMode"`
+	Activate   bool   `json:"-"`
+}
+
+// CreateApp adds an app integration from a template (by name) or, for any
+// other name, a custom SCIM app built with the wizard (PUT flavour).
+func (m *Model) CreateApp(o *Org, in CreateAppInput) (*App, error) {
+	if in.Name == "" {
+		return nil, errValidation("name: The field cannot be left blank")
+	}
+	t, known := Templates[in.Name]
+	if !known {
+		t = AppTemplate{Name: in.Name, Label: in.Label, SignOnMode: in.SignOnMode, Flavour: FlavourPut}
+		if t.SignOnMode == "" {
+			t.SignOnMode = "SAML_2_0"
+		}
+	}
+	label := in.Label
+	if label == "" {
+		label = t.Label
+	}
+	if label == "" {
+		return nil, errValidation("label: The field cannot be left blank")
+	}
+	now := m.now()
+	a := &App{ID: m.oktaID("0oa"), Name: t.Name, Label: label, Status: AppInactive, SignOnMode: t.SignOnMode,
+		Flavour: t.Flavour, Created: now, LastUpdated: now,
+		Connection:       Connection{Auth: AuthBearer},
+		UserName:         UserNameTemplate{Template: "${source.login}", Type: "BUILT_IN"},
+		PrimaryEmailAttr: "email",
+		users:            map[string]*AppUser{}, groups: map[string]*AppGroup{},
+		mappings: map[string]*PushMapping{}, remoteGroups: map[string]remoteGroup{}}
+	if in.Activate {
+		a.Status = AppActive
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.apps[a.ID] = a
+	o.appOrder = append(o.appOrder, a.ID)
+	m.logAPI(o, "application.lifecycle.create", "Create application", appTarget(a))
+	if in.Activate {
+		m.logAPI(o, "application.lifecycle.activate", "Activate application", appTarget(a))
+	}
+	return a, nil
+}
+
+func appTarget(a *App) LogTarget {
+	return LogTarget{ID: a.ID, Type: "AppInstance", AlternateID: a.Label, DisplayName: a.Label}
+}
+
+// app finds an app. Caller holds o.mu.
+func (o *Org) app(id string) (*App, error) {
+	a, ok := o.apps[id]
+	if !ok {
+		return nil, errNotFound("App", id)
+	}
+	return a, nil
+}
+
+// UpdateAppInput changes an app: label, sign-on username format and, for
+// the simulator, the settings Okta keeps in its admin UI.
+type UpdateAppInput struct {
+	Label            *string
+	UserName         *UserNameTemplate
+	PrimaryEmailAttr *string
+	RenameGroups     *bool
+}
+
+// UpdateApp applies an app update. A changed username format makes Okta
+// push usernames again on the next profile push.
+func (m *Model) UpdateApp(o *Org, appID string, in UpdateAppInput) (*App, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return nil, err
+	}
+	if in.UserName != nil {
+		if in.UserName.Template == "" {
+			in.UserName.Template = "${source.login}"
+		}
+		if !templateRE.MatchString(in.UserName.Template) {
+			return nil, errValidation("credentials.userNameTemplate.template: must be ${source.<attribute>}, e.g. ${source.login} or ${source.email}")
+		}
+		if in.UserName.Type == "" {
+			in.UserName.Type = "BUILT_IN"
+		}
+	}
+	if in.PrimaryEmailAttr != nil && !templateRE.MatchString("${source."+*in.PrimaryEmailAttr+"}") {
+		return nil, errValidation("primaryEmail: must name a profile attribute")
+	}
+	if in.Label != nil {
+		if *in.Label == "" {
+			return nil, errValidation("label: The field cannot be left blank")
+		}
+		a.Label = *in.Label
+	}
+	if in.UserName != nil {
+		a.UserName = *in.UserName
+	}
+	if in.PrimaryEmailAttr != nil {
+		a.PrimaryEmailAttr = *in.PrimaryEmailAttr
+	}
+	if in.RenameGroups != nil {
+		a.RenameGroups = *in.RenameGroups
+	}
+	a.LastUpdated = m.now()
+	// Usernames follow the format: refresh them, and push when allowed.
+	for _, uid := range a.userOrder {
+		au := a.users[uid]
+		if u := o.users[uid]; u != nil {
+			if name := a.userNameFor(u); name != au.UserName {
+				au.UserName = name
+				if a.UserName.PushStatus != "DONT_PUSH" {
+					m.enqueueUpdate(o, a, au)
+				}
+			}
+		}
+	}
+	m.logAPI(o, "application.lifecycle.update", "Update application", appTarget(a))
+	return a, nil
+}
+
+// userNameFor computes a user's application username from the format.
+func (a *App) userNameFor(u *User) string {
+	if v := u.Attr(a.UserName.attribute()); v != "" {
+		return v
+	}
+	return u.Login()
+}
+
+// SetAppStatus activates or deactivates an app. A deleted app must be
+// inactive first, as in Okta.
+func (m *Model) SetAppStatus(o *Org, appID string, active bool) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return err
+	}
+	status, event := AppInactive, "application.lifecycle.deactivate"
+	if active {
+		status, event = AppActive, "application.lifecycle.activate"
+	}
+	if a.Status != status {
+		a.Status = status
+		a.LastUpdated = m.now()
+		m.logAPI(o, event, strings.Title(strings.ToLower(status))+" application", appTarget(a))
+	}
+	return nil
+}
+
+// DeleteApp removes an inactive app. Its users are not deprovisioned
+// downstream (Okta removes the integration, not the accounts).
+func (m *Model) DeleteApp(o *Org, appID string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return err
+	}
+	if a.Status == AppActive {
+		return &Error{Status: 403, Code: "E0000056", Summary: "Delete application forbidden.",
+			Causes: []string{"The application must be deactivated before it can be deleted."}}
+	}
+	m.engine.dropApp(o.ID, a.ID)
+	delete(o.apps, a.ID)
+	o.appOrder = removeID(o.appOrder, a.ID)
+	m.logAPI(o, "application.lifecycle.delete", "Delete application", appTarget(a))
+	return nil
+}
+
+func removeID(list []string, id string) []string {
+	for i, x := range list {
+		if x == id {
+			return append(list[:i:i], list[i+1:]...)
+		}
+	}
+	return list
+}
+
+// ConnectionInput configures the API integration. Nil fields keep their
+// value; Token and Password are write-only.
+type ConnectionInput struct {
+	BaseURL  *string   `json:"baseUrl"`
+	Auth     *AuthMode `json:"authMode"`
+	Token    *string   `json:"token"`
+	Username *string   `json:"username"`
+	Password *string   `json:"password"`
+}
+
+func (in ConnectionInput) apply(c Connection) (Connection, error) {
+	if in.BaseURL != nil {
+		u, err := url.Parse(*in.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, errValidation("baseUrl: must be an http or https URL")
+		}
+		// Okta rejects underscores in the base URL (§A.11).
+		if strings.Contains(u.Host, "_") {
+			return c, errValidation("baseUrl: must not contain '_'")
+		}
+		c.BaseURL = trimSlash(*in.BaseURL)
+	}
+	if in.Auth != nil {
+		switch *in.Auth {
+		case AuthBearer, AuthHeader, AuthBasic:
+			c.Auth = *in.Auth
+		default:
+			return c, errValidation(fmt.Sprintf("authMode: %q is not one of bearer, header, basic", *in.Auth))
+		}
+	}
+	if in.Token != nil {
+		c.Token = *in.Token
+	}
+	if in.Username != nil {
+		c.Username = *in.Username
+	}
+	if in.Password != nil {
+		c.Password = *in.Password
+	}
+	return c, nil
+}
+
+// connectionFor returns the connection an input would produce, without
+// saving it (Test API Credentials tests before Save).
+func (m *Model) connectionFor(o *Org, appID string, in ConnectionInput) (Connection, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return Connection{}, err
+	}
+	return in.apply(a.Connection)
+}
+
+// SetConnection saves the API integration; enable turns it on ("Enable API
+// integration").
+func (m *Model) SetConnection(o *Org, appID string, in ConnectionInput, enable *bool) (Connection, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return Connection{}, err
+	}
+	c, err := in.apply(a.Connection)
+	if err != nil {
+		return Connection{}, err
+	}
+	if enable != nil {
+		c.Enabled = *enable
+	}
+	a.Connection = c
+	a.LastUpdated = m.now()
+	m.logAPI(o, "application.provision.integration.update", "Update provisioning integration", appTarget(a))
+	return c, nil
+}
+
+// SetToApp saves the To App features. Saving makes Okta read the target's
+// users and groups (§A.1), which the engine does next.
+func (m *Model) SetToApp(o *Org, appID string, t ToApp) (ToApp, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return ToApp{}, err
+	}
+	if !a.Connection.configured() {
+		return ToApp{}, errFeatureNotEnabled("Provisioning is not enabled for this application: configure the API integration first")
+	}
+	a.ToApp = t
+	a.LastUpdated = m.now()
+	m.enqueue(o, a, job{kind: jobToAppSaved})
+	m.logAPI(o, "application.provision.features.update", "Update To App provisioning features", appTarget(a))
+	return t, nil
+}
+
+// appUsers lists an app's assigned users in assignment order. Caller holds
+// o.mu.
+func (a *App) appUsers() []*AppUser {
+	out := make([]*AppUser, 0, len(a.userOrder))
+	for _, id := range a.userOrder {
+		if au := a.users[id]; !au.removed {
+			out = append(out, au)
+		}
+	}
+	return out
+}
+
+// appUser returns a live (not unassigned) app user. Caller holds o.mu.
+func (a *App) appUser(userID string) (*AppUser, bool) {
+	au, ok := a.users[userID]
+	if !ok || au.removed {
+		return nil, false
+	}
+	return au, true
+}
+
+// AssignUserInput is POST /apps/{id}/users.
+type AssignUserInput struct {
+	ID          string `json:"id"`
+	Scope       string `json:"scope"`
+	Credentials *struct {
+		UserName string `json:"userName"`
+	} `json:"credentials"`
+	Profile map[string]any `json:"profile"`
+}
+
+// AssignUser assigns a user directly to an app: Okta creates (or links) the
+// account downstream when Create Users is on (§A.2, §A.3).
+func (m *Model) AssignUser(o *Org, appID string, in AssignUserInput) (*AppUser, bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return nil, false, err
+	}
+	if in.ID == "" {
+		return nil, false, errValidation("id: The field cannot be left blank")
+	}
+	u, err := o.user(in.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	if u.Status == StatusDeprovisioned {
+		return nil, false, errInactiveUser()
+	}
+	au, exists := a.users[u.ID]
+	if exists && au.removed {
+		au.removed, exists = false, false
+	}
+	if exists && au.direct {
+		// Okta's CRUD suite re-POSTs an existing assignment and expects 200;
+		// the profile is updated.
+		m.mergeAppProfile(au, in.Profile)
+		return au, false, nil
+	}
+	if a.users[u.ID] == nil {
+		au = m.newAppUser(o, a, u)
+	}
+	au.direct = true
+	if in.Credentials != nil && in.Credentials.UserName != "" {
+		au.UserName = in.Credentials.UserName
+	}
+	m.mergeAppProfile(au, in.Profile)
+	m.logAPI(o, "application.user_membership.add", "Add user to application membership", userTarget(u), appTarget(a))
+	if !exists || au.Status != AppUserProvisioned {
+		m.enqueueProvision(o, a, au)
+	}
+	return au, !exists, nil
+}
+
+func (m *Model) mergeAppProfile(au *AppUser, p map[string]any) {
+	for k, v := range p {
+		if v == nil {
+			delete(au.Profile, k)
+		} else {
+			au.Profile[k] = v
+		}
+	}
+	au.LastUpdated = m.now()
+}
+
+// newAppUser adds an app user for u. Caller holds o.mu.
+func (m *Model) newAppUser(o *Org, a *App, u *User) *AppUser {
+	now := m.now()
+	au := &AppUser{UserID: u.ID, Status: AppUserStaged, SyncState: SyncDisabled, Created: now, LastUpdated: now,
+		StatusChanged: now, UserName: a.userNameFor(u), Profile: map[string]any{}, viaGroups: map[string]bool{}}
+	a.users[u.ID] = au
+	a.userOrder = append(a.userOrder, u.ID)
+	return au
+}
+
+// UnassignUser removes a direct assignment (DELETE /apps/{id}/users/{uid}):
+// Okta deactivates the account downstream, never deletes it (§A.6, §A.8).
+func (m *Model) UnassignUser(o *Org, appID, userID string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return err
+	}
+	u, err := o.user(userID)
+	if err != nil {
+		return err
+	}
+	au, ok := a.users[u.ID]
+	if !ok || au.removed {
+		return errNotFound("AppUser", userID)
+	}
+	if !au.direct {
+		return &Error{Status: 403, Code: "E0000038", Summary: "This operation is not allowed in the user's current status.",
+			Causes: []string{"The user is assigned to the application through a group; remove the group assignment or the group membership"}}
+	}
+	au.direct = false
+	m.logAPI(o, "application.user_membership.remove", "Remove user from application membership", userTarget(u), appTarget(a))
+	if len(au.viaGroups) > 0 {
+		return nil // still assigned through a group
+	}
+	m.removeAppUser(o, a, au)
+	return nil
+}
+
+// removeAppUser unassigns an app user and queues the deactivation of its
+// account downstream; the record goes once that job has run. Caller holds
+// o.mu.
+func (m *Model) removeAppUser(o *Org, a *App, au *AppUser) {
+	au.removed, au.direct = true, false
+	au.viaGroups = map[string]bool{}
+	m.enqueueDeactivate(o, a, au)
+}
+
+// forget deletes an app user record. Caller holds o.mu.
+func (a *App) forget(userID string) {
+	delete(a.users, userID)
+	a.userOrder = removeID(a.userOrder, userID)
+}
+
+// AssignGroup assigns a group to an app: every member becomes an app user
+// (scope GROUP) and is provisioned (§A.14).
+func (m *Model) AssignGroup(o *Org, appID, groupID string, priority *int, profile map[string]any) (*AppGroup, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return nil, err
+	}
+	g, err := o.group(groupID)
+	if err != nil {
+		return nil, err
+	}
+	ag, exists := a.groups[g.ID]
+	if !exists {
+		ag = &AppGroup{GroupID: g.ID, Profile: map[string]any{}}
+		ag.Priority = len(a.groupOrder)
+		a.groups[g.ID] = ag
+		a.groupOrder = append(a.groupOrder, g.ID)
+	}
+	if priority != nil {
+		ag.Priority = *priority
+	}
+	for k, v := range profile {
+		ag.Profile[k] = v
+	}
+	ag.LastUpdated = m.now()
+	if !exists {
+		m.logAPI(o, "application.user_membership.add", "Assign group to application", groupTarget(g), appTarget(a))
+		for _, uid := range g.members {
+			m.addGroupScope(o, a, g.ID, o.users[uid])
+		}
+	}
+	return ag, nil
+}
+
+// addGroupScope gives u the app through group gid. Caller holds o.mu.
+func (m *Model) addGroupScope(o *Org, a *App, gid string, u *User) {
+	if u == nil || u.Status == StatusDeprovisioned {
+		return
+	}
+	au, exists := a.users[u.ID]
+	if exists && au.removed {
+		au.removed, exists = false, false
+	}
+	if a.users[u.ID] == nil {
+		au = m.newAppUser(o, a, u)
+	}
+	au.viaGroups[gid] = true
+	if !exists || au.Status != AppUserProvisioned {
+		m.enqueueProvision(o, a, au)
+	}
+}
+
+// dropGroupScope takes away the app through group gid; a user left with no
+// assignment is deactivated downstream. Caller holds o.mu.
+func (m *Model) dropGroupScope(o *Org, a *App, gid, userID string) {
+	au, ok := a.appUser(userID)
+	if !ok || !au.viaGroups[gid] {
+		return
+	}
+	delete(au.viaGroups, gid)
+	if !au.direct && len(au.viaGroups) == 0 {
+		m.removeAppUser(o, a, au)
+	}
+}
+
+// UnassignGroup removes a group assignment: members without another
+// assignment are deactivated downstream (§A.14, test plan C9311).
+func (m *Model) UnassignGroup(o *Org, appID, groupID string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return err
+	}
+	if _, ok := a.groups[groupID]; !ok {
+		return errNotFound("ApplicationGroupAssignment", groupID)
+	}
+	delete(a.groups, groupID)
+	a.groupOrder = removeID(a.groupOrder, groupID)
+	for _, uid := range append([]string(nil), a.userOrder...) {
+		m.dropGroupScope(o, a, groupID, uid)
+	}
+	if g := o.groups[groupID]; g != nil {
+		m.logAPI(o, "application.user_membership.remove", "Unassign group from application", groupTarget(g), appTarget(a))
+	}
+	return nil
+}
+
+// sortedAppGroups returns group assignments by priority, then id.
+func (a *App) sortedAppGroups() []*AppGroup {
+	out := make([]*AppGroup, 0, len(a.groups))
+	for _, id := range a.groupOrder {
+		out = append(out, a.groups[id])
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Priority < out[j].Priority })
+	return out
+}

@@ -1,0 +1,316 @@
+package mockokta
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/provsim/provsim/internal/sim"
+)
+
+// Boot describes the org a server starts with (DESIGN.md "Zero-config
+// start"): its API token and, when the Atlassian settings are given, an
+// "Atlassian Cloud" app connected to that SCIM directory with Create,
+// Update and Deactivate on.
+type Boot struct {
+	OrgID              string
+	OrgName            string
+	APIToken           string
+	AtlassianSCIMURL   string
+	AtlassianSCIMToken string
+}
+
+// Booted is what a boot made; Org.Token is shown once.
+type Booted struct {
+	Org   OrgCreated
+	AppID string
+}
+
+func (s *Server) boot(b Boot) (*Booted, error) {
+	org, err := s.Model.CreateOrg(CreateOrgInput{ID: b.OrgID, Name: b.OrgName, Token: b.APIToken})
+	if err != nil {
+		return nil, err
+	}
+	out := &Booted{Org: org}
+	if b.AtlassianSCIMURL == "" {
+		return out, nil
+	}
+	o, _ := s.Model.Org(org.ID)
+	a, err := s.Model.CreateApp(o, CreateAppInput{Name: "atlassian", Activate: true})
+	if err != nil {
+		return nil, err
+	}
+	on, bearer := true, AuthBearer
+	if _, err := s.Model.SetConnection(o, a.ID, ConnectionInput{BaseURL: &b.AtlassianSCIMURL, Auth: &bearer, Token: &b.AtlassianSCIMToken}, &on); err != nil {
+		return nil, err
+	}
+	// Set directly: saving To App through the API would also read the
+	// directory, which may not be up yet when both start together.
+	o.mu.Lock()
+	a.ToApp = ToApp{CreateUsers: true, UpdateUsers: true, DeactivateUsers: true}
+	o.mu.Unlock()
+	out.AppID = a.ID
+	return out, nil
+}
+
+// controlRoutes are mockokta's /_sim/ routes: orgs and tokens, reset,
+// waiting for the engine, tasks, journals, and the admin-UI actions the
+// Management API lacks (Test API Credentials, Import, Push Now, app
+// settings, simulated SSO). Documented in README.md.
+func (s *Server) controlRoutes(r *mux.Router) {
+	r.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "service": "mockokta"})
+	}).Methods(http.MethodGet)
+	r.HandleFunc("/reset", s.ctlResetAll).Methods(http.MethodPost)
+	r.HandleFunc("/journal", s.ctlJournal).Methods(http.MethodGet)
+	r.HandleFunc("/journal", s.ctlClearJournal).Methods(http.MethodDelete)
+	r.HandleFunc("/orgs", s.ctlListOrgs).Methods(http.MethodGet)
+	r.HandleFunc("/orgs", s.ctlCreateOrg).Methods(http.MethodPost)
+	o := r.PathPrefix("/orgs/{orgId}").Subrouter()
+	o.Use(s.ctlOrg)
+	o.HandleFunc("/reset", s.ctlResetOrg).Methods(http.MethodPost)
+	o.HandleFunc("/wait", s.ctlWait).Methods(http.MethodGet, http.MethodPost)
+	o.HandleFunc("/tasks", s.ctlTasks).Methods(http.MethodGet)
+	o.HandleFunc("/tasks/{taskId}/retry", s.ctlRetryTask).Methods(http.MethodPost)
+	o.HandleFunc("/tasks/{taskId}/resolve", s.ctlResolveTask).Methods(http.MethodPost)
+	o.HandleFunc("/apps/{appId}/test-credentials", s.ctlTestCredentials).Methods(http.MethodPost)
+	o.HandleFunc("/apps/{appId}/connection", s.ctlConnection).Methods(http.MethodPut)
+	o.HandleFunc("/apps/{appId}/settings", s.ctlSettings).Methods(http.MethodPut)
+	o.HandleFunc("/apps/{appId}/import", s.ctlImport).Methods(http.MethodPost)
+	o.HandleFunc("/apps/{appId}/group-push/mappings/{mappingId}/push-now", s.ctlPushNow).Methods(http.MethodPost)
+	o.HandleFunc("/apps/{appId}/sso", s.ctlSSO).Methods(http.MethodPost)
+	unrouted := s.unrouted()
+	o.NotFoundHandler = unrouted
+	r.NotFoundHandler = unrouted
+}
+
+// ctlOrg puts the org named in the path into the context, like SSWS does.
+func (s *Server) ctlOrg(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o, err := s.Model.Org(vars(r)["orgId"])
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), orgKey, o)))
+	})
+}
+
+func (s *Server) ctlResetAll(w http.ResponseWriter, r *http.Request) {
+	var keep []string
+	if s.Booted != nil {
+		keep = append(keep, s.Booted.Org.ID)
+	}
+	s.Model.Reset(keep...)
+	s.Model.Journal().Clear("")
+	s.Inbound.Clear("")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) ctlResetOrg(w http.ResponseWriter, r *http.Request) {
+	o := orgOf(r)
+	if err := s.Model.ResetOrg(o.ID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.Model.Journal().Clear(o.ID)
+	s.Inbound.Clear(o.ID)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) ctlListOrgs(w http.ResponseWriter, r *http.Request) {
+	out := []map[string]any{}
+	for _, id := range s.Model.Orgs() {
+		if o, err := s.Model.Org(id); err == nil {
+			out = append(out, map[string]any{"id": o.ID, "name": o.Name, "pendingJobs": s.Model.engine.Pending(o.ID)})
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) ctlCreateOrg(w http.ResponseWriter, r *http.Request) {
+	var in CreateOrgInput
+	if err := s.decodeOptional(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.Model.CreateOrg(in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, out)
+}
+
+// ctlWait blocks until the org's engine is idle: 200 {"idle":true}, or 504
+// after ?timeout= (default 30s).
+func (s *Server) ctlWait(w http.ResponseWriter, r *http.Request) {
+	timeout := 30 * time.Second
+	if v := r.URL.Query().Get("timeout"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			s.writeError(w, r, errValidation("timeout: must be a duration such as 5s"))
+			return
+		}
+		timeout = d
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	o := orgOf(r)
+	if err := s.Model.WaitIdle(ctx, o.ID); err != nil {
+		writeJSON(w, http.StatusGatewayTimeout, map[string]any{"idle": false, "pendingJobs": s.Model.engine.Pending(o.ID)})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"idle": true})
+}
+
+func (s *Server) ctlTasks(w http.ResponseWriter, r *http.Request) {
+	all, _ := strconv.ParseBool(r.URL.Query().Get("all"))
+	writeJSON(w, http.StatusOK, s.Model.Tasks(orgOf(r), all))
+}
+
+func (s *Server) ctlRetryTask(w http.ResponseWriter, r *http.Request) {
+	if err := s.Model.RetryTask(orgOf(r), vars(r)["taskId"]); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (s *Server) ctlResolveTask(w http.ResponseWriter, r *http.Request) {
+	if err := s.Model.ResolveTask(orgOf(r), vars(r)["taskId"]); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ctlJournal lists SCIM traffic the engine sent (direction=outbound, the
+// default) or Management API calls received (direction=inbound).
+func (s *Server) ctlJournal(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	j := s.Model.Journal()
+	if q.Get("direction") == "inbound" {
+		j = s.Inbound
+	}
+	jq := sim.JournalQuery{Tenant: q.Get("org")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			s.writeError(w, r, errValidation("limit: must be a non-negative integer"))
+			return
+		}
+		jq.Limit = n
+	}
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			s.writeError(w, r, errValidation("after: must be a sequence number"))
+			return
+		}
+		jq.AfterSeq = n
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": j.Entries(jq)})
+}
+
+func (s *Server) ctlClearJournal(w http.ResponseWriter, r *http.Request) {
+	org := r.URL.Query().Get("org")
+	s.Model.Journal().Clear(org)
+	s.Inbound.Clear(org)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ctlConnection configures the API integration with every option,
+// including the auth mode ("bearer", "header", "basic").
+func (s *Server) ctlConnection(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ConnectionInput
+		Enabled *bool `json:"enabled"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.Model.SetConnection(orgOf(r), vars(r)["appId"], in.ConnectionInput, in.Enabled)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) ctlTestCredentials(w http.ResponseWriter, r *http.Request) {
+	var in ConnectionInput
+	if err := s.decodeOptional(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.Model.TestConnection(r.Context(), orgOf(r), vars(r)["appId"], in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if !res.Success {
+		status = http.StatusBadRequest
+	}
+	writeJSON(w, status, res)
+}
+
+// ctlSettings changes what Okta keeps in its admin UI: the application
+// username format, the attribute mapped to the primary email, and "Rename
+// app groups to match group name in Okta".
+func (s *Server) ctlSettings(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		UserNameTemplate      *UserNameTemplate `json:"userNameTemplate"`
+		PrimaryEmailAttribute *string           `json:"primaryEmailAttribute"`
+		RenameGroups          *bool             `json:"renameGroups"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a, err := s.Model.UpdateApp(orgOf(r), vars(r)["appId"], UpdateAppInput{UserName: in.UserNameTemplate,
+		PrimaryEmailAttr: in.PrimaryEmailAttribute, RenameGroups: in.RenameGroups})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.getAppAfter(w, r, a)
+}
+
+func (s *Server) ctlImport(w http.ResponseWriter, r *http.Request) {
+	sum, err := s.Model.Import(r.Context(), orgOf(r), vars(r)["appId"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sum)
+}
+
+func (s *Server) ctlPushNow(w http.ResponseWriter, r *http.Request) {
+	if err := s.Model.PushNow(orgOf(r), vars(r)["appId"], vars(r)["mappingId"]); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (s *Server) ctlSSO(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		User string `json:"user"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.Model.SSOLogin(r.Context(), orgOf(r), vars(r)["appId"], in.User)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}

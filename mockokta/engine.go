@@ -1,0 +1,205 @@
+package mockokta
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// The provisioning engine: one queue per app, worked in order by a
+// goroutine that exists only while the queue has work, like Okta's
+// asynchronous provisioning jobs (okta-provisioning.md §E item 9). A job
+// reads the org's current state when it runs (not when it was queued),
+// calls the SCIM server without holding the org lock, then writes the
+// outcome back.
+
+type jobKind int
+
+const (
+	jobProvision  jobKind = iota + 1 // create, link or reactivate, then push profile
+	jobUpdate                        // GET then PUT with mapped attributes
+	jobDeactivate                    // PATCH or PUT active:false
+	jobToAppSaved                    // GET /Users?count=2 and GET /Groups?count=100
+	jobPushFull                      // create or link the target group, overwrite members
+	jobPushDelta                     // member adds and removes
+	jobPushRename                    // displayName replace
+	jobPushDelete                    // DELETE /Groups/{id}
+	jobImport                        // Import Users and Groups
+)
+
+func (k jobKind) String() string {
+	return [...]string{"", "provision", "update", "deactivate", "to-app-saved", "push-full", "push-delta", "push-rename", "push-delete", "import"}[k]
+}
+
+type job struct {
+	kind      jobKind
+	orgID     string
+	appID     string
+	userID    string
+	mappingID string
+	targetID  string   // target group id, for deletes
+	add       []string // user ids, for push deltas
+	remove    []string
+	taskID    string // set when a task is retried
+	done      chan ImportSummary
+}
+
+type queueKey struct{ org, app string }
+
+// Engine works provisioning jobs.
+type Engine struct {
+	m      *Model
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	queues  map[queueKey][]job
+	running map[queueKey]bool
+	pending map[string]int           // org → queued + running jobs
+	idle    map[string]chan struct{} // org → closed when pending drops to 0
+}
+
+func newEngine(m *Model) *Engine {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Engine{m: m, ctx: ctx, cancel: cancel, queues: map[queueKey][]job{}, running: map[queueKey]bool{},
+		pending: map[string]int{}, idle: map[string]chan struct{}{}}
+}
+
+// close stops the workers; jobs in flight end with their context.
+func (e *Engine) close() {
+	e.cancel()
+	e.wg.Wait()
+}
+
+// enqueue adds a job to its app's queue and starts a worker if none runs.
+// It may be called with the org lock held: the engine lock nests inside it.
+func (e *Engine) enqueue(j job) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ctx.Err() != nil {
+		return
+	}
+	k := queueKey{j.orgID, j.appID}
+	e.queues[k] = append(e.queues[k], j)
+	e.pending[j.orgID]++
+	if e.pending[j.orgID] == 1 {
+		e.idle[j.orgID] = make(chan struct{})
+	}
+	if !e.running[k] {
+		e.running[k] = true
+		e.wg.Add(1)
+		go e.work(k)
+	}
+}
+
+func (e *Engine) work(k queueKey) {
+	defer e.wg.Done()
+	for {
+		e.mu.Lock()
+		q := e.queues[k]
+		if len(q) == 0 || e.ctx.Err() != nil {
+			delete(e.running, k)
+			delete(e.queues, k)
+			e.mu.Unlock()
+			return
+		}
+		j := q[0]
+		e.queues[k] = q[1:]
+		e.mu.Unlock()
+
+		e.m.run(e.ctx, j)
+
+		e.mu.Lock()
+		e.finish(j.orgID, 1)
+		e.mu.Unlock()
+	}
+}
+
+// finish counts n jobs of an org as done. Caller holds e.mu.
+func (e *Engine) finish(org string, n int) {
+	e.pending[org] -= n
+	if e.pending[org] <= 0 {
+		delete(e.pending, org)
+		if ch, ok := e.idle[org]; ok {
+			close(ch)
+			delete(e.idle, org)
+		}
+	}
+}
+
+// dropOrg discards an org's queued jobs (a job in flight finishes, finds
+// its app gone and does nothing).
+func (e *Engine) dropOrg(org string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for k, q := range e.queues {
+		if k.org == org && len(q) > 0 {
+			e.queues[k] = nil
+			e.finish(org, len(q))
+		}
+	}
+}
+
+// dropApp discards an app's queued jobs.
+func (e *Engine) dropApp(org, app string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	k := queueKey{org, app}
+	if q := e.queues[k]; len(q) > 0 {
+		e.queues[k] = nil
+		e.finish(org, len(q))
+	}
+}
+
+// Pending is the number of queued and running jobs of an org.
+func (e *Engine) Pending(org string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.pending[org]
+}
+
+// WaitIdle blocks until the org has no queued or running job, or ctx ends.
+// Tests and the harness wait on this instead of sleeping.
+func (m *Model) WaitIdle(ctx context.Context, orgID string) error {
+	e := m.engine
+	for {
+		e.mu.Lock()
+		ch, busy := e.idle[orgID]
+		e.mu.Unlock()
+		if !busy {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// WaitIdleTimeout is WaitIdle with a timeout.
+func (m *Model) WaitIdleTimeout(orgID string, d time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return m.WaitIdle(ctx, orgID)
+}
+
+// enqueue helpers, called with o.mu held.
+
+func (m *Model) enqueue(o *Org, a *App, j job) {
+	j.orgID, j.appID = o.ID, a.ID
+	m.engine.enqueue(j)
+}
+
+func (m *Model) enqueueProvision(o *Org, a *App, au *AppUser) {
+	m.enqueue(o, a, job{kind: jobProvision, userID: au.UserID})
+}
+
+func (m *Model) enqueueUpdate(o *Org, a *App, au *AppUser) {
+	m.enqueue(o, a, job{kind: jobUpdate, userID: au.UserID})
+}
+
+func (m *Model) enqueueDeactivate(o *Org, a *App, au *AppUser) {
+	m.enqueue(o, a, job{kind: jobDeactivate, userID: au.UserID})
+}

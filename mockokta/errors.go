@@ -1,0 +1,97 @@
+package mockokta
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Error is an Okta API error: the E-code, its summary and causes. This file
+// is the one table of codes (okta-provisioning.md §B.5); http.go writes the
+// envelope.
+type Error struct {
+	Status  int
+	Code    string
+	Summary string
+	Causes  []string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Summary }
+
+func errValidation(causes ...string) *Error {
+	return &Error{http.StatusBadRequest, "E0000001", "Api validation failed: " + firstCause(causes), causes}
+}
+
+func firstCause(causes []string) string {
+	if len(causes) == 0 {
+		return ""
+	}
+	return causes[0]
+}
+
+func errMalformed(detail string) *Error {
+	return &Error{http.StatusBadRequest, "E0000003", "The request body was not well-formed.", []string{detail}}
+}
+
+func errInvalidToken() *Error {
+	return &Error{http.StatusUnauthorized, "E0000011", "Invalid token provided", nil}
+}
+
+func errNotFound(kind, id string) *Error {
+	return &Error{http.StatusNotFound, "E0000007", fmt.Sprintf("Not found: Resource not found: %s (%s)", id, kind), nil}
+}
+
+func errMethod(method, path string) *Error {
+	return &Error{http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method", nil}
+}
+
+func errNoSuchPath(path string) *Error {
+	return &Error{http.StatusNotFound, "E0000008", "The requested path was not found", nil}
+}
+
+func errAlreadyActive() *Error {
+	return &Error{http.StatusForbidden, "E0000016", "Activation failed because the user is already active", nil}
+}
+
+func errStatus(op, status string) *Error {
+	return &Error{http.StatusBadRequest, "E0000001", "Api validation failed: " + op,
+		[]string{fmt.Sprintf("%s: not allowed for a user with status %s", op, status)}}
+}
+
+func errOperationNotAllowed(summary string) *Error {
+	return &Error{http.StatusForbidden, "E0000038", "This operation is not allowed in the user's current status.", []string{summary}}
+}
+
+func errDuplicateAssignment() *Error {
+	return &Error{http.StatusConflict, "E0000062", "The specified user is already assigned to the application.", nil}
+}
+
+func errInactiveUser() *Error {
+	return &Error{http.StatusForbidden, "E0000117", "Cannot assign apps or update app profiles for an inactive user.", nil}
+}
+
+func errGroupPush(cause string) *Error {
+	return &Error{http.StatusBadRequest, "E0000027", "Group push bad request", []string{cause}}
+}
+
+func errFeatureNotEnabled(cause string) *Error {
+	return &Error{http.StatusUnauthorized, "E0000015", "You do not have permission to access the feature you are requesting", []string{cause}}
+}
+
+func errTooLarge(limit int64) *Error {
+	return &Error{http.StatusRequestEntityTooLarge, "E0000001", "Api validation failed: request body",
+		[]string{fmt.Sprintf("request body: larger than the limit of %d bytes", limit)}}
+}
+
+func errInternal() *Error {
+	return &Error{http.StatusInternalServerError, "E0000009", "Internal Server Error", nil}
+}
+
+// asError turns any error into an Okta error; unknown ones are 500s.
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return errInternal()
+}

@@ -1,0 +1,75 @@
+package mockokta
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/provsim/provsim/internal/sim"
+)
+
+// EnvPrefix prefixes the environment variable of every flag.
+const EnvPrefix = "MOCKOKTA"
+
+// CLI is the parsed command line of cmd/mockokta.
+type CLI struct {
+	Addr   string
+	Config Config
+}
+
+// ParseFlags turns arguments and environment into a CLI (DESIGN.md
+// "Zero-config start").
+func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CLI, error) {
+	fs := flag.NewFlagSet("mockokta", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		cli     CLI
+		boot    Boot
+		seed    uint64
+		backoff string
+		timeout time.Duration
+		journal sim.JournalOptions
+		noBody  bool
+	)
+	fs.StringVar(&cli.Addr, "addr", "127.0.0.1:8080", "listen address HOST:PORT")
+	fs.StringVar(&boot.OrgID, "org-id", "", "id of the boot org (random when empty)")
+	fs.StringVar(&boot.OrgName, "org-name", "Simulated Okta org", "name of the boot org")
+	fs.StringVar(&boot.APIToken, "api-token", "", "API token of the boot org, sent as 'Authorization: SSWS <token>' (random, printed, when empty)")
+	fs.StringVar(&boot.AtlassianSCIMURL, "atlassian-scim-url", "", "SCIM base URL of an Atlassian directory; creates a connected Atlassian Cloud app")
+	fs.StringVar(&boot.AtlassianSCIMToken, "atlassian-scim-token", "", "API key of that directory")
+	fs.Uint64Var(&seed, "seed", 0, "seed for repeatable ids (0: random)")
+	fs.StringVar(&backoff, "backoff", "real", "429 back-offs: real (wait, as Okta does: Retry-After or 5 min, doubling) or virtual (skip the wait, keep the timestamps)")
+	fs.DurationVar(&timeout, "scim-timeout", 60*time.Second, "timeout of each outbound SCIM request (Okta: 60 s)")
+	fs.Int64Var(&cli.Config.MaxBodyBytes, "max-body-bytes", 1<<20, "request body limit in bytes")
+	fs.IntVar(&journal.MaxEntries, "journal-size", 10000, "entries kept in each journal")
+	fs.BoolVar(&noBody, "journal-no-bodies", false, "keep no bodies in the journals")
+	if err := fs.Parse(args); err != nil {
+		return CLI{}, err
+	}
+	if fs.NArg() > 0 {
+		return CLI{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := sim.ApplyEnv(fs, EnvPrefix, getenv); err != nil {
+		return CLI{}, err
+	}
+	switch backoff {
+	case "real":
+		cli.Config.Options.Clock = sim.SystemClock{}
+	case "virtual":
+		cli.Config.Options.Clock = &sim.VirtualClock{}
+	default:
+		return CLI{}, fmt.Errorf("backoff %q: want real or virtual", backoff)
+	}
+	if (boot.AtlassianSCIMURL == "") != (boot.AtlassianSCIMToken == "") {
+		return CLI{}, fmt.Errorf("--atlassian-scim-url and --atlassian-scim-token go together")
+	}
+	journal.NoBodies = noBody
+	cli.Config.Options.Seed = seed
+	cli.Config.Options.SCIMClient = &http.Client{Timeout: timeout}
+	cli.Config.Options.Journal = sim.NewJournal(journal, cli.Config.Options.Clock)
+	cli.Config.Journal = journal
+	cli.Config.Boot = &boot
+	return cli, nil
+}

@@ -1,0 +1,358 @@
+package mockokta
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/provsim/provsim/internal/scim"
+)
+
+// The Groups API model (okta-provisioning.md §B.2, §B.3): OKTA_GROUP
+// groups and their members. Locking, validation and hooks follow users.go.
+//
+// Group names are unique per org, compared case-insensitively: Okta
+// rejects a duplicate name with E0000001 "name: An object with this field
+// already exists…"; whether it ignores case is not documented, and
+// ignoring it keeps names unambiguous for Group Push, which links groups
+// by displayName. mockokta has no "Everyone" BUILT_IN group.
+
+// GroupProfileInput is a group profile as created or replaced.
+type GroupProfileInput struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+}
+
+// GroupQuery selects groups for GET /api/v1/groups.
+type GroupQuery struct {
+	Q      string // prefix of the name
+	Filter string // e.g. type eq "OKTA_GROUP", profile.name eq "Eng"
+	Search string // same grammar here
+}
+
+const maxGroupName = 255
+
+// group finds a group by id. Caller holds o.mu.
+func (o *Org) group(id string) (*Group, error) {
+	if g, ok := o.groups[id]; ok {
+		return g, nil
+	}
+	return nil, errNotFound("UserGroup", id)
+}
+
+// groupNameTaken reports whether another group has name. Caller holds o.mu.
+func (o *Org) groupNameTaken(name, exceptID string) bool {
+	for _, id := range o.groupOrder {
+		if g := o.groups[id]; g != nil && id != exceptID && strings.EqualFold(g.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func validateGroupProfile(in GroupProfileInput) (name, desc string, err error) {
+	name = strings.TrimSpace(deref(in.Name))
+	switch {
+	case name == "":
+		return "", "", errFieldInvalid("name: " + causeBlank)
+	case len([]rune(name)) > maxGroupName:
+		return "", "", errFieldInvalid(fmt.Sprintf("name: The field cannot exceed %d characters", maxGroupName))
+	}
+	return name, deref(in.Description), nil
+}
+
+// CreateGroup is POST /api/v1/groups: a new OKTA_GROUP.
+func (m *Model) CreateGroup(o *Org, in GroupProfileInput) (*Group, error) {
+	name, desc, err := validateGroupProfile(in)
+	if err != nil {
+		return nil, err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.groupNameTaken(name, "") {
+		return nil, errFieldInvalid("name: " + causeLoginTaken)
+	}
+	now := m.now()
+	id := m.oktaID("00g")
+	for o.groups[id] != nil {
+		id = m.oktaID("00g")
+	}
+	g := &Group{ID: id, Type: GroupOkta, Name: name, Description: desc, Created: now, LastUpdated: now,
+		LastMembershipUpdated: now, memberSet: map[string]bool{}}
+	o.groups[id] = g
+	o.groupOrder = append(o.groupOrder, id)
+	m.logAPI(o, "group.lifecycle.create", "Create Okta group", groupTarget(g))
+	return snapshotGroup(g), nil
+}
+
+// GetGroup is GET /api/v1/groups/{id}.
+func (m *Model) GetGroup(o *Org, id string) (*Group, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	g, err := o.group(id)
+	if err != nil {
+		return nil, err
+	}
+	return snapshotGroup(g), nil
+}
+
+// ListGroupIDs is GET /api/v1/groups before paging: matching group ids in
+// creation order.
+func (m *Model) ListGroupIDs(o *Org, q GroupQuery) ([]string, error) {
+	var exprs []func(map[string]any) bool
+	for _, src := range []string{q.Filter, q.Search} {
+		if strings.TrimSpace(src) == "" {
+			continue
+		}
+		e, err := scim.ParseFilterExpression(src)
+		if err != nil {
+			return nil, errInvalidSearch(fmt.Sprintf("could not parse %q", src))
+		}
+		exprs = append(exprs, func(doc map[string]any) bool { return scim.Match(e, doc) })
+	}
+	prefix := lower(strings.TrimSpace(q.Q))
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var ids []string
+	for _, id := range o.groupOrder {
+		g := o.groups[id]
+		if q.Q != "" && !strings.HasPrefix(lower(g.Name), prefix) {
+			continue
+		}
+		ok := true
+		if len(exprs) > 0 {
+			doc := groupSearchDoc(g)
+			for _, match := range exprs {
+				ok = ok && match(doc)
+			}
+		}
+		if ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// GroupsByID returns snapshots of the groups with these ids, in order,
+// skipping any that no longer exist.
+func (m *Model) GroupsByID(o *Org, ids []string) []*Group {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make([]*Group, 0, len(ids))
+	for _, id := range ids {
+		if g, ok := o.groups[id]; ok {
+			out = append(out, snapshotGroup(g))
+		}
+	}
+	return out
+}
+
+func groupSearchDoc(g *Group) map[string]any {
+	return map[string]any{
+		"id": g.ID, "type": g.Type,
+		"created": oktaTimestamp(g.Created), "lastUpdated": oktaTimestamp(g.LastUpdated),
+		"lastMembershipUpdated": oktaTimestamp(g.LastMembershipUpdated),
+		"profile":               map[string]any{"name": g.Name, "description": g.Description},
+	}
+}
+
+// ReplaceGroup is PUT /api/v1/groups/{id}: the profile given replaces the
+// old one (a missing description clears it). A rename runs onGroupRenamed.
+func (m *Model) ReplaceGroup(o *Org, id string, in GroupProfileInput) (*Group, error) {
+	name, desc, err := validateGroupProfile(in)
+	if err != nil {
+		return nil, err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	g, err := o.group(id)
+	if err != nil {
+		return nil, err
+	}
+	if g.Type != GroupOkta {
+		return nil, errPermissionDenied()
+	}
+	if o.groupNameTaken(name, g.ID) {
+		return nil, errFieldInvalid("name: " + causeLoginTaken)
+	}
+	if name == g.Name && desc == g.Description {
+		return snapshotGroup(g), nil
+	}
+	oldName := g.Name
+	g.Name, g.Description = name, desc
+	g.LastUpdated = m.now()
+	m.logAPI(o, "group.profile.update", "Update group profile", groupTarget(g))
+	if oldName != name {
+		m.onGroupRenamed(o, g, oldName)
+	}
+	return snapshotGroup(g), nil
+}
+
+// DeleteGroup is DELETE /api/v1/groups/{id}. onGroupDeleted runs before
+// the group goes; members are not reported one by one.
+func (m *Model) DeleteGroup(o *Org, id string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	g, err := o.group(id)
+	if err != nil {
+		return err
+	}
+	if g.Type != GroupOkta {
+		return errPermissionDenied()
+	}
+	m.logAPI(o, "group.lifecycle.delete", "Delete Okta group", groupTarget(g))
+	m.onGroupDeleted(o, g)
+	for _, uid := range g.members {
+		if u := o.users[uid]; u != nil && u.groups != nil {
+			delete(u.groups, g.ID)
+		}
+	}
+	delete(o.groups, g.ID)
+	if i := slices.Index(o.groupOrder, g.ID); i >= 0 {
+		o.groupOrder = slices.Delete(o.groupOrder, i, i+1)
+	}
+	return nil
+}
+
+// GroupMemberIDs is GET /api/v1/groups/{id}/users before paging: member
+// ids in the order they joined (every status, DEPROVISIONED included).
+func (m *Model) GroupMemberIDs(o *Org, id string) ([]string, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	g, err := o.group(id)
+	if err != nil {
+		return nil, err
+	}
+	return g.Members(), nil
+}
+
+// AddGroupMember is PUT /api/v1/groups/{gid}/users/{uid}; adding a member
+// twice is a no-op. Deactivated users may be added, as in Okta.
+func (m *Model) AddGroupMember(o *Org, groupID, userID string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	g, u, err := o.membershipTarget(groupID, userID)
+	if err != nil {
+		return err
+	}
+	m.addGroupMember(o, g, u, m.now())
+	return nil
+}
+
+// RemoveGroupMember is DELETE /api/v1/groups/{gid}/users/{uid}; removing a
+// non-member is a no-op.
+func (m *Model) RemoveGroupMember(o *Org, groupID, userID string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	g, u, err := o.membershipTarget(groupID, userID)
+	if err != nil {
+		return err
+	}
+	m.removeGroupMember(o, g, u, m.now())
+	return nil
+}
+
+// membershipTarget resolves the group and user (by id) of a membership
+// call. Caller holds o.mu.
+func (o *Org) membershipTarget(groupID, userID string) (*Group, *User, error) {
+	g, err := o.group(groupID)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := o.userByID(userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if g.Type != GroupOkta {
+		return nil, nil, errPermissionDenied()
+	}
+	return g, u, nil
+}
+
+// addGroupMember puts u in g, logs it and runs onGroupMembership; false
+// when u already was a member (nothing happens then). Caller holds o.mu.
+func (m *Model) addGroupMember(o *Org, g *Group, u *User, now time.Time) bool {
+	if g.memberSet == nil {
+		g.memberSet = map[string]bool{}
+	}
+	if !g.addMember(u.ID) {
+		return false
+	}
+	if u.groups == nil {
+		u.groups = map[string]bool{}
+	}
+	u.groups[g.ID] = true
+	g.LastMembershipUpdated = now
+	m.logAPI(o, "group.user_membership.add", "Add user to group membership", userTarget(u), groupTarget(g))
+	m.onGroupMembership(o, g, u.ID, true)
+	return true
+}
+
+// removeGroupMember takes u out of g, logs it and runs onGroupMembership;
+// false when u was not a member. Caller holds o.mu.
+func (m *Model) removeGroupMember(o *Org, g *Group, u *User, now time.Time) bool {
+	if !g.removeMember(u.ID) {
+		return false
+	}
+	delete(u.groups, g.ID)
+	g.LastMembershipUpdated = now
+	m.logAPI(o, "group.user_membership.remove", "Remove user from group membership", userTarget(u), groupTarget(g))
+	m.onGroupMembership(o, g, u.ID, false)
+	return true
+}
+
+// snapshotGroup copies a group, without its members, for use outside o.mu.
+func snapshotGroup(g *Group) *Group {
+	c := *g
+	c.members, c.memberSet = nil, nil
+	return &c
+}
+
+// groupView is the JSON of an Okta Group (okta-sdk-golang v5 model_group.go).
+type groupView struct {
+	ID                    string           `json:"id"`
+	Created               string           `json:"created"`
+	LastUpdated           string           `json:"lastUpdated"`
+	LastMembershipUpdated string           `json:"lastMembershipUpdated"`
+	ObjectClass           []string         `json:"objectClass"`
+	Type                  string           `json:"type"`
+	Profile               groupProfileView `json:"profile"`
+	Links                 map[string]any   `json:"_links"`
+}
+
+type groupProfileView struct {
+	Name        string  `json:"name"`
+	Description *string `json:"description"` // null when empty, as Okta shows it
+}
+
+type logoLink struct {
+	Name string `json:"name"`
+	Href string `json:"href"`
+	Type string `json:"type"`
+}
+
+// groupJSON renders a group as Okta does; base is the org URL for _links.
+// Call it with o.mu held when g is a live group.
+func groupJSON(base string, g *Group) any {
+	v := groupView{ID: g.ID, Created: oktaTimestamp(g.Created), LastUpdated: oktaTimestamp(g.LastUpdated),
+		LastMembershipUpdated: oktaTimestamp(g.LastMembershipUpdated),
+		ObjectClass:           []string{"okta:user_group"}, Type: g.Type,
+		Profile: groupProfileView{Name: g.Name},
+		Links: map[string]any{
+			"logo": []logoLink{
+				{"medium", base + "/assets/img/logos/groups/odyssey/okta-medium.png", "image/png"},
+				{"large", base + "/assets/img/logos/groups/odyssey/okta-large.png", "image/png"},
+			},
+			"users": href(base, "groups", g.ID, "users"),
+			"apps":  href(base, "groups", g.ID, "apps"),
+		}}
+	if g.Type == "" {
+		v.Type = GroupOkta
+	}
+	if g.Description != "" {
+		d := g.Description
+		v.Profile.Description = &d
+	}
+	return v
+}

@@ -1,0 +1,232 @@
+package mockokta
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/provsim/provsim/internal/sim"
+)
+
+// The Management API's HTTP plumbing: SSWS auth selecting the org, the
+// headers every Okta response carries, the error envelope, body decoding
+// and Link-header pagination (okta-provisioning.md §B.1, §B.5, §B.6).
+
+type ctxKey int
+
+const orgKey ctxKey = 1
+
+// orgOf returns the org the request authenticated as.
+func orgOf(r *http.Request) *Org { return r.Context().Value(orgKey).(*Org) }
+
+// Rate-limit figures shown on every response. mockokta does not throttle
+// its own API (fault injection is a separate feature); the headers are
+// there because SDKs read them.
+const rateLimit = 600
+
+// oktaHeaders sets Date, X-Okta-Request-Id and X-Rate-Limit-* on every
+// response, as Okta does and okta-sdk-golang expects (§B.1: the Date header
+// must be RFC 1123 GMT for its 429 back-off).
+func (s *Server) oktaHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := s.Model.clock.Now().UTC()
+		h := w.Header()
+		h.Set("Date", now.Format(http.TimeFormat))
+		h.Set("X-Okta-Request-Id", "req"+s.Model.ids.Token(22))
+		h.Set("X-Rate-Limit-Limit", strconv.Itoa(rateLimit))
+		h.Set("X-Rate-Limit-Remaining", strconv.Itoa(rateLimit-1))
+		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(now.Add(time.Minute).Unix(), 10))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ssws authenticates `Authorization: SSWS <token>` and selects the org.
+func (s *Server) ssws(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, token, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		if !strings.EqualFold(scheme, "SSWS") || strings.TrimSpace(token) == "" {
+			s.writeError(w, r, errInvalidToken())
+			return
+		}
+		o, ok := s.Model.OrgByToken(strings.TrimSpace(token))
+		if !ok {
+			s.writeError(w, r, errInvalidToken())
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), orgKey, o)))
+	})
+}
+
+// writeJSON writes v with status; Okta answers application/json.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"errorCode":"E0000009","errorSummary":"Internal Server Error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+type errorCause struct {
+	ErrorSummary string `json:"errorSummary"`
+}
+
+type errorEnvelope struct {
+	ErrorCode    string       `json:"errorCode"`
+	ErrorSummary string       `json:"errorSummary"`
+	ErrorLink    string       `json:"errorLink"`
+	ErrorID      string       `json:"errorId"`
+	ErrorCauses  []errorCause `json:"errorCauses"`
+}
+
+// writeError writes Okta's error envelope (§B.5).
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := asError(err)
+	if e.Status >= 500 {
+		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	env := errorEnvelope{ErrorCode: e.Code, ErrorSummary: e.Summary, ErrorLink: e.Code,
+		ErrorID: "oae" + s.Model.ids.Token(22), ErrorCauses: []errorCause{}}
+	for _, c := range e.Causes {
+		env.ErrorCauses = append(env.ErrorCauses, errorCause{c})
+	}
+	writeJSON(w, e.Status, env)
+}
+
+// decode reads a JSON object body within the size limit into v.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errTooLarge(s.cfg.MaxBodyBytes)
+	}
+	if err != nil {
+		return errMalformed("could not read the request body")
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return errMalformed("the request body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return errValidation(fmt.Sprintf("%s: expected a JSON %s", typeErr.Field, typeErr.Type.Kind()))
+		}
+		return errMalformed(err.Error())
+	}
+	if dec.More() {
+		return errMalformed("unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// decodeOptional is decode for bodies that may be absent.
+func (s *Server) decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return s.decode(w, r, v)
+}
+
+// baseURL is the org URL clients used, for _links.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// Page is one page of a cursor-paged list.
+type Page struct {
+	After string // cursor: id of the last item of the previous page
+	Limit int
+}
+
+// pageParams reads `after` and `limit` (default def, capped at max).
+func pageParams(r *http.Request, def, max int) (Page, error) {
+	p := Page{After: r.URL.Query().Get("after"), Limit: def}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return p, errValidation("limit: must be an integer")
+		}
+		if n > 0 {
+			p.Limit = n
+		}
+	}
+	if max > 0 && p.Limit > max {
+		p.Limit = max
+	}
+	return p, nil
+}
+
+// paginate cuts ids (in list order) to one page and writes Okta's Link
+// headers: one header per relation, as the SDKs parse them separately
+// (§B.1); no "next" on the last page.
+func paginate(w http.ResponseWriter, r *http.Request, ids []string, p Page) []string {
+	start := 0
+	if p.After != "" {
+		start = len(ids)
+		for i, id := range ids {
+			if id == p.After {
+				start = i + 1
+				break
+			}
+		}
+	}
+	end := min(start+p.Limit, len(ids))
+	page := ids[start:end]
+	self := *r.URL
+	w.Header().Add("Link", fmt.Sprintf(`<%s%s>; rel="self"`, baseURL(r), self.RequestURI()))
+	if end < len(ids) && len(page) > 0 {
+		next := *r.URL
+		q := next.Query()
+		q.Set("after", page[len(page)-1])
+		q.Set("limit", strconv.Itoa(p.Limit))
+		next.RawQuery = q.Encode()
+		w.Header().Add("Link", fmt.Sprintf(`<%s%s>; rel="next"`, baseURL(r), next.RequestURI()))
+	}
+	return page
+}
+
+// link is a HAL link in _links.
+type link struct {
+	Href   string            `json:"href"`
+	Method string            `json:"method,omitempty"`
+	Hints  map[string]any    `json:"hints,omitempty"`
+	Extra  map[string]string `json:"-"`
+}
+
+func href(base string, parts ...string) link {
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return link{Href: base + "/api/v1/" + strings.Join(parts, "/")}
+}
+
+func vars(r *http.Request) map[string]string { return mux.Vars(r) }
+
+// Server is mockokta's HTTP face over a Model.
+type Server struct {
+	Model   *Model
+	Inbound *sim.Journal // inbound Management API calls
+	Booted  *Booted
+
+	cfg    Config
+	log    *slog.Logger
+	router *mux.Router
+}

@@ -1,0 +1,245 @@
+// Package mockokta simulates an Okta org: the Management API (/api/v1) that
+// okta-sdk-golang and Terraform's Okta provider drive, and Okta's
+// provisioning engine, a SCIM client that sends what Okta sends
+// (spec/okta-provisioning.md §A) to mockatlassian or any SCIM server.
+//
+// The model here never sees an http.Request; http_*.go are thin adapters.
+// Every change that Okta would provision enqueues work on the engine
+// (engine.go), which calls the SCIM server outside the org lock and writes
+// the outcome back onto app users, tasks and the System Log.
+package mockokta
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/provsim/provsim/internal/sim"
+)
+
+// Options configure a Model. The zero value is the documented default.
+type Options struct {
+	// Clock tells time and waits out 429 back-offs; a sim.FakeClock makes
+	// back-offs instant in tests.
+	Clock sim.SleepClock
+	Seed  uint64 // 0: random ids
+	// SCIMClient sends the engine's requests; default: 60 s timeout, as
+	// Okta closes the socket after 60 s (okta-provisioning.md §A.12).
+	SCIMClient *http.Client
+	Logger     *slog.Logger
+	// Journal records outbound SCIM traffic; nil makes a private one.
+	Journal *sim.Journal
+	// MaxLogEvents bounds the System Log per org (oldest dropped).
+	MaxLogEvents int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Clock == nil {
+		o.Clock = sim.SystemClock{}
+	}
+	if o.SCIMClient == nil {
+		o.SCIMClient = &http.Client{Timeout: 60 * time.Second}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Journal == nil {
+		o.Journal = sim.NewJournal(sim.JournalOptions{}, o.Clock)
+	}
+	if o.MaxLogEvents <= 0 {
+		o.MaxLogEvents = 10000
+	}
+	return o
+}
+
+// Model is the whole simulated Okta: many orgs, each chosen by API token.
+type Model struct {
+	opts   Options
+	ids    *sim.IDs
+	clock  sim.SleepClock
+	engine *Engine
+
+	mu       sync.RWMutex
+	orgs     map[string]*Org
+	orgOrder []string
+	tokens   map[sim.SecretHash]string // API token hash → org id
+}
+
+// New returns a model with its engine running; Close stops the engine.
+func New(opts Options) *Model {
+	opts = opts.withDefaults()
+	m := &Model{opts: opts, ids: sim.NewIDs(opts.Seed), clock: opts.Clock,
+		orgs: map[string]*Org{}, tokens: map[sim.SecretHash]string{}}
+	m.engine = newEngine(m)
+	return m
+}
+
+// Close stops the engine's workers.
+func (m *Model) Close() { m.engine.close() }
+
+// Journal is the outbound SCIM journal.
+func (m *Model) Journal() *sim.Journal { return m.opts.Journal }
+
+func (m *Model) now() time.Time { return m.clock.Now().UTC().Truncate(time.Millisecond) }
+
+// oktaID makes an id shaped like Okta's: a 3-character prefix ("00u" users,
+// "00g" groups, "0oa" apps) and 17 alphanumerics (okta-provisioning.md §B.2).
+func (m *Model) oktaID(prefix string) string { return prefix + m.ids.Token(20-len(prefix)) }
+
+// Org is one Okta org. mu guards everything in it.
+type Org struct {
+	ID      string
+	Name    string
+	Created time.Time
+
+	mu         sync.Mutex
+	tokens     []sim.SecretHash
+	users      map[string]*User
+	userOrder  []string
+	byLogin    map[string]string // lower-case login → user id
+	groups     map[string]*Group
+	groupOrder []string
+	apps       map[string]*App
+	appOrder   []string
+	logs       []LogEvent
+	tasks      map[string]*Task
+	taskOrder  []string
+}
+
+func newOrg(id, name string, created time.Time) *Org {
+	return &Org{ID: id, Name: name, Created: created,
+		users: map[string]*User{}, byLogin: map[string]string{},
+		groups: map[string]*Group{}, apps: map[string]*App{}, tasks: map[string]*Task{}}
+}
+
+// CreateOrgInput describes an org. Token is its API token (random when empty).
+type CreateOrgInput struct {
+	ID    string `json:"id,omitempty"`
+	Name  string `json:"name,omitempty"`
+	Token string `json:"token,omitempty"`
+}
+
+// OrgCreated is returned once with the token.
+type OrgCreated struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Token string `json:"token"`
+}
+
+// CreateOrg adds an org with one API token.
+func (m *Model) CreateOrg(in CreateOrgInput) (OrgCreated, error) {
+	if in.ID == "" {
+		in.ID = m.oktaID("00o")
+	}
+	if in.Name == "" {
+		in.Name = "Simulated Okta org"
+	}
+	if in.Token == "" {
+		in.Token = "00" + m.ids.Token(40)
+	}
+	if strings.ContainsAny(in.Token, " \t\r\n") {
+		return OrgCreated{}, errValidation("token: must not contain white space")
+	}
+	h := sim.HashSecret(in.Token)
+	o := newOrg(in.ID, in.Name, m.now())
+	o.tokens = []sim.SecretHash{h}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, dup := m.orgs[in.ID]; dup {
+		return OrgCreated{}, errValidation("id: An org with this id already exists")
+	}
+	if _, dup := m.tokens[h]; dup {
+		return OrgCreated{}, errValidation("token: That token is already in use")
+	}
+	m.orgs[o.ID] = o
+	m.orgOrder = append(m.orgOrder, o.ID)
+	m.tokens[h] = o.ID
+	return OrgCreated{ID: o.ID, Name: o.Name, Token: in.Token}, nil
+}
+
+// OrgByToken finds the org an API token belongs to. The token is hashed
+// before lookup; the plain token is never stored.
+func (m *Model) OrgByToken(token string) (*Org, bool) {
+	h := sim.HashSecret(token)
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	id, ok := m.tokens[h]
+	if !ok {
+		return nil, false
+	}
+	o := m.orgs[id]
+	for _, t := range o.tokens {
+		if t.Matches(token) {
+			return o, true
+		}
+	}
+	return nil, false
+}
+
+// Org returns an org by id.
+func (m *Model) Org(id string) (*Org, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	o, ok := m.orgs[id]
+	if !ok {
+		return nil, errNotFound("Org", id)
+	}
+	return o, nil
+}
+
+// Orgs lists org ids in creation order.
+func (m *Model) Orgs() []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return append([]string(nil), m.orgOrder...)
+}
+
+// ResetOrg empties an org but keeps its id and tokens. Pending engine work
+// for it is dropped first.
+func (m *Model) ResetOrg(id string) error {
+	o, err := m.Org(id)
+	if err != nil {
+		return err
+	}
+	m.engine.dropOrg(o.ID)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	fresh := newOrg(o.ID, o.Name, o.Created)
+	o.users, o.userOrder, o.byLogin = fresh.users, nil, fresh.byLogin
+	o.groups, o.groupOrder = fresh.groups, nil
+	o.apps, o.appOrder = fresh.apps, nil
+	o.logs = nil
+	o.tasks, o.taskOrder = fresh.tasks, nil
+	return nil
+}
+
+// Reset removes every org except those in keep, which are reset.
+func (m *Model) Reset(keep ...string) {
+	kept := map[string]bool{}
+	for _, id := range keep {
+		kept[id] = true
+	}
+	m.mu.Lock()
+	var order, dropped []string
+	for _, id := range m.orgOrder {
+		if kept[id] {
+			order = append(order, id)
+			continue
+		}
+		for _, t := range m.orgs[id].tokens {
+			delete(m.tokens, t)
+		}
+		delete(m.orgs, id)
+		dropped = append(dropped, id)
+	}
+	m.orgOrder = order
+	m.mu.Unlock()
+	for _, id := range dropped {
+		m.engine.dropOrg(id)
+	}
+	for _, id := range order {
+		_ = m.ResetOrg(id)
+	}
+}

@@ -1,0 +1,258 @@
+package mockokta
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/mockatlassian"
+)
+
+// pipeline is mockokta wired to an in-process mockatlassian over real HTTP,
+// with a fake clock so 429 back-offs take no time.
+type pipeline struct {
+	t       *testing.T
+	okta    *Server
+	atl     *mockatlassian.Server
+	atlURL  string
+	clock   *sim.FakeClock
+	token   string
+	orgID   string
+	appID   string
+	scimURL string
+}
+
+const (
+	pipeToken   = "okta-test-token"
+	pipeDir     = "dir-pipe"
+	pipeKey     = "atl-key"
+	pipeAtlOrg  = "atl-org"
+	pipeDomain  = "example.com"
+	pipeTimeout = 10 * time.Second
+)
+
+func newPipeline(t *testing.T, mutate ...func(*mockatlassian.Config)) *pipeline {
+	t.Helper()
+	quiet := slog.New(slog.DiscardHandler)
+	acfg := mockatlassian.Config{
+		Options: mockatlassian.Options{Seed: 7, Logger: quiet},
+		Logger:  quiet,
+		Boot: &mockatlassian.Boot{OrgID: pipeAtlOrg, DirectoryID: pipeDir, APIKey: pipeKey, VerifiedDomains: []string{pipeDomain},
+			Sites: []mockatlassian.AddSiteInput{{Name: "acme.atlassian.net", Products: []string{"jira-software", "confluence"}}}},
+	}
+	for _, f := range mutate {
+		f(&acfg)
+	}
+	atl, err := mockatlassian.NewServer(acfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(atl)
+	t.Cleanup(ts.Close)
+	clock := sim.NewFakeClock(time.Date(2026, 3, 18, 10, 0, 0, 0, time.UTC))
+	scimURL := ts.URL + "/scim/directory/" + pipeDir
+	okta, err := NewServer(Config{Options: Options{Clock: clock, Seed: 3, SCIMClient: ts.Client(), Logger: quiet}, Logger: quiet,
+		Boot: &Boot{OrgID: "00opipe", APIToken: pipeToken, AtlassianSCIMURL: scimURL, AtlassianSCIMToken: pipeKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(okta.Close)
+	return &pipeline{t: t, okta: okta, atl: atl, atlURL: ts.URL, clock: clock, token: pipeToken,
+		orgID: okta.Booted.Org.ID, appID: okta.Booted.AppID, scimURL: scimURL}
+}
+
+type apiResp struct {
+	Status int
+	Header http.Header
+	Raw    []byte
+}
+
+func (r apiResp) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Raw, &m); err != nil {
+		t.Fatalf("decode %s: %v", r.Raw, err)
+	}
+	return m
+}
+
+// okta calls mockokta's Management API with the org's token.
+func (p *pipeline) oktaAPI(method, path string, body any) apiResp {
+	p.t.Helper()
+	var rdr io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rdr = bytes.NewReader(b)
+	}
+	req := httptest.NewRequest(method, path, rdr)
+	req.Header.Set("Authorization", "SSWS "+p.token)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	p.okta.ServeHTTP(rec, req)
+	return apiResp{rec.Code, rec.Header(), rec.Body.Bytes()}
+}
+
+// must calls the API and fails unless the status is want.
+func (p *pipeline) must(want int, method, path string, body any) map[string]any {
+	p.t.Helper()
+	r := p.oktaAPI(method, path, body)
+	if r.Status != want {
+		p.t.Fatalf("%s %s: %d, want %d: %s", method, path, r.Status, want, r.Raw)
+	}
+	if len(r.Raw) == 0 {
+		return nil
+	}
+	var m map[string]any
+	_ = json.Unmarshal(r.Raw, &m)
+	return m
+}
+
+// idle waits for the provisioning engine.
+func (p *pipeline) idle() {
+	p.t.Helper()
+	if err := p.okta.Model.WaitIdleTimeout(p.orgID, pipeTimeout); err != nil {
+		p.t.Fatalf("engine not idle: %v", err)
+	}
+}
+
+// scim calls mockatlassian's SCIM API directly, as a tester checks the far side.
+func (p *pipeline) scim(method, path string) (int, map[string]any) {
+	p.t.Helper()
+	req, _ := http.NewRequest(method, p.scimURL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+pipeKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
+}
+
+func (p *pipeline) scimUserByName(userName string) map[string]any {
+	p.t.Helper()
+	q := url.QueryEscape(`userName eq "` + userName + `"`)
+	_, list := p.scim("GET", "/Users?filter="+q)
+	res, _ := list["Resources"].([]any)
+	if len(res) != 1 {
+		p.t.Fatalf("SCIM filter for %s found %d: %v", userName, len(res), list)
+	}
+	return res[0].(map[string]any)
+}
+
+// outbound returns the engine's SCIM requests as "METHOD path?query".
+func (p *pipeline) outbound() []string {
+	var out []string
+	for _, e := range p.okta.Model.Journal().Entries(sim.JournalQuery{Tenant: p.orgID}) {
+		line := e.Method + " " + strings.TrimPrefix(e.Path, p.scimURL)
+		if e.Query != "" {
+			line += "?" + e.Query
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func (p *pipeline) clearOutbound() { p.okta.Model.Journal().Clear("") }
+
+func (p *pipeline) createUser(first, last, email string) string {
+	p.t.Helper()
+	u := p.must(200, "POST", "/api/v1/users?activate=true", map[string]any{
+		"profile":     map[string]any{"firstName": first, "lastName": last, "email": email, "login": email},
+		"credentials": map[string]any{"password": map[string]any{"value": "Kv7J2LEa!x"}},
+	})
+	return u["id"].(string)
+}
+
+// Okta's published "Okta SCIM 2.0 CRUD Test" (okta-provisioning.md §C.2):
+// Management API calls drive the engine; the SCIM side is checked after
+// each step.
+func TestOktaCRUDSuite(t *testing.T) {
+	p := newPipeline(t)
+	app := "/api/v1/apps/" + p.appID
+	p.must(200, "GET", app, nil)
+
+	email := "runscope.crud@example.com"
+	user := p.must(200, "POST", "/api/v1/users?activate=true", map[string]any{
+		"profile": map[string]any{"firstName": "Runscope", "lastName": "Crud", "email": email, "login": email,
+			"title": "Tester", "primaryPhone": "555-0100"},
+		"credentials": map[string]any{"password": map[string]any{"value": "Kv7J2LEa"},
+			"recovery_question": map[string]any{"question": "Who's a major player in the cowboy scene?", "answer": "Annie Oakley"}},
+	})
+	uid := user["id"].(string)
+	assign := map[string]any{"id": uid, "scope": "USER", "credentials": map[string]any{"userName": email},
+		"profile": map[string]any{"givenName": "Runscope", "familyName": "Crud", "email": email, "emailType": "work"}}
+	p.must(200, "POST", app+"/users", assign)
+	p.idle()
+
+	su := p.scimUserByName(email)
+	if su["userName"] != email || dig(su, "emails.0.value") != email || dig(su, "name.givenName") != "Runscope" || dig(su, "name.familyName") != "Crud" {
+		t.Fatalf("after assign: %v", su)
+	}
+	scimID := su["id"].(string)
+	au := p.must(200, "GET", app+"/users/"+uid, nil)
+	if au["externalId"] != scimID || au["status"] != "PROVISIONED" || au["syncState"] != "SYNCHRONIZED" {
+		t.Fatalf("app user = %v", au)
+	}
+
+	p.must(200, "PUT", "/api/v1/users/"+uid, map[string]any{"profile": map[string]any{"firstName": "Runscopeupdate", "lastName": "Crud",
+		"email": email, "login": email, "title": "Tester", "primaryPhone": "555-0100"}})
+	p.idle()
+	if _, su := p.scim("GET", "/Users/"+scimID); dig(su, "name.givenName") != "Runscopeupdate" {
+		t.Fatalf("after profile update: %v", su)
+	}
+
+	p.must(200, "POST", "/api/v1/users/"+uid+"/lifecycle/deactivate", nil)
+	p.idle()
+	if _, su := p.scim("GET", "/Users/"+scimID); su["active"] != false {
+		t.Fatalf("after deactivate: %v", su)
+	}
+
+	p.must(200, "POST", "/api/v1/users/"+uid+"/lifecycle/activate?sendEmail=false", nil)
+	p.must(200, "POST", app+"/users", assign)
+	p.idle()
+	if _, su := p.scim("GET", "/Users/"+scimID); su["active"] != true {
+		t.Fatalf("after reactivate + reassign: %v", su)
+	}
+
+	p.must(204, "DELETE", app+"/users/"+uid, nil)
+	p.idle()
+	if _, su := p.scim("GET", "/Users/"+scimID); su["active"] != false {
+		t.Fatalf("after unassign: %v", su)
+	}
+	for _, line := range p.outbound() {
+		if strings.HasPrefix(line, "DELETE /Users") {
+			t.Fatalf("Okta never deletes users, but sent %s", line)
+		}
+	}
+	// Only one SCIM user ever existed: reassignment reactivated, never re-created.
+	if _, list := p.scim("GET", "/Users"); list["totalResults"] != 1.0 {
+		t.Fatalf("users downstream: %v", list["totalResults"])
+	}
+}
+
+func dig(v any, path string) any {
+	for _, part := range strings.Split(path, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[part]
+		case []any:
+			if part != "0" || len(x) == 0 {
+				return nil
+			}
+			v = x[0]
+		default:
+			return nil
+		}
+	}
+	return v
+}

@@ -1,0 +1,413 @@
+package mockokta
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/provsim/provsim/internal/scim"
+)
+
+// run executes one job. Each flow reads a snapshot under the org lock,
+// talks SCIM without it, then writes the outcome back under the lock.
+func (m *Model) run(ctx context.Context, j job) {
+	switch j.kind {
+	case jobProvision:
+		m.provisionUser(ctx, j)
+	case jobUpdate:
+		m.updateUser(ctx, j)
+	case jobDeactivate:
+		m.deactivateUser(ctx, j)
+	case jobToAppSaved:
+		m.toAppSaved(ctx, j)
+	case jobPushFull, jobPushDelta, jobPushRename, jobPushDelete:
+		m.runPush(ctx, j)
+	case jobImport:
+		m.runImport(ctx, j)
+	}
+}
+
+// userSnap is what a user job needs, copied under the lock.
+type userSnap struct {
+	org           *Org
+	conn          Connection
+	flavour       Flavour
+	toApp         ToApp
+	appLabel      string
+	pushName      bool
+	userID        string
+	login         string
+	provisionable bool
+	userName      string // application username
+	externalID    string
+	auStatus      string
+	removed       bool
+	profile       profileValues
+}
+
+// profileValues are the Okta attributes Okta's default mappings send.
+type profileValues struct {
+	givenName, familyName, displayName, email, title, department, locale, oktaID string
+}
+
+// snapUser copies the state a user job needs. ok is false when the app,
+// user or app user is gone (the job then has nothing to do).
+func (m *Model) snapUser(j job) (userSnap, bool) {
+	o, err := m.Org(j.orgID)
+	if err != nil {
+		return userSnap{}, false
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, ok := o.apps[j.appID]
+	if !ok {
+		return userSnap{}, false
+	}
+	au, ok := a.users[j.userID]
+	if !ok {
+		return userSnap{}, false
+	}
+	s := userSnap{org: o, conn: a.Connection, flavour: a.Flavour, toApp: a.ToApp, appLabel: a.Label,
+		pushName: a.UserName.PushStatus != "DONT_PUSH", userID: au.UserID, userName: au.UserName,
+		externalID: au.ExternalID, auStatus: au.Status, removed: au.removed}
+	if u := o.users[au.UserID]; u != nil {
+		s.login = u.Login()
+		s.provisionable = u.Status != StatusStaged && u.Status != StatusSuspended && u.Status != StatusDeprovisioned
+		s.profile = profileValues{givenName: u.Attr("firstName"), familyName: u.Attr("lastName"),
+			displayName: u.Attr("displayName"), email: u.Attr(a.PrimaryEmailAttr), title: u.Attr("title"),
+			department: u.Attr("department"), locale: u.Attr("locale"), oktaID: u.ID}
+		if s.profile.displayName == "" {
+			s.profile.displayName = strings.TrimSpace(s.profile.givenName + " " + s.profile.familyName)
+		}
+		if s.profile.email == "" {
+			s.profile.email = u.Attr("email")
+		}
+	} else {
+		s.login = au.UserID
+	}
+	return s, true
+}
+
+// createBody is the exact POST /Users body of okta-provisioning.md §A.2,
+// field order included.
+type createBody struct {
+	Schemas     []string           `json:"schemas"`
+	UserName    string             `json:"userName"`
+	Name        nameBody           `json:"name"`
+	Emails      []emailBody        `json:"emails"`
+	DisplayName string             `json:"displayName,omitempty"`
+	Locale      string             `json:"locale,omitempty"`
+	Title       string             `json:"title,omitempty"`
+	Enterprise  *map[string]string `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User,omitempty"`
+	ExternalID  string             `json:"externalId"`
+	Groups      []any              `json:"groups"`
+	Password    string             `json:"password"`
+	Active      bool               `json:"active"`
+}
+
+type nameBody struct {
+	GivenName  string `json:"givenName"`
+	FamilyName string `json:"familyName"`
+}
+
+type emailBody struct {
+	Primary bool   `json:"primary"`
+	Value   string `json:"value"`
+	Type    string `json:"type"`
+}
+
+func (m *Model) newCreateBody(s userSnap) createBody {
+	b := createBody{Schemas: []string{scim.UserSchema}, UserName: s.userName,
+		Name:        nameBody{GivenName: s.profile.givenName, FamilyName: s.profile.familyName},
+		Emails:      []emailBody{{Primary: true, Value: s.profile.email, Type: "work"}},
+		DisplayName: s.profile.displayName, Title: s.profile.title,
+		// externalId is the Okta user id; a random 8-character password is
+		// always sent, even with Sync Password off (§A.2).
+		ExternalID: s.profile.oktaID, Groups: []any{}, Password: m.ids.Token(8), Active: true}
+	b.Locale = s.profile.locale
+	if b.Locale == "" {
+		b.Locale = "en-US"
+	}
+	if s.profile.department != "" {
+		b.Schemas = append(b.Schemas, scim.EnterpriseUserSchema)
+		b.Enterprise = &map[string]string{"department": s.profile.department}
+	}
+	return b
+}
+
+// provisionUser creates, links or reactivates the account (§A.2, §A.3,
+// §A.7), then pushes the profile and the user's pushed-group memberships.
+func (m *Model) provisionUser(ctx context.Context, j job) {
+	s, ok := m.snapUser(j)
+	if !ok || s.removed {
+		return
+	}
+	if !s.conn.configured() || !s.toApp.CreateUsers || !s.provisionable {
+		m.settle(j, func(a *App, au *AppUser) {
+			if au.Status != AppUserProvisioned {
+				au.SyncState = SyncDisabled
+			}
+		})
+		return
+	}
+	org := s.org.ID
+	id, reactivate, event := s.externalID, s.externalID != "" && s.auStatus == AppUserDeprovisioned, ""
+	if id == "" {
+		r := m.scimCall(ctx, org, s.conn, http.MethodGet, filterPath("Users", "userName", s.userName), nil)
+		var list listResponse
+		switch {
+		case r.status == http.StatusNotFound:
+			// A 404 SCIM error means "no such user" to Okta (§A.2).
+		case !r.ok():
+			m.fail(j, s.login, r.failure("Error while verifying if user "+s.login+" exists"), true)
+			return
+		case r.decode(&list) != nil:
+			m.fail(j, s.login, "Error while verifying if user "+s.login+" exists: the response is not a SCIM ListResponse", true)
+			return
+		}
+		switch len(list.Resources) {
+		case 0:
+			r := m.scimCall(ctx, org, s.conn, http.MethodPost, "/Users", m.newCreateBody(s))
+			if !r.ok() {
+				m.fail(j, s.login, r.failure("Error while creating user "+s.login), true)
+				return
+			}
+			if id, _, _ = resourceInfo(r.body); id == "" {
+				m.fail(j, s.login, "Error while creating user "+s.login+": Create new user returned empty user.", true)
+				return
+			}
+			event = "application.provision.user.push"
+		case 1:
+			var active bool
+			id, active, _ = resourceInfo(list.Resources[0])
+			reactivate = !active
+			event = "application.provision.user.verify_exists"
+		default:
+			m.fail(j, s.login, fmt.Sprintf("Error while verifying if user %s exists: %d users matched userName %q", s.login, len(list.Resources), s.userName), true)
+			return
+		}
+	}
+	if reactivate {
+		if r := m.setActive(ctx, s, id, true); !r.ok() {
+			m.fail(j, s.login, r.failure("Error while reactivating user "+s.login), true)
+			return
+		}
+	}
+	// A linked or reactivated account gets the profile pushed (§A.3, §A.7).
+	if event != "application.provision.user.push" && s.toApp.UpdateUsers {
+		if r := m.pushProfile(ctx, s, id); !r.ok() {
+			m.fail(j, s.login, r.failure("Error while pushing profile of user "+s.login), true)
+			return
+		}
+	}
+	m.settle(j, func(a *App, au *AppUser) {
+		au.ExternalID = id
+		m.markSynced(au, AppUserProvisioned)
+		o := s.org
+		target := LogTarget{ID: au.UserID, Type: "AppUser", AlternateID: au.UserName}
+		if event != "" {
+			m.logEngine(o, a, event, "", target)
+		}
+		if reactivate {
+			m.logEngine(o, a, "application.provision.user.reactivate", "", target)
+		}
+		// Now provisioned: the user joins its pushed groups downstream.
+		m.pushNewlyEligible(o, a, au.UserID)
+	})
+}
+
+// setActive (de)activates the account: a path-less PATCH for OIN apps, a
+// GET then full PUT for wizard-built apps (§A.6, §A.7).
+func (m *Model) setActive(ctx context.Context, s userSnap, id string, active bool) scimResponse {
+	if s.flavour == FlavourPatch {
+		return m.scimCall(ctx, s.org.ID, s.conn, http.MethodPatch, "/Users/"+id, map[string]any{
+			"schemas":    []string{scim.PatchOpSchema},
+			"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"active": active}}},
+		})
+	}
+	return m.readModifyWrite(ctx, s, id, func(doc map[string]any) { doc["active"] = active })
+}
+
+// readModifyWrite is Okta's update: GET the resource, change it, PUT the
+// whole representation back, echoing whatever the server returned (§A.5).
+func (m *Model) readModifyWrite(ctx context.Context, s userSnap, id string, change func(map[string]any)) scimResponse {
+	r := m.scimCall(ctx, s.org.ID, s.conn, http.MethodGet, "/Users/"+id, nil)
+	if !r.ok() {
+		return r
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(r.body, &doc); err != nil || doc == nil {
+		return scimResponse{status: http.StatusBadGateway, body: []byte(`{"detail":"GET returned no SCIM resource"}`)}
+	}
+	change(doc)
+	return m.scimCall(ctx, s.org.ID, s.conn, http.MethodPut, "/Users/"+id, doc)
+}
+
+// pushProfile is GET then PUT with the mapped attributes changed; active is
+// left as the server has it (§A.5).
+func (m *Model) pushProfile(ctx context.Context, s userSnap, id string) scimResponse {
+	return m.readModifyWrite(ctx, s, id, func(doc map[string]any) { applyProfile(doc, s) })
+}
+
+// applyProfile writes Okta's mapped attributes into a SCIM user document.
+func applyProfile(doc map[string]any, s userSnap) {
+	p := s.profile
+	if s.pushName {
+		doc["userName"] = s.userName
+	}
+	name, _ := doc["name"].(map[string]any)
+	if name == nil {
+		name = map[string]any{}
+	}
+	setOrDelete(name, "givenName", p.givenName)
+	setOrDelete(name, "familyName", p.familyName)
+	doc["name"] = name
+	setOrDelete(doc, "displayName", p.displayName)
+	setOrDelete(doc, "title", p.title)
+	emails, _ := doc["emails"].([]any)
+	replaced := false
+	for _, e := range emails {
+		if em, ok := e.(map[string]any); ok && em["primary"] == true {
+			em["value"] = p.email
+			replaced = true
+		}
+	}
+	if !replaced {
+		emails = append([]any{map[string]any{"primary": true, "value": p.email, "type": "work"}}, emails...)
+	}
+	doc["emails"] = emails
+	ext, _ := doc[scim.EnterpriseUserSchema].(map[string]any)
+	if p.department != "" {
+		if ext == nil {
+			ext = map[string]any{}
+		}
+		ext["department"] = p.department
+		doc[scim.EnterpriseUserSchema] = ext
+		schemas, _ := doc["schemas"].([]any)
+		has := false
+		for _, sc := range schemas {
+			has = has || sc == scim.EnterpriseUserSchema
+		}
+		if !has {
+			doc["schemas"] = append(schemas, scim.EnterpriseUserSchema)
+		}
+	} else if ext != nil {
+		delete(ext, "department")
+	}
+}
+
+func setOrDelete(m map[string]any, k, v string) {
+	if v == "" {
+		delete(m, k)
+		return
+	}
+	m[k] = v
+}
+
+// updateUser pushes profile changes ("Update User Attributes"). A 404 on
+// the GET stops the job with a task and no retry (§A.5).
+func (m *Model) updateUser(ctx context.Context, j job) {
+	s, ok := m.snapUser(j)
+	if !ok || s.removed || s.externalID == "" || !s.conn.configured() || !s.toApp.UpdateUsers || s.auStatus != AppUserProvisioned {
+		return
+	}
+	if r := m.pushProfile(ctx, s, s.externalID); !r.ok() {
+		m.fail(j, s.login, r.failure("Error while pushing profile of user "+s.login), true)
+		return
+	}
+	m.settle(j, func(a *App, au *AppUser) {
+		m.markSynced(au, au.Status)
+		m.logEngine(s.org, a, "application.provision.user.push_profile", "", LogTarget{ID: au.UserID, Type: "AppUser", AlternateID: au.UserName})
+	})
+}
+
+// deactivateUser deactivates the account downstream, never deleting it
+// (§A.6, §A.8). With no downstream id (create never succeeded) nothing is
+// sent. A failed deactivation is tried once: its task is not retried by
+// Okta ("Application accounts need deprovisioning").
+func (m *Model) deactivateUser(ctx context.Context, j job) {
+	s, ok := m.snapUser(j)
+	if !ok {
+		return
+	}
+	if s.externalID != "" && s.conn.configured() && s.toApp.DeactivateUsers {
+		if r := m.setActive(ctx, s, s.externalID, false); !r.ok() {
+			m.fail(j, s.login, r.failure("Error while deactivating user "+s.login), false)
+			return
+		}
+		m.settle(j, func(a *App, au *AppUser) {
+			m.logEngine(s.org, a, "application.provision.user.deactivate", "", LogTarget{ID: au.UserID, Type: "AppUser", AlternateID: au.UserName})
+		})
+	}
+	m.settle(j, func(a *App, au *AppUser) {
+		if au.removed {
+			a.forget(au.UserID)
+			return
+		}
+		if s.externalID != "" {
+			m.markSynced(au, AppUserDeprovisioned)
+		}
+	})
+}
+
+// settle runs fn on the job's app and app user under the org lock, if they
+// still exist, and resolves the task being retried.
+func (m *Model) settle(j job, fn func(a *App, au *AppUser)) {
+	o, err := m.Org(j.orgID)
+	if err != nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, ok := o.apps[j.appID]
+	if !ok {
+		return
+	}
+	if au, ok := a.users[j.userID]; ok {
+		fn(a, au)
+	}
+	m.resolveTask(o, j.taskID)
+}
+
+func (m *Model) markSynced(au *AppUser, status string) {
+	now := m.now()
+	if au.Status != status {
+		au.Status, au.StatusChanged = status, now
+	}
+	au.SyncState, au.LastSync, au.LastUpdated = SyncSynchronized, &now, now
+}
+
+// logEngine records a provisioning event (transaction type JOB).
+func (m *Model) logEngine(o *Org, a *App, eventType, reason string, targets ...LogTarget) {
+	e := LogEvent{EventType: eventType, DisplayMessage: eventMessages[eventType], Actor: engineActor,
+		Outcome: LogOutcome{Result: Success}, Target: append(targets, appTarget(a)),
+		Transaction: LogTransacton{Type: "JOB", ID: m.ids.Token(20)}}
+	if reason != "" {
+		e.Outcome = LogOutcome{Result: Failure, Reason: reason}
+	}
+	m.appendLog(o, e)
+}
+
+var eventMessages = map[string]string{
+	"application.provision.user.push":                   "Push new user to external application",
+	"application.provision.user.verify_exists":          "Verify user exists in external application",
+	"application.provision.user.reactivate":             "Push user reactivation to external application",
+	"application.provision.user.push_profile":           "Push user profile update to external application",
+	"application.provision.user.deactivate":             "Push user deactivation to external application",
+	"application.provision.user.sync":                   "Sync user in external application",
+	"application.provision.group.add":                   "Create group in external application",
+	"application.provision.group.verify_exists":         "Verify group exists in external application",
+	"application.provision.group.update":                "Update group in external application",
+	"application.provision.group.remove":                "Delete group in external application",
+	"application.provision.group_membership.add":        "Add user to group membership in external application",
+	"application.provision.group_membership.remove":     "Remove user from group membership in external application",
+	"application.provision.group_push.push_memberships": "Push group memberships to external application",
+	"application.provision.group_push.pushed":           "Group push operation completed",
+	"application.provision.group_push.mapping.created":  "Group push mapping created",
+	"application.provision.group_push.delete_appgroup":  "Delete pushed group in external application",
+	"application.provision.group.import":                "Import groups from external application",
+	"application.provision.user.import":                 "Import users from external application",
+	"application.provision.integration.test":            "Test provisioning integration",
+}

@@ -1,0 +1,188 @@
+package mockokta
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/provsim/provsim/internal/sim"
+)
+
+// The engine's SCIM client: the headers Okta sends (§A.11), the configured
+// Authorization, the outbound journal, and Okta's 429 rule (§A.13): only
+// 429 is retried, after an integer Retry-After or else 5 minutes, the wait
+// doubling on each further 429, at most 10 attempts.
+
+const (
+	oktaUserAgent   = "Okta SCIM Client 1.0.0"
+	maxAttempts     = 10
+	defaultBackoff  = 5 * time.Minute
+	scimContentType = "application/scim+json; charset=utf-8"
+)
+
+// scimResponse is what came back; err is a transport failure (timeout,
+// refused, dropped connection).
+type scimResponse struct {
+	status int
+	body   []byte
+	err    error
+}
+
+func (r scimResponse) ok() bool { return r.err == nil && r.status >= 200 && r.status < 300 }
+
+// decode reads a JSON body into v.
+func (r scimResponse) decode(v any) error { return json.Unmarshal(r.body, v) }
+
+// remoteDetail is what the server said, for task messages: a SCIM error's
+// detail, Atlassian's Failure "error", or the body itself.
+func (r scimResponse) remoteDetail() string {
+	if r.err != nil {
+		return r.err.Error()
+	}
+	var e struct {
+		Detail       string `json:"detail"`
+		Error        string `json:"error"`
+		ErrorSummary string `json:"errorSummary"`
+	}
+	if json.Unmarshal(r.body, &e) == nil {
+		for _, s := range []string{e.Detail, e.Error, e.ErrorSummary} {
+			if s != "" {
+				return s
+			}
+		}
+	}
+	if s := strings.TrimSpace(string(r.body)); s != "" && len(s) < 300 {
+		return s
+	}
+	return http.StatusText(r.status)
+}
+
+// failure formats Okta's "<what>: <status text>. Errors reported by remote
+// server: <detail>" message (§A.13).
+func (r scimResponse) failure(what string) string {
+	if r.err != nil {
+		return fmt.Sprintf("%s: %s", what, r.err.Error())
+	}
+	return fmt.Sprintf("%s: %s. Errors reported by remote server: %s", what, http.StatusText(r.status), r.remoteDetail())
+}
+
+// scimCall sends one SCIM request, retrying 429s by Okta's rule.
+func (m *Model) scimCall(ctx context.Context, orgID string, c Connection, method, path string, body any) scimResponse {
+	var raw []byte
+	if body != nil {
+		var err error
+		if raw, err = json.Marshal(body); err != nil {
+			return scimResponse{err: err}
+		}
+	}
+	var wait time.Duration
+	for attempt := 1; ; attempt++ {
+		r, retryAfter := m.scimOnce(ctx, orgID, c, method, path, raw)
+		if r.status != http.StatusTooManyRequests || attempt == maxAttempts {
+			return r
+		}
+		if wait == 0 {
+			wait = defaultBackoff
+			if s, err := strconv.Atoi(strings.TrimSpace(retryAfter)); err == nil && s >= 0 {
+				wait = time.Duration(s) * time.Second
+			}
+		} else {
+			wait *= 2
+		}
+		if err := m.clock.Sleep(ctx, wait); err != nil {
+			return scimResponse{err: err}
+		}
+	}
+}
+
+// scimOnce sends one request and journals it.
+func (m *Model) scimOnce(ctx context.Context, orgID string, c Connection, method, path string, raw []byte) (scimResponse, string) {
+	target := c.BaseURL + path
+	var rdr io.Reader
+	if raw != nil {
+		rdr = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rdr)
+	if err != nil {
+		return scimResponse{err: err}, ""
+	}
+	req.Header.Set("Accept", "application/scim+json")
+	req.Header.Set("Accept-Charset", "utf-8")
+	req.Header.Set("User-Agent", oktaUserAgent)
+	if raw != nil || method == http.MethodDelete {
+		// Okta's 2019 captures show the content type on DELETE too.
+		req.Header.Set("Content-Type", scimContentType)
+	}
+	if auth := c.authorization(); auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	start := m.clock.Now()
+	resp, err := m.opts.SCIMClient.Do(req)
+	r := scimResponse{err: err}
+	retryAfter := ""
+	if err == nil {
+		r.status = resp.StatusCode
+		r.body, r.err = io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+		resp.Body.Close()
+		retryAfter = resp.Header.Get("Retry-After")
+	}
+	u, _ := url.Parse(target)
+	e := sim.JournalEntry{Time: start.UTC(), Tenant: orgID, Direction: "outbound", Method: method,
+		Auth: sim.RedactAuth(req.Header.Get("Authorization")), Status: r.status,
+		DurationMS: float64(m.clock.Now().Sub(start).Microseconds()) / 1000, RequestBody: raw, ResponseBody: r.body}
+	if u != nil {
+		e.Path, e.Query = u.Scheme+"://"+u.Host+u.Path, u.RawQuery
+	}
+	m.opts.Journal.Append(e)
+	return r, retryAfter
+}
+
+// authorization builds the Authorization header for the connection's mode.
+func (c Connection) authorization() string {
+	switch c.Auth {
+	case AuthHeader:
+		return c.Token
+	case AuthBasic:
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.Username+":"+c.Password))
+	default:
+		if c.Token == "" {
+			return ""
+		}
+		return "Bearer " + c.Token
+	}
+}
+
+// filterPath is the userName lookup Okta makes before creating (§A.2),
+// with %20 for spaces as current docs show.
+func filterPath(resource, attr, value string) string {
+	expr := fmt.Sprintf(`%s eq "%s"`, attr, strings.ReplaceAll(value, `"`, `\"`))
+	return "/" + resource + "?filter=" + strings.ReplaceAll(url.QueryEscape(expr), "+", "%20") + "&startIndex=1&count=100"
+}
+
+// listResponse is the part of a SCIM ListResponse the engine reads. The
+// paging fields must be JSON numbers: Okta fails on strings (§D.5).
+type listResponse struct {
+	TotalResults int               `json:"totalResults"`
+	StartIndex   int               `json:"startIndex"`
+	ItemsPerPage int               `json:"itemsPerPage"`
+	Resources    []json.RawMessage `json:"Resources"`
+}
+
+// resourceID reads "id" and "active" from a resource.
+func resourceInfo(raw []byte) (id string, active bool, name string) {
+	var r struct {
+		ID          string `json:"id"`
+		Active      *bool  `json:"active"`
+		DisplayName string `json:"displayName"`
+	}
+	_ = json.Unmarshal(raw, &r)
+	return r.ID, r.Active == nil || *r.Active, r.DisplayName
+}

@@ -1,0 +1,126 @@
+package mockokta
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/provsim/provsim/internal/sim"
+)
+
+// Config is everything a Server needs.
+type Config struct {
+	Options      Options
+	Journal      sim.JournalOptions // inbound API journal
+	MaxBodyBytes int64              // default 1 MiB
+	Boot         *Boot
+	Logger       *slog.Logger
+}
+
+// Server is mockokta's HTTP face over a Model.
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Options.Logger == nil {
+		cfg.Options.Logger = cfg.Logger
+	}
+	m := New(cfg.Options)
+	s := &Server{Model: m, Inbound: sim.NewJournal(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger}
+	if cfg.Boot != nil {
+		b, err := s.boot(*cfg.Boot)
+		if err != nil {
+			m.Close()
+			return nil, fmt.Errorf("boot: %w", err)
+		}
+		s.Booted = b
+	}
+	s.router = s.routes()
+	return s, nil
+}
+
+// Close stops the engine.
+func (s *Server) Close() { s.Model.Close() }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+func (s *Server) routes() *mux.Router {
+	r := mux.NewRouter()
+	api := r.PathPrefix("/api/v1").Subrouter()
+	api.Use(s.oktaHeaders, s.Inbound.Middleware(func(r *http.Request) string {
+		if o, ok := r.Context().Value(orgKey).(*Org); ok {
+			return o.ID
+		}
+		return ""
+	}, nil), s.ssws)
+	s.userRoutes(api)
+	s.groupRoutes(api)
+	s.appRoutes(api)
+	s.logRoutes(api)
+	api.NotFoundHandler = s.oktaHeaders(s.ssws(s.unrouted()))
+	s.controlRoutes(r.PathPrefix("/_sim").Subrouter())
+	r.NotFoundHandler = s.oktaHeaders(s.unrouted())
+	return r
+}
+
+// unrouted answers 405 when another method routes the path, else 404, in
+// Okta's envelope. gorilla/mux v1.8.1 forgets a method mismatch across
+// subrouters, so the router is probed with each method.
+func (s *Server) unrouted() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			if m == r.Method {
+				continue
+			}
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			var match mux.RouteMatch
+			if s.router.Match(probe, &match) && match.MatchErr == nil {
+				s.writeError(w, r, errMethod(r.Method, r.URL.Path))
+				return
+			}
+		}
+		s.writeError(w, r, errNoSuchPath(r.URL.Path))
+	})
+}
+
+// Run serves until ctx ends, then shuts down gracefully.
+func Run(ctx context.Context, addr string, s *Server, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			return err
+		}
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}
+
+func trimSlash(s string) string { return strings.TrimRight(s, "/") }

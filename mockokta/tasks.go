@@ -1,0 +1,126 @@
+package mockokta
+
+import (
+	"time"
+)
+
+// Task is a provisioning task: a failure Okta would not retry by itself,
+// shown on the admin dashboard (okta-provisioning.md §A.13). Here tasks are
+// listed and retried through /_sim/.
+type Task struct {
+	ID        string     `json:"id"`
+	AppID     string     `json:"appId"`
+	AppLabel  string     `json:"appLabel"`
+	UserID    string     `json:"userId,omitempty"`
+	MappingID string     `json:"mappingId,omitempty"`
+	Kind      string     `json:"kind"`
+	Message   string     `json:"message"`
+	Status    string     `json:"status"` // OPEN or RESOLVED
+	Retryable bool       `json:"retryable"`
+	Created   time.Time  `json:"created"`
+	Resolved  *time.Time `json:"resolved,omitempty"`
+	job       job
+}
+
+// Task statuses.
+const (
+	TaskOpen     = "OPEN"
+	TaskResolved = "RESOLVED"
+)
+
+// fail records a failed user job: a task, syncState ERROR on the app user,
+// and a FAILURE event in the System Log.
+func (m *Model) fail(j job, login, message string, retryable bool) {
+	o, err := m.Org(j.orgID)
+	if err != nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, ok := o.apps[j.appID]
+	if !ok {
+		return
+	}
+	full := "Automatic provisioning of user " + login + " to app " + a.Label + " failed: " + message
+	m.openTask(o, a, j, full, retryable)
+	if au, ok := a.users[j.userID]; ok {
+		au.SyncState, au.LastUpdated = SyncError, m.now()
+	}
+	e := LogEvent{EventType: "application.provision.user.sync", LegacyEventType: "app.user_management.provision_user_failed",
+		DisplayMessage: eventMessages["application.provision.user.sync"], Actor: engineActor,
+		Outcome:     LogOutcome{Result: Failure, Reason: full},
+		Target:      []LogTarget{{ID: j.userID, Type: "AppUser", AlternateID: login}, appTarget(a)},
+		Transaction: LogTransacton{Type: "JOB", ID: m.ids.Token(20)}}
+	m.appendLog(o, e)
+}
+
+// openTask records a task, or updates the one being retried. Caller holds
+// o.mu.
+func (m *Model) openTask(o *Org, a *App, j job, message string, retryable bool) {
+	if t, ok := o.tasks[j.taskID]; ok {
+		t.Message, t.Status, t.Resolved = message, TaskOpen, nil
+		return
+	}
+	t := &Task{ID: m.ids.Token(20), AppID: a.ID, AppLabel: a.Label, UserID: j.userID, MappingID: j.mappingID,
+		Kind: j.kind.String(), Message: message, Status: TaskOpen, Retryable: retryable, Created: m.now(), job: j}
+	t.job.taskID = t.ID
+	o.tasks[t.ID] = t
+	o.taskOrder = append(o.taskOrder, t.ID)
+}
+
+// resolveTask closes a retried task that succeeded. Caller holds o.mu.
+func (m *Model) resolveTask(o *Org, id string) {
+	if t, ok := o.tasks[id]; ok && t.Status == TaskOpen {
+		now := m.now()
+		t.Status, t.Resolved = TaskResolved, &now
+	}
+}
+
+// Tasks lists an org's tasks, open ones only unless all is set.
+func (m *Model) Tasks(o *Org, all bool) []Task {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := []Task{}
+	for _, id := range o.taskOrder {
+		if t := o.tasks[id]; all || t.Status == TaskOpen {
+			out = append(out, *t)
+		}
+	}
+	return out
+}
+
+// RetryTask runs a task's job again ("Retry Selected"). The task resolves
+// when the job succeeds.
+func (m *Model) RetryTask(o *Org, id string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	t, ok := o.tasks[id]
+	if !ok {
+		return errNotFound("Task", id)
+	}
+	if t.Status != TaskOpen {
+		return errValidation("task: already resolved")
+	}
+	a, ok := o.apps[t.AppID]
+	if !ok {
+		return errNotFound("App", t.AppID)
+	}
+	if t.UserID != "" {
+		if au, ok := a.users[t.UserID]; ok {
+			au.SyncState = SyncSyncing
+		}
+	}
+	m.enqueue(o, a, t.job)
+	return nil
+}
+
+// ResolveTask marks a task complete without retrying ("Mark complete").
+func (m *Model) ResolveTask(o *Org, id string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, ok := o.tasks[id]; !ok {
+		return errNotFound("Task", id)
+	}
+	m.resolveTask(o, id)
+	return nil
+}
