@@ -173,7 +173,8 @@ func (s *Server) ctlTasks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) ctlRetryTask(w http.ResponseWriter, r *http.Request) {
-	if err := s.Model.RetryTask(orgOf(r), vars(r)["taskId"]); err != nil {
+	force, _ := strconv.ParseBool(r.URL.Query().Get("force"))
+	if err := s.Model.RetryTask(orgOf(r), vars(r)["taskId"], force); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Error is an Okta API error: the E-code, its summary and causes. This file
@@ -18,15 +19,21 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Summary }
 
+// errValidation is E0000001. Okta's summary names the field ("Api
+// validation failed: login") and each cause says "field: message".
 func errValidation(causes ...string) *Error {
-	return &Error{http.StatusBadRequest, "E0000001", "Api validation failed: " + firstCause(causes), causes}
+	return &Error{http.StatusBadRequest, "E0000001", "Api validation failed: " + causeField(causes), causes}
 }
 
-func firstCause(causes []string) string {
+func causeField(causes []string) string {
 	if len(causes) == 0 {
 		return ""
 	}
-	return causes[0]
+	field, _, found := strings.Cut(causes[0], ":")
+	if !found {
+		return causes[0]
+	}
+	return field
 }
 
 func errMalformed(detail string) *Error {

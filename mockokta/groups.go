@@ -55,9 +55,9 @@ func validateGroupProfile(in GroupProfileInput) (name, desc string, err error) {
 	name = strings.TrimSpace(deref(in.Name))
 	switch {
 	case name == "":
-		return "", "", errFieldInvalid("name: " + causeBlank)
+		return "", "", errValidation("name: " + causeBlank)
 	case len([]rune(name)) > maxGroupName:
-		return "", "", errFieldInvalid(fmt.Sprintf("name: The field cannot exceed %d characters", maxGroupName))
+		return "", "", errValidation(fmt.Sprintf("name: The field cannot exceed %d characters", maxGroupName))
 	}
 	return name, deref(in.Description), nil
 }
@@ -71,7 +71,7 @@ func (m *Model) CreateGroup(o *Org, in GroupProfileInput) (*Group, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.groupNameTaken(name, "") {
-		return nil, errFieldInvalid("name: " + causeLoginTaken)
+		return nil, errValidation("name: " + causeLoginTaken)
 	}
 	now := m.now()
 	id := m.oktaID("00g")
@@ -174,7 +174,7 @@ func (m *Model) ReplaceGroup(o *Org, id string, in GroupProfileInput) (*Group, e
 		return nil, errPermissionDenied()
 	}
 	if o.groupNameTaken(name, g.ID) {
-		return nil, errFieldInvalid("name: " + causeLoginTaken)
+		return nil, errValidation("name: " + causeLoginTaken)
 	}
 	if name == g.Name && desc == g.Description {
 		return snapshotGroup(g), nil

@@ -359,3 +359,76 @@ func TestHookOrderInSystemLog(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentCalls runs users and groups calls from many goroutines;
+// with -race it checks the locking, and the model stays consistent.
+func TestConcurrentCalls(t *testing.T) {
+	e := newOktaEnv(t)
+	gid := e.createGroup("Shared")["id"].(string)
+	const workers = 8
+	done := make(chan []string, workers)
+	for w := range workers {
+		go func() {
+			var kept []string
+			for i := range 10 {
+				login := "c" + strconv.Itoa(w) + "-" + strconv.Itoa(i) + "@example.com"
+				r := e.do("POST", "/api/v1/users", withPassword(userBody(login, "C", "W"), goodPassword))
+				id := r.str("id")
+				e.do("PUT", "/api/v1/groups/"+gid+"/users/"+id, nil)
+				e.do("POST", "/api/v1/users/"+id, map[string]any{"profile": map[string]any{"title": strconv.Itoa(i)}})
+				e.do("GET", "/api/v1/users?limit=5", nil)
+				e.do("GET", "/api/v1/groups/"+gid+"/users?limit=3", nil)
+				if i%2 == 0 {
+					e.do("DELETE", "/api/v1/users/"+id, nil)
+					e.do("DELETE", "/api/v1/users/"+id, nil)
+				} else {
+					kept = append(kept, id)
+				}
+			}
+			done <- kept
+		}()
+	}
+	var want []string
+	for range workers {
+		want = append(want, <-done...)
+	}
+	got := e.do("GET", "/api/v1/groups/"+gid+"/users", nil).must(t, 200).ids()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("members %d, want %d", len(got), len(want))
+	}
+	e.org.mu.Lock()
+	defer e.org.mu.Unlock()
+	if len(e.org.users) != len(want) || len(e.org.userOrder) != len(want) || len(e.org.byLogin) != len(want) {
+		t.Errorf("index sizes %d/%d/%d, want %d", len(e.org.users), len(e.org.userOrder), len(e.org.byLogin), len(want))
+	}
+}
+
+// TestNonOktaGroupsAreReadOnly: groups of another type (APP_GROUP,
+// BUILT_IN; the API cannot create them) cannot be changed through it.
+func TestNonOktaGroupsAreReadOnly(t *testing.T) {
+	e := newOktaEnv(t)
+	gid := e.createGroup("Imported")["id"].(string)
+	uid := e.createUser("imp@example.com", "", true)["id"].(string)
+	e.org.mu.Lock()
+	e.org.groups[gid].Type = "APP_GROUP"
+	e.org.mu.Unlock()
+	if got := e.do("GET", "/api/v1/groups/"+gid, nil).must(t, 200).str("type"); got != "APP_GROUP" {
+		t.Errorf("type %q", got)
+	}
+	before := e.snapshot()
+	e.do("PUT", "/api/v1/groups/"+gid, map[string]any{"profile": map[string]any{"name": "X"}}).wantError(t, 403, "E0000006")
+	e.do("DELETE", "/api/v1/groups/"+gid, nil).wantError(t, 403, "E0000006")
+	e.do("PUT", "/api/v1/groups/"+gid+"/users/"+uid, nil).wantError(t, 403, "E0000006")
+	e.do("DELETE", "/api/v1/groups/"+gid+"/users/"+uid, nil).wantError(t, 403, "E0000006")
+	body := userBody("imp2@example.com", "I", "P")
+	body["groupIds"] = []string{gid}
+	e.do("POST", "/api/v1/users", body).wantError(t, 400, "E0000001")
+	if e.snapshot() != before {
+		t.Errorf("state changed")
+	}
+	if ids := e.do("GET", "/api/v1/groups?"+encodeQuery(`filter=type eq "APP_GROUP"`), nil).ids(); !slices.Equal(ids, []string{gid}) {
+		t.Errorf("type filter %v", ids)
+	}
+}

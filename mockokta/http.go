@@ -25,7 +25,18 @@ import (
 
 type ctxKey int
 
-const orgKey ctxKey = 1
+const (
+	orgKey ctxKey = iota + 1
+	orgHolderKey
+)
+
+// withOrgHolder gives the request a slot for the org id that ssws fills.
+func withOrgHolder(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var holder string
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), orgHolderKey, &holder)))
+	})
+}
 
 // orgOf returns the org the request authenticated as.
 func orgOf(r *http.Request) *Org { return r.Context().Value(orgKey).(*Org) }
@@ -63,6 +74,9 @@ func (s *Server) ssws(next http.Handler) http.Handler {
 		if !ok {
 			s.writeError(w, r, errInvalidToken())
 			return
+		}
+		if h, ok := r.Context().Value(orgHolderKey).(*string); ok {
+			*h = o.ID
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), orgKey, o)))
 	})
@@ -107,15 +121,28 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // decode reads a JSON object body within the size limit into v.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	return decodeObject(body, v)
+}
+
+// readBody reads the request body within the size limit, trimmed.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return errTooLarge(s.cfg.MaxBodyBytes)
+		return nil, errTooLarge(s.cfg.MaxBodyBytes)
 	}
 	if err != nil {
-		return errMalformed("could not read the request body")
+		return nil, errMalformed("could not read the request body")
 	}
-	trimmed := bytes.TrimSpace(body)
+	return bytes.TrimSpace(body), nil
+}
+
+// decodeObject decodes a trimmed JSON object body into v.
+func decodeObject(trimmed []byte, v any) error {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return errMalformed("the request body must be a JSON object")
 	}
@@ -133,12 +160,22 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
-// decodeOptional is decode for bodies that may be absent.
+// decodeOptional is decode for bodies that may be absent. An empty body
+// and a JSON null both count as absent: okta-sdk-golang v5 sends `null`
+// for an optional body the caller did not set (e.g. AssignGroupToApplication
+// without an ApplicationGroupAssignment).
 func (s *Server) decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
 	if r.ContentLength == 0 {
 		return nil
 	}
-	return s.decode(w, r, v)
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	if len(body) == 0 || string(body) == "null" {
+		return nil
+	}
+	return decodeObject(body, v)
 }
 
 // baseURL is the org URL clients used, for _links.

@@ -1,8 +1,10 @@
 package mockokta
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -26,7 +28,8 @@ func (s *Server) appRoutes(r *mux.Router) {
 	r.HandleFunc("/apps/{appId}/users/{userId}", s.unassignUser).Methods(http.MethodDelete)
 	r.HandleFunc("/apps/{appId}/groups", s.listAppGroups).Methods(http.MethodGet)
 	r.HandleFunc("/apps/{appId}/groups/{groupId}", s.getAppGroup).Methods(http.MethodGet)
-	r.HandleFunc("/apps/{appId}/groups/{groupId}", s.assignGroup).Methods(http.MethodPut, http.MethodPatch)
+	r.HandleFunc("/apps/{appId}/groups/{groupId}", s.assignGroup).Methods(http.MethodPut)
+	r.HandleFunc("/apps/{appId}/groups/{groupId}", s.patchGroupAssignment).Methods(http.MethodPatch)
 	r.HandleFunc("/apps/{appId}/groups/{groupId}", s.unassignGroup).Methods(http.MethodDelete)
 	r.HandleFunc("/apps/{appId}/features", s.listFeatures).Methods(http.MethodGet)
 	r.HandleFunc("/apps/{appId}/features/{feature}", s.getFeature).Methods(http.MethodGet)
@@ -125,7 +128,8 @@ func nilIfEmpty(s string) any {
 
 func appGroupJSON(base, appID string, ag *AppGroup) map[string]any {
 	return map[string]any{"id": ag.GroupID, "lastUpdated": ts(ag.LastUpdated), "priority": ag.Priority, "profile": ag.Profile,
-		"_links": map[string]any{"app": href(base, "apps", appID), "group": href(base, "groups", ag.GroupID)}}
+		"_links": map[string]any{"app": href(base, "apps", appID), "self": href(base, "apps", appID, "groups", ag.GroupID),
+			"group": href(base, "groups", ag.GroupID)}}
 }
 
 func pushMappingJSON(base, appID string, pm *PushMapping) map[string]any {
@@ -394,6 +398,83 @@ func (s *Server) assignGroup(w http.ResponseWriter, r *http.Request) {
 	out := appGroupJSON(baseURL(r), vars(r)["appId"], ag)
 	o.mu.Unlock()
 	writeJSON(w, http.StatusOK, out)
+}
+
+// patchGroupAssignment is PATCH /apps/{id}/groups/{gid}: a JSON Patch
+// array (the OpenAPI's updateGroupAssignmentToApplication) of replace or
+// remove on /priority, /profile or /profile/<attribute>. The group must
+// already be assigned. An absent body (okta-sdk-golang sends `null`)
+// changes nothing.
+func (s *Server) patchGroupAssignment(w http.ResponseWriter, r *http.Request) {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var ops []struct {
+		Op    string          `json:"op"`
+		Path  string          `json:"path"`
+		Value json.RawMessage `json:"value"`
+	}
+	if len(body) > 0 && string(body) != "null" {
+		if body[0] != '[' {
+			s.writeError(w, r, errMalformed("the request body must be a JSON array of patch operations"))
+			return
+		}
+		if err := json.Unmarshal(body, &ops); err != nil {
+			s.writeError(w, r, errMalformed(err.Error()))
+			return
+		}
+	}
+	s.withApp(w, r, func(o *Org, a *App) (int, any, error) {
+		ag, ok := a.groups[vars(r)["groupId"]]
+		if !ok {
+			return 0, nil, errNotFound("ApplicationGroupAssignment", vars(r)["groupId"])
+		}
+		// Validate every operation before applying any.
+		priority, profile := ag.Priority, make(map[string]any, len(ag.Profile))
+		for k, v := range ag.Profile {
+			profile[k] = v
+		}
+		for _, op := range ops {
+			remove := strings.EqualFold(op.Op, "remove")
+			if !remove && !strings.EqualFold(op.Op, "replace") {
+				return 0, nil, errValidation("op: must be replace or remove")
+			}
+			switch attr, isAttr := strings.CutPrefix(op.Path, "/profile/"); {
+			case op.Path == "/priority":
+				if remove {
+					return 0, nil, errValidation("priority: cannot be removed")
+				}
+				if err := json.Unmarshal(op.Value, &priority); err != nil || priority < 0 {
+					return 0, nil, errValidation("priority: must be a non-negative integer")
+				}
+			case op.Path == "/profile":
+				profile = map[string]any{}
+				if !remove && len(op.Value) > 0 && string(op.Value) != "null" {
+					if err := json.Unmarshal(op.Value, &profile); err != nil {
+						return 0, nil, errValidation("profile: must be an object")
+					}
+				}
+			case isAttr && attr != "" && !strings.Contains(attr, "/"):
+				if remove {
+					delete(profile, attr)
+					continue
+				}
+				var v any
+				if err := json.Unmarshal(op.Value, &v); err != nil {
+					return 0, nil, errValidation(attr + ": invalid value")
+				}
+				profile[attr] = v
+			default:
+				return 0, nil, errValidation("path: " + op.Path + " cannot be patched")
+			}
+		}
+		if len(ops) > 0 {
+			ag.Priority, ag.Profile, ag.LastUpdated = priority, profile, s.Model.now()
+		}
+		return http.StatusOK, appGroupJSON(baseURL(r), a.ID, ag), nil
+	})
 }
 
 func (s *Server) unassignGroup(w http.ResponseWriter, r *http.Request) {

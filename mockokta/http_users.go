@@ -45,7 +45,7 @@ func queryBool(r *http.Request, name string, def bool) (bool, error) {
 	}
 	b, err := strconv.ParseBool(strings.ToLower(v))
 	if err != nil {
-		return def, errFieldInvalid(name + ": must be true or false")
+		return def, errValidation(name + ": must be true or false")
 	}
 	return b, nil
 }

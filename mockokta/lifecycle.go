@@ -87,7 +87,7 @@ func (m *Model) groupMembershipChanged(o *Org, g *Group, userID string, added bo
 		}
 		for _, mid := range a.mappingOrder {
 			pm := a.mappings[mid]
-			if pm.SourceGroupID != g.ID || pm.Status != PushActive {
+			if pm.SourceGroupID != g.ID || !pm.pushing() {
 				continue
 			}
 			j := job{kind: jobPushDelta, mappingID: pm.ID}
@@ -110,7 +110,7 @@ func (m *Model) groupRenamed(o *Org, g *Group, oldName string) {
 			continue
 		}
 		for _, mid := range a.mappingOrder {
-			if pm := a.mappings[mid]; pm.SourceGroupID == g.ID && pm.Status == PushActive {
+			if pm := a.mappings[mid]; pm.SourceGroupID == g.ID && pm.pushing() {
 				m.enqueue(o, a, job{kind: jobPushRename, mappingID: pm.ID})
 			}
 		}

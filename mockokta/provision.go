@@ -189,14 +189,29 @@ func (m *Model) provisionUser(ctx context.Context, j job) {
 			return
 		}
 	}
+	profilePushed := false
 	if reactivate {
-		if r := m.setActive(ctx, s, id, true); !r.ok() {
+		var r scimResponse
+		if s.flavour == FlavourPut {
+			// Wizard apps reactivate with one GET then PUT carrying active
+			// and the profile (§A.7).
+			r = m.readModifyWrite(ctx, s, id, func(doc map[string]any) {
+				doc["active"] = true
+				if s.toApp.UpdateUsers {
+					applyProfile(doc, s)
+				}
+			})
+			profilePushed = true
+		} else {
+			r = m.setActive(ctx, s, id, true)
+		}
+		if !r.ok() {
 			m.fail(j, s.login, r.failure("Error while reactivating user "+s.login), true)
 			return
 		}
 	}
 	// A linked or reactivated account gets the profile pushed (§A.3, §A.7).
-	if event != "application.provision.user.push" && s.toApp.UpdateUsers {
+	if event != "application.provision.user.push" && s.toApp.UpdateUsers && !profilePushed {
 		if r := m.pushProfile(ctx, s, id); !r.ok() {
 			m.fail(j, s.login, r.failure("Error while pushing profile of user "+s.login), true)
 			return

@@ -20,6 +20,10 @@ const (
 	PushError    = "ERROR"
 )
 
+// pushing reports whether a mapping pushes changes: ACTIVE, or ERROR (an
+// active mapping whose last push failed; the next push may heal it).
+func (pm *PushMapping) pushing() bool { return pm.Status != PushInactive }
+
 // PushMapping is a Group Push mapping.
 type PushMapping struct {
 	ID              string
@@ -184,7 +188,7 @@ func (o *Org) eligible(a *App, uid string) (extID, userName string, ok bool) {
 func (m *Model) pushNewlyEligible(o *Org, a *App, uid string) {
 	for _, id := range a.mappingOrder {
 		pm := a.mappings[id]
-		if g := o.groups[pm.SourceGroupID]; g != nil && pm.Status == PushActive && g.HasMember(uid) {
+		if g := o.groups[pm.SourceGroupID]; g != nil && pm.pushing() && g.HasMember(uid) {
 			if _, done := pm.pushed[uid]; !done {
 				m.enqueue(o, a, job{kind: jobPushDelta, mappingID: pm.ID, add: []string{uid}})
 			}
@@ -282,7 +286,7 @@ func (m *Model) runPush(ctx context.Context, j job) {
 	case jobPushDelta:
 		m.pushDelta(ctx, j, s)
 	case jobPushRename:
-		if !s.rename || s.pm.TargetGroupID == "" || s.pm.Status != PushActive {
+		if !s.rename || s.pm.TargetGroupID == "" || !s.pm.pushing() {
 			return
 		}
 		if r := m.renameTarget(ctx, s); !r.ok() {
@@ -351,13 +355,16 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 	}
 	m.settlePush(j, func(a *App, pm *PushMapping) {
 		now := m.now()
-		pm.TargetGroupID, pm.TargetGroupName, pm.LastPush, pm.LastUpdated = target, name, &now, now
+		pm.TargetGroupID, pm.LastPush, pm.LastUpdated = target, &now, now
+		if name != "" {
+			pm.TargetGroupName = name
+			a.remoteGroups[lower(name)] = remoteGroup{ID: target, Name: name}
+		}
 		pm.Status, pm.ErrorSummary = PushActive, ""
 		pm.pushed = map[string]string{}
 		for _, mb := range s.members {
 			pm.pushed[mb.uid] = mb.extID
 		}
-		a.remoteGroups[lower(name)] = remoteGroup{ID: target, Name: name}
 		t := LogTarget{ID: target, Type: "AppGroup", AlternateID: name}
 		m.logEngine(s.org, a, event, "", t)
 		m.logEngine(s.org, a, "application.provision.group_push.pushed", "", t)
@@ -368,7 +375,7 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 // remove per user and one add (OIN), or GET then PUT of the whole list
 // (wizard apps) (§A.10.2).
 func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
-	if s.pm.Status != PushActive || s.pm.TargetGroupID == "" {
+	if !s.pm.pushing() || s.pm.TargetGroupID == "" {
 		return
 	}
 	eligible := map[string]member{}
@@ -434,6 +441,9 @@ func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 	m.settlePush(j, func(a *App, pm *PushMapping) {
 		now := m.now()
 		pm.LastPush = &now
+		if pm.Status == PushError {
+			pm.Status, pm.ErrorSummary = PushActive, ""
+		}
 		for _, mb := range adds {
 			pm.pushed[mb.uid] = mb.extID
 			m.logEngine(s.org, a, "application.provision.group_membership.add", "",
@@ -477,6 +487,10 @@ func (m *Model) putGroup(ctx context.Context, s pushSnap, id, name string, membe
 	var doc map[string]any
 	if json.Unmarshal(r.body, &doc) != nil || doc == nil {
 		doc = map[string]any{}
+	}
+	if name == "" {
+		// Linked by id: Okta keeps the target's own name (§A.10.7).
+		name, _ = doc["displayName"].(string)
 	}
 	body := map[string]any{"schemas": []string{scim.GroupSchema}, "id": id, "displayName": name, "members": memberRefs(members)}
 	if ext, ok := doc["externalId"]; ok {

@@ -58,9 +58,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.Se
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	api := r.PathPrefix("/api/v1").Subrouter()
-	api.Use(s.oktaHeaders, s.Inbound.Middleware(func(r *http.Request) string {
-		if o, ok := r.Context().Value(orgKey).(*Org); ok {
-			return o.ID
+	// The journal wraps authentication, so rejected calls are journaled too;
+	// ssws reports the org it selected through a holder set before both.
+	api.Use(s.oktaHeaders, withOrgHolder, s.Inbound.Middleware(func(r *http.Request) string {
+		if h, ok := r.Context().Value(orgHolderKey).(*string); ok {
+			return *h
 		}
 		return ""
 	}, nil), s.ssws)

@@ -90,8 +90,9 @@ func (m *Model) Tasks(o *Org, all bool) []Task {
 }
 
 // RetryTask runs a task's job again ("Retry Selected"). The task resolves
-// when the job succeeds.
-func (m *Model) RetryTask(o *Org, id string) error {
+// when the job succeeds. Okta offers no retry for a failed deactivation
+// (only "Mark complete", §A.13); force retries it anyway.
+func (m *Model) RetryTask(o *Org, id string, force bool) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	t, ok := o.tasks[id]
@@ -100,6 +101,9 @@ func (m *Model) RetryTask(o *Org, id string) error {
 	}
 	if t.Status != TaskOpen {
 		return errValidation("task: already resolved")
+	}
+	if !t.Retryable && !force {
+		return errValidation("task: Okta offers no retry for this task, only Mark complete (resolve); add ?force=true to retry it anyway")
 	}
 	a, ok := o.apps[t.AppID]
 	if !ok {

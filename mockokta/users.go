@@ -103,13 +103,6 @@ const (
 	passwordPolicy    = "Password requirements were not met. Password requirements: at least 8 characters, a lowercase letter, an uppercase letter, a number."
 )
 
-// errFieldInvalid is E0000001 with Okta's summary form: "Api validation
-// failed: <field of the first cause>", each cause "<field>: <message>".
-func errFieldInvalid(causes ...string) *Error {
-	field, _, _ := strings.Cut(firstCause(causes), ":")
-	return &Error{http.StatusBadRequest, "E0000001", "Api validation failed: " + field, causes}
-}
-
 // errInvalidSearch is E0000031, a filter or search Okta cannot parse.
 func errInvalidSearch(detail string) *Error {
 	return &Error{http.StatusBadRequest, "E0000031", "Invalid search criteria.", []string{detail}}
@@ -188,7 +181,7 @@ func (m *Model) CreateUser(o *Org, in CreateUserInput) (*User, error) {
 		causes = append(causes, "nextLogin: must be changePassword")
 	}
 	if len(causes) > 0 {
-		return nil, errFieldInvalid(causes...)
+		return nil, errValidation(causes...)
 	}
 	if in.NextLogin != "" {
 		if !in.Activate {
@@ -203,7 +196,7 @@ func (m *Model) CreateUser(o *Org, in CreateUserInput) (*User, error) {
 	defer o.mu.Unlock()
 	login := profile["login"].(string)
 	if _, taken := o.byLogin[lower(login)]; taken {
-		return nil, errFieldInvalid("login: " + causeLoginTaken)
+		return nil, errValidation("login: " + causeLoginTaken)
 	}
 	var groups []*Group
 	seen := map[string]bool{}
@@ -214,7 +207,7 @@ func (m *Model) CreateUser(o *Org, in CreateUserInput) (*User, error) {
 		seen[gid] = true
 		g, ok := o.groups[gid]
 		if !ok || g.Type != GroupOkta {
-			return nil, errFieldInvalid("groupIds: Group " + gid + " does not exist or is not an OKTA_GROUP")
+			return nil, errValidation("groupIds: Group " + gid + " does not exist or is not an OKTA_GROUP")
 		}
 		groups = append(groups, g)
 	}
@@ -436,12 +429,12 @@ func (m *Model) changeUser(o *Org, idOrLogin string, in UpdateUserInput, replace
 	pw, recovery, credCauses := checkCredentials(in.Credentials, u)
 	causes = append(causes, credCauses...)
 	if len(causes) > 0 {
-		return nil, errFieldInvalid(causes...)
+		return nil, errValidation(causes...)
 	}
 	oldLogin, newLogin := u.Login(), next["login"].(string)
 	if lower(oldLogin) != lower(newLogin) {
 		if _, taken := o.byLogin[lower(newLogin)]; taken {
-			return nil, errFieldInvalid("login: " + causeLoginTaken)
+			return nil, errValidation("login: " + causeLoginTaken)
 		}
 	}
 
@@ -762,7 +755,11 @@ func checkCredentials(c *UserCredentialsInput, u *User) (passwordChange, *string
 		}
 	}
 	var recovery *string
-	if rq := c.RecoveryQuestion; rq != nil && (rq.Question != nil || rq.Answer != nil) {
+	rq := c.RecoveryQuestion
+	if rq != nil && rq.Answer == nil && (rq.Question == nil || (u != nil && *rq.Question == u.Recovery)) {
+		rq = nil // what a GET shows, echoed back by a PUT of the fetched user
+	}
+	if rq != nil {
 		q, a := deref(rq.Question), deref(rq.Answer)
 		switch {
 		case strings.TrimSpace(q) == "":

@@ -203,6 +203,8 @@ func TestCreateUserValidation(t *testing.T) {
 		{"null lastName", "", profile("", map[string]any{"lastName": nil}), 400, "E0000001", "lastName: The field cannot be left blank"},
 		{"login not a string", "", profile("", map[string]any{"login": 42}), 400, "E0000001", "login: Property type mismatch"},
 		{"nested custom attribute", "", profile("", map[string]any{"costs": map[string]any{"a": 1}}), 400, "E0000001", "costs: Property type mismatch"},
+		{"array of objects", "", profile("", map[string]any{"tags": []any{map[string]any{"a": 1}}}), 400, "E0000001", "tags: Property type mismatch"},
+		{"array of arrays", "", profile("", map[string]any{"tags": []any{[]any{"a"}}}), 400, "E0000001", "tags: Property type mismatch"},
 		{"no profile", "", map[string]any{}, 400, "E0000001", "login: The field cannot be left blank"},
 		{"weak password", "", withPassword(profile("", nil), "password"), 400, "E0000001", "password: " + passwordPolicy},
 		{"short recovery answer", "", map[string]any{"profile": profile("", nil)["profile"],
@@ -471,14 +473,14 @@ func TestUpdateUserPartial(t *testing.T) {
 	e.clock.Advance(time.Hour)
 	n := len(e.events())
 	r := e.do("POST", "/api/v1/users/"+id, map[string]any{"profile": map[string]any{
-		"firstName": "Patricia", "nickName": nil, "costCenter": "42", "level": 3.0}}).must(t, 200)
+		"firstName": "Patricia", "nickName": nil, "costCenter": "42", "level": 3.0, "skills": []any{"go", "scim"}}}).must(t, 200)
 	if r.str("profile.firstName") != "Patricia" || r.str("profile.lastName") != "Last" || r.str("profile.title") != "Eng" {
 		t.Errorf("merge lost attributes: %v", r.obj()["profile"])
 	}
 	if r.has("profile.nickName") {
 		t.Errorf("null should remove nickName")
 	}
-	if digPath(r.Body, "profile.level") != 3.0 || r.str("profile.costCenter") != "42" {
+	if digPath(r.Body, "profile.level") != 3.0 || r.str("profile.costCenter") != "42" || r.str("profile.skills.1") != "scim" {
 		t.Errorf("custom attributes: %v", r.obj()["profile"])
 	}
 	if r.str("lastUpdated") == u["lastUpdated"] {
@@ -532,9 +534,11 @@ func TestReplaceUser(t *testing.T) {
 	e := newOktaEnv(t)
 	u := e.createUser("rep@example.com", "", true)
 	id := u["id"].(string)
-	e.do("POST", "/api/v1/users/"+id, map[string]any{"profile": map[string]any{"title": "Boss", "mobilePhone": "555"}}).must(t, 200)
+	e.do("POST", "/api/v1/users/"+id, map[string]any{"profile": map[string]any{"title": "Boss", "mobilePhone": "555"},
+		"credentials": map[string]any{"recovery_question": map[string]any{"question": "Pet?", "answer": "Rex the dog"}}}).must(t, 200)
 
-	// What an SDK sends: the fetched user with the profile edited.
+	// What an SDK sends: the fetched user with the profile edited. Its
+	// credentials echo "password":{} and the question without an answer.
 	full := e.do("GET", "/api/v1/users/"+id, nil).must(t, 200).obj()
 	full["profile"] = map[string]any{"firstName": "Re", "lastName": "Placed", "email": "rep@example.com",
 		"login": "rep@example.com", "mobilePhone": nil}
@@ -544,12 +548,16 @@ func TestReplaceUser(t *testing.T) {
 	if len(p) != 4 || p["firstName"] != "Re" || p["lastName"] != "Placed" {
 		t.Errorf("profile not replaced: %v", p)
 	}
-	if r.str("status") != StatusActive || !r.has("credentials.password") {
+	if r.str("status") != StatusActive || !r.has("credentials.password") || r.str("credentials.recovery_question.question") != "Pet?" {
 		t.Errorf("PUT changed status or credentials: %s", r.Raw)
 	}
 	if got := e.eventsSince(n); !slices.Equal(got, []string{"user.account.update_profile"}) {
 		t.Errorf("events %v", got)
 	}
+
+	// A new question needs its answer.
+	e.do("PUT", "/api/v1/users/"+id, map[string]any{"credentials": map[string]any{
+		"recovery_question": map[string]any{"question": "Town?"}}}).wantError(t, 400, "E0000001")
 
 	// A replace missing a required attribute is rejected whole.
 	before := e.snapshot()

@@ -1,0 +1,51 @@
+package mockokta
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// PATCH /apps/{id}/groups/{gid} is JSON Patch (the OpenAPI's
+// updateGroupAssignmentToApplication); PUT takes an optional body, which
+// okta-sdk-golang sends as `null` when unset.
+func TestAppGroupAssignmentBodies(t *testing.T) {
+	p := newPipeline(t)
+	app := "/api/v1/apps/" + p.appID
+	gid := p.must(200, "POST", "/api/v1/groups", map[string]any{"profile": map[string]any{"name": "Patchers"}})["id"].(string)
+	path := app + "/groups/" + gid
+
+	if r := p.oktaAPI("PATCH", path, []any{}); r.Status != 404 {
+		t.Fatalf("PATCH before assignment: %d %s", r.Status, r.Raw)
+	}
+	p.must(200, "PUT", path, json.RawMessage("null"))
+	ag := p.must(200, "PATCH", path, []map[string]any{
+		{"op": "replace", "path": "/priority", "value": 4},
+		{"op": "replace", "path": "/profile", "value": map[string]any{"department": "Accounting", "division": "top"}},
+		{"op": "replace", "path": "/profile/manager", "value": "Carlo Ancelotti"},
+		{"op": "remove", "path": "/profile/division"},
+	})
+	prof, _ := ag["profile"].(map[string]any)
+	if ag["priority"] != 4.0 || prof["department"] != "Accounting" || prof["manager"] != "Carlo Ancelotti" || len(prof) != 2 {
+		t.Fatalf("patched assignment = %v", ag)
+	}
+	if self := dig(ag, "_links.self.href"); !strings.HasSuffix(self.(string), path) {
+		t.Fatalf("_links.self = %v", self)
+	}
+	for _, bad := range []any{
+		map[string]any{"op": "replace"},
+		[]map[string]any{{"op": "add", "path": "/priority", "value": 1}},
+		[]map[string]any{{"op": "replace", "path": "/id", "value": "x"}},
+		[]map[string]any{{"op": "replace", "path": "/priority", "value": "high"}},
+		[]map[string]any{{"op": "replace", "path": "/profile/manager", "value": "X"}, {"op": "remove", "path": "/priority"}},
+	} {
+		r := p.oktaAPI("PATCH", path, bad)
+		if r.Status != 400 {
+			t.Fatalf("PATCH %v: %d %s", bad, r.Status, r.Raw)
+		}
+	}
+	// A rejected patch changes nothing, not even its valid operations.
+	if ag := p.must(200, "GET", path, nil); dig(ag, "profile.manager") != "Carlo Ancelotti" || ag["priority"] != 4.0 {
+		t.Fatalf("after rejected patches: %v", ag)
+	}
+}
