@@ -1,0 +1,355 @@
+package harness
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// stepName describes a step for reports.
+func stepName(st Step) string {
+	if st.Name != "" {
+		return st.Name
+	}
+	switch {
+	case st.TestAPICredentials != nil:
+		if st.TestAPICredentials.APIKey != "" {
+			return "test API credentials with another key"
+		}
+		return "test API credentials"
+	case st.SaveToApp != nil:
+		return "save To App settings"
+	case st.SetUserNameFormat != "":
+		return "set application username format to " + st.SetUserNameFormat
+	case st.SetPrimaryEmail != "":
+		return "map primary email from " + st.SetPrimaryEmail
+	case st.PushGroup != nil:
+		return "push group " + st.PushGroup.Group
+	case st.PushNow != "":
+		return "push now " + st.PushNow
+	case st.UnlinkPushedGroup != nil:
+		if st.UnlinkPushedGroup.DeleteTarget {
+			return "unlink pushed group " + st.UnlinkPushedGroup.Group + " and delete it in Atlassian"
+		}
+		return "unlink pushed group " + st.UnlinkPushedGroup.Group
+	case st.Assign != nil:
+		return "assign " + assignTarget(st.Assign)
+	case st.Unassign != nil:
+		return "unassign " + assignTarget(st.Unassign)
+	case st.UpdateProfile != nil:
+		return "update profile of " + st.UpdateProfile.User
+	case st.ChangeEmail != nil:
+		return "change email of " + st.ChangeEmail.User + " to " + st.ChangeEmail.Email
+	case st.Deactivate != "":
+		return "deactivate " + st.Deactivate + " in Okta"
+	case st.Activate != "":
+		return "activate " + st.Activate + " in Okta"
+	case st.Suspend != "":
+		return "suspend " + st.Suspend
+	case st.Unsuspend != "":
+		return "unsuspend " + st.Unsuspend
+	case st.AddToGroup != nil:
+		return "add " + st.AddToGroup.User + " to " + st.AddToGroup.Group
+	case st.RemoveFromGroup != nil:
+		return "remove " + st.RemoveFromGroup.User + " from " + st.RemoveFromGroup.Group
+	case st.RenameGroup != nil:
+		return "rename group " + st.RenameGroup.Group + " to " + st.RenameGroup.To
+	case st.GrantAccess != nil:
+		return "grant " + st.GrantAccess.Group + " access to " + st.GrantAccess.Product
+	case st.RevokeAccess != nil:
+		return "revoke " + st.RevokeAccess.Group + " access to " + st.RevokeAccess.Product
+	case st.MakeDefaultGroup != nil:
+		return "make " + st.MakeDefaultGroup.Group + " a default group"
+	case st.SSO != nil:
+		return "SSO sign-in of " + st.SSO.User
+	case st.Import != nil:
+		return "import users and groups"
+	}
+	return "check"
+}
+
+func assignTarget(a *AssignStep) string {
+	if a.Group != "" {
+		return "group " + a.Group
+	}
+	return a.User
+}
+
+// step runs one step: the action, the wait for the engine, the checks. It
+// returns the unmet expectations and, when there are any, the SCIM traffic
+// of the step.
+func (r *run) step(st Step) ([]Failure, []string) {
+	if err := r.markJournal(); err != nil {
+		return []Failure{{What: "journal", Found: err.Error()}}, nil
+	}
+	var fails []Failure
+	if err := r.act(st, &fails); err != nil {
+		fails = append(fails, Failure{What: stepName(st), Expected: "the action to succeed", Found: err.Error()})
+	} else if err := r.waitIdle(); err != nil {
+		fails = append(fails, Failure{What: "wait for the provisioning engine", Expected: "idle", Found: err.Error()})
+	}
+	if len(fails) == 0 {
+		if err := r.refreshIDs(); err != nil {
+			fails = append(fails, Failure{What: "read app users", Found: err.Error()})
+		}
+	}
+	if len(fails) == 0 && st.Expect != nil {
+		fails = append(fails, r.check(st.Expect)...)
+	}
+	if len(fails) == 0 {
+		return nil, nil
+	}
+	return fails, r.exchange()
+}
+
+// act performs the step's action. Checks that belong to the action itself
+// (a credentials test's outcome, a refused default group, an SSO result)
+// append to fails.
+func (r *run) act(st Step, fails *[]Failure) error {
+	switch {
+	case st.TestAPICredentials != nil:
+		return r.testCredentials(st.TestAPICredentials, fails)
+	case st.SaveToApp != nil:
+		return r.saveToApp(*st.SaveToApp)
+	case st.SetUserNameFormat != "":
+		return r.settings(st.SetUserNameFormat, "", false)
+	case st.SetPrimaryEmail != "":
+		return r.settings("", st.SetPrimaryEmail, false)
+	case st.PushGroup != nil:
+		g, err := r.group(st.PushGroup.Group)
+		if err != nil {
+			return err
+		}
+		target := st.PushGroup.TargetName
+		if target == "" {
+			target = g.spec.Name
+		}
+		var out struct {
+			ID string `json:"id"`
+		}
+		if err := r.okta.do("POST", "/api/v1/apps/"+r.appID+"/group-push/mappings",
+			map[string]any{"sourceGroupId": g.oktaID, "targetGroupName": target, "status": "ACTIVE"}, &out); err != nil {
+			return err
+		}
+		g.mappingID = out.ID
+		return nil
+	case st.PushNow != "":
+		g, err := r.pushed(st.PushNow)
+		if err != nil {
+			return err
+		}
+		return r.oktaCtl.do("POST", r.appCtl("/group-push/mappings/"+g.mappingID+"/push-now"), nil, nil)
+	case st.UnlinkPushedGroup != nil:
+		g, err := r.pushed(st.UnlinkPushedGroup.Group)
+		if err != nil {
+			return err
+		}
+		path := "/api/v1/apps/" + r.appID + "/group-push/mappings/" + g.mappingID
+		if err := r.okta.do("PATCH", path, map[string]any{"status": "INACTIVE"}, nil); err != nil {
+			return err
+		}
+		if err := r.okta.do("DELETE", fmt.Sprintf("%s?deleteTargetGroup=%t", path, st.UnlinkPushedGroup.DeleteTarget), nil, nil); err != nil {
+			return err
+		}
+		g.mappingID = ""
+		return nil
+	case st.Assign != nil:
+		return r.assign(st.Assign, true)
+	case st.Unassign != nil:
+		return r.assign(st.Unassign, false)
+	case st.UpdateProfile != nil:
+		p, err := r.person(st.UpdateProfile.User)
+		if err != nil {
+			return err
+		}
+		profile := map[string]any{}
+		for k, v := range st.UpdateProfile.Set {
+			profile[k] = v
+		}
+		return r.okta.do("POST", "/api/v1/users/"+p.oktaID, map[string]any{"profile": profile}, nil)
+	case st.ChangeEmail != nil:
+		p, err := r.person(st.ChangeEmail.User)
+		if err != nil {
+			return err
+		}
+		profile := map[string]any{"email": st.ChangeEmail.Email}
+		if st.ChangeEmail.Login {
+			profile["login"] = st.ChangeEmail.Email
+		}
+		if err := r.okta.do("POST", "/api/v1/users/"+p.oktaID, map[string]any{"profile": profile}, nil); err != nil {
+			return err
+		}
+		p.Email = st.ChangeEmail.Email
+		if st.ChangeEmail.Login {
+			p.Login = st.ChangeEmail.Email
+		}
+		return nil
+	case st.Deactivate != "":
+		return r.lifecycle(st.Deactivate, "deactivate")
+	case st.Activate != "":
+		return r.lifecycle(st.Activate, "activate?sendEmail=false")
+	case st.Suspend != "":
+		return r.lifecycle(st.Suspend, "suspend")
+	case st.Unsuspend != "":
+		return r.lifecycle(st.Unsuspend, "unsuspend")
+	case st.AddToGroup != nil:
+		return r.membership(st.AddToGroup, "PUT")
+	case st.RemoveFromGroup != nil:
+		return r.membership(st.RemoveFromGroup, "DELETE")
+	case st.RenameGroup != nil:
+		g, err := r.group(st.RenameGroup.Group)
+		if err != nil {
+			return err
+		}
+		if err := r.okta.do("PUT", "/api/v1/groups/"+g.oktaID, map[string]any{"profile": map[string]any{"name": st.RenameGroup.To}}, nil); err != nil {
+			return err
+		}
+		// The group keeps its scenario name as its ref.
+		return nil
+	case st.GrantAccess != nil:
+		return r.access(st.GrantAccess, "PUT")
+	case st.RevokeAccess != nil:
+		return r.access(st.RevokeAccess, "DELETE")
+	case st.MakeDefaultGroup != nil:
+		err := r.atlCtl.do("PUT", "/_sim/orgs/"+r.atlOrg+"/groups/"+url.PathEscape(st.MakeDefaultGroup.Group)+"/default", nil, nil)
+		want := st.MakeDefaultGroup.Error
+		switch {
+		case want == "" && err != nil:
+			return err
+		case want != "" && err == nil:
+			*fails = append(*fails, Failure{What: "make default group", Expected: "refused: " + want, Found: "accepted"})
+		case want != "" && !strings.Contains(err.Error(), want):
+			*fails = append(*fails, Failure{What: "make default group", Expected: "refused: " + want, Found: err.Error()})
+		}
+		return nil
+	case st.SSO != nil:
+		return r.sso(st.SSO, fails)
+	case st.Import != nil:
+		return r.oktaCtl.do("POST", r.appCtl("/import"), nil, nil)
+	}
+	return nil
+}
+
+func (r *run) pushed(name string) (*groupState, error) {
+	g, err := r.group(name)
+	if err != nil {
+		return nil, err
+	}
+	if g.mappingID == "" {
+		return nil, fmt.Errorf("group %s is not pushed", name)
+	}
+	return g, nil
+}
+
+func (r *run) testCredentials(c *CredentialsStep, fails *[]Failure) error {
+	body := map[string]any{}
+	if c.APIKey != "" {
+		body["token"] = c.APIKey
+	}
+	var res struct {
+		Success bool   `json:"success"`
+		Message string `json:"message"`
+	}
+	err := r.oktaCtl.do("POST", r.appCtl("/test-credentials"), body, &res)
+	if status(err) == 400 {
+		_ = json.Unmarshal([]byte(err.(*apiError).Body), &res)
+	} else if err != nil {
+		return err
+	}
+	want := c.Success == nil || *c.Success
+	if res.Success != want {
+		*fails = append(*fails, Failure{What: "Test API Credentials", Expected: fmt.Sprintf("success=%t", want),
+			Found: fmt.Sprintf("success=%t: %s", res.Success, res.Message)})
+	}
+	if c.Message != "" && !strings.Contains(res.Message, c.Message) {
+		*fails = append(*fails, Failure{What: "Test API Credentials message", Expected: "contains " + quote(c.Message), Found: quote(res.Message)})
+	}
+	return nil
+}
+
+func (r *run) assign(a *AssignStep, assign bool) error {
+	if a.Group != "" {
+		g, err := r.group(a.Group)
+		if err != nil {
+			return err
+		}
+		if assign {
+			return r.okta.do("PUT", "/api/v1/apps/"+r.appID+"/groups/"+g.oktaID, map[string]any{}, nil)
+		}
+		return r.okta.do("DELETE", "/api/v1/apps/"+r.appID+"/groups/"+g.oktaID, nil, nil)
+	}
+	p, err := r.person(a.User)
+	if err != nil {
+		return err
+	}
+	if assign {
+		return r.okta.do("POST", "/api/v1/apps/"+r.appID+"/users", map[string]any{"id": p.oktaID, "scope": "USER"}, nil)
+	}
+	return r.okta.do("DELETE", "/api/v1/apps/"+r.appID+"/users/"+p.oktaID, nil, nil)
+}
+
+func (r *run) lifecycle(ref, op string) error {
+	p, err := r.person(ref)
+	if err != nil {
+		return err
+	}
+	return r.okta.do("POST", "/api/v1/users/"+p.oktaID+"/lifecycle/"+op, nil, nil)
+}
+
+func (r *run) membership(m *MembershipStep, method string) error {
+	p, err := r.person(m.User)
+	if err != nil {
+		return err
+	}
+	g, err := r.group(m.Group)
+	if err != nil {
+		return err
+	}
+	return r.okta.do(method, "/api/v1/groups/"+g.oktaID+"/users/"+p.oktaID, nil, nil)
+}
+
+func (r *run) access(a *AccessStep, method string) error {
+	site := a.Site
+	if site == "" {
+		if len(r.sites) != 1 {
+			return fmt.Errorf("say which site: the organization has %d", len(r.sites))
+		}
+		site = r.sites[0]
+	}
+	return r.atlCtl.do(method, "/_sim/orgs/"+r.atlOrg+"/sites/"+url.PathEscape(site)+"/products/"+url.PathEscape(a.Product)+
+		"/groups/"+url.PathEscape(a.Group), nil, nil)
+}
+
+func (r *run) sso(s *SSOStep, fails *[]Failure) error {
+	p, err := r.person(s.User)
+	if err != nil {
+		return err
+	}
+	var res struct {
+		Subject string `json:"subject"`
+		Status  int    `json:"status"`
+		Result  struct {
+			Created bool `json:"created"`
+			Account struct {
+				Email string `json:"email"`
+			} `json:"account"`
+		} `json:"result"`
+	}
+	if err := r.oktaCtl.do("POST", r.appCtl("/sso"), map[string]any{"user": p.oktaID}, &res); err != nil {
+		return err
+	}
+	if res.Status != 200 {
+		return fmt.Errorf("sign-in as %s answered HTTP %d", res.Subject, res.Status)
+	}
+	if s.Created != nil && res.Result.Created != *s.Created {
+		what := "signed in to the existing account"
+		if res.Result.Created {
+			what = "created a new account for " + res.Subject
+		}
+		*fails = append(*fails, Failure{What: "SSO sign-in as " + res.Subject, Expected: fmt.Sprintf("created=%t", *s.Created), Found: what})
+	}
+	return nil
+}
+
+func quote(s string) string { return fmt.Sprintf("%q", s) }

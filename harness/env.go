@@ -1,0 +1,85 @@
+package harness
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/mockatlassian"
+	"github.com/provsim/provsim/mockokta"
+)
+
+// Env is where scenarios run: the base URLs of a mockokta and a
+// mockatlassian that can reach each other. Embedded environments also hold
+// the servers themselves.
+type Env struct {
+	OktaURL      string
+	AtlassianURL string
+	// AtlassianURLFromOkta is the mockatlassian base URL as mockokta reaches
+	// it (differs from AtlassianURL between containers); default AtlassianURL.
+	AtlassianURLFromOkta string
+	HTTP                 *http.Client
+
+	Okta      *mockokta.Server      // nil for remote environments
+	Atlassian *mockatlassian.Server // nil for remote environments
+
+	closers []func()
+}
+
+// Close stops embedded servers.
+func (e *Env) Close() {
+	for i := len(e.closers) - 1; i >= 0; i-- {
+		e.closers[i]()
+	}
+	e.closers = nil
+}
+
+// Remote is an environment of running servers.
+func Remote(oktaURL, atlassianURL string) *Env {
+	return &Env{OktaURL: trimSlash(oktaURL), AtlassianURL: trimSlash(atlassianURL), HTTP: &http.Client{Timeout: 2 * time.Minute}}
+}
+
+// EmbeddedOptions configure an in-process pair.
+type EmbeddedOptions struct {
+	Seed      uint64
+	Atlassian mockatlassian.Options
+	Logger    *slog.Logger
+}
+
+// StartEmbedded runs mockatlassian and mockokta in this process, each on a
+// loopback listener, wired together. Okta's 429 back-offs pass in virtual
+// time, so a throttled run still finishes in milliseconds.
+func StartEmbedded(opts EmbeddedOptions) (*Env, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	aopts := opts.Atlassian
+	aopts.Seed, aopts.Logger = opts.Seed, log
+	atl, err := mockatlassian.NewServer(mockatlassian.Config{Options: aopts, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("mockatlassian: %w", err)
+	}
+	ats := httptest.NewServer(atl)
+	clock := &sim.VirtualClock{}
+	okta, err := mockokta.NewServer(mockokta.Config{Logger: log, Options: mockokta.Options{Seed: opts.Seed, Clock: clock,
+		SCIMClient: &http.Client{Timeout: 60 * time.Second}, Journal: sim.NewJournal(sim.JournalOptions{MaxEntries: 200000}, clock)}})
+	if err != nil {
+		ats.Close()
+		return nil, fmt.Errorf("mockokta: %w", err)
+	}
+	ots := httptest.NewServer(okta)
+	e := &Env{OktaURL: ots.URL, AtlassianURL: ats.URL, HTTP: &http.Client{Timeout: 2 * time.Minute}, Okta: okta, Atlassian: atl}
+	e.closers = append(e.closers, ats.Close, ots.Close, okta.Close)
+	return e, nil
+}
+
+func trimSlash(s string) string {
+	for len(s) > 0 && s[len(s)-1] == '/' {
+		s = s[:len(s)-1]
+	}
+	return s
+}

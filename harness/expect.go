@@ -1,0 +1,775 @@
+package harness
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/provsim/provsim/internal/sim"
+)
+
+// markJournal remembers where the outbound journal stands, so a step's
+// SCIM checks see only that step's traffic.
+func (r *run) markJournal() error {
+	var j struct{ Entries []sim.JournalEntry }
+	if err := r.oktaCtl.do("GET", "/_sim/journal?limit=1", nil, &j); err != nil {
+		return err
+	}
+	r.seq = 0
+	if len(j.Entries) > 0 {
+		r.seq = j.Entries[len(j.Entries)-1].Seq
+	}
+	return nil
+}
+
+// traffic is the engine's SCIM traffic for this org since the step began.
+func (r *run) traffic() ([]sim.JournalEntry, error) {
+	var j struct{ Entries []sim.JournalEntry }
+	err := r.oktaCtl.do("GET", fmt.Sprintf("/_sim/journal?org=%s&after=%d", url.QueryEscape(r.oktaOrg), r.seq), nil, &j)
+	return j.Entries, err
+}
+
+// exchange renders the step's SCIM traffic for a failure report.
+func (r *run) exchange() []string {
+	entries, err := r.traffic()
+	if err != nil {
+		return []string{"(journal unavailable: " + err.Error() + ")"}
+	}
+	if len(entries) > 20 {
+		entries = entries[len(entries)-20:]
+	}
+	var out []string
+	for _, e := range entries {
+		line := fmt.Sprintf("%s %s", e.Method, r.relPath(e))
+		if e.Status == 0 {
+			line += " -> no response"
+		} else {
+			line += fmt.Sprintf(" -> %d", e.Status)
+		}
+		if len(e.RequestBody) > 0 {
+			line += "\n    > " + clip(string(e.RequestBody), 400)
+		}
+		if len(e.ResponseBody) > 0 {
+			line += "\n    < " + clip(string(e.ResponseBody), 400)
+		}
+		out = append(out, line)
+	}
+	if len(out) == 0 {
+		out = append(out, "(no SCIM requests were sent in this step)")
+	}
+	return out
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// relPath is an entry's path relative to the directory, with its query.
+func (r *run) relPath(e sim.JournalEntry) string {
+	p := e.Path
+	if i := strings.Index(p, "/scim/directory/"+r.dirID); i >= 0 {
+		p = p[i+len("/scim/directory/"+r.dirID):]
+	}
+	if e.Query != "" {
+		q, err := url.QueryUnescape(e.Query)
+		if err != nil {
+			q = e.Query
+		}
+		p += "?" + q
+	}
+	return p
+}
+
+// refreshIDs records each person's downstream id from Okta's app users.
+func (r *run) refreshIDs() error {
+	byOkta := map[string]*personState{}
+	for _, p := range r.persons {
+		byOkta[p.oktaID] = p
+	}
+	after := ""
+	for {
+		var page []struct {
+			ID         string  `json:"id"`
+			ExternalID *string `json:"externalId"`
+		}
+		path := "/api/v1/apps/" + r.appID + "/users?limit=500"
+		if after != "" {
+			path += "&after=" + url.QueryEscape(after)
+		}
+		if err := r.okta.do("GET", path, nil, &page); err != nil {
+			return err
+		}
+		for _, au := range page {
+			if p := byOkta[au.ID]; p != nil && au.ExternalID != nil && *au.ExternalID != "" {
+				p.scimID = *au.ExternalID
+			}
+		}
+		if len(page) < 500 {
+			return nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// check evaluates a step's expectations.
+func (r *run) check(e *Expect) []Failure {
+	var f []Failure
+	if e.Okta != nil {
+		f = append(f, r.checkOkta(e.Okta)...)
+	}
+	if e.Atlassian != nil {
+		f = append(f, r.checkAtlassian(e.Atlassian)...)
+	}
+	if e.SCIM != nil {
+		f = append(f, r.checkSCIM(e.SCIM)...)
+	}
+	return f
+}
+
+func fail(what, expected string, found any) Failure {
+	return Failure{What: what, Expected: expected, Found: fmt.Sprint(found)}
+}
+
+func (r *run) checkOkta(e *OktaExpect) []Failure {
+	var f []Failure
+	for _, want := range e.AppUsers {
+		p, err := r.person(want.User)
+		if err != nil {
+			f = append(f, fail("app user", want.User, err))
+			continue
+		}
+		var au struct {
+			Status      string  `json:"status"`
+			SyncState   string  `json:"syncState"`
+			ExternalID  *string `json:"externalId"`
+			Credentials struct {
+				UserName string `json:"userName"`
+			} `json:"credentials"`
+		}
+		what := "Okta app user " + want.User
+		err = r.okta.do("GET", "/api/v1/apps/"+r.appID+"/users/"+p.oktaID, nil, &au)
+		assigned := err == nil
+		if err != nil && status(err) != 404 {
+			f = append(f, fail(what, "readable", err))
+			continue
+		}
+		if want.Assigned != nil && *want.Assigned != assigned {
+			f = append(f, fail(what, fmt.Sprintf("assigned=%t", *want.Assigned), fmt.Sprintf("assigned=%t", assigned)))
+			continue
+		}
+		if !assigned {
+			if want.Status != "" || want.SyncState != "" || want.ExternalID != "" || want.UserName != "" {
+				f = append(f, fail(what, "assigned to the app", "not assigned"))
+			}
+			continue
+		}
+		if want.Status != "" && au.Status != want.Status {
+			f = append(f, fail(what+" status", want.Status, au.Status))
+		}
+		if want.SyncState != "" && au.SyncState != want.SyncState {
+			f = append(f, fail(what+" syncState", want.SyncState, au.SyncState))
+		}
+		has := au.ExternalID != nil && *au.ExternalID != ""
+		if (want.ExternalID == "present" && !has) || (want.ExternalID == "absent" && has) {
+			f = append(f, fail(what+" externalId", want.ExternalID, ptrStr(au.ExternalID)))
+		}
+		if want.UserName != "" && au.Credentials.UserName != want.UserName {
+			f = append(f, fail(what+" userName", want.UserName, au.Credentials.UserName))
+		}
+	}
+	if e.Tasks != nil || len(e.TaskMessages) > 0 {
+		var tasks []struct{ Message string }
+		if err := r.oktaCtl.do("GET", "/_sim/orgs/"+r.oktaOrg+"/tasks", nil, &tasks); err != nil {
+			return append(f, fail("provisioning tasks", "readable", err))
+		}
+		var msgs []string
+		for _, t := range tasks {
+			msgs = append(msgs, t.Message)
+		}
+		if e.Tasks != nil && len(tasks) != *e.Tasks {
+			f = append(f, fail("open provisioning tasks", strconv.Itoa(*e.Tasks), fmt.Sprintf("%d %q", len(tasks), msgs)))
+		}
+		for _, want := range e.TaskMessages {
+			if !anyContains(msgs, want) {
+				f = append(f, fail("provisioning task", "a message containing "+quote(want), fmt.Sprintf("%q", msgs)))
+			}
+		}
+	}
+	for _, want := range e.Log {
+		flt := `eventType eq "` + want.EventType + `"`
+		if want.User != "" {
+			p, err := r.person(want.User)
+			if err != nil {
+				f = append(f, fail("System Log", want.User, err))
+				continue
+			}
+			flt += ` and target.id eq "` + p.oktaID + `"`
+		}
+		if want.Outcome != "" {
+			flt += ` and outcome.result eq "` + want.Outcome + `"`
+		}
+		var events []json.RawMessage
+		if err := r.okta.do("GET", "/api/v1/logs?since=2000-01-01T00:00:00Z&until=2999-01-01T00:00:00Z&limit=1000&filter="+url.QueryEscape(flt), nil, &events); err != nil {
+			f = append(f, fail("System Log", flt, err))
+			continue
+		}
+		switch {
+		case want.Count != nil && len(events) != *want.Count:
+			f = append(f, fail("System Log events "+flt, strconv.Itoa(*want.Count), len(events)))
+		case want.Count == nil && len(events) == 0:
+			f = append(f, fail("System Log events "+flt, "at least one", 0))
+		}
+	}
+	for _, want := range e.PushedGroups {
+		g, err := r.group(want.Group)
+		if err != nil {
+			f = append(f, fail("pushed group", want.Group, err))
+			continue
+		}
+		var ms []struct {
+			Status       string  `json:"status"`
+			ErrorSummary *string `json:"errorSummary"`
+		}
+		if err := r.okta.do("GET", "/api/v1/apps/"+r.appID+"/group-push/mappings?sourceGroupId="+g.oktaID, nil, &ms); err != nil {
+			f = append(f, fail("pushed group "+want.Group, "readable", err))
+			continue
+		}
+		if len(ms) == 0 {
+			f = append(f, fail("pushed group "+want.Group, "a push mapping", "none"))
+			continue
+		}
+		if want.Status != "" && ms[0].Status != want.Status {
+			f = append(f, fail("pushed group "+want.Group+" status", want.Status, ms[0].Status+" "+ptrStr(ms[0].ErrorSummary)))
+		}
+		if want.ErrorContains != "" && !strings.Contains(ptrStr(ms[0].ErrorSummary), want.ErrorContains) {
+			f = append(f, fail("pushed group "+want.Group+" error", "contains "+quote(want.ErrorContains), ptrStr(ms[0].ErrorSummary)))
+		}
+	}
+	return f
+}
+
+func ptrStr(s *string) string {
+	if s == nil {
+		return "(none)"
+	}
+	return *s
+}
+
+func anyContains(list []string, sub string) bool {
+	for _, s := range list {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// scimUser finds a person's SCIM user: by the id Okta holds, else by the
+// userName Okta would send.
+func (r *run) scimUser(p *personState) (map[string]any, error) {
+	if p.scimID != "" {
+		var u map[string]any
+		err := r.scim.do("GET", "/Users/"+p.scimID, nil, &u)
+		if status(err) == 404 {
+			return nil, nil
+		}
+		return u, err
+	}
+	var list struct{ Resources []map[string]any }
+	for _, name := range []string{p.Login, p.Email} {
+		q := url.QueryEscape(`userName eq "` + name + `"`)
+		if err := r.scim.do("GET", "/Users?filter="+q, nil, &list); err != nil {
+			return nil, err
+		}
+		if len(list.Resources) > 0 {
+			return list.Resources[0], nil
+		}
+	}
+	return nil, nil
+}
+
+func (r *run) checkAtlassian(e *AtlassianExpect) []Failure {
+	var f []Failure
+	for _, want := range e.Users {
+		p, err := r.person(want.User)
+		if err != nil {
+			f = append(f, fail("Atlassian user", want.User, err))
+			continue
+		}
+		what := "Atlassian SCIM user " + want.User
+		u, err := r.scimUser(p)
+		if err != nil {
+			f = append(f, fail(what, "readable", err))
+			continue
+		}
+		exists := u != nil
+		if want.Exists != nil && *want.Exists != exists {
+			f = append(f, fail(what, fmt.Sprintf("exists=%t", *want.Exists), fmt.Sprintf("exists=%t", exists)))
+			continue
+		}
+		if !exists {
+			if want.Active != nil || want.UserName != "" || want.Email != "" || want.Linked != nil || want.Groups != nil || len(want.Attributes) > 0 {
+				f = append(f, fail(what, "to exist", "no such SCIM user"))
+			}
+			continue
+		}
+		if want.Active != nil && u["active"] != *want.Active {
+			f = append(f, fail(what+" active", fmt.Sprint(*want.Active), u["active"]))
+		}
+		if want.UserName != "" && u["userName"] != want.UserName {
+			f = append(f, fail(what+" userName", want.UserName, u["userName"]))
+		}
+		if want.Email != "" {
+			if got := primaryEmail(u); !strings.EqualFold(got, want.Email) {
+				f = append(f, fail(what+" primary email", want.Email, got))
+			}
+		}
+		if want.Linked != nil {
+			_, linked := u["urn:scim:schemas:extension:atlassian-external:1.0"]
+			if linked != *want.Linked {
+				f = append(f, fail(what+" linked to an Atlassian account", fmt.Sprint(*want.Linked), linked))
+			}
+		}
+		if want.Groups != nil {
+			var got []string
+			for _, g := range asList(u["groups"]) {
+				got = append(got, fmt.Sprint(asMap(g)["display"]))
+			}
+			if !sameSet(got, want.Groups) {
+				f = append(f, fail(what+" groups", fmt.Sprint(sorted(want.Groups)), fmt.Sprint(sorted(got))))
+			}
+		}
+		for path, v := range want.Attributes {
+			if got := fmt.Sprint(digPath(u, path)); got != v {
+				f = append(f, fail(what+" "+path, v, got))
+			}
+		}
+	}
+	if e.UserCount != nil {
+		var list struct{ TotalResults int }
+		if err := r.scim.do("GET", "/Users?count=0", nil, &list); err != nil {
+			f = append(f, fail("SCIM user count", "readable", err))
+		} else if list.TotalResults != *e.UserCount {
+			f = append(f, fail("SCIM users in the directory", strconv.Itoa(*e.UserCount), list.TotalResults))
+		}
+	}
+	var accounts []accountView
+	needAccounts := len(e.Accounts) > 0 || e.AccountCount != nil || e.Duplicates != nil || len(e.Groups) > 0
+	if needAccounts {
+		if err := r.atlCtl.do("GET", "/_sim/orgs/"+r.atlOrg+"/accounts", nil, &accounts); err != nil {
+			return append(f, fail("Atlassian accounts", "readable", err))
+		}
+	}
+	for _, want := range e.Groups {
+		f = append(f, r.checkGroup(want, accounts)...)
+	}
+	for _, want := range e.Accounts {
+		what := "Atlassian account " + want.Email
+		var a *accountView
+		for i := range accounts {
+			if strings.EqualFold(accounts[i].Email, want.Email) {
+				a = &accounts[i]
+			}
+		}
+		if want.Exists != nil && *want.Exists != (a != nil) {
+			f = append(f, fail(what, fmt.Sprintf("exists=%t", *want.Exists), fmt.Sprintf("exists=%t", a != nil)))
+			continue
+		}
+		if a == nil {
+			if want.Status != "" || want.Managed != nil || want.Products != nil {
+				f = append(f, fail(what, "to exist", "no such account"))
+			}
+			continue
+		}
+		if want.Status != "" && a.Status != want.Status {
+			f = append(f, fail(what+" status", want.Status, a.Status))
+		}
+		if want.Managed != nil && a.Managed != *want.Managed {
+			f = append(f, fail(what+" managed", fmt.Sprint(*want.Managed), a.Managed))
+		}
+		if want.Products != nil {
+			var got []string
+			for _, pa := range a.ProductAccess {
+				got = append(got, pa.Product)
+			}
+			if !sameSet(got, want.Products) {
+				f = append(f, fail(what+" product access", fmt.Sprint(sorted(want.Products)), fmt.Sprint(sorted(got))))
+			}
+		}
+	}
+	if e.AccountCount != nil && len(accounts) != *e.AccountCount {
+		var emails []string
+		for _, a := range accounts {
+			emails = append(emails, a.Email)
+		}
+		f = append(f, fail("Atlassian accounts", strconv.Itoa(*e.AccountCount), fmt.Sprintf("%d %v", len(accounts), emails)))
+	}
+	if e.Duplicates != nil {
+		var dups []string
+		for _, p := range r.people {
+			ps := r.persons[p.Ref]
+			n := 0
+			var seen []string
+			for _, a := range accounts {
+				if ps.owns(a.Email) {
+					n++
+					seen = append(seen, a.Email)
+				}
+			}
+			if n > 1 {
+				dups = append(dups, p.Ref+" "+fmt.Sprint(seen))
+			}
+		}
+		if len(dups) != *e.Duplicates {
+			f = append(f, fail("people with duplicate Atlassian accounts", strconv.Itoa(*e.Duplicates), fmt.Sprintf("%d %v", len(dups), dups)))
+		}
+	}
+	return f
+}
+
+// owns reports whether an email is one of the person's addresses.
+func (p *personState) owns(email string) bool {
+	if strings.EqualFold(email, p.Login) || strings.EqualFold(email, p.Email) {
+		return true
+	}
+	for _, v := range p.Profile {
+		if strings.EqualFold(email, v) {
+			return true
+		}
+	}
+	return false
+}
+
+type accountView struct {
+	ID            string `json:"accountId"`
+	Email         string `json:"email"`
+	Status        string `json:"status"`
+	Managed       bool   `json:"managed"`
+	ProductAccess []struct {
+		Product string `json:"product"`
+	} `json:"productAccess"`
+}
+
+func (r *run) checkGroup(want GroupExpect, accounts []accountView) []Failure {
+	var f []Failure
+	what := "Atlassian group " + want.Name
+	var groups []struct {
+		ID      string   `json:"id"`
+		Name    string   `json:"name"`
+		Source  string   `json:"source"`
+		Members []string `json:"members"`
+	}
+	if err := r.atlCtl.do("GET", "/_sim/orgs/"+r.atlOrg+"/groups", nil, &groups); err != nil {
+		return append(f, fail(what, "readable", err))
+	}
+	found := -1
+	for i, g := range groups {
+		if strings.EqualFold(g.Name, want.Name) {
+			found = i
+		}
+	}
+	// A directory group that was not synced is not an org group.
+	var list struct{ Resources []map[string]any }
+	if err := r.scim.do("GET", "/Groups?filter="+url.QueryEscape(`displayName eq "`+want.Name+`"`), nil, &list); err != nil {
+		return append(f, fail(what, "readable", err))
+	}
+	exists := found >= 0 || len(list.Resources) > 0
+	if want.Exists != nil && *want.Exists != exists {
+		return append(f, fail(what, fmt.Sprintf("exists=%t", *want.Exists), fmt.Sprintf("exists=%t", exists)))
+	}
+	if !exists {
+		if want.Synced != nil || want.Members != nil || want.MemberCount != nil {
+			f = append(f, fail(what, "to exist", "no such group"))
+		}
+		return f
+	}
+	synced := found >= 0 && groups[found].Source == "scim"
+	if want.Synced != nil && synced != *want.Synced {
+		f = append(f, fail(what+" synced from the directory", fmt.Sprint(*want.Synced), synced))
+	}
+	// Members as person refs: SCIM members of the directory group, else the
+	// org group's accounts.
+	var members []string
+	if len(list.Resources) > 0 {
+		byScim := map[string]string{}
+		for _, p := range r.persons {
+			if p.scimID != "" {
+				byScim[p.scimID] = p.Ref
+			}
+		}
+		for _, m := range asList(list.Resources[0]["members"]) {
+			id := fmt.Sprint(asMap(m)["value"])
+			if ref, ok := byScim[id]; ok {
+				members = append(members, ref)
+			} else {
+				members = append(members, id)
+			}
+		}
+	} else {
+		byID := map[string]string{}
+		for _, a := range accounts {
+			byID[a.ID] = a.Email
+		}
+		for _, id := range groups[found].Members {
+			ref := byID[id]
+			for _, p := range r.people {
+				if r.persons[p.Ref].owns(ref) {
+					ref = p.Ref
+				}
+			}
+			members = append(members, ref)
+		}
+	}
+	if want.Members != nil {
+		var refs []string
+		for _, m := range want.Members {
+			if p, err := r.person(m); err == nil {
+				refs = append(refs, p.Ref)
+			} else {
+				refs = append(refs, m)
+			}
+		}
+		if !sameSet(members, refs) {
+			f = append(f, fail(what+" members", fmt.Sprint(sorted(refs)), fmt.Sprint(sorted(members))))
+		}
+	}
+	if want.MemberCount != nil && len(members) != *want.MemberCount {
+		f = append(f, fail(what+" member count", strconv.Itoa(*want.MemberCount), len(members)))
+	}
+	return f
+}
+
+func (r *run) checkSCIM(e *SCIMExpect) []Failure {
+	entries, err := r.traffic()
+	if err != nil {
+		return []Failure{fail("SCIM traffic", "readable", err)}
+	}
+	var f []Failure
+	for _, m := range e.Sent {
+		n, err := r.countMatches(m, entries)
+		if err != nil {
+			f = append(f, fail("SCIM request", describe(m), err))
+			continue
+		}
+		if (m.Count == nil && n == 0) || (m.Count != nil && n != *m.Count) {
+			want := "at least one"
+			if m.Count != nil {
+				want = strconv.Itoa(*m.Count)
+			}
+			f = append(f, fail("SCIM requests "+describe(m), want, n))
+		}
+	}
+	for _, m := range e.NotSent {
+		n, err := r.countMatches(m, entries)
+		if err != nil {
+			f = append(f, fail("SCIM request", describe(m), err))
+		} else if n > 0 {
+			f = append(f, fail("SCIM requests "+describe(m), "none", n))
+		}
+	}
+	return f
+}
+
+func describe(m RequestMatch) string {
+	parts := []string{}
+	for _, kv := range [][2]string{{"method", m.Method}, {"resource", m.Resource}, {"user", m.User}, {"group", m.Group}, {"query", m.Query}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+	}
+	if m.Body != nil {
+		b, _ := json.Marshal(m.Body)
+		parts = append(parts, "body⊇"+string(b))
+	}
+	return "{" + strings.Join(parts, " ") + "}"
+}
+
+func (r *run) countMatches(m RequestMatch, entries []sim.JournalEntry) (int, error) {
+	var p *personState
+	if m.User != "" {
+		var err error
+		if p, err = r.person(m.User); err != nil {
+			return 0, err
+		}
+	}
+	groupID, groupName := "", ""
+	if m.Group != "" {
+		g, err := r.group(m.Group)
+		if err != nil {
+			return 0, err
+		}
+		groupName = g.spec.Name
+		var ms []struct {
+			TargetGroupID *string `json:"targetGroupId"`
+		}
+		if err := r.okta.do("GET", "/api/v1/apps/"+r.appID+"/group-push/mappings?sourceGroupId="+g.oktaID, nil, &ms); err == nil && len(ms) > 0 && ms[0].TargetGroupID != nil {
+			groupID = *ms[0].TargetGroupID
+		}
+	}
+	n := 0
+	for _, e := range entries {
+		rel := r.relPath(e)
+		path, query, _ := strings.Cut(rel, "?")
+		if m.Method != "" && !strings.EqualFold(e.Method, m.Method) {
+			continue
+		}
+		if m.Resource != "" && !strings.HasPrefix(path, "/"+m.Resource) {
+			continue
+		}
+		if m.Query != "" && !strings.Contains(query, m.Query) {
+			continue
+		}
+		var body any
+		_ = json.Unmarshal(e.RequestBody, &body)
+		if p != nil && !r.aboutPerson(p, path, query, body) {
+			continue
+		}
+		if m.Group != "" && !(groupID != "" && path == "/Groups/"+groupID) &&
+			!(path == "/Groups" && strings.EqualFold(fmt.Sprint(asMap(body)["displayName"]), groupName)) {
+			continue
+		}
+		if m.Body != nil && !subset(normalize(m.Body), body) {
+			continue
+		}
+		n++
+	}
+	return n, nil
+}
+
+// aboutPerson reports whether a request concerns the person: their SCIM id
+// in the path, their userName in a create body or a filter.
+func (r *run) aboutPerson(p *personState, path, query string, body any) bool {
+	if p.scimID != "" && path == "/Users/"+p.scimID {
+		return true
+	}
+	names := []string{strings.ToLower(p.Login), strings.ToLower(p.Email)}
+	if path == "/Users" {
+		un := strings.ToLower(fmt.Sprint(asMap(body)["userName"]))
+		q := strings.ToLower(query)
+		for _, n := range names {
+			if un == n || strings.Contains(q, `"`+n+`"`) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// normalize turns a YAML-decoded value into JSON-decoded shapes.
+func normalize(v any) any {
+	b, _ := json.Marshal(v)
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// subset reports whether want is contained in got: objects by key, arrays
+// element-wise (each wanted element matches some element), scalars equal.
+func subset(want, got any) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, wv := range w {
+			gv, ok := g[k]
+			if !ok || !subset(wv, gv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		g, ok := got.([]any)
+		if !ok {
+			return false
+		}
+		for _, wv := range w {
+			found := false
+			for _, gv := range g {
+				if subset(wv, gv) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	default:
+		return fmt.Sprint(want) == fmt.Sprint(got)
+	}
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+func primaryEmail(u map[string]any) string {
+	for _, e := range asList(u["emails"]) {
+		if asMap(e)["primary"] == true {
+			return fmt.Sprint(asMap(e)["value"])
+		}
+	}
+	return ""
+}
+
+// digPath follows a dotted path; keys may hold dots (schema URNs).
+func digPath(v any, path string) any {
+	if path == "" {
+		return v
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		best := ""
+		for k := range x {
+			if (path == k || strings.HasPrefix(path, k+".")) && len(k) > len(best) {
+				best = k
+			}
+		}
+		if best == "" {
+			return nil
+		}
+		return digPath(x[best], strings.TrimPrefix(strings.TrimPrefix(path, best), "."))
+	case []any:
+		head, rest, _ := strings.Cut(path, ".")
+		i, err := strconv.Atoi(head)
+		if err != nil || i < 0 || i >= len(x) {
+			return nil
+		}
+		return digPath(x[i], rest)
+	}
+	return nil
+}
+
+func sorted(l []string) []string {
+	out := append([]string(nil), l...)
+	sort.Strings(out)
+	return out
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	sa, sb := sorted(a), sorted(b)
+	for i := range sa {
+		if !strings.EqualFold(sa[i], sb[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,42 @@
+package harness
+
+import (
+	"time"
+)
+
+// Result is the outcome of one scenario.
+type Result struct {
+	File     string        `json:"file"`
+	Name     string        `json:"name"`
+	Passed   bool          `json:"passed"`
+	Duration time.Duration `json:"durationNs"`
+	Error    string        `json:"error,omitempty"` // a failure outside any step (setup)
+	Steps    []StepResult  `json:"steps"`
+}
+
+// StepResult is the outcome of one step.
+type StepResult struct {
+	Index    int           `json:"index"` // 1-based
+	Name     string        `json:"name"`
+	Line     int           `json:"line,omitempty"`
+	Status   string        `json:"status"` // passed, failed, skipped
+	Duration time.Duration `json:"durationNs"`
+	Failures []Failure     `json:"failures,omitempty"`
+	// Exchange is the SCIM traffic of a failed step, as "METHOD path ->
+	// status" lines with bodies.
+	Exchange []string `json:"exchange,omitempty"`
+}
+
+// Failure is one unmet expectation.
+type Failure struct {
+	What     string `json:"what"`
+	Expected string `json:"expected"`
+	Found    string `json:"found"`
+}
+
+// Step statuses.
+const (
+	StepPassed  = "passed"
+	StepFailed  = "failed"
+	StepSkipped = "skipped"
+)

@@ -1,0 +1,394 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/provsim/provsim/mockatlassian"
+)
+
+// RunOptions configure a run.
+type RunOptions struct {
+	// Env is where to run; nil starts an embedded pair for the scenario,
+	// seeded with its seed and configured with its switches.
+	Env *Env
+	// Timeout overrides each scenario's wait-for-idle timeout.
+	Timeout time.Duration
+	// Progress, when set, receives progress lines during long setups.
+	Progress func(done, total int, what string)
+}
+
+// RunFile parses and runs one scenario file.
+func RunFile(ctx context.Context, path string, opts RunOptions) (*Result, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	return RunScenario(ctx, s, path, data, opts)
+}
+
+// RunScenario runs a parsed scenario. data (optional) is its source, used
+// to report step line numbers.
+func RunScenario(ctx context.Context, s *Scenario, file string, data []byte, opts RunOptions) (*Result, error) {
+	start := time.Now()
+	res := &Result{File: file, Name: s.Name}
+	env := opts.Env
+	if env == nil {
+		var err error
+		if env, err = StartEmbedded(EmbeddedOptions{Seed: s.Seed, Atlassian: switches(s.Atlassian.Switches)}); err != nil {
+			return nil, err
+		}
+		defer env.Close()
+	} else if s.Atlassian.Switches != nil {
+		res.Error = "atlassian.switches need an embedded run (each scenario gets its own servers); against running servers, start mockatlassian with the matching flags"
+		res.Duration = time.Since(start)
+		return res, nil
+	}
+	r, err := newRun(ctx, s, env, opts)
+	if err != nil {
+		return nil, err
+	}
+	lines := stepLines(data, len(s.Steps))
+	if err := r.setup(); err != nil {
+		res.Error = "setup: " + err.Error()
+		res.Duration = time.Since(start)
+		return res, nil
+	}
+	failed := false
+	for i, step := range s.Steps {
+		sr := StepResult{Index: i + 1, Name: stepName(step), Line: lines[i]}
+		if failed {
+			sr.Status = StepSkipped
+			res.Steps = append(res.Steps, sr)
+			continue
+		}
+		t0 := time.Now()
+		sr.Failures, sr.Exchange = r.step(step)
+		sr.Duration = time.Since(t0)
+		sr.Status = StepPassed
+		if len(sr.Failures) > 0 {
+			sr.Status, failed = StepFailed, true
+		} else {
+			sr.Exchange = nil
+		}
+		res.Steps = append(res.Steps, sr)
+	}
+	res.Passed = !failed
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+func switches(sw *AtlassianSwitches) mockatlassian.Options {
+	if sw == nil {
+		return mockatlassian.Options{}
+	}
+	return mockatlassian.Options{DeleteMode: mockatlassian.DeleteMode(sw.DeleteMode), GroupRename: mockatlassian.GroupRenameMode(sw.GroupRename),
+		GroupCollision: mockatlassian.CollisionMode(sw.GroupCollision), RequireVerifiedDomain: sw.RequireVerifiedDomain,
+		MaxUsersPerDirectory: sw.MaxUsersPerDirectory, MaxUsersPerGroup: sw.MaxUsersPerGroup}
+}
+
+// stepLines finds each step's line in the source, for reports.
+func stepLines(data []byte, n int) []int {
+	lines := make([]int, n)
+	if len(data) == 0 {
+		return lines
+	}
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return lines
+	}
+	for i := range n {
+		p, err := yaml.PathString(fmt.Sprintf("$.steps[%d]", i))
+		if err != nil {
+			continue
+		}
+		if node, err := p.FilterFile(f); err == nil && node != nil {
+			lines[i] = node.GetToken().Position.Line
+		}
+	}
+	return lines
+}
+
+// run is one scenario's state: its tenants on both sides and the ids of
+// its people and groups.
+type run struct {
+	s       *Scenario
+	env     *Env
+	opts    RunOptions
+	ctx     context.Context
+	timeout time.Duration
+
+	oktaCtl, atlCtl *client // control APIs
+	okta            *client // Management API with the org's token
+	scim            *client // the directory's SCIM API with its key
+
+	oktaOrg, appID   string
+	atlOrg, dirID    string
+	dirKey, scimBase string
+
+	people  []Person
+	persons map[string]*personState // by ref and by login
+	groups  map[string]*groupState  // by name
+	sites   []string
+	seq     uint64 // outbound journal sequence at the start of the step
+}
+
+type personState struct {
+	Person
+	oktaID string
+	scimID string // last downstream id seen for this person
+}
+
+type groupState struct {
+	spec      GroupSpec
+	oktaID    string
+	mappingID string
+}
+
+func newRun(ctx context.Context, s *Scenario, env *Env, opts RunOptions) (*run, error) {
+	timeout := 30 * time.Second
+	if s.Timeout != "" {
+		d, err := time.ParseDuration(s.Timeout)
+		if err != nil {
+			return nil, fmt.Errorf("timeout: %w", err)
+		}
+		timeout = d
+	}
+	if opts.Timeout > 0 {
+		timeout = opts.Timeout
+	}
+	people, err := s.ExpandPeople()
+	if err != nil {
+		return nil, err
+	}
+	r := &run{s: s, env: env, opts: opts, ctx: ctx, timeout: timeout, people: people,
+		persons: map[string]*personState{}, groups: map[string]*groupState{},
+		oktaCtl: &client{base: env.OktaURL, http: env.HTTP, ctx: ctx},
+		atlCtl:  &client{base: env.AtlassianURL, http: env.HTTP, ctx: ctx}}
+	for i := range people {
+		ps := &personState{Person: people[i]}
+		r.persons[ps.Ref] = ps
+		r.persons[lowerS(ps.Login)] = ps
+	}
+	return r, nil
+}
+
+func lowerS(s string) string { return strings.ToLower(s) }
+
+// person resolves a person ref (or login).
+func (r *run) person(ref string) (*personState, error) {
+	if p, ok := r.persons[ref]; ok {
+		return p, nil
+	}
+	if p, ok := r.persons[lowerS(ref)]; ok {
+		return p, nil
+	}
+	return nil, fmt.Errorf("unknown person %q", ref)
+}
+
+func (r *run) group(name string) (*groupState, error) {
+	if g, ok := r.groups[name]; ok {
+		return g, nil
+	}
+	return nil, fmt.Errorf("unknown group %q", name)
+}
+
+func (r *run) progress(done, total int, what string) {
+	if r.opts.Progress != nil {
+		r.opts.Progress(done, total, what)
+	}
+}
+
+// setup makes the scenario's tenants: the Atlassian organization, domains,
+// sites, directory and key, accounts and local groups; the Okta org, the
+// app with its API integration and To App settings; people and groups.
+func (r *run) setup() error {
+	s := r.s
+	// Atlassian (guide prerequisites and Step 1).
+	var org mockatlassian.OrgCreated
+	if err := r.atlCtl.do("POST", "/_sim/orgs", map[string]any{"name": s.Name, "verifiedDomains": s.Atlassian.Domains}, &org); err != nil {
+		return err
+	}
+	r.atlOrg = org.ID
+	for _, d := range s.Atlassian.UnverifiedDomains {
+		if err := r.atlCtl.do("POST", "/_sim/orgs/"+org.ID+"/domains", map[string]any{"name": d, "verified": false}, nil); err != nil {
+			return err
+		}
+	}
+	for _, site := range s.Atlassian.Sites {
+		if err := r.atlCtl.do("POST", "/_sim/orgs/"+org.ID+"/sites", site, nil); err != nil {
+			return err
+		}
+		r.sites = append(r.sites, site.Name)
+	}
+	dirName := s.Atlassian.Directory
+	if dirName == "" {
+		dirName = "Okta users"
+	}
+	var dir mockatlassian.DirectoryCreated
+	if err := r.atlCtl.do("POST", "/_sim/orgs/"+org.ID+"/directories", map[string]any{"name": dirName}, &dir); err != nil {
+		return err
+	}
+	r.dirID, r.dirKey = dir.ID, dir.APIKey
+	// The base URL shown is Atlassian's public one; clients use this server.
+	fromOkta := r.env.AtlassianURLFromOkta
+	if fromOkta == "" {
+		fromOkta = r.env.AtlassianURL
+	}
+	r.scimBase = fromOkta + "/scim/directory/" + dir.ID
+	r.scim = &client{base: r.env.AtlassianURL + "/scim/directory/" + dir.ID, auth: "Bearer " + dir.APIKey, http: r.env.HTTP, ctx: r.ctx}
+	for _, a := range s.Atlassian.Accounts {
+		if err := r.atlCtl.do("POST", "/_sim/orgs/"+org.ID+"/accounts", a, nil); err != nil {
+			return err
+		}
+	}
+	for _, g := range s.Atlassian.LocalGroups {
+		if err := r.atlCtl.do("POST", "/_sim/orgs/"+org.ID+"/groups", g, nil); err != nil {
+			return err
+		}
+	}
+
+	// Okta (Step 2).
+	var oorg struct{ ID, Token string }
+	if err := r.oktaCtl.do("POST", "/_sim/orgs", map[string]any{"name": s.Name}, &oorg); err != nil {
+		return err
+	}
+	r.oktaOrg = oorg.ID
+	r.okta = &client{base: r.env.OktaURL, auth: "SSWS " + oorg.Token, http: r.env.HTTP, ctx: r.ctx}
+	app := s.Okta.App
+	if app.Template == "" {
+		app.Template = "atlassian"
+	}
+	var created struct {
+		ID string `json:"id"`
+	}
+	if err := r.okta.do("POST", "/api/v1/apps", map[string]any{"name": app.Template, "label": app.Label, "signOnMode": "SAML_2_0"}, &created); err != nil {
+		return err
+	}
+	r.appID = created.ID
+	if app.Connect == nil || *app.Connect {
+		if err := r.oktaCtl.do("PUT", r.appCtl("/connection"), map[string]any{"baseUrl": r.scimBase, "authMode": "bearer",
+			"token": r.dirKey, "enabled": true}, nil); err != nil {
+			return err
+		}
+		toApp := app.ToApp
+		if toApp == nil {
+			toApp = &ToAppSpec{CreateUsers: true, UpdateUserAttributes: true, DeactivateUsers: true}
+		}
+		if err := r.saveToApp(*toApp); err != nil {
+			return err
+		}
+	}
+	if err := r.settings(app.UserNameFormat, app.PrimaryEmail, app.RenameGroups); err != nil {
+		return err
+	}
+
+	// People and groups.
+	for i, p := range r.people {
+		if err := r.createPerson(r.persons[p.Ref]); err != nil {
+			return fmt.Errorf("person %s: %w", p.Ref, err)
+		}
+		if (i+1)%100 == 0 || i+1 == len(r.people) {
+			r.progress(i+1, len(r.people), "people")
+		}
+	}
+	for _, g := range s.Groups {
+		var out struct {
+			ID string `json:"id"`
+		}
+		if err := r.okta.do("POST", "/api/v1/groups", map[string]any{"profile": map[string]any{"name": g.Name, "description": g.Description}}, &out); err != nil {
+			return fmt.Errorf("group %s: %w", g.Name, err)
+		}
+		gs := &groupState{spec: g, oktaID: out.ID}
+		r.groups[g.Name] = gs
+		for _, m := range s.GroupMembers(g, r.people) {
+			if err := r.okta.do("PUT", "/api/v1/groups/"+out.ID+"/users/"+r.persons[m.Ref].oktaID, nil, nil); err != nil {
+				return fmt.Errorf("group %s member %s: %w", g.Name, m.Ref, err)
+			}
+		}
+	}
+	return r.waitIdle()
+}
+
+func (r *run) appCtl(path string) string {
+	return "/_sim/orgs/" + r.oktaOrg + "/apps/" + r.appID + path
+}
+
+func (r *run) saveToApp(t ToAppSpec) error {
+	st := func(on bool) map[string]string {
+		if on {
+			return map[string]string{"status": "ENABLED"}
+		}
+		return map[string]string{"status": "DISABLED"}
+	}
+	return r.okta.do("PUT", "/api/v1/apps/"+r.appID+"/features/USER_PROVISIONING", map[string]any{
+		"create": map[string]any{"lifecycleCreate": st(t.CreateUsers)},
+		"update": map[string]any{"profile": st(t.UpdateUserAttributes), "lifecycleDeactivate": st(t.DeactivateUsers), "password": st(t.SyncPassword)},
+	}, nil)
+}
+
+// settings applies the username format, primary email mapping and rename
+// setting; empty values leave the defaults.
+func (r *run) settings(format, primary string, rename bool) error {
+	body := map[string]any{}
+	if format != "" {
+		body["userNameTemplate"] = map[string]any{"template": "${source." + format + "}", "type": "BUILT_IN", "pushStatus": "PUSH"}
+	}
+	if primary != "" {
+		body["primaryEmailAttribute"] = primary
+	}
+	if rename {
+		body["renameGroups"] = true
+	}
+	if len(body) == 0 {
+		return nil
+	}
+	return r.oktaCtl.do("PUT", r.appCtl("/settings"), body, nil)
+}
+
+func (r *run) createPerson(p *personState) error {
+	profile := map[string]any{"login": p.Login, "email": p.Email, "firstName": p.FirstName, "lastName": p.LastName}
+	if p.Title != "" {
+		profile["title"] = p.Title
+	}
+	if p.Department != "" {
+		profile["department"] = p.Department
+	}
+	for k, v := range p.Profile {
+		profile[k] = v
+	}
+	activate := "true"
+	if p.Staged {
+		activate = "false"
+	}
+	var out struct {
+		ID string `json:"id"`
+	}
+	if err := r.okta.do("POST", "/api/v1/users?activate="+activate, map[string]any{"profile": profile,
+		"credentials": map[string]any{"password": map[string]any{"value": "Pr0vsim!" + strconv.Itoa(len(p.Login))}}}, &out); err != nil {
+		return err
+	}
+	p.oktaID = out.ID
+	return nil
+}
+
+// waitIdle waits until Okta's engine has nothing left to do for the org.
+func (r *run) waitIdle() error {
+	err := r.oktaCtl.do("POST", "/_sim/orgs/"+r.oktaOrg+"/wait?timeout="+url.QueryEscape(r.timeout.String()), nil, nil)
+	if status(err) == 504 {
+		return fmt.Errorf("the provisioning engine was still busy after %s", r.timeout)
+	}
+	return err
+}
