@@ -302,6 +302,24 @@ func (m *Model) UpdateApp(o *Org, appID string, in UpdateAppInput) (*App, error)
 	return a, nil
 }
 
+// mapProfile fills the app user profile from the Okta profile, as the app's
+// default attribute mappings do (the attributes Okta then sends, §A.2).
+func (a *App) mapProfile(au *AppUser, u *User) {
+	for k, attr := range map[string]string{"givenName": "firstName", "familyName": "lastName", "title": "title", "department": "department"} {
+		if v := u.Attr(attr); v != "" {
+			au.Profile[k] = v
+		} else {
+			delete(au.Profile, k)
+		}
+	}
+	if v := u.Attr(a.PrimaryEmailAttr); v != "" {
+		au.Profile["email"] = v
+	} else {
+		au.Profile["email"] = u.Attr("email")
+	}
+	au.Profile["emailType"] = "work"
+}
+
 // userNameFor computes a user's application username from the format.
 func (a *App) userNameFor(u *User) string {
 	if v := u.Attr(a.UserName.attribute()); v != "" {
@@ -507,7 +525,8 @@ func (m *Model) AssignUser(o *Org, appID string, in AssignUserInput) (*AppUser, 
 	}
 	au, exists := a.users[u.ID]
 	if exists && au.removed {
-		au.removed, exists = false, false
+		au.revive()
+		exists = false
 	}
 	if exists && au.direct {
 		// Okta's CRUD suite re-POSTs an existing assignment and expects 200;
@@ -546,6 +565,7 @@ func (m *Model) newAppUser(o *Org, a *App, u *User) *AppUser {
 	now := m.now()
 	au := &AppUser{UserID: u.ID, Status: AppUserStaged, SyncState: SyncDisabled, Created: now, LastUpdated: now,
 		StatusChanged: now, UserName: a.userNameFor(u), Profile: map[string]any{}, viaGroups: map[string]bool{}}
+	a.mapProfile(au, u)
 	a.users[u.ID] = au
 	a.userOrder = append(a.userOrder, u.ID)
 	return au
@@ -590,6 +610,17 @@ func (m *Model) removeAppUser(o *Org, a *App, au *AppUser) {
 	m.enqueueDeactivate(o, a, au)
 }
 
+// revive turns an unassigned record into a new assignment. Like Okta, which
+// made a new app user, it forgets the downstream id: the next provisioning
+// finds the account with the userName filter (and reactivates it) or
+// creates it anew when it was deleted downstream (§A.5). The queued
+// deactivation kept its own copy of the id.
+func (au *AppUser) revive() {
+	au.removed = false
+	au.ExternalID = ""
+	au.Status = AppUserStaged
+}
+
 // forget deletes an app user record. Caller holds o.mu.
 func (a *App) forget(userID string) {
 	delete(a.users, userID)
@@ -632,14 +663,16 @@ func (m *Model) AssignGroup(o *Org, appID, groupID string, priority *int, profil
 	return ag, nil
 }
 
-// addGroupScope gives u the app through group gid. Caller holds o.mu.
-func (m *Model) addGroupScope(o *Org, a *App, gid string, u *User) {
+// addGroupScope gives u the app through group gid and reports whether it
+// queued a provisioning job. Caller holds o.mu.
+func (m *Model) addGroupScope(o *Org, a *App, gid string, u *User) bool {
 	if u == nil || u.Status == StatusDeprovisioned {
-		return
+		return false
 	}
 	au, exists := a.users[u.ID]
 	if exists && au.removed {
-		au.removed, exists = false, false
+		au.revive()
+		exists = false
 	}
 	if a.users[u.ID] == nil {
 		au = m.newAppUser(o, a, u)
@@ -647,7 +680,9 @@ func (m *Model) addGroupScope(o *Org, a *App, gid string, u *User) {
 	au.viaGroups[gid] = true
 	if !exists || au.Status != AppUserProvisioned {
 		m.enqueueProvision(o, a, au)
+		return true
 	}
+	return false
 }
 
 // dropGroupScope takes away the app through group gid; a user left with no

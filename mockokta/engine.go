@@ -38,6 +38,7 @@ type job struct {
 	userID    string
 	mappingID string
 	targetID  string   // target group id, for deletes
+	extID     string   // downstream user id when queued, for deactivations
 	add       []string // user ids, for push deltas
 	remove    []string
 	taskID    string // set when a task is retried
@@ -104,16 +105,67 @@ func (e *Engine) work(k queueKey) {
 			e.mu.Unlock()
 			return
 		}
-		j := q[0]
-		e.queues[k] = q[1:]
+		j, n := coalesce(q)
+		e.queues[k] = q[n:]
 		e.mu.Unlock()
 
 		e.m.run(e.ctx, j)
 
 		e.mu.Lock()
-		e.finish(j.orgID, 1)
+		e.finish(j.orgID, n)
 		e.mu.Unlock()
 	}
+}
+
+// maxMembersPerPush bounds the users one group membership request carries.
+// Okta's batch size is not documented; 100 matches SCIM page sizes.
+const maxMembersPerPush = 100
+
+// coalesce takes the job at the head of the queue and, when it is a
+// membership push, the pushes of the same kind (all adds, or all removes)
+// for the same mapping queued right behind it, merged into one request: a
+// group of new hires becomes one PATCH, not one per person. A user who
+// appears twice ends the run, so a leave-then-join still goes out as two
+// requests. It returns the job and how many queued jobs it consumed.
+func coalesce(q []job) (job, int) {
+	j := q[0]
+	if j.kind != jobPushDelta || j.taskID != "" || (len(j.add) > 0) == (len(j.remove) > 0) {
+		return j, 1
+	}
+	adding := len(j.add) > 0
+	merged := job{kind: jobPushDelta, orgID: j.orgID, appID: j.appID, mappingID: j.mappingID}
+	seen := map[string]bool{}
+	n := 0
+	for _, next := range q {
+		ids := next.add
+		if !adding {
+			ids = next.remove
+		}
+		if next.kind != jobPushDelta || next.mappingID != j.mappingID || next.taskID != "" ||
+			(len(next.add) > 0) != adding || (len(next.remove) > 0) == adding ||
+			(n > 0 && len(seen)+len(ids) > maxMembersPerPush) || anySeen(seen, ids) {
+			break
+		}
+		for _, id := range ids {
+			seen[id] = true
+		}
+		if adding {
+			merged.add = append(merged.add, ids...)
+		} else {
+			merged.remove = append(merged.remove, ids...)
+		}
+		n++
+	}
+	return merged, n
+}
+
+func anySeen(seen map[string]bool, ids []string) bool {
+	for _, id := range ids {
+		if seen[id] {
+			return true
+		}
+	}
+	return false
 }
 
 // finish counts n jobs of an org as done. Caller holds e.mu.
@@ -201,5 +253,5 @@ func (m *Model) enqueueUpdate(o *Org, a *App, au *AppUser) {
 }
 
 func (m *Model) enqueueDeactivate(o *Org, a *App, au *AppUser) {
-	m.enqueue(o, a, job{kind: jobDeactivate, userID: au.UserID})
+	m.enqueue(o, a, job{kind: jobDeactivate, userID: au.UserID, extID: au.ExternalID})
 }

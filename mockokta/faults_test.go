@@ -741,8 +741,6 @@ func TestFaultCreateFlowAnswers(t *testing.T) {
 func TestFaultDeactivate204(t *testing.T) {
 	e := newFaultEnv(t, "oin", 0)
 	uid, _ := e.provisioned("Nobo", "Dy")
-	// Keep the app user visible: deactivate the group-based way is not
-	// needed; a 204 must simply not open a task.
 	e.f.set(faultFirst(1, "PATCH", "/Users/", faultRespond(204, "")))
 	goldUnassign(e.pipeline, e.app, uid)
 	e.idle()
@@ -806,6 +804,126 @@ func TestFaultAccountDeletedDownstream(t *testing.T) {
 			}
 			if now := e.converged(uid, email); now == old {
 				t.Errorf("re-assign reused the deleted id %s", old)
+			}
+		})
+	}
+}
+
+// faultGate holds the first matching request until release is closed,
+// after telling arrived; then the server handles it normally.
+func faultGate(arrived chan<- struct{}, release <-chan struct{}) func(http.ResponseWriter, *http.Request, http.Handler) {
+	return func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		close(arrived)
+		<-release
+		next.ServeHTTP(w, r)
+	}
+}
+
+// §A.10.2: membership changes queued while a push is in flight go out
+// together: OIN sends one PATCH with a filtered remove per user and one add
+// carrying all new members; AIW one GET + PUT with the full list.
+func TestPushBatchedDeltas(t *testing.T) {
+	for _, fl := range pushFlavours {
+		t.Run(fl, func(t *testing.T) {
+			e := newFaultEnv(t, fl, 0)
+			a, aExt := e.provisioned("Bat", "Cha")
+			b, bExt := e.provisioned("Bat", "Chb")
+			c, cExt := e.provisioned("Bat", "Chc")
+			d, dExt := e.provisioned("Bat", "Chd")
+			x, xExt := e.provisioned("Bat", "Chx")
+			g := goldGroup(e.pipeline, "Batch")
+			goldJoin(e.pipeline, g, a)
+			goldJoin(e.pipeline, g, x)
+			pm := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": g, "targetGroupName": "Batch", "status": "ACTIVE"})
+			e.idle()
+			tg := goldMapping(e.pipeline, e.app, pm["id"].(string))["targetGroupId"].(string)
+			if got := pushSorted(e.members(tg)...); got != pushSorted(aExt, xExt) {
+				t.Fatalf("initial members %s", got)
+			}
+			write := map[string]string{"oin": "PATCH", "aiw": "PUT"}[fl]
+			first := map[string]string{"oin": "PATCH", "aiw": "GET"}[fl]
+			arrived, release := make(chan struct{}), make(chan struct{})
+			e.f.set(faultFirst(1, first, "/Groups/"+tg, faultGate(arrived, release)))
+			seq := goldSeq(e.pipeline)
+			goldJoin(e.pipeline, g, b)
+			select {
+			case <-arrived:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the first push never arrived")
+			}
+			goldJoin(e.pipeline, g, c)
+			goldJoin(e.pipeline, g, d)
+			goldLeave(e.pipeline, g, x)
+			close(release)
+			e.idle()
+			e.f.clear()
+			if got, want := pushSorted(e.members(tg)...), pushSorted(aExt, bExt, cExt, dExt); got != want {
+				t.Errorf("members = %s, want %s", got, want)
+			}
+			writes := e.bodies(seq, write, "/Groups/"+tg)
+			// b went alone; c, d and x's removal waited and may go out in
+			// one or two requests (Okta's batching is not documented), but
+			// c and d, both adds, go together, and nothing is sent twice.
+			if len(writes) < 2 || len(writes) > 3 {
+				t.Fatalf("%d %s requests, want b alone then c+d (and x) batched: %v", len(writes), write, e.since(seq))
+			}
+			switch fl {
+			case "oin":
+				seen := map[string]int{}
+				for i, w := range writes {
+					ops, _ := w["Operations"].([]any)
+					adds := 0
+					for _, o := range ops {
+						op := o.(map[string]any)
+						switch op["op"] {
+						case "remove":
+							// §A.10.2: filtered path, no value.
+							path, _ := op["path"].(string)
+							if _, hasValue := op["value"]; hasValue || !strings.HasPrefix(path, `members[value eq "`) {
+								t.Errorf("§A.10.2: remove op %v", op)
+							}
+							seen[strings.TrimSuffix(strings.TrimPrefix(path, `members[value eq "`), `"]`)]++
+						case "add":
+							adds++
+							if op["path"] != "members" {
+								t.Errorf("§A.10.2: add op %v", op)
+							}
+							var ids []string
+							for _, v := range op["value"].([]any) {
+								id := v.(map[string]any)["value"].(string)
+								seen[id]++
+								ids = append(ids, id)
+							}
+							if i > 0 && len(ids) > 0 && (ids[0] == cExt || ids[0] == dExt) && pushSorted(ids...) != pushSorted(cExt, dExt) {
+								t.Errorf("§A.10.2: c and d, queued together, went in separate adds: %v", ids)
+							}
+						default:
+							t.Errorf("unexpected op %v", op)
+						}
+					}
+					if adds > 1 {
+						t.Errorf("§A.10.2: %d add ops in one PATCH, want one carrying every new member", adds)
+					}
+				}
+				for _, id := range []string{bExt, cExt, dExt, xExt} {
+					if seen[id] != 1 {
+						t.Errorf("member %s pushed %d times, want once", id, seen[id])
+					}
+				}
+			case "aiw":
+				if ms, _ := writes[len(writes)-1]["members"].([]any); len(ms) != 4 {
+					t.Errorf("§A.10.2: the last PUT must carry the full list of 4: %v", writes[len(writes)-1])
+				}
+				for i, w := range writes[1:] {
+					ms, _ := w["members"].([]any)
+					ids := []string{}
+					for _, m := range ms {
+						ids = append(ids, m.(map[string]any)["value"].(string))
+					}
+					if strings.Contains(pushSorted(ids...), cExt) != strings.Contains(pushSorted(ids...), dExt) {
+						t.Errorf("PUT %d has only one of c and d: %v", i+1, ids)
+					}
+				}
 			}
 		})
 	}

@@ -9,12 +9,13 @@ package mockokta
 func (m *Model) userActivated(o *Org, u *User) {
 	for _, aid := range o.appOrder {
 		a := o.apps[aid]
+		queued := false
 		for _, gid := range a.groupOrder {
 			if g := o.groups[gid]; g != nil && g.HasMember(u.ID) {
-				m.addGroupScope(o, a, gid, u)
+				queued = m.addGroupScope(o, a, gid, u) || queued
 			}
 		}
-		if au, ok := a.appUser(u.ID); ok && au.Status != AppUserProvisioned {
+		if au, ok := a.appUser(u.ID); ok && !queued && au.Status != AppUserProvisioned {
 			m.enqueueProvision(o, a, au)
 		}
 	}
@@ -52,6 +53,7 @@ func (m *Model) userProfileChanged(o *Org, u *User, before map[string]any) {
 		if a.UserName.PushStatus != "DONT_PUSH" {
 			au.UserName = a.userNameFor(u)
 		}
+		a.mapProfile(au, u)
 		if au.ExternalID != "" && au.Status == AppUserProvisioned && a.ToApp.UpdateUsers {
 			m.enqueueUpdate(o, a, au)
 		}

@@ -844,3 +844,129 @@ func TestOutboundHeadersPerAuthMode(t *testing.T) {
 		})
 	}
 }
+
+// ---------------------------------------------------------------------------
+// What user and group changes send (§A.6, §A.7, §A.14), as method lists.
+
+func TestOutboundLifecycleTriggers(t *testing.T) {
+	p, _ := goldPipeline(t, goldSetup{})
+	app := p.appID
+	lines := func(seq uint64) string { return strings.Join(goldLines(p, goldEntries(p, seq)), "|") }
+	run := func(what string, want string, action func()) {
+		t.Helper()
+		seq := goldSeq(p)
+		action()
+		p.idle()
+		// Ids differ per user; compare methods and resource kinds.
+		var got []string
+		for _, l := range strings.Split(lines(seq), "|") {
+			if l == "" {
+				continue
+			}
+			method, path, _ := strings.Cut(l, " ")
+			kind := "/Users"
+			if strings.HasPrefix(path, "/Groups") {
+				kind = "/Groups"
+			}
+			if strings.Contains(path, "?filter=") {
+				kind += "?filter"
+			} else if strings.Count(path, "/") == 2 {
+				kind += "/{id}"
+			}
+			got = append(got, method+" "+kind)
+		}
+		if strings.Join(got, "|") != want {
+			t.Errorf("%s sent %q, want %q (%s)", what, strings.Join(got, "|"), want, lines(seq))
+		}
+	}
+
+	// Direct assignment; suspend/unsuspend send nothing (§A.6, §A.14).
+	u := p.createUser("Sam", "Suspend", "sam.suspend@example.com")
+	run("assign", "GET /Users?filter|POST /Users", func() { goldAssign(p, app, u) })
+	run("suspend", "", func() { p.must(200, "POST", "/api/v1/users/"+u+"/lifecycle/suspend", nil) })
+	run("unsuspend", "", func() { p.must(200, "POST", "/api/v1/users/"+u+"/lifecycle/unsuspend", nil) })
+
+	// Okta deactivation deactivates downstream and drops the direct
+	// assignment; activation alone does not bring it back (§A.6).
+	run("deactivate user", "PATCH /Users/{id}", func() { p.must(200, "POST", "/api/v1/users/"+u+"/lifecycle/deactivate", nil) })
+	if r := p.oktaAPI("GET", "/api/v1/apps/"+app+"/users/"+u, nil); r.Status != 404 {
+		t.Errorf("§A.6: the direct assignment survived deactivation: %d", r.Status)
+	}
+	run("activate user", "", func() { p.must(200, "POST", "/api/v1/users/"+u+"/lifecycle/activate?sendEmail=false", nil) })
+	// Re-assignment reactivates (§A.7): filter, PATCH active:true, profile push.
+	run("reassign", "GET /Users?filter|PATCH /Users/{id}|GET /Users/{id}|PUT /Users/{id}", func() { goldAssign(p, app, u) })
+
+	// Group-based assignment (§A.14): members are provisioned; leaving the
+	// group deactivates; user deactivation then activation brings a
+	// group-based assignment back by itself.
+	g := goldGroup(p, "App Access")
+	v := p.createUser("Val", "Group", "val.group@example.com")
+	w := p.createUser("Wes", "Group", "wes.group@example.com")
+	goldJoin(p, g, v)
+	goldJoin(p, g, w)
+	run("assign group", "GET /Users?filter|POST /Users|GET /Users?filter|POST /Users", func() {
+		p.must(200, "PUT", "/api/v1/apps/"+app+"/groups/"+g, map[string]any{})
+	})
+	run("leave assigned group", "PATCH /Users/{id}", func() { goldLeave(p, g, w) })
+	run("deactivate group-assigned user", "PATCH /Users/{id}", func() {
+		p.must(200, "POST", "/api/v1/users/"+v+"/lifecycle/deactivate", nil)
+	})
+	run("activate group-assigned user", "PATCH /Users/{id}|GET /Users/{id}|PUT /Users/{id}", func() {
+		p.must(200, "POST", "/api/v1/users/"+v+"/lifecycle/activate?sendEmail=false", nil)
+	})
+	if au := goldAppUser(p, app, v); au["status"] != "PROVISIONED" || au["scope"] != "GROUP" {
+		t.Errorf("§A.6: group-based app user after re-activation: %v", au)
+	}
+	run("unassign group", "PATCH /Users/{id}", func() { p.must(204, "DELETE", "/api/v1/apps/"+app+"/groups/"+g, nil) })
+
+	// Deleting an already-deactivated Okta user sends nothing (§A.6).
+	run("deactivate", "", func() { p.must(200, "POST", "/api/v1/users/"+w+"/lifecycle/deactivate", nil) })
+	run("delete deactivated", "", func() { p.must(204, "DELETE", "/api/v1/users/"+w, nil) })
+
+	for _, em := range []string{"sam.suspend@example.com", "val.group@example.com", "wes.group@example.com"} {
+		if n := len(goldSCIMUsersNamed(p, em)); n != 1 {
+			t.Errorf("%d accounts %s downstream, want 1", n, em)
+		}
+	}
+}
+
+// §A.1: Test API Credentials and saving the API integration each send
+// exactly GET /Users?startIndex=1&count=2; a bad Atlassian key surfaces as
+// "Error authenticating: Forbidden" and nothing else is sent.
+func TestOutboundConnectionChecks(t *testing.T) {
+	p, _ := goldPipeline(t, goldSetup{})
+	app := goldAIW(p, nil)
+	want := "GET /Users?startIndex=1&count=2"
+
+	seq := goldSeq(p)
+	r := p.oktaAPI("POST", "/_sim/orgs/"+p.orgID+"/apps/"+app+"/test-credentials", map[string]any{"token": "not-the-key"})
+	if r.Status != 400 || !bytes.Contains(r.Raw, []byte("Error authenticating")) || !bytes.Contains(r.Raw, []byte("Forbidden")) {
+		t.Errorf("§A.1: bad key: %d %s, want a failure reading \"Error authenticating: Forbidden…\"", r.Status, r.Raw)
+	}
+	if got := strings.Join(goldLines(p, goldEntries(p, seq)), "|"); got != want {
+		t.Errorf("§A.1: failed test sent %q, want %q", got, want)
+	}
+	if es := goldEntries(p, seq); len(es) == 1 && es[0].Status != 403 {
+		t.Errorf("atlassian answered %d to a bad key, spec says 403", es[0].Status)
+	}
+
+	seq = goldSeq(p)
+	p.must(200, "POST", "/api/v1/apps/"+app+"/connections/default?activate=true", map[string]any{
+		"baseUrl": p.scimURL, "profile": map[string]any{"authScheme": "TOKEN", "token": pipeKey}})
+	if got := strings.Join(goldLines(p, goldEntries(p, seq)), "|"); got != want {
+		t.Errorf("§A.1: saving the integration sent %q, want %q", got, want)
+	}
+	// A failing save is refused and changes nothing.
+	seq = goldSeq(p)
+	if r := p.oktaAPI("POST", "/api/v1/apps/"+app+"/connections/default?activate=true", map[string]any{
+		"profile": map[string]any{"authScheme": "TOKEN", "token": "not-the-key"}}); r.Status < 400 {
+		t.Errorf("§A.1: a save whose check fails was accepted: %d %s", r.Status, r.Raw)
+	}
+	if got := strings.Join(goldLines(p, goldEntries(p, seq)), "|"); got != want {
+		t.Errorf("§A.1: failed save sent %q, want %q", got, want)
+	}
+	r = p.oktaAPI("POST", "/_sim/orgs/"+p.orgID+"/apps/"+app+"/test-credentials", nil)
+	if r.Status != 200 {
+		t.Errorf("the saved (good) connection no longer works after a refused save: %d %s", r.Status, r.Raw)
+	}
+}

@@ -347,6 +347,11 @@ func (m *Model) deactivateUser(ctx context.Context, j job) {
 	if !ok {
 		return
 	}
+	if j.extID != "" {
+		// The id known at unassignment: the record may since have been
+		// reassigned and have forgotten it.
+		s.externalID = j.extID
+	}
 	if s.externalID != "" && s.conn.configured() && s.toApp.DeactivateUsers {
 		if r := m.setActive(ctx, s, s.externalID, false); !r.ok() {
 			m.fail(j, s.login, r.failure("Error while deactivating user "+s.login), false)
@@ -357,11 +362,10 @@ func (m *Model) deactivateUser(ctx context.Context, j job) {
 		})
 	}
 	m.settle(j, func(a *App, au *AppUser) {
-		if au.removed {
+		switch {
+		case au.removed:
 			a.forget(au.UserID)
-			return
-		}
-		if s.externalID != "" {
+		case s.externalID != "" && au.ExternalID == s.externalID:
 			m.markSynced(au, AppUserDeprovisioned)
 		}
 	})
