@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: all build test lint bench run clean
+.PHONY: all build test lint bench run serve clean
 
 all: lint test
 
@@ -21,16 +21,15 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-# Start mockatlassian (:8081) and mockokta (:8080) wired together, with
-# development settings (no Docker needed). Ctrl-C stops both.
-run: build
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/mockatlassian --addr 127.0.0.1:8081 \
-		--org-id dev-org --directory-id dev-directory --api-key dev-scim-key --org-api-key dev-org-key \
-		--verified-domain example.com --site acme.atlassian.net=jira-software+confluence & \
-	$(BIN)/mockokta --addr 127.0.0.1:8080 --org-id dev-okta --api-token dev-okta-token \
-		--atlassian-scim-url http://127.0.0.1:8081/scim/directory/dev-directory --atlassian-scim-token dev-scim-key & \
-	wait
+# The main job: run the shipped scenarios (the guide end to end and the
+# lifecycle around it) against in-process simulators. No Docker needed.
+run:
+	$(GO) run ./cmd/harness run scenarios/
+
+# Serve mockatlassian (:8081) and mockokta (:8080) wired together with
+# development tenants (see README).
+serve:
+	$(GO) run ./cmd/harness serve
 
 clean:
 	rm -rf $(BIN)
