@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/brianvoe/gofakeit/v6"
+	"github.com/brianvoe/gofakeit/v6/data"
 )
 
 // Person is an Okta user of a scenario, explicit or generated, with every
@@ -162,13 +163,14 @@ func (s *Scenario) ExpandPeople() ([]Person, error) {
 		seed = 1
 	}
 	faker := gofakeit.NewUnlocked(seed)
+	names := newNameSource()
 	shared := map[string]bool{}
 	for i, p := range s.People {
 		g := p.Generate
 		if g == nil {
 			continue
 		}
-		gen, err := newGenerator(g, p.Status == "staged")
+		gen, err := newGenerator(g, p.Status == "staged", names)
 		if err != nil {
 			return nil, fmt.Errorf("people[%d]: %w", i, err)
 		}
@@ -255,7 +257,40 @@ type personGenerator struct {
 	title   attrTemplate
 	dept    attrTemplate
 	profile []namedAttrTemplate
-	parts   map[string]string // name → login part
+	names   *nameSource
+}
+
+// nameSource draws first and last names exactly as gofakeit's FirstName
+// and LastName do (an Intn over gofakeit's person data, with the Faker's
+// Rand), and keeps each name's login part, so that a million people cost
+// no map lookups.
+type nameSource struct {
+	first, last         []string
+	firstPart, lastPart []string // login parts, filled as drawn
+}
+
+func newNameSource() *nameSource {
+	ns := &nameSource{first: data.Data["person"]["first"], last: data.Data["person"]["last"]}
+	ns.firstPart = make([]string, len(ns.first))
+	ns.lastPart = make([]string, len(ns.last))
+	return ns
+}
+
+// draw returns a first and a last name and their login parts.
+func (ns *nameSource) draw(f *gofakeit.Faker) (first, last, lf, ll string) {
+	if len(ns.first) == 0 || len(ns.last) == 0 { // gofakeit data removed: use its API
+		first, last = f.FirstName(), f.LastName()
+		return first, last, loginPart(first), loginPart(last)
+	}
+	i := f.Rand.Intn(len(ns.first))
+	j := f.Rand.Intn(len(ns.last))
+	if ns.firstPart[i] == "" {
+		ns.firstPart[i] = loginPart(ns.first[i])
+	}
+	if ns.lastPart[j] == "" {
+		ns.lastPart[j] = loginPart(ns.last[j])
+	}
+	return ns.first[i], ns.last[j], ns.firstPart[i], ns.lastPart[j]
 }
 
 type namedAttrTemplate struct {
@@ -263,9 +298,8 @@ type namedAttrTemplate struct {
 	t    attrTemplate
 }
 
-func newGenerator(g *GenerateSpec, staged bool) (*personGenerator, error) {
-	gen := &personGenerator{spec: g, prefix: g.Prefix, domain: strings.ToLower(g.Domain), staged: staged,
-		parts: map[string]string{}}
+func newGenerator(g *GenerateSpec, staged bool, names *nameSource) (*personGenerator, error) {
+	gen := &personGenerator{spec: g, prefix: g.Prefix, domain: strings.ToLower(g.Domain), staged: staged, names: names}
 	if gen.prefix == "" {
 		gen.prefix = DefaultGeneratePrefix
 	}
@@ -297,10 +331,10 @@ func newGenerator(g *GenerateSpec, staged bool) (*personGenerator, error) {
 // person makes the n-th person. seen holds logins already taken; record
 // adds this one to it.
 func (gen *personGenerator) person(f *gofakeit.Faker, n int, seen map[string]bool, record bool) Person {
-	first, last := f.FirstName(), f.LastName()
-	ref := gen.prefix + strconv.Itoa(n) // one allocation for ref and number
+	first, last, lf, ll := gen.names.draw(f)
+	var buf [64]byte
+	ref := string(strconv.AppendInt(append(buf[:0], gen.prefix...), int64(n), 10)) // one allocation
 	num := ref[len(gen.prefix):]
-	lf, ll := gen.loginPart(first), gen.loginPart(last)
 	login := lf + "." + ll + num + "@" + gen.domain // local part is a prefix
 	local := login[:len(lf)+1+len(ll)+len(num)]
 	if seen[login] {
@@ -346,17 +380,6 @@ func (gen *personGenerator) person(f *gofakeit.Faker, n int, seen map[string]boo
 			p.Profile[nt.name] = nt.t.expand(&vars)
 		}
 	}
-	return p
-}
-
-// loginPart is loginPart(name), cached: gofakeit draws from a few
-// thousand names.
-func (gen *personGenerator) loginPart(name string) string {
-	if p, ok := gen.parts[name]; ok {
-		return p
-	}
-	p := loginPart(name)
-	gen.parts[name] = p
 	return p
 }
 

@@ -370,7 +370,8 @@ func (v *scenarioValidator) people() {
 		}
 	}
 	// A ref may not be another person's login, nor a generated ref.
-	for ref, path := range refs {
+	for _, ref := range sortedMapKeys(refs) {
+		path := refs[ref]
 		if lp, ok := logins[strings.ToLower(ref)]; ok && parentYAMLPath(lp) != parentYAMLPath(path) {
 			v.at(path, "", "ref %q is also the login of %s", ref, pathLabel(parentYAMLPath(lp)))
 		}
@@ -406,7 +407,8 @@ func (v *scenarioValidator) generate(path string, p PersonSpec, prefixes map[str
 	} else if !generatePrefixRE.MatchString(prefix) {
 		v.at(gp+".prefix", "start with a letter; letters, digits, _ . - only", "prefix %q is not valid", prefix)
 	}
-	for other, op := range prefixes {
+	for _, other := range sortedMapKeys(prefixes) {
+		op := prefixes[other]
 		rest, ok := strings.CutPrefix(prefix, other)
 		if !ok {
 			rest, ok = strings.CutPrefix(other, prefix)
@@ -737,7 +739,7 @@ func (v *scenarioValidator) expect(path string, e *Expect) {
 			gp := fmt.Sprintf("%s.groups[%d]", ap, i)
 			v.required(gp+".name", g.Name) // any name: synced or local
 			for j, m := range g.Members {
-				v.person(fmt.Sprintf("%s.members[%d]", gp, j), m, true)
+				v.person(fmt.Sprintf("%s.members[%d]", gp, j), m, false)
 			}
 			v.nonNegative(gp+".memberCount", g.MemberCount)
 		}
@@ -753,8 +755,12 @@ func (v *scenarioValidator) expect(path string, e *Expect) {
 		v.nonNegative(ap+".duplicates", a.Duplicates)
 	}
 	if sc := e.SCIM; sc != nil {
-		for name, list := range map[string][]RequestMatch{"sent": sc.Sent, "notSent": sc.NotSent} {
-			for i, m := range list {
+		for _, l := range []struct {
+			name string
+			list []RequestMatch
+		}{{"sent", sc.Sent}, {"notSent", sc.NotSent}} {
+			name := l.name
+			for i, m := range l.list {
 				mp := fmt.Sprintf("%s.scim.%s[%d]", path, name, i)
 				v.enum(mp+".method", m.Method, scimMethods)
 				v.enum(mp+".resource", m.Resource, scimResources)
