@@ -2,13 +2,11 @@ package mockatlassian
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gorilla/mux"
 
@@ -183,31 +181,8 @@ func journalTenant(r *http.Request) string {
 	return v["orgId"]
 }
 
-// Run serves until ctx ends, then shuts down gracefully. ready, when not
-// nil, receives the bound address once the listener is up.
+// Run serves s on addr until ctx ends, then shuts down gracefully; ready,
+// when not nil, receives the bound address.
 func Run(ctx context.Context, addr string, s *Server, ready func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	if ready != nil {
-		ready(ln.Addr())
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(shutdownCtx); err != nil {
-			return err
-		}
-		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	}
+	return sim.Serve(ctx, addr, s, ready)
 }

@@ -106,24 +106,16 @@ func (m *Model) appConnection(j job) (Connection, bool) {
 
 // cacheGroups stores the target's groups by name.
 func (m *Model) cacheGroups(j job, resources []json.RawMessage, replace bool) {
-	o, err := m.Org(j.orgID)
-	if err != nil {
-		return
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	a, ok := o.apps[j.appID]
-	if !ok {
-		return
-	}
-	if replace {
-		a.remoteGroups = map[string]remoteGroup{}
-	}
-	for _, raw := range resources {
-		if id, _, name := resourceInfo(raw); id != "" && name != "" {
-			a.remoteGroups[lower(name)] = remoteGroup{ID: id, Name: name}
+	m.withJobApp(j, func(o *Org, a *App) {
+		if replace {
+			a.remoteGroups = map[string]remoteGroup{}
 		}
-	}
+		for _, raw := range resources {
+			if id, _, name := resourceInfo(raw); id != "" && name != "" {
+				a.remoteGroups[lower(name)] = remoteGroup{ID: id, Name: name}
+			}
+		}
+	})
 }
 
 // ImportSummary reports an import the way Okta words it (§A.13).

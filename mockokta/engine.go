@@ -255,3 +255,17 @@ func (m *Model) enqueueUpdate(o *Org, a *App, au *AppUser) {
 func (m *Model) enqueueDeactivate(o *Org, a *App, au *AppUser) {
 	m.enqueue(o, a, job{kind: jobDeactivate, userID: au.UserID, extID: au.ExternalID})
 }
+
+// withJobApp runs fn with the job's org locked and its app found; it does
+// nothing when either is gone (reset or deleted while the job ran).
+func (m *Model) withJobApp(j job, fn func(o *Org, a *App)) {
+	o, err := m.Org(j.orgID)
+	if err != nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if a, ok := o.apps[j.appID]; ok {
+		fn(o, a)
+	}
+}

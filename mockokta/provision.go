@@ -374,20 +374,12 @@ func (m *Model) deactivateUser(ctx context.Context, j job) {
 // settle runs fn on the job's app and app user under the org lock, if they
 // still exist, and resolves the task being retried.
 func (m *Model) settle(j job, fn func(a *App, au *AppUser)) {
-	o, err := m.Org(j.orgID)
-	if err != nil {
-		return
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	a, ok := o.apps[j.appID]
-	if !ok {
-		return
-	}
-	if au, ok := a.users[j.userID]; ok {
-		fn(a, au)
-	}
-	m.resolveTask(o, j.taskID)
+	m.withJobApp(j, func(o *Org, a *App) {
+		if au, ok := a.users[j.userID]; ok {
+			fn(a, au)
+		}
+		m.resolveTask(o, j.taskID)
+	})
 }
 
 func (m *Model) markSynced(au *AppUser, status string) {

@@ -502,39 +502,23 @@ func (m *Model) putGroup(ctx context.Context, s pushSnap, id, name string, membe
 // failPush records a failed push: the mapping goes to ERROR with the
 // message, a task is opened and a FAILURE event logged.
 func (m *Model) failPush(j job, message string) {
-	o, err := m.Org(j.orgID)
-	if err != nil {
-		return
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	a, ok := o.apps[j.appID]
-	if !ok {
-		return
-	}
-	if pm, ok := a.mappings[j.mappingID]; ok {
-		pm.Status, pm.ErrorSummary, pm.LastUpdated = PushError, message, m.now()
-	}
-	m.openTask(o, a, j, "Group push to app "+a.Label+" failed: "+message, true)
-	m.logEngine(o, a, "application.provision.group_push.pushed", message, LogTarget{ID: j.mappingID, Type: "GroupPushMapping"})
+	m.withJobApp(j, func(o *Org, a *App) {
+		if pm, ok := a.mappings[j.mappingID]; ok {
+			pm.Status, pm.ErrorSummary, pm.LastUpdated = PushError, message, m.now()
+		}
+		m.openTask(o, a, j, "Group push to app "+a.Label+" failed: "+message, true)
+		m.logEngine(o, a, "application.provision.group_push.pushed", message, LogTarget{ID: j.mappingID, Type: "GroupPushMapping"})
+	})
 }
 
 // settlePush applies a push job's outcome under the lock.
 func (m *Model) settlePush(j job, fn func(a *App, pm *PushMapping)) {
-	o, err := m.Org(j.orgID)
-	if err != nil {
-		return
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	a, ok := o.apps[j.appID]
-	if !ok {
-		return
-	}
-	pm, ok := a.mappings[j.mappingID]
-	if !ok {
-		pm = &PushMapping{ID: j.mappingID, TargetGroupID: j.targetID, pushed: map[string]string{}}
-	}
-	fn(a, pm)
-	m.resolveTask(o, j.taskID)
+	m.withJobApp(j, func(o *Org, a *App) {
+		pm, ok := a.mappings[j.mappingID]
+		if !ok {
+			pm = &PushMapping{ID: j.mappingID, TargetGroupID: j.targetID, pushed: map[string]string{}}
+		}
+		fn(a, pm)
+		m.resolveTask(o, j.taskID)
+	})
 }

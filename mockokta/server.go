@@ -2,13 +2,11 @@ package mockokta
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gorilla/mux"
 
@@ -97,32 +95,10 @@ func (s *Server) unrouted() http.Handler {
 	})
 }
 
-// Run serves until ctx ends, then shuts down gracefully.
+// Run serves s on addr until ctx ends, then shuts down gracefully; ready,
+// when not nil, receives the bound address.
 func Run(ctx context.Context, addr string, s *Server, ready func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	if ready != nil {
-		ready(ln.Addr())
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			return err
-		}
-		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	}
+	return sim.Serve(ctx, addr, s, ready)
 }
 
 func trimSlash(s string) string { return strings.TrimRight(s, "/") }

@@ -31,27 +31,19 @@ const (
 // fail records a failed user job: a task, syncState ERROR on the app user,
 // and a FAILURE event in the System Log.
 func (m *Model) fail(j job, login, message string, retryable bool) {
-	o, err := m.Org(j.orgID)
-	if err != nil {
-		return
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	a, ok := o.apps[j.appID]
-	if !ok {
-		return
-	}
-	full := "Automatic provisioning of user " + login + " to app " + a.Label + " failed: " + message
-	m.openTask(o, a, j, full, retryable)
-	if au, ok := a.users[j.userID]; ok {
-		au.SyncState, au.LastUpdated = SyncError, m.now()
-	}
-	e := LogEvent{EventType: "application.provision.user.sync", LegacyEventType: "app.user_management.provision_user_failed",
-		DisplayMessage: eventMessages["application.provision.user.sync"], Actor: engineActor,
-		Outcome:     LogOutcome{Result: Failure, Reason: full},
-		Target:      []LogTarget{{ID: j.userID, Type: "AppUser", AlternateID: login}, appTarget(a)},
-		Transaction: LogTransacton{Type: "JOB", ID: m.ids.Token(20)}}
-	m.appendLog(o, e)
+	m.withJobApp(j, func(o *Org, a *App) {
+		full := "Automatic provisioning of user " + login + " to app " + a.Label + " failed: " + message
+		m.openTask(o, a, j, full, retryable)
+		if au, ok := a.users[j.userID]; ok {
+			au.SyncState, au.LastUpdated = SyncError, m.now()
+		}
+		e := LogEvent{EventType: "application.provision.user.sync", LegacyEventType: "app.user_management.provision_user_failed",
+			DisplayMessage: eventMessages["application.provision.user.sync"], Actor: engineActor,
+			Outcome:     LogOutcome{Result: Failure, Reason: full},
+			Target:      []LogTarget{{ID: j.userID, Type: "AppUser", AlternateID: login}, appTarget(a)},
+			Transaction: LogTransacton{Type: "JOB", ID: m.ids.Token(20)}}
+		m.appendLog(o, e)
+	})
 }
 
 // openTask records a task, or updates the one being retried. Caller holds
