@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: all build test lint bench run serve clean
+.PHONY: all build test lint bench bench-go run serve clean
 
 all: lint test
 
@@ -18,7 +18,12 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# The bench command: a table of figures beside bare baselines (a few
+# minutes); bench-go runs the Go Benchmark functions of the hot paths.
 bench:
+	$(GO) run ./cmd/harness bench
+
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # The main job: run the shipped scenarios (the guide end to end and the

@@ -110,6 +110,9 @@ func (e *Engine) work(k queueKey) {
 		e.mu.Unlock()
 
 		e.m.run(e.ctx, j)
+		if pace := e.m.opts.Pace; pace > 0 {
+			_ = e.m.clock.Sleep(e.ctx, pace)
+		}
 
 		e.mu.Lock()
 		e.finish(j.orgID, n)

@@ -33,6 +33,9 @@ type Options struct {
 	Journal *sim.Journal
 	// MaxLogEvents bounds the System Log per org (oldest dropped).
 	MaxLogEvents int
+	// Pace is waited (on Clock) after each engine job: 0 is full speed;
+	// a pace paces the engine like Okta's, whose jobs take seconds.
+	Pace time.Duration
 }
 
 func (o Options) withDefaults() Options {

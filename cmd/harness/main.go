@@ -22,6 +22,7 @@ import (
 	"syscall"
 
 	"github.com/provsim/provsim/harness"
+	"github.com/provsim/provsim/internal/bench"
 	"github.com/provsim/provsim/internal/sim"
 )
 
@@ -29,6 +30,7 @@ const usage = `usage:
   harness run [flags] FILE|DIR...    run scenarios (in-process unless --okta-url/--atlassian-url)
   harness validate FILE|DIR...       check scenario files; problems as file:line:column
   harness serve [flags]              start mockatlassian and mockokta wired together
+  harness bench [flags]              measure provsim against this machine's limits (run from the repository)
 Run 'harness <command> -h' for the flags.`
 
 func main() {
@@ -47,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return validateCmd(args[1:], stdout, stderr)
 	case "serve":
 		return serveCmd(args[1:], stdout, stderr)
+	case "bench":
+		return benchCmd(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return 0
@@ -243,6 +247,53 @@ func serveCmd(args []string, stdout, stderr io.Writer) int {
 	if err := harness.Serve(ctx, cfg, stdout); err != nil {
 		fmt.Fprintln(stderr, "harness serve:", err)
 		return 1
+	}
+	return 0
+}
+
+func benchCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("harness bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := bench.Defaults()
+	var sizes string
+	fs.IntVar(&c.Users, "users", c.Users, "SCIM directory size for throughput")
+	fs.IntVar(&c.E2EPeople, "people", c.E2EPeople, "people assigned end to end")
+	fs.StringVar(&sizes, "memory-sizes", "1000,100000,1000000", "directory sizes for memory and lookups")
+	fs.DurationVar(&c.Duration, "duration", c.Duration, "length of each throughput measurement")
+	fs.IntVar(&c.Workers, "workers", c.Workers, "concurrent clients for throughput")
+	fs.DurationVar(&c.Pace, "pace", c.Pace, "Okta-paced setting: wait after each engine job")
+	markdown := fs.String("markdown", "", "also write the table as Markdown to FILE")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	c.MemorySizes = nil
+	for _, f := range strings.Split(sizes, ",") {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err != nil || n <= 0 {
+			fmt.Fprintf(stderr, "harness bench: bad size %q\n", f)
+			return 2
+		}
+		c.MemorySizes = append(c.MemorySizes, n)
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if _, err := os.Stat(filepath.Join(wd, "go.mod")); err == nil {
+			c.RepoRoot = wd
+		}
+	}
+	c.Log = stderr
+	rep, err := bench.Run(context.Background(), c)
+	if rep != nil {
+		rep.Write(stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "harness bench:", err)
+		return 1
+	}
+	if *markdown != "" {
+		if err := os.WriteFile(*markdown, []byte(rep.Markdown()), 0o644); err != nil {
+			fmt.Fprintln(stderr, "harness bench:", err)
+			return 1
+		}
 	}
 	return 0
 }
