@@ -86,6 +86,9 @@ func (p FilterProfile) unsupported() *Error {
 // returns them raw: `"a\"b"` comes back as `a\"b`). A syntax error is 400
 // invalidFilter. The result can be evaluated with Match.
 func ParseFilterExpression(expr string) (filter.Expression, error) {
+	if e, ok := fastFilter(strings.TrimSpace(expr)); ok {
+		return e, nil
+	}
 	e, err := parseFilterSafe(strings.TrimSpace(expr))
 	if err != nil {
 		return nil, Invalid(TypeInvalidFilter, "Invalid filter: could not parse %q", expr)
@@ -110,6 +113,9 @@ func parseFilterSafe(s string) (e filter.Expression, err error) {
 
 // parsePathSafe is parseFilterSafe for PATCH paths.
 func parsePathSafe(s string) (p filter.Path, err error) {
+	if fp, ok := fastPath(s); ok {
+		return fp, nil
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			p, err = filter.Path{}, fmt.Errorf("path parser panic: %v", r)
