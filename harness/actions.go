@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -65,6 +66,12 @@ func stepName(st Step) string {
 		return "SSO sign-in of " + st.SSO.User
 	case st.Import != nil:
 		return "import users and groups"
+	case st.Fault != nil:
+		return "inject fault: " + faultName(st.Fault)
+	case st.ClearFaults != nil:
+		return "clear faults"
+	case st.RetryTask != nil:
+		return "retry open provisioning tasks"
 	}
 	return "check"
 }
@@ -227,6 +234,99 @@ func (r *run) act(st Step, fails *[]Failure) error {
 		return r.sso(st.SSO, fails)
 	case st.Import != nil:
 		return r.oktaCtl.do("POST", r.appCtl("/import"), nil, nil)
+	case st.Fault != nil:
+		return r.addFault(st.Fault)
+	case st.ClearFaults != nil:
+		return r.atlCtl.do("DELETE", "/_sim/faults?tenant="+url.QueryEscape(r.dirID), nil, nil)
+	case st.RetryTask != nil:
+		return r.retryTasks(st.RetryTask.Force)
+	}
+	return nil
+}
+
+// faultName describes a fault for reports: "429 on POST /Users ×2".
+func faultName(f *FaultSpec) string {
+	var what []string
+	if f.Latency != "" {
+		what = append(what, f.Latency+" latency")
+	}
+	switch {
+	case f.Status != 0:
+		what = append(what, strconv.Itoa(f.Status))
+	case f.Drop:
+		what = append(what, "dropped connection")
+	case f.Hang != "":
+		what = append(what, "hang "+f.Hang)
+	}
+	if f.After {
+		what = append(what, "after the change is made")
+	}
+	s := strings.Join(what, ", ") + " on"
+	if f.Method != "" {
+		s += " " + f.Method
+	}
+	if f.Path != "" {
+		s += " " + f.Path
+	} else {
+		s += " every SCIM request"
+	}
+	if f.Times > 0 {
+		s += fmt.Sprintf(" ×%d", f.Times)
+	}
+	return s
+}
+
+// addFault adds the rule to mockatlassian for this scenario's directory
+// only, so scenarios sharing a server do not see each other's faults.
+func (r *run) addFault(f *FaultSpec) error {
+	rule := map[string]any{"path": "/scim/directory/" + r.dirID + f.Path, "tenant": r.dirID}
+	for k, v := range map[string]any{"method": f.Method, "bodyField": f.BodyField, "latency": f.Latency, "hang": f.Hang} {
+		if v != "" {
+			rule[k] = v
+		}
+	}
+	if f.BodyValue != nil {
+		rule["bodyValue"] = f.BodyValue
+	}
+	if f.Status != 0 {
+		rule["status"] = f.Status
+	}
+	if f.RetryAfter != nil {
+		rule["retryAfter"] = *f.RetryAfter
+	}
+	if f.Times != 0 {
+		rule["times"] = f.Times
+	}
+	if f.Drop {
+		rule["drop"] = true
+	}
+	if f.After {
+		rule["after"] = true
+	}
+	return r.atlCtl.do("POST", "/_sim/faults", rule, nil)
+}
+
+// retryTasks retries the org's open tasks, as "Retry Selected" on all of
+// them; with force also those Okta offers no retry for.
+func (r *run) retryTasks(force bool) error {
+	var tasks []struct {
+		ID        string `json:"id"`
+		Retryable bool   `json:"retryable"`
+	}
+	if err := r.oktaCtl.do("GET", "/_sim/orgs/"+r.oktaOrg+"/tasks", nil, &tasks); err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if !t.Retryable && !force {
+			continue
+		}
+		path := "/_sim/orgs/" + r.oktaOrg + "/tasks/" + url.PathEscape(t.ID) + "/retry"
+		if force {
+			path += "?force=true"
+		}
+		if err := r.oktaCtl.do("POST", path, nil, nil); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -14,10 +14,11 @@ import (
 // Management API, the SCIM API and the /_sim/ control APIs, so the runner
 // works the same in-process and against running servers.
 type client struct {
-	base string
-	auth string // Authorization header value
-	http *http.Client
-	ctx  context.Context
+	base    string
+	auth    string // Authorization header value
+	control string // control token, sent on /_sim/ paths
+	http    *http.Client
+	ctx     context.Context
 }
 
 // apiError is a non-2xx answer.
@@ -52,6 +53,9 @@ func (c *client) do(method, path string, body, out any) error {
 	}
 	if c.auth != "" {
 		req.Header.Set("Authorization", c.auth)
+	}
+	if c.control != "" && strings.HasPrefix(path, "/_sim/") {
+		req.Header.Set("Authorization", "Bearer "+c.control)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -22,6 +22,9 @@ type Env struct {
 	// it (differs from AtlassianURL between containers); default AtlassianURL.
 	AtlassianURLFromOkta string
 	HTTP                 *http.Client
+	// ControlToken is sent as `Authorization: Bearer <token>` on /_sim/
+	// calls, for servers started with --control-token.
+	ControlToken string
 
 	Okta      *mockokta.Server      // nil for remote environments
 	Atlassian *mockatlassian.Server // nil for remote environments

@@ -175,8 +175,8 @@ func newRun(ctx context.Context, s *Scenario, env *Env, opts RunOptions) (*run, 
 	}
 	r := &run{s: s, env: env, opts: opts, ctx: ctx, timeout: timeout, people: people,
 		persons: map[string]*personState{}, groups: map[string]*groupState{},
-		oktaCtl: &client{base: env.OktaURL, http: env.HTTP, ctx: ctx},
-		atlCtl:  &client{base: env.AtlassianURL, http: env.HTTP, ctx: ctx}}
+		oktaCtl: &client{base: env.OktaURL, http: env.HTTP, ctx: ctx, control: env.ControlToken},
+		atlCtl:  &client{base: env.AtlassianURL, http: env.HTTP, ctx: ctx, control: env.ControlToken}}
 	for i := range people {
 		ps := &personState{Person: people[i]}
 		r.persons[ps.Ref] = ps

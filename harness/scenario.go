@@ -148,6 +148,9 @@ type Step struct {
 	MakeDefaultGroup   *DefaultStep     `yaml:"makeDefaultGroup,omitempty" json:"makeDefaultGroup,omitempty"`
 	SSO                *SSOStep         `yaml:"sso,omitempty" json:"sso,omitempty"`
 	Import             *struct{}        `yaml:"import,omitempty" json:"import,omitempty"`
+	Fault              *FaultSpec       `yaml:"fault,omitempty" json:"fault,omitempty"`
+	ClearFaults        *struct{}        `yaml:"clearFaults,omitempty" json:"clearFaults,omitempty"`
+	RetryTask          *RetryTaskStep   `yaml:"retryTask,omitempty" json:"retryTask,omitempty"`
 
 	Expect *Expect `yaml:"expect,omitempty" json:"expect,omitempty"`
 }
@@ -225,6 +228,33 @@ type DefaultStep struct {
 type SSOStep struct {
 	User    string `yaml:"user" json:"user"`
 	Created *bool  `yaml:"created,omitempty" json:"created,omitempty"`
+}
+
+// FaultSpec is a fault mockatlassian injects into the scenario's SCIM
+// directory (README "Fault injection"): one of Status, Drop and Hang,
+// optionally after Latency, or Latency alone. Path is relative to the
+// directory: a prefix (/Users: /Users and /Users/{id}) or a glob with *
+// (/Groups/*); empty, every SCIM request. The rule lasts Times matching
+// requests, or until clearFaults.
+type FaultSpec struct {
+	Method     string `yaml:"method,omitempty" json:"method,omitempty"`
+	Path       string `yaml:"path,omitempty" json:"path,omitempty"`
+	BodyField  string `yaml:"bodyField,omitempty" json:"bodyField,omitempty"` // dotted, also found in PATCH operations
+	BodyValue  any    `yaml:"bodyValue,omitempty" json:"bodyValue,omitempty"`
+	Status     int    `yaml:"status,omitempty" json:"status,omitempty"`
+	RetryAfter *int   `yaml:"retryAfter,omitempty" json:"retryAfter,omitempty"` // 429: seconds; default 1, negative: no header
+	Latency    string `yaml:"latency,omitempty" json:"latency,omitempty"`       // Go duration
+	Drop       bool   `yaml:"drop,omitempty" json:"drop,omitempty"`
+	Hang       string `yaml:"hang,omitempty" json:"hang,omitempty"` // Go duration: hold the request at most this long, then drop it
+	After      bool   `yaml:"after,omitempty" json:"after,omitempty"`
+	Times      int    `yaml:"times,omitempty" json:"times,omitempty"`
+}
+
+// RetryTaskStep retries every open provisioning task ("Retry Selected").
+// Force also retries the tasks Okta offers no retry for (a failed
+// deactivation), as mockokta's ?force=true does.
+type RetryTaskStep struct {
+	Force bool `yaml:"force,omitempty" json:"force,omitempty"`
 }
 
 // Expect holds the checks made after a step.

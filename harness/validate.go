@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/provsim/provsim/internal/sim"
 )
 
 // Allowed values, as in scenario.schema.json and docs/scenarios.md.
@@ -581,8 +583,10 @@ func quotedList(xs []string) string {
 func (v *scenarioValidator) action(path, kind string, st *Step) {
 	p := path + "." + kind
 	switch kind {
-	case "testApiCredentials", "saveToApp", "import":
+	case "testApiCredentials", "saveToApp", "import", "clearFaults", "retryTask":
 		// nothing to resolve
+	case "fault":
+		v.fault(p, st.Fault)
 	case "setUserNameFormat":
 		if v.required(p, st.SetUserNameFormat) {
 			v.userNameFormat(p, st.SetUserNameFormat)
@@ -658,6 +662,35 @@ func (v *scenarioValidator) action(path, kind string, st *Step) {
 		v.required(p+".group", st.MakeDefaultGroup.Group)
 	case "sso":
 		v.person(p+".user", st.SSO.User, false)
+	}
+}
+
+// fault checks a fault step lightly: the shape mockatlassian accepts, with
+// positions; mockatlassian has the final word when the step runs.
+func (v *scenarioValidator) fault(p string, f *FaultSpec) {
+	v.enum(p+".method", f.Method, scimMethods)
+	if f.Path != "" && !strings.HasPrefix(f.Path, "/") {
+		v.at(p+".path", "relative to the directory, e.g. /Users or /Groups/*", "path %q must start with /", f.Path)
+	}
+	rule := sim.FaultRule{BodyField: f.BodyField, BodyValue: f.BodyValue, Status: f.Status, RetryAfter: f.RetryAfter,
+		Drop: f.Drop, After: f.After, Times: f.Times}
+	for _, d := range []struct {
+		key, value string
+		dst        *sim.FaultDuration
+	}{{"latency", f.Latency, &rule.Latency}, {"hang", f.Hang, &rule.Hang}} {
+		if d.value == "" {
+			continue
+		}
+		dur, err := time.ParseDuration(d.value)
+		if err != nil || dur <= 0 {
+			v.at(p+"."+d.key, "a Go duration such as 250ms or 2s", "%s %q is not a positive duration", d.key, d.value)
+			return
+		}
+		*d.dst = sim.FaultDuration(dur)
+	}
+	if err := rule.Validate(); err != nil {
+		v.at(p, "give status (with retryAfter for 429), drop or hang, optionally latency; e.g. fault: {method: POST, path: /Users, status: 503, times: 1}",
+			"%s", strings.TrimPrefix(err.Error(), "fault rule: "))
 	}
 }
 

@@ -38,6 +38,11 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	r.HandleFunc("/orgs/{orgId}/accounts/{account}", s.getAccount).Methods(http.MethodGet)
 	r.HandleFunc("/orgs/{orgId}/sso", s.ssoLogin).Methods(http.MethodPost)
 	r.HandleFunc("/directories/{directoryId}/sso", s.ssoLogin).Methods(http.MethodPost)
+	s.faultRoutes(r) // faults.go
+	r.HandleFunc("/snapshot", s.getSnapshot).Methods(http.MethodGet)
+	r.HandleFunc("/snapshot", s.putSnapshot).Methods(http.MethodPut)
+	r.HandleFunc("/orgs/{orgId}/snapshot", s.getSnapshot).Methods(http.MethodGet)
+	r.HandleFunc("/orgs/{orgId}/snapshot", s.putSnapshot).Methods(http.MethodPut)
 	r.NotFoundHandler = s.unrouted(func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 		writeJSON(w, r, status, controlErr{msg})
 	})
@@ -85,6 +90,7 @@ func (s *Server) bootOrgs() []string {
 func (s *Server) resetAll(w http.ResponseWriter, r *http.Request) {
 	s.Model.Reset(s.bootOrgs()...)
 	s.Journal.Clear("")
+	s.faults.Clear("")
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -38,6 +38,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 		rename  string
 		collide string
 		limit   string
+		seedOf  string
 	)
 	fs.StringVar(&cli.Addr, "addr", "127.0.0.1:8081", "listen address HOST:PORT")
 	fs.StringVar(&boot.OrgID, "org-id", "", "id of the boot organization (random when empty)")
@@ -61,6 +62,11 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 	fs.StringVar(&authErr, "auth-error-body", string(AuthErrorFailure), "401/403 body on SCIM routes: failure ({error,traceId}, Atlassian) or scim")
 	fs.IntVar(&journal.MaxEntries, "journal-size", 10000, "entries kept in the request journal")
 	fs.BoolVar(&noBody, "journal-no-bodies", false, "keep no request or response bodies in the journal")
+	faultsFile := fs.String("faults-file", "", "YAML or JSON list of fault rules active from the start (README \"Fault injection\")")
+	fs.StringVar(&cli.Config.DataDir, "data-dir", "", "keep state in DIR/mockatlassian.db so it survives restarts (default: in memory)")
+	fs.StringVar(&seedOf, "seed-file", "", "YAML start state applied when nothing is stored: organizations, keys, domains, sites, accounts, groups")
+	fs.StringVar(&cli.Config.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_sim/ routes but GET /_sim/health (prefer the environment variable: flags show in ps)")
+	fs.IntVar(&opts.MaxMembersPerPatch, "max-members-per-patch", DefaultMaxMembersPerPatch, "members one group PATCH may add or remove (400 invalidValue beyond)")
 	if err := fs.Parse(args); err != nil {
 		return CLI{}, err
 	}
@@ -68,6 +74,9 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 		return CLI{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if err := sim.ApplyEnv(fs, EnvPrefix, getenv); err != nil {
+		return CLI{}, err
+	}
+	if err := readFaultsFile(*faultsFile, &cli.Config); err != nil {
 		return CLI{}, err
 	}
 	boot.VerifiedDomains = domains
@@ -87,10 +96,16 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 	if err := opts.Validate(); err != nil {
 		return CLI{}, err
 	}
+	if strings.ContainsAny(cli.Config.ControlToken, " \t\r\n") {
+		return CLI{}, fmt.Errorf("control token: must not contain white space")
+	}
 	journal.NoBodies = noBody
 	cli.Config.Options = opts
 	cli.Config.Journal = journal
 	cli.Config.AuthErrorBody = AuthErrorBody(authErr)
+	if err := seedFromFlags(fs, seedOf, &cli.Config, &boot); err != nil {
+		return CLI{}, err
+	}
 	cli.Config.Boot = &boot
 	return cli, nil
 }

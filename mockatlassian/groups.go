@@ -230,6 +230,11 @@ func (m *Model) ReplaceGroup(dirID, id string, in scim.Group) (scim.Group, error
 // PatchGroup is PATCH /Groups/{id}, membership management in every client
 // dialect (the PATCH engine); answers 200 with the full group (spec §4).
 func (m *Model) PatchGroup(dirID, id string, ops []scim.PatchOperation) (scim.Group, error) {
+	if n := membersNamed(ops); n > m.opts.MaxMembersPerPatch {
+		return scim.Group{}, scim.Invalid(scim.TypeInvalidValue,
+			"A PATCH may add or remove at most %d group members; this one names %d. Send several PATCH requests, or replace the member list.",
+			m.opts.MaxMembersPerPatch, n)
+	}
 	var out scim.Group
 	err := m.locked(dirID, func(d *Directory) error {
 		g, err := d.group(id)

@@ -57,6 +57,15 @@ const (
 	LimitError    LimitMode = "error"        // 400
 )
 
+// DefaultMaxMembersPerPatch bounds the members one group PATCH may add or
+// remove; past it the PATCH is a 400 invalidValue. Atlassian publishes no
+// such limit (spec/atlassian-scim.md §8). mockokta's group push sends at
+// most 100 members per PATCH (Okta's batching is not documented), so 1,000
+// is ten times that; it bounds the work one request does under the
+// organization lock. Replacing the whole list (PUT, or PATCH replace
+// members, as Okta's Push Now does) is bounded by MaxUsersPerGroup.
+const DefaultMaxMembersPerPatch = 1000
+
 // Options configure a Model. The zero value is the documented default.
 type Options struct {
 	Clock sim.Clock
@@ -69,6 +78,7 @@ type Options struct {
 	LimitMode             LimitMode
 	MaxUsersPerDirectory  int    // default 150,000 (spec §8, 2023)
 	MaxUsersPerGroup      int    // default 35,000
+	MaxMembersPerPatch    int    // members one group PATCH may add or remove; default 1,000
 	PageSize              int    // default and maximum count, 100
 	LocationBase          string // meta.location prefix; default https://api.atlassian.com
 	Logger                *slog.Logger
@@ -98,6 +108,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxUsersPerGroup <= 0 {
 		o.MaxUsersPerGroup = 35000
+	}
+	if o.MaxMembersPerPatch <= 0 {
+		o.MaxMembersPerPatch = DefaultMaxMembersPerPatch
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = 100

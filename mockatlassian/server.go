@@ -34,6 +34,12 @@ type Config struct {
 	AuthErrorBody AuthErrorBody // default failure
 	Boot          *Boot         // the organization and directory made at start
 	Logger        *slog.Logger
+	Faults        []sim.FaultRule // fault rules active from the start (--faults-file); faults.go
+	// ControlToken, when set, is required as `Authorization: Bearer <token>`
+	// on every /_sim/ route but GET /_sim/health (controlauth.go).
+	ControlToken string
+	DataDir      string // keep state in DataDir/mockatlassian.db (persist.go); "" keeps it in memory
+	Seed         *Seed  // start state (seed.go), applied when nothing was stored
 }
 
 // Boot describes the organization and directory a server starts with
@@ -64,6 +70,8 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	router *mux.Router
+	faults *sim.Faults
+	state  *state // --data-dir, nil in memory
 }
 
 // DefaultMaxBodyBytes bounds request bodies. Atlassian publishes no limit;
@@ -93,18 +101,32 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Model: m, Journal: sim.NewJournal(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger}
+	if s.faults, err = sim.NewFaultsFrom(cfg.Options.Seed, cfg.Faults); err != nil {
+		return nil, fmt.Errorf("faults: %w", err)
+	}
+	if err := s.openState(); err != nil {
+		return nil, err
+	}
 	if cfg.Boot != nil {
 		b, err := s.boot(*cfg.Boot)
 		if err != nil {
+			s.closeState()
 			return nil, fmt.Errorf("boot: %w", err)
 		}
 		s.Booted = b
+	}
+	if err := s.saveState(); err != nil {
+		s.closeState()
+		return nil, err
 	}
 	s.router = s.routes()
 	return s, nil
 }
 
 func (s *Server) boot(b Boot) (*Booted, error) {
+	if out, ok, err := s.resumeBoot(b); ok || err != nil {
+		return out, err
+	}
 	org, err := s.Model.CreateOrg(CreateOrgInput{ID: b.OrgID, Name: b.OrgName, APIKey: b.OrgAPIKey, VerifiedDomains: b.VerifiedDomains})
 	if err != nil {
 		return nil, err
@@ -129,9 +151,11 @@ func (s *Server) routes() *mux.Router {
 	r.Use(s.Journal.Middleware(journalTenant, func(r *http.Request) bool {
 		return strings.HasPrefix(r.URL.Path, "/_sim/")
 	}))
+	r.Use(s.faultMiddleware) // inside the journal, which then records each fault
+	r.Use(s.durable)
 	s.scimRoutes(r.PathPrefix("/scim/directory/{directoryId}").Subrouter())
 	s.adminRoutes(r.PathPrefix("/admin/user-provisioning/v1/org/{orgId}").Subrouter())
-	s.controlRoutes(r.PathPrefix("/_sim").Subrouter())
+	s.controlRoutes(s.controlAuth(r.PathPrefix("/_sim").Subrouter()))
 	// Outside the three APIs: a SCIM error, since SCIM clients are the ones
 	// that mistype base URLs.
 	r.NotFoundHandler = s.unrouted(func(w http.ResponseWriter, r *http.Request, status int, msg string) {

@@ -268,6 +268,9 @@ func (m *Model) SSOLogin(ctx context.Context, o *Org, appID, userRef string) (SS
 		subject = a.userNameFor(u)
 	}
 	base := a.Connection.BaseURL
+	// mockatlassian accepts the directory's own key on its sign-in route,
+	// so the simulated SSO works when its control API demands a token.
+	auth := a.Connection.authorization()
 	o.mu.Unlock()
 	target, err := ssoTarget(base)
 	if err != nil {
@@ -279,6 +282,9 @@ func (m *Model) SSOLogin(ctx context.Context, o *Org, appID, userRef string) (SS
 		return SSOResult{}, errValidation(err.Error())
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
 	resp, err := m.opts.SCIMClient.Do(req)
 	if err != nil {
 		return SSOResult{}, errValidation("sso: " + err.Error())

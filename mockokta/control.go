@@ -69,6 +69,10 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	r.HandleFunc("/journal", s.ctlClearJournal).Methods(http.MethodDelete)
 	r.HandleFunc("/orgs", s.ctlListOrgs).Methods(http.MethodGet)
 	r.HandleFunc("/orgs", s.ctlCreateOrg).Methods(http.MethodPost)
+	r.HandleFunc("/snapshot", s.ctlGetSnapshot).Methods(http.MethodGet)
+	r.HandleFunc("/snapshot", s.ctlPutSnapshot).Methods(http.MethodPut)
+	r.HandleFunc("/orgs/{orgId}/snapshot", s.ctlGetSnapshot).Methods(http.MethodGet)
+	r.HandleFunc("/orgs/{orgId}/snapshot", s.ctlPutSnapshot).Methods(http.MethodPut)
 	o := r.PathPrefix("/orgs/{orgId}").Subrouter()
 	o.Use(s.ctlOrg)
 	o.HandleFunc("/reset", s.ctlResetOrg).Methods(http.MethodPost)
@@ -82,6 +86,7 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	o.HandleFunc("/apps/{appId}/import", s.ctlImport).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/group-push/mappings/{mappingId}/push-now", s.ctlPushNow).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/sso", s.ctlSSO).Methods(http.MethodPost)
+	s.faultRoutes(r) // faults.go
 	unrouted := s.unrouted()
 	o.NotFoundHandler = unrouted
 	r.NotFoundHandler = unrouted
@@ -107,6 +112,7 @@ func (s *Server) ctlResetAll(w http.ResponseWriter, r *http.Request) {
 	s.Model.Reset(keep...)
 	s.Model.Journal().Clear("")
 	s.Inbound.Clear("")
+	s.cfg.faults.Clear("")
 	w.WriteHeader(http.StatusNoContent)
 }
 

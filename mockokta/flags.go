@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/provsim/provsim/internal/sim"
@@ -32,6 +33,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 		timeout time.Duration
 		journal sim.JournalOptions
 		noBody  bool
+		seedOf  string
 	)
 	fs.StringVar(&cli.Addr, "addr", "127.0.0.1:8080", "listen address HOST:PORT")
 	fs.StringVar(&boot.OrgID, "org-id", "", "id of the boot org (random when empty)")
@@ -45,6 +47,10 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 	fs.Int64Var(&cli.Config.MaxBodyBytes, "max-body-bytes", 1<<20, "request body limit in bytes")
 	fs.IntVar(&journal.MaxEntries, "journal-size", 10000, "entries kept in each journal")
 	fs.BoolVar(&noBody, "journal-no-bodies", false, "keep no bodies in the journals")
+	fs.StringVar(&cli.Config.DataDir, "data-dir", "", "keep state in DIR/mockokta.db so it survives restarts (default: in memory)")
+	fs.StringVar(&seedOf, "seed-file", "", "YAML start state applied when nothing is stored: orgs, tokens, users, groups, apps, assignments, pushes")
+	faultsFile := fs.String("faults-file", "", "YAML or JSON list of fault rules on /api/v1 active from the start (README \"Fault injection\")")
+	fs.StringVar(&cli.Config.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_sim/ routes but GET /_sim/health (prefer the environment variable: flags show in ps)")
 	if err := fs.Parse(args); err != nil {
 		return CLI{}, err
 	}
@@ -52,6 +58,9 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 		return CLI{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if err := sim.ApplyEnv(fs, EnvPrefix, getenv); err != nil {
+		return CLI{}, err
+	}
+	if err := readFaultsFile(*faultsFile, &cli.Config); err != nil {
 		return CLI{}, err
 	}
 	switch backoff {
@@ -65,11 +74,17 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 	if (boot.AtlassianSCIMURL == "") != (boot.AtlassianSCIMToken == "") {
 		return CLI{}, fmt.Errorf("--atlassian-scim-url and --atlassian-scim-token go together")
 	}
+	if strings.ContainsAny(cli.Config.ControlToken, " \t\r\n") {
+		return CLI{}, fmt.Errorf("control token: must not contain white space")
+	}
 	journal.NoBodies = noBody
 	cli.Config.Options.Seed = seed
 	cli.Config.Options.SCIMClient = &http.Client{Timeout: timeout}
 	cli.Config.Options.Journal = sim.NewJournal(journal, cli.Config.Options.Clock)
 	cli.Config.Journal = journal
+	if err := seedFromFlags(fs, seedOf, &cli.Config, &boot); err != nil {
+		return CLI{}, err
+	}
 	cli.Config.Boot = &boot
 	return cli, nil
 }

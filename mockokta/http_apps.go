@@ -111,7 +111,7 @@ func appUserJSON(base, appID string, au *AppUser) map[string]any {
 		"scope": au.Scope(), "status": au.Status, "statusChanged": ts(au.StatusChanged), "passwordChanged": nil,
 		"syncState": au.SyncState, "lastSync": tsp(au.LastSync),
 		"credentials": map[string]any{"userName": au.UserName},
-		"profile":     au.Profile,
+		"profile":     deepCopyProfile(au.Profile), // encoded after the lock is released
 		"_links": map[string]any{
 			"app":  href(base, "apps", appID),
 			"user": href(base, "users", au.UserID),
@@ -127,7 +127,7 @@ func nilIfEmpty(s string) any {
 }
 
 func appGroupJSON(base, appID string, ag *AppGroup) map[string]any {
-	return map[string]any{"id": ag.GroupID, "lastUpdated": ts(ag.LastUpdated), "priority": ag.Priority, "profile": ag.Profile,
+	return map[string]any{"id": ag.GroupID, "lastUpdated": ts(ag.LastUpdated), "priority": ag.Priority, "profile": deepCopyProfile(ag.Profile),
 		"_links": map[string]any{"app": href(base, "apps", appID), "self": href(base, "apps", appID, "groups", ag.GroupID),
 			"group": href(base, "groups", ag.GroupID)}}
 }

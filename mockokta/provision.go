@@ -142,6 +142,9 @@ func (m *Model) newCreateBody(s userSnap) createBody {
 func (m *Model) provisionUser(ctx context.Context, j job) {
 	s, ok := m.snapUser(j)
 	if !ok || s.removed {
+		// Unassigned meanwhile: nothing is left to provision, so a retried
+		// task is done.
+		m.withJobApp(j, func(o *Org, a *App) { m.resolveTask(o, j.taskID) })
 		return
 	}
 	if !s.conn.configured() || !s.toApp.CreateUsers || !s.provisionable {
@@ -326,6 +329,7 @@ func setOrDelete(m map[string]any, k, v string) {
 func (m *Model) updateUser(ctx context.Context, j job) {
 	s, ok := m.snapUser(j)
 	if !ok || s.removed || s.externalID == "" || !s.conn.configured() || !s.toApp.UpdateUsers || s.auStatus != AppUserProvisioned {
+		m.withJobApp(j, func(o *Org, a *App) { m.resolveTask(o, j.taskID) })
 		return
 	}
 	if r := m.pushProfile(ctx, s, s.externalID); !r.ok() {

@@ -20,6 +20,15 @@ type Config struct {
 	MaxBodyBytes int64              // default 1 MiB
 	Boot         *Boot
 	Logger       *slog.Logger
+	Faults       []sim.FaultRule // fault rules on /api/v1 from the start (--faults-file); faults.go
+	faults       *sim.Faults     // the live registry, made by NewServer
+	// ControlToken, when set, is required as `Authorization: Bearer <token>`
+	// on every /_sim/ route but GET /_sim/health (controlauth.go).
+	ControlToken string
+	DataDir      string // keep state in DataDir/mockokta.db (persist.go); "" keeps it in memory
+	Seed         *Seed  // start state (seed.go), applied when nothing was stored
+
+	durable *state // opened by NewServer from DataDir
 }
 
 // Server is mockokta's HTTP face over a Model.
@@ -33,28 +42,49 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Options.Logger == nil {
 		cfg.Options.Logger = cfg.Logger
 	}
+	faults, err := sim.NewFaultsFrom(cfg.Options.Seed, cfg.Faults)
+	if err != nil {
+		return nil, fmt.Errorf("faults: %w", err)
+	}
+	cfg.faults = faults
 	m := New(cfg.Options)
 	s := &Server{Model: m, Inbound: sim.NewJournal(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger}
+	if err := s.openState(); err != nil {
+		m.Close()
+		return nil, err
+	}
 	if cfg.Boot != nil {
-		b, err := s.boot(*cfg.Boot)
+		b, err := s.bootOrResume(*cfg.Boot)
 		if err != nil {
 			m.Close()
+			s.abandonState()
 			return nil, fmt.Errorf("boot: %w", err)
 		}
 		s.Booted = b
+	}
+	if err := s.saveState(); err != nil {
+		m.Close()
+		s.abandonState()
+		return nil, err
 	}
 	s.router = s.routes()
 	return s, nil
 }
 
-// Close stops the engine.
-func (s *Server) Close() { s.Model.Close() }
+// Close stops the engine, then saves and closes --data-dir's store.
+func (s *Server) Close() {
+	s.Model.Close()
+	if err := s.closeState(); err != nil {
+		s.log.Error("state not saved at close", "err", err)
+	}
+}
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
+	r.Use(s.durable)
 	api := r.PathPrefix("/api/v1").Subrouter()
 	// The journal wraps authentication, so rejected calls are journaled too;
 	// ssws reports the org it selected through a holder set before both.
@@ -63,13 +93,13 @@ func (s *Server) routes() *mux.Router {
 			return *h
 		}
 		return ""
-	}, nil), s.ssws)
+	}, nil), s.ssws, s.faultMiddleware) // faults inside the journal, which records them
 	s.userRoutes(api)
 	s.groupRoutes(api)
 	s.appRoutes(api)
 	s.logRoutes(api)
 	api.NotFoundHandler = s.oktaHeaders(s.ssws(s.unrouted()))
-	s.controlRoutes(r.PathPrefix("/_sim").Subrouter())
+	s.controlRoutes(s.controlAuth(r.PathPrefix("/_sim").Subrouter()))
 	r.NotFoundHandler = s.oktaHeaders(s.unrouted())
 	return r
 }

@@ -110,7 +110,10 @@ func (m *Model) appendLog(o *Org, e LogEvent) {
 		e.DebugContext.DebugData = map[string]string{}
 	}
 	o.logs = append(o.logs, e)
-	if over := len(o.logs) - m.opts.MaxLogEvents; over > 0 {
-		o.logs = append(o.logs[:0:0], o.logs[over:]...)
+	// Past the bound, drop the oldest tenth at once: copying the log on
+	// every event would make each event cost the whole log.
+	if len(o.logs) > m.opts.MaxLogEvents {
+		keep := m.opts.MaxLogEvents - m.opts.MaxLogEvents/10
+		o.logs = append(o.logs[:0:0], o.logs[len(o.logs)-keep:]...)
 	}
 }

@@ -93,6 +93,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	junit := fs.String("junit", "", "write a JUnit XML report to FILE")
 	jsonOut := fs.String("json", "", "write a JSON report to FILE")
 	timeout := fs.Duration("timeout", 0, "wait-for-engine timeout per step (default: the scenario's, else 30s)")
+	controlToken := fs.String("control-token", "", "control token of servers started with --control-token, sent on their /_sim/ routes (prefer HARNESS_CONTROL_TOKEN: flags show in ps)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -109,6 +110,10 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "harness: --okta-url and --atlassian-url go together")
 		return 2
 	}
+	if *controlToken != "" && *oktaURL == "" {
+		fmt.Fprintln(stderr, "harness: --control-token is for running servers: give --okta-url and --atlassian-url")
+		return 2
+	}
 	if err := harness.ValidateFiles(files); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -119,6 +124,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	if *oktaURL != "" {
 		env = harness.Remote(*oktaURL, *atlURL)
 		env.AtlassianURLFromOkta = *atlFromOkta
+		env.ControlToken = *controlToken
 	}
 	results := make([]*harness.Result, len(files))
 	work := make(chan int)

@@ -24,6 +24,7 @@ type JournalEntry struct {
 	DurationMS   float64         `json:"durationMs"`
 	RequestBody  json.RawMessage `json:"requestBody,omitempty"`
 	ResponseBody json.RawMessage `json:"responseBody,omitempty"`
+	Fault        string          `json:"fault,omitempty"` // the injected fault, e.g. "f1 429 Retry-After 7"
 }
 
 // JournalOptions bound the journal so it never dominates memory or latency.
@@ -191,6 +192,7 @@ func (j *Journal) Middleware(tenantOf func(*http.Request) string, skip func(*htt
 				DurationMS:   float64(j.clock.Now().Sub(start).Microseconds()) / 1000,
 				RequestBody:  reqBody,
 				ResponseBody: rec.body.Bytes(),
+				Fault:        rec.fault,
 			})
 		})
 	}
@@ -208,6 +210,7 @@ type recorder struct {
 	keep        bool
 	max         int
 	body        bytes.Buffer
+	fault       string // set by the fault middleware (faults.go)
 }
 
 func (r *recorder) WriteHeader(code int) {
