@@ -19,8 +19,9 @@ type Directory struct {
 
 	users      map[string]*userRecord
 	userOrder  []string
-	byUserName map[string]string // lower-case userName → id
-	byEmail    map[string]string // lower-case primary email → id
+	byUserName map[string]string   // lower-case userName → id
+	byEmail    map[string]string   // lower-case primary email → id
+	byExtID    map[string][]string // externalId (case-exact, not unique) → ids
 	groups     map[string]*groupRecord
 	groupOrder []string
 	live       int // users not legacy-deleted, for the directory limit
@@ -49,7 +50,7 @@ type groupRecord struct {
 
 func (d *Directory) clear() {
 	d.users, d.userOrder = map[string]*userRecord{}, nil
-	d.byUserName, d.byEmail = map[string]string{}, map[string]string{}
+	d.byUserName, d.byEmail, d.byExtID = map[string]string{}, map[string]string{}, map[string][]string{}
 	d.groups, d.groupOrder = map[string]*groupRecord{}, nil
 	d.live = 0
 }
@@ -190,4 +191,33 @@ func (m *Model) OrgOfDirectory(dirID string) (string, error) {
 		return "", err
 	}
 	return d.org.ID, nil
+}
+
+// index adds a user to the lookup indexes; unindex removes it. Every write
+// goes through these two, so the indexes never drift from the records.
+func (d *Directory) index(r *userRecord) {
+	d.byUserName[strings.ToLower(r.res.UserName)] = r.res.ID
+	d.byEmail[strings.ToLower(r.res.PrimaryEmail())] = r.res.ID
+	if ext := r.res.ExternalID; ext != "" {
+		d.byExtID[ext] = append(d.byExtID[ext], r.res.ID)
+	}
+}
+
+func (d *Directory) unindex(r *userRecord) {
+	delete(d.byUserName, strings.ToLower(r.res.UserName))
+	delete(d.byEmail, strings.ToLower(r.res.PrimaryEmail()))
+	if ext := r.res.ExternalID; ext != "" {
+		ids := d.byExtID[ext]
+		for i, id := range ids {
+			if id == r.res.ID {
+				ids = append(ids[:i:i], ids[i+1:]...)
+				break
+			}
+		}
+		if len(ids) == 0 {
+			delete(d.byExtID, ext)
+		} else {
+			d.byExtID[ext] = ids
+		}
+	}
 }

@@ -506,8 +506,7 @@ func (m *Model) buildDirectory(o *Org, s DirectorySnapshot) error {
 		}
 		d.users[id] = r
 		d.userOrder = append(d.userOrder, id)
-		d.byUserName[lowerName] = id
-		d.byEmail[lowerEmail] = id
+		d.index(r)
 		if !r.deleted {
 			d.live++
 		}

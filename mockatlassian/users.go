@@ -200,12 +200,9 @@ func (m *Model) ListUsers(dirID string, f *scim.EqFilter, startIndex, count int)
 				ids = []string{id}
 			}
 		case f.Attribute == "externalId":
-			// externalId is caseExact and not unique (spec §3).
-			for _, id := range d.userOrder {
-				if d.users[id].res.ExternalID == f.Value {
-					ids = append(ids, id)
-				}
-			}
+			// externalId is caseExact and not unique (spec §3); its index
+			// keeps the lookup O(1) as the directory grows.
+			ids = d.byExtID[f.Value]
 		}
 		live := ids[:0:0]
 		for _, id := range ids {
@@ -315,8 +312,7 @@ func (d *Directory) removeUser(r *userRecord) {
 	}
 	d.stripGroups(r)
 	delete(d.users, r.res.ID)
-	delete(d.byUserName, strings.ToLower(r.res.UserName))
-	delete(d.byEmail, strings.ToLower(r.res.PrimaryEmail()))
+	d.unindex(r)
 	d.userOrder = remove(d.userOrder, r.res.ID)
 }
 
@@ -412,13 +408,11 @@ func (m *Model) writeUser(d *Directory, r *userRecord, in scim.User) (*userRecor
 		d.live++
 	} else {
 		in.ID = r.res.ID
-		delete(d.byUserName, strings.ToLower(r.res.UserName))
-		delete(d.byEmail, strings.ToLower(r.res.PrimaryEmail()))
+		d.unindex(r)
 	}
 	r.res = in
 	r.modified = now
-	d.byUserName[strings.ToLower(in.UserName)] = in.ID
-	d.byEmail[lowerEmail] = in.ID
+	d.index(r)
 
 	switch {
 	case plan.unlink:
