@@ -38,3 +38,28 @@ serve:
 
 clean:
 	rm -rf $(BIN)
+
+# Containers (README "Containers"). No registry is needed: the images are
+# static binaries from the host's Go toolchain in FROM-scratch images.
+.PHONY: images compose-up compose-down compose-smoke test-containers
+
+# Build provsim/mockatlassian:dev, provsim/mockokta:dev and provsim/harness:dev.
+images:
+	$(GO) run docker/images.go
+
+# Both servers from docker/compose.yaml, wired, with the development
+# tenants; waits until both are healthy.
+compose-up: images
+	docker/compose.sh up
+
+compose-down:
+	docker/compose.sh down
+
+# Up, healthy, one SCIM and one Okta API call, the scenarios profile, down.
+compose-smoke: images
+	docker/compose-smoke.sh
+
+# The testcontainers-go module's tests and examples (they skip when no
+# Docker daemon answers).
+test-containers: images
+	TESTCONTAINERS_RYUK_DISABLED=true $(GO) test -count=1 ./harness/containers/...
