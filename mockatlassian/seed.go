@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+	"github.com/provsim/provsim/internal/sim"
 )
 
 // Seed is a declarative start state (--seed-file, YAML; README "State:
@@ -158,12 +159,8 @@ func seedFromFlags(fs *flag.FlagSet, path string, cfg *Config, boot *Boot) error
 		return fmt.Errorf("--seed-file: %w", err)
 	}
 	cfg.Seed = &s
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	for _, name := range bootFlags {
-		if set[name] {
-			return nil
-		}
+	if sim.AnySet(fs, bootFlags...) {
+		return nil
 	}
 	if len(s.Orgs) == 0 {
 		return nil

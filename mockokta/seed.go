@@ -348,12 +348,8 @@ func seedFromFlags(fs *flag.FlagSet, path string, cfg *Config, boot *Boot) error
 		return fmt.Errorf("--seed-file: %w", err)
 	}
 	cfg.Seed = &s
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	for _, name := range bootFlags {
-		if set[name] {
-			return nil
-		}
+	if sim.AnySet(fs, bootFlags...) {
+		return nil
 	}
 	if len(s.Orgs) == 0 {
 		return nil

@@ -45,3 +45,14 @@ func (l *StringList) Set(v string) error {
 	}
 	return nil
 }
+
+// AnySet reports whether any of the named flags was set on the command line.
+func AnySet(fs *flag.FlagSet, names ...string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		for _, n := range names {
+			set = set || f.Name == n
+		}
+	})
+	return set
+}
