@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/clock"
+	"github.com/provsim/provsim/internal/faults"
+	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/mockatlassian"
 	"github.com/provsim/provsim/mockokta"
 )
@@ -127,7 +129,7 @@ func TestChaosConvergence(t *testing.T) {
 	// Atlassian applied the request. Rules are tried in order, each with
 	// its own seeded sequence, hence the conditional probabilities.
 	dirPath := "/scim/directory/" + r.dirID
-	var rules []sim.FaultRule
+	var rules []faults.Rule
 	if err := r.atlCtl.do("POST", "/_sim/faults", []map[string]any{
 		{"id": "throttle", "path": dirPath, "tenant": r.dirID, "status": 429, "retryAfter": 1, "probability": 1.0 / 9, "seed": seed},
 		{"id": "unavailable", "path": dirPath, "tenant": r.dirID, "status": 503, "probability": 1.0 / 8, "seed": seed + 1},
@@ -175,7 +177,7 @@ func TestChaosConvergence(t *testing.T) {
 	// Only failures Okta does not retry made tasks: no task for a 429
 	// that a later attempt got through (the 10-attempt rule).
 	opened := tasks(t, r, true)
-	sent := env.Okta.Model.Journal().Entries(sim.JournalQuery{Tenant: r.oktaOrg})
+	sent := env.Okta.Model.Journal().Entries(journal.Query{Tenant: r.oktaOrg})
 	throttled, recovered, exhausted := throttleRuns(sent)
 	tasks429 := 0
 	for _, tk := range opened {
@@ -223,16 +225,16 @@ func startChaos(t *testing.T, s *Scenario) (*Env, *run) {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	atl, err := mockatlassian.NewServer(mockatlassian.Config{Options: mockatlassian.Options{Seed: s.Seed, Logger: log}, Logger: log,
-		Journal: sim.JournalOptions{NoBodies: true}})
+		Journal: journal.Options{NoBodies: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ats := httptest.NewServer(atl)
 	t.Cleanup(ats.Close)
-	clock := &sim.VirtualClock{}
+	clock := &clock.Virtual{}
 	okta, err := mockokta.NewServer(mockokta.Config{Logger: log, Options: mockokta.Options{Seed: s.Seed, Clock: clock, Logger: log,
 		SCIMClient: &http.Client{Timeout: 60 * time.Second}, MaxLogEvents: 1 << 22,
-		Journal: sim.NewJournal(sim.JournalOptions{MaxEntries: 1 << 22, NoBodies: true}, clock)}})
+		Journal: journal.New(journal.Options{MaxEntries: 1 << 22, NoBodies: true}, clock)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,8 +280,8 @@ func tasks(t *testing.T, r *run, all bool) []chaosTask {
 // engine works one app's queue with one worker, so the attempts of one
 // request follow each other: a run of 429s ends in an answer that got
 // through (recovered) or after 10 attempts (exhausted).
-func throttleRuns(es []sim.JournalEntry) (throttled, recovered, exhausted int) {
-	key := func(e sim.JournalEntry) string {
+func throttleRuns(es []journal.Entry) (throttled, recovered, exhausted int) {
+	key := func(e journal.Entry) string {
 		return e.Method + " " + e.Path + "?" + e.Query + " " + string(e.RequestBody)
 	}
 	for i := 0; i < len(es); {

@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/clock"
+	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/mockatlassian"
 	"github.com/provsim/provsim/mockokta"
 )
@@ -29,9 +30,9 @@ func startGuarded(t *testing.T, token string) (oktaURL, atlURL string) {
 	}
 	ats := httptest.NewServer(atl)
 	t.Cleanup(ats.Close)
-	clock := &sim.VirtualClock{}
+	clock := &clock.Virtual{}
 	okta, err := mockokta.NewServer(mockokta.Config{ControlToken: token, Logger: log, Options: mockokta.Options{Clock: clock, Logger: log,
-		SCIMClient: &http.Client{Timeout: 60 * time.Second}, Journal: sim.NewJournal(sim.JournalOptions{}, clock)}})
+		SCIMClient: &http.Client{Timeout: 60 * time.Second}, Journal: journal.New(journal.Options{}, clock)}})
 	if err != nil {
 		t.Fatal(err)
 	}

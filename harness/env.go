@@ -7,7 +7,8 @@ import (
 	"net/http/httptest"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/clock"
+	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/mockatlassian"
 	"github.com/provsim/provsim/mockokta"
 )
@@ -67,9 +68,9 @@ func StartEmbedded(opts EmbeddedOptions) (*Env, error) {
 		return nil, fmt.Errorf("mockatlassian: %w", err)
 	}
 	ats := httptest.NewServer(atl)
-	clock := &sim.VirtualClock{}
+	clock := &clock.Virtual{}
 	okta, err := mockokta.NewServer(mockokta.Config{Logger: log, Options: mockokta.Options{Seed: opts.Seed, Clock: clock,
-		SCIMClient: &http.Client{Timeout: 60 * time.Second}, Journal: sim.NewJournal(sim.JournalOptions{MaxEntries: 200000}, clock)}})
+		SCIMClient: &http.Client{Timeout: 60 * time.Second}, Journal: journal.New(journal.Options{MaxEntries: 200000}, clock)}})
 	if err != nil {
 		ats.Close()
 		return nil, fmt.Errorf("mockokta: %w", err)

@@ -8,13 +8,13 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/journal"
 )
 
 // markJournal remembers where the outbound journal stands, so a step's
 // SCIM checks see only that step's traffic.
 func (r *run) markJournal() error {
-	var j struct{ Entries []sim.JournalEntry }
+	var j struct{ Entries []journal.Entry }
 	if err := r.oktaCtl.do("GET", "/_sim/journal?limit=1", nil, &j); err != nil {
 		return err
 	}
@@ -26,8 +26,8 @@ func (r *run) markJournal() error {
 }
 
 // traffic is the engine's SCIM traffic for this org since the step began.
-func (r *run) traffic() ([]sim.JournalEntry, error) {
-	var j struct{ Entries []sim.JournalEntry }
+func (r *run) traffic() ([]journal.Entry, error) {
+	var j struct{ Entries []journal.Entry }
 	err := r.oktaCtl.do("GET", fmt.Sprintf("/_sim/journal?org=%s&after=%d", url.QueryEscape(r.oktaOrg), r.seq), nil, &j)
 	return j.Entries, err
 }
@@ -71,7 +71,7 @@ func clip(s string, n int) string {
 }
 
 // relPath is an entry's path relative to the directory, with its query.
-func (r *run) relPath(e sim.JournalEntry) string {
+func (r *run) relPath(e journal.Entry) string {
 	p := e.Path
 	if i := strings.Index(p, "/scim/directory/"+r.dirID); i >= 0 {
 		p = p[i+len("/scim/directory/"+r.dirID):]
@@ -590,7 +590,7 @@ func describe(m RequestMatch) string {
 	return "{" + strings.Join(parts, " ") + "}"
 }
 
-func (r *run) countMatches(m RequestMatch, entries []sim.JournalEntry) (int, error) {
+func (r *run) countMatches(m RequestMatch, entries []journal.Entry) (int, error) {
 	var p *personState
 	if m.User != "" {
 		var err error

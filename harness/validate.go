@@ -14,7 +14,7 @@ import (
 
 	"github.com/goccy/go-yaml/parser"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/faults"
 )
 
 // Allowed values, as in scenario.schema.json and docs/scenarios.md.
@@ -672,11 +672,11 @@ func (v *scenarioValidator) fault(p string, f *FaultSpec) {
 	if f.Path != "" && !strings.HasPrefix(f.Path, "/") {
 		v.at(p+".path", "relative to the directory, e.g. /Users or /Groups/*", "path %q must start with /", f.Path)
 	}
-	rule := sim.FaultRule{BodyField: f.BodyField, BodyValue: f.BodyValue, Status: f.Status, RetryAfter: f.RetryAfter,
+	rule := faults.Rule{BodyField: f.BodyField, BodyValue: f.BodyValue, Status: f.Status, RetryAfter: f.RetryAfter,
 		Drop: f.Drop, After: f.After, Times: f.Times}
 	for _, d := range []struct {
 		key, value string
-		dst        *sim.FaultDuration
+		dst        *faults.Duration
 	}{{"latency", f.Latency, &rule.Latency}, {"hang", f.Hang, &rule.Hang}} {
 		if d.value == "" {
 			continue
@@ -686,7 +686,7 @@ func (v *scenarioValidator) fault(p string, f *FaultSpec) {
 			v.at(p+"."+d.key, "a Go duration such as 250ms or 2s", "%s %q is not a positive duration", d.key, d.value)
 			return
 		}
-		*d.dst = sim.FaultDuration(dur)
+		*d.dst = faults.Duration(dur)
 	}
 	if err := rule.Validate(); err != nil {
 		v.at(p, "give status (with retryAfter for 429), drop or hang, optionally latency; e.g. fault: {method: POST, path: /Users, status: 503, times: 1}",

@@ -7,8 +7,8 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/internal/scim"
-	"github.com/provsim/provsim/internal/sim"
 )
 
 // controlRoutes are the /_sim/ routes: what the real product only offers in
@@ -96,7 +96,7 @@ func (s *Server) resetAll(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) journal(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	jq := sim.JournalQuery{Tenant: q.Get("directory")}
+	jq := journal.Query{Tenant: q.Get("directory")}
 	if jq.Tenant == "" {
 		jq.Tenant = q.Get("tenant")
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/secret"
 )
 
 // controlAuth guards the /_sim/ subrouter when Config.ControlToken is set:
@@ -26,7 +26,7 @@ func (s *Server) controlAuth(r *mux.Router) *mux.Router {
 	if s.cfg.ControlToken == "" {
 		return r
 	}
-	want := sim.HashSecret(s.cfg.ControlToken)
+	want := secret.HashOf(s.cfg.ControlToken)
 	r.MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool {
 		return !s.controlAllowed(req, want)
 	}).HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -40,7 +40,7 @@ func (s *Server) controlAuth(r *mux.Router) *mux.Router {
 	return r
 }
 
-func (s *Server) controlAllowed(r *http.Request, want sim.SecretHash) bool {
+func (s *Server) controlAllowed(r *http.Request, want secret.Hash) bool {
 	if r.Method == http.MethodGet && r.URL.Path == "/_sim/health" {
 		return true
 	}

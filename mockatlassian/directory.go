@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/provsim/provsim/internal/scim"
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/secret"
 )
 
 // Directory is a SCIM user-provisioning directory of an organization. Its
@@ -15,7 +15,7 @@ type Directory struct {
 	Name    string
 	Created time.Time
 	org     *Org
-	key     sim.SecretHash
+	key     secret.Hash
 
 	users      map[string]*userRecord
 	userOrder  []string
@@ -90,7 +90,7 @@ func (m *Model) CreateDirectory(orgID string, in CreateDirectoryInput) (Director
 	if err != nil {
 		return DirectoryCreated{}, err
 	}
-	d := &Directory{ID: in.ID, Name: in.Name, Created: m.now(), org: o, key: sim.HashSecret(in.APIKey)}
+	d := &Directory{ID: in.ID, Name: in.Name, Created: m.now(), org: o, key: secret.HashOf(in.APIKey)}
 	d.clear()
 	m.mu.Lock()
 	if _, dup := m.dirs[d.ID]; dup {
@@ -120,7 +120,7 @@ func (m *Model) RegenerateKey(dirID, newKey string) (string, error) {
 	if newKey == "" {
 		newKey = m.newKey()
 	}
-	h := sim.HashSecret(newKey)
+	h := secret.HashOf(newKey)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d, ok := m.dirs[dirID]
@@ -158,7 +158,7 @@ func (m *Model) Authenticate(dirID, key string) AuthResult {
 		return AuthOK
 	}
 	if !ok {
-		if _, known := m.keys[sim.HashSecret(key)]; known {
+		if _, known := m.keys[secret.HashOf(key)]; known {
 			return AuthUnknownDirectory
 		}
 	}

@@ -8,21 +8,21 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/faults"
 )
 
 // Fault injection on the SCIM and admin APIs (README "Fault injection"):
-// the rules live in a sim.Faults registry, managed under /_sim/faults and
+// the rules live in a faults.Registry registry, managed under /_sim/faults and
 // seeded from --faults-file; this file writes the answers in Atlassian's
 // formats.
 
 // Faults is the server's fault registry, for Go tests that embed the
 // server.
-func (s *Server) Faults() *sim.Faults { return s.faults }
+func (s *Server) Faults() *faults.Registry { return s.faults }
 
 // readFaultsFile loads --faults-file into the config.
 func readFaultsFile(path string, cfg *Config) error {
-	rules, err := sim.ReadFaultFile(path)
+	rules, err := faults.ReadFile(path)
 	cfg.Faults = rules
 	return err
 }
@@ -53,7 +53,7 @@ func (s *Server) addFaults(w http.ResponseWriter, r *http.Request) {
 		s.controlError(w, r, err)
 		return
 	}
-	rules, err := sim.DecodeFaultRules(body)
+	rules, err := faults.DecodeRules(body)
 	if err == nil {
 		for i := range rules {
 			if err = rules[i].Validate(); err != nil {
@@ -65,7 +65,7 @@ func (s *Server) addFaults(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, r, http.StatusBadRequest, controlErr{err.Error()})
 		return
 	}
-	added := make([]sim.FaultRule, 0, len(rules))
+	added := make([]faults.Rule, 0, len(rules))
 	for _, rule := range rules {
 		out, err := s.faults.Add(rule)
 		if err != nil {
@@ -106,7 +106,7 @@ func (s *Server) removeFault(w http.ResponseWriter, r *http.Request) {
 // the reference lists for every operation ("You can retry calls.",
 // spec/atlassian-scim.md §2); a 429 carries the X-RateLimit-* headers of
 // Atlassian's other admin APIs, the reset in ISO-8601 UTC (§6).
-func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, a sim.FaultAnswer) {
+func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, a faults.Answer) {
 	msg := http.StatusText(a.Status)
 	switch a.Status {
 	case http.StatusTooManyRequests:

@@ -10,23 +10,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/faults"
+	"github.com/provsim/provsim/internal/journal"
 )
 
 func TestFaultControlRoutes(t *testing.T) {
 	e := newEnv(t)
-	var one sim.FaultRule
+	var one faults.Rule
 	if st := e.control("POST", "/faults", map[string]any{"method": "POST", "path": "/scim/directory/*/Users", "status": 429, "times": 2}, &one); st != 201 {
 		t.Fatalf("add: %d", st)
 	}
 	if one.ID != "f1" || one.Remaining == nil || *one.Remaining != 2 {
 		t.Fatalf("added %+v", one)
 	}
-	var many []sim.FaultRule
+	var many []faults.Rule
 	if st := e.control("POST", "/faults", []map[string]any{{"status": 503, "tenant": "other"}, {"id": "slow", "latency": "1ms"}}, &many); st != 201 || len(many) != 2 {
 		t.Fatalf("add list: %d %+v", st, many)
 	}
-	var list []sim.FaultRule
+	var list []faults.Rule
 	e.control("GET", "/faults", nil, &list)
 	if len(list) != 3 || list[2].ID != "slow" {
 		t.Fatalf("list %+v", list)
@@ -78,13 +79,13 @@ func TestFault429OnSCIM(t *testing.T) {
 	if r := e.scim("GET", "/Users", nil); r.num("totalResults") != 0 {
 		t.Fatalf("a throttled create made a user: %s", r.Raw)
 	}
-	es := e.srv.Journal.Entries(sim.JournalQuery{Tenant: testDir, Limit: 2})
+	es := e.srv.Journal.Entries(journal.Query{Tenant: testDir, Limit: 2})
 	if len(es) != 2 || es[0].Status != 429 || es[0].Fault != "f1 429 Retry-After 7" {
 		t.Fatalf("journal %+v", es)
 	}
 	// times: 1 — the next create goes through.
 	e.scim("POST", "/Users", userBody("ada@example.com")).wantStatus(t, 201)
-	if es := e.srv.Journal.Entries(sim.JournalQuery{Tenant: testDir, Limit: 1}); es[0].Fault != "" {
+	if es := e.srv.Journal.Entries(journal.Query{Tenant: testDir, Limit: 1}); es[0].Fault != "" {
 		t.Fatalf("second create journaled as faulted: %+v", es[0])
 	}
 }
@@ -106,12 +107,12 @@ func TestFault5xxBodies(t *testing.T) {
 	if a.str("error") != "Internal error. You can retry calls." || a.str("traceId") == "" {
 		t.Fatalf("admin 500 body %s", a.Raw)
 	}
-	if es := e.srv.Journal.Entries(sim.JournalQuery{Tenant: testOrg}); len(es) != 1 || es[0].Fault != "f2 500" {
+	if es := e.srv.Journal.Entries(journal.Query{Tenant: testOrg}); len(es) != 1 || es[0].Fault != "f2 500" {
 		t.Fatalf("admin journal %+v", es)
 	}
 	// The control API itself is never faulted.
 	e.control("POST", "/faults", map[string]any{"status": 500}, nil)
-	var list []sim.FaultRule
+	var list []faults.Rule
 	if st := e.control("GET", "/faults", nil, &list); st != 200 || len(list) != 4 {
 		t.Fatalf("control faulted: %d %+v", st, list)
 	}
@@ -154,7 +155,7 @@ func TestFaultDropAfterCommit(t *testing.T) {
 	// The client may see the dropped connection before the server journals it.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		for _, en := range e.srv.Journal.Entries(sim.JournalQuery{Tenant: testDir}) {
+		for _, en := range e.srv.Journal.Entries(journal.Query{Tenant: testDir}) {
 			if en.Method == "POST" {
 				if en.Status != 0 || en.Fault != "f1 drop, after handler" {
 					t.Fatalf("journal %+v", en)

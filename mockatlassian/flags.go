@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/internal/sim"
 )
 
@@ -30,7 +31,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 		domains sim.StringList
 		sites   sim.StringList
 		opts    Options
-		journal sim.JournalOptions
+		jopts   journal.Options
 		seed    uint64
 		noBody  bool
 		authErr string
@@ -60,7 +61,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 	fs.StringVar(&opts.LocationBase, "location-base", "https://api.atlassian.com", "prefix of meta.location and $ref URLs")
 	fs.Int64Var(&cli.Config.MaxBodyBytes, "max-body-bytes", DefaultMaxBodyBytes, "request body limit in bytes")
 	fs.StringVar(&authErr, "auth-error-body", string(AuthErrorFailure), "401/403 body on SCIM routes: failure ({error,traceId}, Atlassian) or scim")
-	fs.IntVar(&journal.MaxEntries, "journal-size", 10000, "entries kept in the request journal")
+	fs.IntVar(&jopts.MaxEntries, "journal-size", 10000, "entries kept in the request journal")
 	fs.BoolVar(&noBody, "journal-no-bodies", false, "keep no request or response bodies in the journal")
 	faultsFile := fs.String("faults-file", "", "YAML or JSON list of fault rules active from the start (README \"Fault injection\")")
 	fs.StringVar(&cli.Config.DataDir, "data-dir", "", "keep state in DIR/mockatlassian.db so it survives restarts (default: in memory)")
@@ -99,9 +100,9 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 	if strings.ContainsAny(cli.Config.ControlToken, " \t\r\n") {
 		return CLI{}, fmt.Errorf("control token: must not contain white space")
 	}
-	journal.NoBodies = noBody
+	jopts.NoBodies = noBody
 	cli.Config.Options = opts
-	cli.Config.Journal = journal
+	cli.Config.Journal = jopts
 	cli.Config.AuthErrorBody = AuthErrorBody(authErr)
 	if err := seedFromFlags(fs, seedOf, &cli.Config, &boot); err != nil {
 		return CLI{}, err

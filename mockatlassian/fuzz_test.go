@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provsim/provsim/internal/clock"
 	"github.com/provsim/provsim/internal/scim"
-	"github.com/provsim/provsim/internal/sim"
 )
 
 // Random bodies through the whole handler: whatever arrives, the answer is
@@ -21,7 +21,7 @@ import (
 // fuzzEnv builds newEnv's server once per fuzz process (building routers is
 // most of the cost) and hands each input a reset copy of its fixtures.
 func fuzzEnv(f *testing.F) func(t *testing.T) *testEnv {
-	clock := sim.NewFakeClock(time.Date(2026, 5, 2, 9, 14, 3, 120553000, time.UTC))
+	clock := clock.NewFake(time.Date(2026, 5, 2, 9, 14, 3, 120553000, time.UTC))
 	srv, err := NewServer(Config{
 		Options: Options{Clock: clock, Seed: 42, Logger: slog.New(slog.DiscardHandler)},
 		Logger:  slog.New(slog.DiscardHandler),

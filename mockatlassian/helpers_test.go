@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/clock"
 )
 
 // Test fixtures: one organization with example.com verified, one directory
@@ -30,7 +30,7 @@ const (
 type testEnv struct {
 	t     *testing.T
 	srv   *Server
-	clock *sim.FakeClock
+	clock *clock.Fake
 	key   string
 }
 
@@ -38,7 +38,7 @@ type testEnv struct {
 // config first (switches, limits).
 func newEnv(t *testing.T, mutate ...func(*Config)) *testEnv {
 	t.Helper()
-	clock := sim.NewFakeClock(time.Date(2026, 5, 2, 9, 14, 3, 120553000, time.UTC))
+	clock := clock.NewFake(time.Date(2026, 5, 2, 9, 14, 3, 120553000, time.UTC))
 	cfg := Config{
 		Options: Options{Clock: clock, Seed: 42, Logger: slog.New(slog.DiscardHandler)},
 		Boot: &Boot{OrgID: testOrg, OrgAPIKey: testOrgKey, DirectoryID: testDir, APIKey: testKey,

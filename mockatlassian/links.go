@@ -3,7 +3,7 @@ package mockatlassian
 import (
 	"strings"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/secret"
 )
 
 // SCIMLink ties a SCIM user to an Atlassian account (the admin APIs of
@@ -24,7 +24,7 @@ func (m *Model) AuthenticateOrg(orgID, key string) AuthResult {
 		return AuthOK
 	}
 	if !ok {
-		if _, known := m.orgKeys[sim.HashSecret(key)]; known {
+		if _, known := m.orgKeys[secret.HashOf(key)]; known {
 			return AuthUnknownDirectory
 		}
 	}

@@ -16,8 +16,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/provsim/provsim/internal/clock"
+	"github.com/provsim/provsim/internal/ids"
 	"github.com/provsim/provsim/internal/scim"
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/secret"
 )
 
 // DeleteMode selects what DELETE /Users/{id} does (spec/atlassian-scim.md §7).
@@ -68,7 +70,7 @@ const DefaultMaxMembersPerPatch = 1000
 
 // Options configure a Model. The zero value is the documented default.
 type Options struct {
-	Clock sim.Clock
+	Clock clock.Clock
 	Seed  uint64 // 0: random ids
 
 	DeleteMode            DeleteMode
@@ -86,7 +88,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Clock == nil {
-		o.Clock = sim.SystemClock{}
+		o.Clock = clock.System{}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -152,15 +154,15 @@ func (o Options) Validate() error {
 // content, so tenants never contend with each other.
 type Model struct {
 	opts  Options
-	ids   *sim.IDs
-	clock sim.Clock
+	ids   *ids.Generator
+	clock clock.Clock
 
 	mu       sync.RWMutex
 	orgs     map[string]*Org
 	orgOrder []string
-	dirs     map[string]*Directory     // directory id → directory
-	keys     map[sim.SecretHash]string // key hash → directory id
-	orgKeys  map[sim.SecretHash]string // org API key hash → org id
+	dirs     map[string]*Directory  // directory id → directory
+	keys     map[secret.Hash]string // key hash → directory id
+	orgKeys  map[secret.Hash]string // org API key hash → org id
 }
 
 // New returns an empty model.
@@ -171,12 +173,12 @@ func New(opts Options) (*Model, error) {
 	opts = opts.withDefaults()
 	return &Model{
 		opts:    opts,
-		ids:     sim.NewIDs(opts.Seed),
+		ids:     ids.New(opts.Seed),
 		clock:   opts.Clock,
 		orgs:    map[string]*Org{},
 		dirs:    map[string]*Directory{},
-		keys:    map[sim.SecretHash]string{},
-		orgKeys: map[sim.SecretHash]string{},
+		keys:    map[secret.Hash]string{},
+		orgKeys: map[secret.Hash]string{},
 	}, nil
 }
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/provsim/provsim/internal/scim"
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/secret"
 )
 
 var (
@@ -25,7 +25,7 @@ type Org struct {
 	Created time.Time
 
 	mu          sync.Mutex
-	apiKey      *sim.SecretHash
+	apiKey      *secret.Hash
 	domains     map[string]bool // lower-case domain → verified
 	directories map[string]*Directory
 	dirOrder    []string
@@ -139,7 +139,7 @@ func (m *Model) CreateOrg(in CreateOrgInput) (OrgCreated, error) {
 		}
 		o.domains[strings.ToLower(d)] = true
 	}
-	h := sim.HashSecret(in.APIKey)
+	h := secret.HashOf(in.APIKey)
 	o.apiKey = &h
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -10,7 +10,9 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/faults"
+	"github.com/provsim/provsim/internal/httpx"
+	"github.com/provsim/provsim/internal/journal"
 )
 
 // AuthErrorBody selects the body of 401/403 answers on SCIM routes.
@@ -29,12 +31,12 @@ const (
 // working server with the documented defaults.
 type Config struct {
 	Options       Options
-	Journal       sim.JournalOptions
+	Journal       journal.Options
 	MaxBodyBytes  int64         // request body limit; default 1 MiB
 	AuthErrorBody AuthErrorBody // default failure
 	Boot          *Boot         // the organization and directory made at start
 	Logger        *slog.Logger
-	Faults        []sim.FaultRule // fault rules active from the start (--faults-file); faults.go
+	Faults        []faults.Rule // fault rules active from the start (--faults-file); faults.go
 	// ControlToken, when set, is required as `Authorization: Bearer <token>`
 	// on every /_sim/ route but GET /_sim/health (controlauth.go).
 	ControlToken string
@@ -64,13 +66,13 @@ type Booted struct {
 // Server is mockatlassian's HTTP face over a Model.
 type Server struct {
 	Model   *Model
-	Journal *sim.Journal
+	Journal *journal.Journal
 	Booted  *Booted
 
 	cfg    Config
 	log    *slog.Logger
 	router *mux.Router
-	faults *sim.Faults
+	faults *faults.Registry
 	state  *state // --data-dir, nil in memory
 }
 
@@ -100,8 +102,8 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Model: m, Journal: sim.NewJournal(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger}
-	if s.faults, err = sim.NewFaultsFrom(cfg.Options.Seed, cfg.Faults); err != nil {
+	s := &Server{Model: m, Journal: journal.New(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger}
+	if s.faults, err = faults.NewRegistryFrom(cfg.Options.Seed, cfg.Faults); err != nil {
 		return nil, fmt.Errorf("faults: %w", err)
 	}
 	if err := s.openState(); err != nil {
@@ -208,5 +210,5 @@ func journalTenant(r *http.Request) string {
 // Run serves s on addr until ctx ends, then shuts down gracefully; ready,
 // when not nil, receives the bound address.
 func Run(ctx context.Context, addr string, s *Server, ready func(net.Addr)) error {
-	return sim.Serve(ctx, addr, s, ready)
+	return httpx.Serve(ctx, addr, s, ready)
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/provsim/provsim/internal/scim"
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/secret"
 )
 
 // Snapshots: a whole server, or some of its organizations, as one versioned
@@ -149,7 +149,7 @@ func (m *Model) snapshotOrg(o *Org) OrgSnapshot {
 	for _, d := range sortedKeys(o.domains) {
 		s.Domains = append(s.Domains, DomainView{Name: d, Verified: o.domains[d]})
 	}
-	keys := make(map[string]sim.SecretHash, len(o.dirOrder))
+	keys := make(map[string]secret.Hash, len(o.dirOrder))
 	m.mu.RLock()
 	for _, did := range o.dirOrder {
 		keys[did] = o.directories[did].key
@@ -250,8 +250,8 @@ func (m *Model) Restore(s Snapshot, opts RestoreOptions) error {
 	}
 	orgs := map[string]*Org{}
 	dirs := map[string]*Directory{}
-	keys := map[sim.SecretHash]string{}
-	orgKeys := map[sim.SecretHash]string{}
+	keys := map[secret.Hash]string{}
+	orgKeys := map[secret.Hash]string{}
 	for id, o := range keep {
 		orgs[id] = o
 		if o.apiKey != nil {
@@ -300,8 +300,8 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-func parseHash(what, h string) (sim.SecretHash, error) {
-	var out sim.SecretHash
+func parseHash(what, h string) (secret.Hash, error) {
+	var out secret.Hash
 	b, err := hex.DecodeString(h)
 	if err != nil || len(b) != len(out) {
 		return out, errInvalid("%s must be a hex SHA-256 (64 hex digits)", what)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/journal"
 )
 
 // Boot describes the org a server starts with (DESIGN.md "Zero-config
@@ -203,7 +203,7 @@ func (s *Server) ctlJournal(w http.ResponseWriter, r *http.Request) {
 	if q.Get("direction") == "inbound" {
 		j = s.Inbound
 	}
-	jq := sim.JournalQuery{Tenant: q.Get("org")}
+	jq := journal.Query{Tenant: q.Get("org")}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {

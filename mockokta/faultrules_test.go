@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/faults"
+	"github.com/provsim/provsim/internal/journal"
 )
 
 // Fault rules on the Management API (faults.go); faults_test.go covers
@@ -18,7 +19,7 @@ import (
 
 func TestFaultRuleOn429(t *testing.T) {
 	e := newOktaEnv(t)
-	var rule sim.FaultRule
+	var rule faults.Rule
 	r := e.doAuth("POST", "/_sim/faults", map[string]any{"method": "GET", "path": "/api/v1/users", "tenant": e.org.ID,
 		"status": 429, "retryAfter": 7, "times": 1}, "").must(t, 201)
 	if err := json.Unmarshal(r.Raw, &rule); err != nil || rule.ID != "f1" {
@@ -36,12 +37,12 @@ func TestFaultRuleOn429(t *testing.T) {
 		h.Get("Date") == "" || h.Get("X-Okta-Request-Id") == "" || !strings.HasPrefix(h.Get("Content-Type"), "application/json") {
 		t.Fatalf("headers %v", h)
 	}
-	es := e.srv.Inbound.Entries(sim.JournalQuery{Tenant: e.org.ID, Limit: 1})
+	es := e.srv.Inbound.Entries(journal.Query{Tenant: e.org.ID, Limit: 1})
 	if len(es) != 1 || es[0].Status != 429 || es[0].Fault != "f1 429 Retry-After 7" {
 		t.Fatalf("journal %+v", es)
 	}
 	e.do("GET", "/api/v1/users", nil).must(t, 200)
-	if es := e.srv.Inbound.Entries(sim.JournalQuery{Tenant: e.org.ID, Limit: 1}); es[0].Fault != "" {
+	if es := e.srv.Inbound.Entries(journal.Query{Tenant: e.org.ID, Limit: 1}); es[0].Fault != "" {
 		t.Fatalf("journal %+v", es[0])
 	}
 }

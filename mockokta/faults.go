@@ -8,11 +8,11 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/faults"
 )
 
 // Fault injection on the Management API (README "Fault injection"): the
-// rules live in a sim.Faults registry, managed under /_sim/faults and seeded
+// rules live in a faults.Registry registry, managed under /_sim/faults and seeded
 // from --faults-file; this file writes the answers in Okta's error envelope
 // with Okta's rate-limit headers (okta-provisioning.md §B.5, §B.6). Faults
 // here test what calls Okta (an SDK, Terraform, the harness), not Okta's
@@ -20,11 +20,11 @@ import (
 
 // Faults is the server's fault registry, for Go tests that embed the
 // server.
-func (s *Server) Faults() *sim.Faults { return s.cfg.faults }
+func (s *Server) Faults() *faults.Registry { return s.cfg.faults }
 
 // readFaultsFile loads --faults-file into the config.
 func readFaultsFile(path string, cfg *Config) error {
-	rules, err := sim.ReadFaultFile(path)
+	rules, err := faults.ReadFile(path)
 	cfg.Faults = rules
 	return err
 }
@@ -61,7 +61,7 @@ func (s *Server) ctlAddFaults(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rules, err := sim.DecodeFaultRules(body)
+	rules, err := faults.DecodeRules(body)
 	if err == nil {
 		for i := range rules {
 			if err = rules[i].Validate(); err != nil {
@@ -73,7 +73,7 @@ func (s *Server) ctlAddFaults(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errValidation("fault: "+err.Error()))
 		return
 	}
-	added := make([]sim.FaultRule, 0, len(rules))
+	added := make([]faults.Rule, 0, len(rules))
 	for _, rule := range rules {
 		out, err := s.cfg.faults.Add(rule)
 		if err != nil {
@@ -112,7 +112,7 @@ func (s *Server) ctlRemoveFault(w http.ResponseWriter, r *http.Request) {
 // writeFault answers a status fault in Okta's envelope. A 429 is E0000047
 // with X-Rate-Limit-Remaining 0 and X-Rate-Limit-Reset at the end of the
 // wait, which is what okta-sdk-golang's back-off reads (§B.1, §B.6).
-func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, a sim.FaultAnswer) {
+func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, a faults.Answer) {
 	e := faultError(a.Status)
 	if a.Status == http.StatusTooManyRequests {
 		wait := a.RetryAfter

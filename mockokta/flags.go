@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/provsim/provsim/internal/clock"
+	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/internal/sim"
 )
 
@@ -31,7 +33,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 		seed    uint64
 		backoff string
 		timeout time.Duration
-		journal sim.JournalOptions
+		jopts   journal.Options
 		noBody  bool
 		seedOf  string
 	)
@@ -45,7 +47,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 	fs.StringVar(&backoff, "backoff", "real", "429 back-offs: real (wait, as Okta does: Retry-After or 5 min, doubling) or virtual (skip the wait, keep the timestamps)")
 	fs.DurationVar(&timeout, "scim-timeout", 60*time.Second, "timeout of each outbound SCIM request (Okta: 60 s)")
 	fs.Int64Var(&cli.Config.MaxBodyBytes, "max-body-bytes", 1<<20, "request body limit in bytes")
-	fs.IntVar(&journal.MaxEntries, "journal-size", 10000, "entries kept in each journal")
+	fs.IntVar(&jopts.MaxEntries, "journal-size", 10000, "entries kept in each journal")
 	fs.BoolVar(&noBody, "journal-no-bodies", false, "keep no bodies in the journals")
 	fs.StringVar(&cli.Config.DataDir, "data-dir", "", "keep state in DIR/mockokta.db so it survives restarts (default: in memory)")
 	fs.StringVar(&seedOf, "seed-file", "", "YAML start state applied when nothing is stored: orgs, tokens, users, groups, apps, assignments, pushes")
@@ -65,9 +67,9 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 	}
 	switch backoff {
 	case "real":
-		cli.Config.Options.Clock = sim.SystemClock{}
+		cli.Config.Options.Clock = clock.System{}
 	case "virtual":
-		cli.Config.Options.Clock = &sim.VirtualClock{}
+		cli.Config.Options.Clock = &clock.Virtual{}
 	default:
 		return CLI{}, fmt.Errorf("backoff %q: want real or virtual", backoff)
 	}
@@ -77,11 +79,11 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 	if strings.ContainsAny(cli.Config.ControlToken, " \t\r\n") {
 		return CLI{}, fmt.Errorf("control token: must not contain white space")
 	}
-	journal.NoBodies = noBody
+	jopts.NoBodies = noBody
 	cli.Config.Options.Seed = seed
 	cli.Config.Options.SCIMClient = &http.Client{Timeout: timeout}
-	cli.Config.Options.Journal = sim.NewJournal(journal, cli.Config.Options.Clock)
-	cli.Config.Journal = journal
+	cli.Config.Options.Journal = journal.New(jopts, cli.Config.Options.Clock)
+	cli.Config.Journal = jopts
 	if err := seedFromFlags(fs, seedOf, &cli.Config, &boot); err != nil {
 		return CLI{}, err
 	}

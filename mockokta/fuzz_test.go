@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/clock"
 )
 
 // Random bodies to the Management API routes that take one: never a 5xx or
@@ -46,7 +46,7 @@ func FuzzOktaAPIBody(f *testing.F) {
 	}
 	logger := slog.New(slog.DiscardHandler)
 	s, err := NewServer(Config{Logger: logger, Options: Options{Seed: 9, Logger: logger,
-		Clock:      sim.NewFakeClock(time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)),
+		Clock:      clock.NewFake(time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)),
 		SCIMClient: &http.Client{Transport: noNetwork{}}}})
 	if err != nil {
 		f.Fatal(err)

@@ -16,7 +16,7 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/journal"
 )
 
 // The Management API's HTTP plumbing: SSWS auth selecting the org, the
@@ -260,7 +260,7 @@ func vars(r *http.Request) map[string]string { return mux.Vars(r) }
 // Server is mockokta's HTTP face over a Model.
 type Server struct {
 	Model   *Model
-	Inbound *sim.Journal // inbound Management API calls
+	Inbound *journal.Journal // inbound Management API calls
 	Booted  *Booted
 
 	cfg    Config

@@ -16,21 +16,24 @@ import (
 	"sync"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/clock"
+	"github.com/provsim/provsim/internal/ids"
+	"github.com/provsim/provsim/internal/journal"
+	"github.com/provsim/provsim/internal/secret"
 )
 
 // Options configure a Model. The zero value is the documented default.
 type Options struct {
-	// Clock tells time and waits out 429 back-offs; a sim.FakeClock makes
+	// Clock tells time and waits out 429 back-offs; a clock.Fake makes
 	// back-offs instant in tests.
-	Clock sim.SleepClock
+	Clock clock.Sleeper
 	Seed  uint64 // 0: random ids
 	// SCIMClient sends the engine's requests; default: 60 s timeout, as
 	// Okta closes the socket after 60 s (okta-provisioning.md §A.12).
 	SCIMClient *http.Client
 	Logger     *slog.Logger
 	// Journal records outbound SCIM traffic; nil makes a private one.
-	Journal *sim.Journal
+	Journal *journal.Journal
 	// MaxLogEvents bounds the System Log per org (oldest dropped).
 	MaxLogEvents int
 	// Pace is waited (on Clock) after each engine job: 0 is full speed;
@@ -40,7 +43,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Clock == nil {
-		o.Clock = sim.SystemClock{}
+		o.Clock = clock.System{}
 	}
 	if o.SCIMClient == nil {
 		o.SCIMClient = &http.Client{Timeout: 60 * time.Second}
@@ -49,7 +52,7 @@ func (o Options) withDefaults() Options {
 		o.Logger = slog.Default()
 	}
 	if o.Journal == nil {
-		o.Journal = sim.NewJournal(sim.JournalOptions{}, o.Clock)
+		o.Journal = journal.New(journal.Options{}, o.Clock)
 	}
 	if o.MaxLogEvents <= 0 {
 		o.MaxLogEvents = 10000
@@ -60,21 +63,21 @@ func (o Options) withDefaults() Options {
 // Model is the whole simulated Okta: many orgs, each chosen by API token.
 type Model struct {
 	opts   Options
-	ids    *sim.IDs
-	clock  sim.SleepClock
+	ids    *ids.Generator
+	clock  clock.Sleeper
 	engine *Engine
 
 	mu       sync.RWMutex
 	orgs     map[string]*Org
 	orgOrder []string
-	tokens   map[sim.SecretHash]string // API token hash → org id
+	tokens   map[secret.Hash]string // API token hash → org id
 }
 
 // New returns a model with its engine running; Close stops the engine.
 func New(opts Options) *Model {
 	opts = opts.withDefaults()
-	m := &Model{opts: opts, ids: sim.NewIDs(opts.Seed), clock: opts.Clock,
-		orgs: map[string]*Org{}, tokens: map[sim.SecretHash]string{}}
+	m := &Model{opts: opts, ids: ids.New(opts.Seed), clock: opts.Clock,
+		orgs: map[string]*Org{}, tokens: map[secret.Hash]string{}}
 	m.engine = newEngine(m)
 	return m
 }
@@ -83,7 +86,7 @@ func New(opts Options) *Model {
 func (m *Model) Close() { m.engine.close() }
 
 // Journal is the outbound SCIM journal.
-func (m *Model) Journal() *sim.Journal { return m.opts.Journal }
+func (m *Model) Journal() *journal.Journal { return m.opts.Journal }
 
 func (m *Model) now() time.Time { return m.clock.Now().UTC().Truncate(time.Millisecond) }
 
@@ -98,7 +101,7 @@ type Org struct {
 	Created time.Time
 
 	mu         sync.Mutex
-	tokens     []sim.SecretHash
+	tokens     []secret.Hash
 	users      map[string]*User
 	userOrder  []string
 	byLogin    map[string]string // lower-case login → user id
@@ -145,9 +148,9 @@ func (m *Model) CreateOrg(in CreateOrgInput) (OrgCreated, error) {
 	if strings.ContainsAny(in.Token, " \t\r\n") {
 		return OrgCreated{}, errValidation("token: must not contain white space")
 	}
-	h := sim.HashSecret(in.Token)
+	h := secret.HashOf(in.Token)
 	o := newOrg(in.ID, in.Name, m.now())
-	o.tokens = []sim.SecretHash{h}
+	o.tokens = []secret.Hash{h}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, dup := m.orgs[in.ID]; dup {
@@ -165,7 +168,7 @@ func (m *Model) CreateOrg(in CreateOrgInput) (OrgCreated, error) {
 // OrgByToken finds the org an API token belongs to. The token is hashed
 // before lookup; the plain token is never stored.
 func (m *Model) OrgByToken(token string) (*Org, bool) {
-	h := sim.HashSecret(token)
+	h := secret.HashOf(token)
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	id, ok := m.tokens[h]

@@ -29,7 +29,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/clock"
+	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/mockatlassian"
 )
 
@@ -57,7 +58,7 @@ type goldWire struct {
 	mu          sync.Mutex
 	reqs        []goldWireReq
 	forwardAuth string
-	clock       *sim.FakeClock
+	clock       *clock.Fake
 }
 
 func (w *goldWire) wrap(next http.Handler) http.Handler {
@@ -135,7 +136,7 @@ func goldPipeline(t *testing.T, s goldSetup) (*pipeline, *goldWire) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := sim.NewFakeClock(time.Date(2026, 3, 18, 10, 0, 0, 0, time.UTC))
+	clock := clock.NewFake(time.Date(2026, 3, 18, 10, 0, 0, 0, time.UTC))
 	wire := &goldWire{clock: clock}
 	var h http.Handler = atl
 	if s.wrap != nil {
@@ -162,7 +163,7 @@ func goldPipeline(t *testing.T, s goldSetup) (*pipeline, *goldWire) {
 
 // goldNoUserDeletes is §A.8: Okta never sends DELETE /Users, in any flow.
 func goldNoUserDeletes(t *testing.T, p *pipeline) {
-	for _, e := range p.okta.Model.Journal().Entries(sim.JournalQuery{}) {
+	for _, e := range p.okta.Model.Journal().Entries(journal.Query{}) {
 		if e.Method == http.MethodDelete && strings.Contains(e.Path, "/Users") {
 			t.Errorf("§A.8: Okta never sends DELETE /Users, but the engine sent DELETE %s", e.Path)
 		}
@@ -318,13 +319,13 @@ func goldTasks(p *pipeline, all bool) []map[string]any {
 }
 
 // goldEntries returns the outbound journal after seq.
-func goldEntries(p *pipeline, after uint64) []sim.JournalEntry {
-	return p.okta.Model.Journal().Entries(sim.JournalQuery{Tenant: p.orgID, AfterSeq: after})
+func goldEntries(p *pipeline, after uint64) []journal.Entry {
+	return p.okta.Model.Journal().Entries(journal.Query{Tenant: p.orgID, AfterSeq: after})
 }
 
 // goldSeq is the journal's current last sequence number.
 func goldSeq(p *pipeline) uint64 {
-	es := p.okta.Model.Journal().Entries(sim.JournalQuery{})
+	es := p.okta.Model.Journal().Entries(journal.Query{})
 	if len(es) == 0 {
 		return 0
 	}
@@ -332,7 +333,7 @@ func goldSeq(p *pipeline) uint64 {
 }
 
 // goldLines renders entries as "METHOD /path?query".
-func goldLines(p *pipeline, es []sim.JournalEntry) []string {
+func goldLines(p *pipeline, es []journal.Entry) []string {
 	var out []string
 	for _, e := range es {
 		line := e.Method + " " + strings.TrimPrefix(e.Path, p.scimURL)
@@ -440,7 +441,7 @@ func (n *goldNorm) header(h http.Header, name string) (string, bool) {
 
 // goldRecord builds the normalised requests of a step from the journal
 // (order, status, bodies) and the wire (headers), checking they agree.
-func goldRecord(t *testing.T, p *pipeline, n *goldNorm, es []sim.JournalEntry, wire []goldWireReq) []goldReq {
+func goldRecord(t *testing.T, p *pipeline, n *goldNorm, es []journal.Entry, wire []goldWireReq) []goldReq {
 	t.Helper()
 	if len(es) != len(wire) {
 		t.Fatalf("journal has %d requests, the wire saw %d:\njournal %q", len(es), len(wire), goldLines(p, es))
@@ -725,7 +726,7 @@ func TestOutboundCreateBodyFieldOrder(t *testing.T) {
 	seq := goldSeq(p)
 	goldAssign(p, p.appID, uid)
 	p.idle()
-	var post *sim.JournalEntry
+	var post *journal.Entry
 	for _, e := range goldEntries(p, seq) {
 		if e.Method == "POST" {
 			e := e

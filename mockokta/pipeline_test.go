@@ -12,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/clock"
+	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/mockatlassian"
 )
 
@@ -23,7 +24,7 @@ type pipeline struct {
 	okta    *Server
 	atl     *mockatlassian.Server
 	atlURL  string
-	clock   *sim.FakeClock
+	clock   *clock.Fake
 	token   string
 	orgID   string
 	appID   string
@@ -57,7 +58,7 @@ func newPipeline(t *testing.T, mutate ...func(*mockatlassian.Config)) *pipeline 
 	}
 	ts := httptest.NewServer(atl)
 	t.Cleanup(ts.Close)
-	clock := sim.NewFakeClock(time.Date(2026, 3, 18, 10, 0, 0, 0, time.UTC))
+	clock := clock.NewFake(time.Date(2026, 3, 18, 10, 0, 0, 0, time.UTC))
 	scimURL := ts.URL + "/scim/directory/" + pipeDir
 	okta, err := NewServer(Config{Options: Options{Clock: clock, Seed: 3, SCIMClient: ts.Client(), Logger: quiet}, Logger: quiet,
 		Boot: &Boot{OrgID: "00opipe", APIToken: pipeToken, AtlassianSCIMURL: scimURL, AtlassianSCIMToken: pipeKey}})
@@ -152,7 +153,7 @@ func (p *pipeline) scimUserByName(userName string) map[string]any {
 // outbound returns the engine's SCIM requests as "METHOD path?query".
 func (p *pipeline) outbound() []string {
 	var out []string
-	for _, e := range p.okta.Model.Journal().Entries(sim.JournalQuery{Tenant: p.orgID}) {
+	for _, e := range p.okta.Model.Journal().Entries(journal.Query{Tenant: p.orgID}) {
 		line := e.Method + " " + strings.TrimPrefix(e.Path, p.scimURL)
 		if e.Query != "" {
 			line += "?" + e.Query

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/journal"
 )
 
 // The engine's SCIM client: the headers Okta sends (§A.11), the configured
@@ -135,8 +135,8 @@ func (m *Model) scimOnce(ctx context.Context, orgID string, c Connection, method
 		retryAfter = resp.Header.Get("Retry-After")
 	}
 	u, _ := url.Parse(target)
-	e := sim.JournalEntry{Time: start.UTC(), Tenant: orgID, Direction: "outbound", Method: method,
-		Auth: sim.RedactAuth(req.Header.Get("Authorization")), Status: r.status,
+	e := journal.Entry{Time: start.UTC(), Tenant: orgID, Direction: "outbound", Method: method,
+		Auth: journal.RedactAuth(req.Header.Get("Authorization")), Status: r.status,
 		DurationMS: float64(m.clock.Now().Sub(start).Microseconds()) / 1000, RequestBody: raw, ResponseBody: r.body}
 	if u != nil {
 		e.Path, e.Query = u.Scheme+"://"+u.Host+u.Path, u.RawQuery

@@ -8,6 +8,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/provsim/provsim/internal/secret"
 	"github.com/provsim/provsim/internal/sim"
 )
 
@@ -204,7 +205,7 @@ func (m *Model) addToken(o *Org, token string) error {
 	if token == "" || strings.ContainsAny(token, " \t\r\n") {
 		return errValidation("token: must be non-empty without white space")
 	}
-	h := sim.HashSecret(token)
+	h := secret.HashOf(token)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, dup := m.tokens[h]; dup {

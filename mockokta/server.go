@@ -10,18 +10,20 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/faults"
+	"github.com/provsim/provsim/internal/httpx"
+	"github.com/provsim/provsim/internal/journal"
 )
 
 // Config is everything a Server needs.
 type Config struct {
 	Options      Options
-	Journal      sim.JournalOptions // inbound API journal
-	MaxBodyBytes int64              // default 1 MiB
+	Journal      journal.Options // inbound API journal
+	MaxBodyBytes int64           // default 1 MiB
 	Boot         *Boot
 	Logger       *slog.Logger
-	Faults       []sim.FaultRule // fault rules on /api/v1 from the start (--faults-file); faults.go
-	faults       *sim.Faults     // the live registry, made by NewServer
+	Faults       []faults.Rule    // fault rules on /api/v1 from the start (--faults-file); faults.go
+	faults       *faults.Registry // the live registry, made by NewServer
 	// ControlToken, when set, is required as `Authorization: Bearer <token>`
 	// on every /_sim/ route but GET /_sim/health (controlauth.go).
 	ControlToken string
@@ -42,13 +44,13 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Options.Logger == nil {
 		cfg.Options.Logger = cfg.Logger
 	}
-	faults, err := sim.NewFaultsFrom(cfg.Options.Seed, cfg.Faults)
+	faults, err := faults.NewRegistryFrom(cfg.Options.Seed, cfg.Faults)
 	if err != nil {
 		return nil, fmt.Errorf("faults: %w", err)
 	}
 	cfg.faults = faults
 	m := New(cfg.Options)
-	s := &Server{Model: m, Inbound: sim.NewJournal(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger}
+	s := &Server{Model: m, Inbound: journal.New(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger}
 	if err := s.openState(); err != nil {
 		m.Close()
 		return nil, err
@@ -128,7 +130,7 @@ func (s *Server) unrouted() http.Handler {
 // Run serves s on addr until ctx ends, then shuts down gracefully; ready,
 // when not nil, receives the bound address.
 func Run(ctx context.Context, addr string, s *Server, ready func(net.Addr)) error {
-	return sim.Serve(ctx, addr, s, ready)
+	return httpx.Serve(ctx, addr, s, ready)
 }
 
 func trimSlash(s string) string { return strings.TrimRight(s, "/") }

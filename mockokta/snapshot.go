@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/secret"
 )
 
 // Snapshots: a whole server, or some of its orgs, as one versioned JSON
@@ -193,14 +193,14 @@ func (m *Model) Snapshot(orgIDs ...string) (Snapshot, error) {
 // tokensOf copies an org's token hashes, which m.mu guards (OrgByToken
 // reads them under it). It may be called with o.mu held: no code holds
 // m.mu while waiting for an org lock.
-func (m *Model) tokensOf(o *Org) []sim.SecretHash {
+func (m *Model) tokensOf(o *Org) []secret.Hash {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return append([]sim.SecretHash(nil), o.tokens...)
+	return append([]secret.Hash(nil), o.tokens...)
 }
 
 // snapshotOrgLocked copies everything but the System Log. Caller holds o.mu.
-func snapshotOrgLocked(o *Org, tokens []sim.SecretHash) OrgSnapshot {
+func snapshotOrgLocked(o *Org, tokens []secret.Hash) OrgSnapshot {
 	s := OrgSnapshot{ID: o.ID, Name: o.Name, Created: o.Created, TokenHashes: []string{},
 		Users: make([]UserSnapshot, 0, len(o.userOrder)), Groups: make([]GroupSnapshot, 0, len(o.groupOrder)),
 		Apps: make([]AppSnapshot, 0, len(o.appOrder)), Tasks: make([]TaskSnapshot, 0, len(o.taskOrder)),
@@ -317,7 +317,7 @@ func (m *Model) Restore(s Snapshot, opts RestoreOptions) error {
 	m.mu.Lock()
 	var order, dropped []string
 	orgs := map[string]*Org{}
-	tokens := map[sim.SecretHash]string{}
+	tokens := map[secret.Hash]string{}
 	for _, id := range m.orgOrder {
 		switch {
 		case seen[id]:
@@ -385,7 +385,7 @@ func buildOrg(s OrgSnapshot) (*Org, error) {
 	o := newOrg(s.ID, s.Name, s.Created)
 	for i, h := range s.TokenHashes {
 		b, err := hex.DecodeString(h)
-		var t sim.SecretHash
+		var t secret.Hash
 		if err != nil || len(b) != len(t) {
 			return nil, fmt.Errorf("tokenHashes[%d]: want a hex SHA-256 (64 hex digits)", i)
 		}

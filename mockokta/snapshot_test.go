@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/clock"
 	"github.com/provsim/provsim/mockatlassian"
 )
 
@@ -36,7 +36,7 @@ func newWired(t *testing.T, dataDir string) *wired {
 	}
 	ts := httptest.NewServer(atl)
 	t.Cleanup(ts.Close)
-	clock := sim.NewFakeClock(time.Date(2026, 3, 14, 15, 9, 26, 535897000, time.UTC))
+	clock := clock.NewFake(time.Date(2026, 3, 14, 15, 9, 26, 535897000, time.UTC))
 	s, err := NewServer(Config{Options: Options{Clock: clock, Seed: 1, Logger: logger}, Logger: logger, DataDir: dataDir,
 		Boot: &Boot{OrgID: "okta-org", APIToken: testToken, AtlassianSCIMURL: ts.URL + "/scim/directory/" + atlDir, AtlassianSCIMToken: atlKey}})
 	if err != nil {

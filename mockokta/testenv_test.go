@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/clock"
 )
 
 // testToken is the API token of the org every oktaEnv starts with.
@@ -23,7 +23,7 @@ const testToken = "test-token"
 type oktaEnv struct {
 	t     *testing.T
 	srv   *Server
-	clock *sim.FakeClock
+	clock *clock.Fake
 	org   *Org
 	token string
 }
@@ -32,7 +32,7 @@ type oktaEnv struct {
 // whose API token is testToken. It is closed when the test ends.
 func newOktaEnv(t *testing.T) *oktaEnv {
 	t.Helper()
-	clock := sim.NewFakeClock(time.Date(2026, 3, 14, 15, 9, 26, 535897000, time.UTC))
+	clock := clock.NewFake(time.Date(2026, 3, 14, 15, 9, 26, 535897000, time.UTC))
 	logger := slog.New(slog.DiscardHandler)
 	s, err := NewServer(Config{Options: Options{Clock: clock, Seed: 1, Logger: logger}, Logger: logger})
 	if err != nil {

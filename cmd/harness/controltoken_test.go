@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/clock"
+	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/mockatlassian"
 	"github.com/provsim/provsim/mockokta"
 )
@@ -29,9 +30,9 @@ func TestRunControlToken(t *testing.T) {
 	}
 	ats := httptest.NewServer(atl)
 	defer ats.Close()
-	clock := &sim.VirtualClock{}
+	clock := &clock.Virtual{}
 	okta, err := mockokta.NewServer(mockokta.Config{ControlToken: token, Logger: log, Options: mockokta.Options{Clock: clock, Logger: log,
-		SCIMClient: &http.Client{Timeout: time.Minute}, Journal: sim.NewJournal(sim.JournalOptions{}, clock)}})
+		SCIMClient: &http.Client{Timeout: time.Minute}, Journal: journal.New(journal.Options{}, clock)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 	"syscall"
 
 	"github.com/provsim/provsim/harness"
-	"github.com/provsim/provsim/internal/bench"
+	"github.com/provsim/provsim/harness/bench"
 	"github.com/provsim/provsim/internal/sim"
 )
 

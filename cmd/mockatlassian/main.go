@@ -12,7 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/httpx"
 	"github.com/provsim/provsim/mockatlassian"
 )
 
@@ -71,5 +71,5 @@ func healthcheck(args []string) error {
 	if addr == "" {
 		addr = "127.0.0.1:8081"
 	}
-	return sim.Healthcheck(addr)
+	return httpx.Healthcheck(addr)
 }

@@ -1,4 +1,6 @@
-package sim
+// Package httpx holds the HTTP plumbing both simulators share: the serve
+// loop and the health check.
+package httpx
 
 import (
 	"context"

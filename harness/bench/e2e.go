@@ -8,8 +8,9 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/provsim/provsim/internal/clock"
+	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/internal/scim"
-	"github.com/provsim/provsim/internal/sim"
 	"github.com/provsim/provsim/mockatlassian"
 	"github.com/provsim/provsim/mockokta"
 )
@@ -40,7 +41,7 @@ func endToEnd(ctx context.Context, c Config, rep *Report, log *slog.Logger) erro
 	// Okta-paced: the same work with a pause after every job, in virtual
 	// time (measured on a sample, projected to the full size).
 	sample := min(200, c.E2EPeople)
-	vc := &sim.VirtualClock{}
+	vc := &clock.Virtual{}
 	before := vc.Now()
 	a2, u2, err := engineRunClock(ctx, sample, c.Pace, vc, log)
 	if err != nil {
@@ -54,11 +55,11 @@ func endToEnd(ctx context.Context, c Config, rep *Report, log *slog.Logger) erro
 }
 
 func engineRun(ctx context.Context, people int, pace time.Duration, log *slog.Logger) (time.Duration, time.Duration, error) {
-	return engineRunClock(ctx, people, pace, sim.SystemClock{}, log)
+	return engineRunClock(ctx, people, pace, clock.System{}, log)
 }
 
 // engineRunClock times mockokta's engine against a loopback mockatlassian.
-func engineRunClock(ctx context.Context, people int, pace time.Duration, clock sim.SleepClock, log *slog.Logger) (time.Duration, time.Duration, error) {
+func engineRunClock(ctx context.Context, people int, pace time.Duration, clock clock.Sleeper, log *slog.Logger) (time.Duration, time.Duration, error) {
 	const dir, key = "e2e-dir", "e2e-key"
 	atl, err := mockatlassian.NewServer(mockatlassian.Config{Logger: log, Options: mockatlassian.Options{Seed: 2, Logger: log},
 		Boot: &mockatlassian.Boot{DirectoryID: dir, APIKey: key, VerifiedDomains: []string{"example.com"}}})
@@ -71,7 +72,7 @@ func engineRunClock(ctx context.Context, people int, pace time.Duration, clock s
 	}
 	defer stop()
 	okta, err := mockokta.NewServer(mockokta.Config{Logger: log, Options: mockokta.Options{Seed: 3, Logger: log, Clock: clock,
-		SCIMClient: newClient(1), Pace: pace, Journal: sim.NewJournal(sim.JournalOptions{MaxEntries: 1000}, clock)},
+		SCIMClient: newClient(1), Pace: pace, Journal: journal.New(journal.Options{MaxEntries: 1000}, clock)},
 		Boot: &mockokta.Boot{OrgID: "e2e", APIToken: "e2e-token", AtlassianSCIMURL: base + "/scim/directory/" + dir, AtlassianSCIMToken: key}})
 	if err != nil {
 		return 0, 0, err

@@ -1,4 +1,6 @@
-package sim
+// Package clock is the injectable time source of both simulators: the wall
+// clock, a manual clock for tests and a virtual clock that skips waits.
+package clock
 
 import (
 	"context"
@@ -13,29 +15,29 @@ type Clock interface {
 }
 
 // SystemClock is the wall clock.
-type SystemClock struct{}
+type System struct{}
 
 // Now implements Clock.
-func (SystemClock) Now() time.Time { return time.Now() }
+func (System) Now() time.Time { return time.Now() }
 
 // FakeClock is a manually advanced clock.
-type FakeClock struct {
+type Fake struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
 // NewFakeClock starts a fake clock at t.
-func NewFakeClock(t time.Time) *FakeClock { return &FakeClock{now: t} }
+func NewFake(t time.Time) *Fake { return &Fake{now: t} }
 
 // Now implements Clock.
-func (c *FakeClock) Now() time.Time {
+func (c *Fake) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
 // Advance moves the clock forward by d.
-func (c *FakeClock) Advance(d time.Duration) {
+func (c *Fake) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
@@ -44,13 +46,13 @@ func (c *FakeClock) Advance(d time.Duration) {
 // SleepClock is a Clock that can also wait. The provisioning engine waits
 // through it, so Okta's minutes-long 429 back-offs pass instantly on a
 // FakeClock while the timestamps still show them.
-type SleepClock interface {
+type Sleeper interface {
 	Clock
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
 // Sleep waits d of wall time or until ctx ends.
-func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
+func (System) Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -62,7 +64,7 @@ func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 // Sleep advances the fake clock by d at once.
-func (c *FakeClock) Sleep(ctx context.Context, d time.Duration) error {
+func (c *Fake) Sleep(ctx context.Context, d time.Duration) error {
 	c.Advance(d)
 	return ctx.Err()
 }
@@ -70,20 +72,20 @@ func (c *FakeClock) Sleep(ctx context.Context, d time.Duration) error {
 // VirtualClock is wall time plus the waits it has skipped: Now moves with
 // the real clock, Sleep returns at once and moves Now forward by d. It lets
 // a running server honour Okta's back-off rules without making anyone wait.
-type VirtualClock struct {
+type Virtual struct {
 	mu      sync.Mutex
 	skipped time.Duration
 }
 
 // Now implements Clock.
-func (c *VirtualClock) Now() time.Time {
+func (c *Virtual) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return time.Now().Add(c.skipped)
 }
 
 // Sleep implements SleepClock without waiting.
-func (c *VirtualClock) Sleep(ctx context.Context, d time.Duration) error {
+func (c *Virtual) Sleep(ctx context.Context, d time.Duration) error {
 	c.mu.Lock()
 	c.skipped += d
 	c.mu.Unlock()

@@ -1,4 +1,4 @@
-package sim
+package faults
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/provsim/provsim/internal/journal"
 )
 
 func intp(n int) *int { return &n }
@@ -17,26 +19,26 @@ func intp(n int) *int { return &n }
 func TestFaultRuleValidate(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		rule FaultRule
+		rule Rule
 		want string // "" = valid
 	}{
-		{"status", FaultRule{Status: 503}, ""},
-		{"429 with retryAfter", FaultRule{Status: 429, RetryAfter: intp(7)}, ""},
-		{"latency alone", FaultRule{Latency: FaultDuration(time.Millisecond)}, ""},
-		{"latency then drop after", FaultRule{Latency: FaultDuration(time.Millisecond), Drop: true, After: true}, ""},
-		{"hang", FaultRule{Hang: FaultDuration(time.Second), Method: "post, PATCH"}, ""},
-		{"nothing", FaultRule{Method: "GET"}, "does nothing"},
-		{"two actions", FaultRule{Status: 500, Drop: true}, "one of status, drop and hang"},
-		{"status range", FaultRule{Status: 200}, "want 400–599"},
-		{"retryAfter without 429", FaultRule{Status: 503, RetryAfter: intp(1)}, "retryAfter goes with status 429"},
-		{"after with hang", FaultRule{Hang: FaultDuration(time.Second), After: true}, "after goes with"},
-		{"probability", FaultRule{Status: 500, Probability: 1.5}, "probability"},
-		{"times", FaultRule{Status: 500, Times: -1}, "times"},
-		{"path", FaultRule{Status: 500, Path: "Users"}, "must start with /"},
-		{"method", FaultRule{Status: 500, Method: "GET /x"}, "not an HTTP method"},
-		{"bodyValue alone", FaultRule{Status: 500, BodyValue: false}, "bodyValue needs bodyField"},
-		{"id", FaultRule{Status: 500, ID: "a b"}, "id"},
-		{"hang too long", FaultRule{Hang: FaultDuration(2 * time.Hour)}, "hang"},
+		{"status", Rule{Status: 503}, ""},
+		{"429 with retryAfter", Rule{Status: 429, RetryAfter: intp(7)}, ""},
+		{"latency alone", Rule{Latency: Duration(time.Millisecond)}, ""},
+		{"latency then drop after", Rule{Latency: Duration(time.Millisecond), Drop: true, After: true}, ""},
+		{"hang", Rule{Hang: Duration(time.Second), Method: "post, PATCH"}, ""},
+		{"nothing", Rule{Method: "GET"}, "does nothing"},
+		{"two actions", Rule{Status: 500, Drop: true}, "one of status, drop and hang"},
+		{"status range", Rule{Status: 200}, "want 400–599"},
+		{"retryAfter without 429", Rule{Status: 503, RetryAfter: intp(1)}, "retryAfter goes with status 429"},
+		{"after with hang", Rule{Hang: Duration(time.Second), After: true}, "after goes with"},
+		{"probability", Rule{Status: 500, Probability: 1.5}, "probability"},
+		{"times", Rule{Status: 500, Times: -1}, "times"},
+		{"path", Rule{Status: 500, Path: "Users"}, "must start with /"},
+		{"method", Rule{Status: 500, Method: "GET /x"}, "not an HTTP method"},
+		{"bodyValue alone", Rule{Status: 500, BodyValue: false}, "bodyValue needs bodyField"},
+		{"id", Rule{Status: 500, ID: "a b"}, "id"},
+		{"hang too long", Rule{Hang: Duration(2 * time.Hour)}, "hang"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := c.rule.Validate()
@@ -110,14 +112,14 @@ func TestFaultBodyMatch(t *testing.T) {
 // of a handler that echoes the body it got.
 type faultServer struct {
 	*httptest.Server
-	faults  *Faults
-	journal *Journal
+	faults  *Registry
+	journal *journal.Journal
 	served  atomic.Int64
 }
 
 func newFaultServer(t *testing.T) *faultServer {
 	t.Helper()
-	fs := &faultServer{faults: NewFaults(42), journal: NewJournal(JournalOptions{}, nil)}
+	fs := &faultServer{faults: NewRegistry(42), journal: journal.New(journal.Options{}, nil)}
 	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fs.served.Add(1)
 		body, _ := io.ReadAll(r.Body)
@@ -125,7 +127,7 @@ func newFaultServer(t *testing.T) *faultServer {
 		_, _ = w.Write(body)
 	})
 	tenant := func(r *http.Request) string { return r.Header.Get("X-Tenant") }
-	h := fs.journal.Middleware(tenant, nil)(fs.faults.Middleware(tenant, func(w http.ResponseWriter, r *http.Request, a FaultAnswer) {
+	h := fs.journal.Middleware(tenant, nil)(fs.faults.Middleware(tenant, func(w http.ResponseWriter, r *http.Request, a Answer) {
 		w.Header().Set("X-Written-By", "server")
 		w.WriteHeader(a.Status)
 		_, _ = io.WriteString(w, `{"detail":"You can retry calls."}`)
@@ -135,7 +137,7 @@ func newFaultServer(t *testing.T) *faultServer {
 	return fs
 }
 
-func (fs *faultServer) add(t *testing.T, r FaultRule) FaultRule {
+func (fs *faultServer) add(t *testing.T, r Rule) Rule {
 	t.Helper()
 	out, err := fs.faults.Add(r)
 	if err != nil {
@@ -159,13 +161,13 @@ func (fs *faultServer) do(t *testing.T, client *http.Client, method, path, tenan
 
 // last is the newest journal entry; after a dropped connection the
 // client may see the error before the server has journaled it.
-func (fs *faultServer) last(t *testing.T) JournalEntry {
+func (fs *faultServer) last(t *testing.T) journal.Entry {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for len(fs.journal.Entries(JournalQuery{})) == 0 && time.Now().Before(deadline) {
+	for len(fs.journal.Entries(journal.Query{})) == 0 && time.Now().Before(deadline) {
 		time.Sleep(2 * time.Millisecond)
 	}
-	es := fs.journal.Entries(JournalQuery{Limit: 1})
+	es := fs.journal.Entries(journal.Query{Limit: 1})
 	if len(es) != 1 {
 		t.Fatal("journal is empty")
 	}
@@ -174,7 +176,7 @@ func (fs *faultServer) last(t *testing.T) JournalEntry {
 
 func TestFaultStatusTimesAndJournal(t *testing.T) {
 	fs := newFaultServer(t)
-	rule := fs.add(t, FaultRule{Method: "POST", Path: "/scim/directory/*/Users", Tenant: "d1", Status: 429, RetryAfter: intp(7), Times: 2})
+	rule := fs.add(t, Rule{Method: "POST", Path: "/scim/directory/*/Users", Tenant: "d1", Status: 429, RetryAfter: intp(7), Times: 2})
 	if rule.ID != "f1" || rule.Remaining == nil || *rule.Remaining != 2 {
 		t.Fatalf("added %+v", rule)
 	}
@@ -213,7 +215,7 @@ func TestFaultStatusTimesAndJournal(t *testing.T) {
 
 func TestFaultBodyFieldKeepsBody(t *testing.T) {
 	fs := newFaultServer(t)
-	fs.add(t, FaultRule{Method: "PATCH", BodyField: "active", BodyValue: false, Status: 500})
+	fs.add(t, Rule{Method: "PATCH", BodyField: "active", BodyValue: false, Status: 500})
 	c := http.DefaultClient
 	activate := `{"Operations":[{"op":"replace","value":{"active":true}}]}`
 	resp, body, err := fs.do(t, c, "PATCH", "/Users/1", "", activate)
@@ -228,8 +230,8 @@ func TestFaultBodyFieldKeepsBody(t *testing.T) {
 
 func TestFaultProbabilityIsSeeded(t *testing.T) {
 	run := func() []bool {
-		f := NewFaults(7)
-		if _, err := f.Add(FaultRule{Status: 503, Probability: 0.33}); err != nil {
+		f := NewRegistry(7)
+		if _, err := f.Add(Rule{Status: 503, Probability: 0.33}); err != nil {
 			t.Fatal(err)
 		}
 		var out []bool
@@ -253,8 +255,8 @@ func TestFaultProbabilityIsSeeded(t *testing.T) {
 	if hits < 850 || hits > 1130 {
 		t.Fatalf("%d of 3000 faulted at p=0.33", hits)
 	}
-	f := NewFaults(7)
-	if _, err := f.Add(FaultRule{Status: 503, Probability: 0.33, Seed: 99}); err != nil {
+	f := NewRegistry(7)
+	if _, err := f.Add(Rule{Status: 503, Probability: 0.33, Seed: 99}); err != nil {
 		t.Fatal(err)
 	}
 	same := true
@@ -272,7 +274,7 @@ func TestFaultProbabilityIsSeeded(t *testing.T) {
 
 func TestFaultDropAndAfter(t *testing.T) {
 	fs := newFaultServer(t)
-	fs.add(t, FaultRule{Method: "POST", Drop: true, Times: 1})
+	fs.add(t, Rule{Method: "POST", Drop: true, Times: 1})
 	_, _, err := fs.do(t, http.DefaultClient, "POST", "/Users", "", `{"a":1}`)
 	if err == nil {
 		t.Fatal("dropped request got an answer")
@@ -285,7 +287,7 @@ func TestFaultDropAndAfter(t *testing.T) {
 		t.Fatalf("dropped request reached the handler")
 	}
 	// After: the handler serves it, the answer is lost.
-	fs.add(t, FaultRule{Method: "POST", Status: 503, After: true, Times: 1})
+	fs.add(t, Rule{Method: "POST", Status: 503, After: true, Times: 1})
 	resp, _, err := fs.do(t, http.DefaultClient, "POST", "/Users", "", `{"a":2}`)
 	if err != nil || resp.StatusCode != 503 {
 		t.Fatalf("after: %v %v", resp, err)
@@ -300,7 +302,7 @@ func TestFaultDropAndAfter(t *testing.T) {
 
 func TestFaultLatencyThenProceeds(t *testing.T) {
 	fs := newFaultServer(t)
-	fs.add(t, FaultRule{Latency: FaultDuration(30 * time.Millisecond)})
+	fs.add(t, Rule{Latency: Duration(30 * time.Millisecond)})
 	start := time.Now()
 	resp, body, err := fs.do(t, http.DefaultClient, "PUT", "/Users/1", "", `{"x":1}`)
 	if err != nil || resp.StatusCode != 201 || body != `{"x":1}` {
@@ -316,7 +318,7 @@ func TestFaultLatencyThenProceeds(t *testing.T) {
 
 func TestFaultHang(t *testing.T) {
 	fs := newFaultServer(t)
-	fs.add(t, FaultRule{ID: "stuck", Method: "POST", Hang: FaultDuration(time.Minute)})
+	fs.add(t, Rule{ID: "stuck", Method: "POST", Hang: Duration(time.Minute)})
 	// Past the client's timeout.
 	client := &http.Client{Timeout: 100 * time.Millisecond}
 	_, _, err := fs.do(t, client, "POST", "/Users", "", `{"a":1}`)
@@ -350,13 +352,13 @@ func TestFaultHang(t *testing.T) {
 }
 
 func TestFaultControlSurface(t *testing.T) {
-	f := NewFaults(0)
-	a, _ := f.Add(FaultRule{Status: 500, Tenant: "t1"})
-	if _, err := f.Add(FaultRule{ID: a.ID, Status: 500}); err == nil {
+	f := NewRegistry(0)
+	a, _ := f.Add(Rule{Status: 500, Tenant: "t1"})
+	if _, err := f.Add(Rule{ID: a.ID, Status: 500}); err == nil {
 		t.Fatal("duplicate id accepted")
 	}
-	b, _ := f.Add(FaultRule{ID: "mine", Status: 500, Tenant: "t2"})
-	c, _ := f.Add(FaultRule{Status: 502})
+	b, _ := f.Add(Rule{ID: "mine", Status: 500, Tenant: "t2"})
+	c, _ := f.Add(Rule{Status: 502})
 	if a.ID != "f1" || b.ID != "mine" || c.ID != "f2" {
 		t.Fatalf("ids %s %s %s", a.ID, b.ID, c.ID)
 	}
@@ -369,7 +371,7 @@ func TestFaultControlSurface(t *testing.T) {
 		t.Fatal("clear")
 	}
 	// /_sim/ is never faulted.
-	f.Add(FaultRule{Status: 500})
+	f.Add(Rule{Status: 500})
 	h := f.Middleware(nil, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequestWithContext(context.Background(), "DELETE", "/_sim/faults", nil))
@@ -393,24 +395,24 @@ func TestParseFaultFile(t *testing.T) {
   probability: 0.5
 - {latency: 250ms}
 `
-	rules, err := ParseFaultFile([]byte(yml))
+	rules, err := ParseFile([]byte(yml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rules) != 3 || *rules[0].RetryAfter != 7 || rules[1].BodyValue != false || rules[2].Latency != FaultDuration(250*time.Millisecond) {
+	if len(rules) != 3 || *rules[0].RetryAfter != 7 || rules[1].BodyValue != false || rules[2].Latency != Duration(250*time.Millisecond) {
 		t.Fatalf("rules %+v", rules)
 	}
 	js := `[{"status":500,"hang":"2s"}]`
-	if _, err := ParseFaultFile([]byte(js)); err == nil || !strings.Contains(err.Error(), "one of status, drop and hang") {
+	if _, err := ParseFile([]byte(js)); err == nil || !strings.Contains(err.Error(), "one of status, drop and hang") {
 		t.Fatalf("invalid JSON rule: %v", err)
 	}
-	if _, err := ParseFaultFile([]byte(`[{"statu": 500}]`)); err == nil || !strings.Contains(err.Error(), "statu") {
+	if _, err := ParseFile([]byte(`[{"statu": 500}]`)); err == nil || !strings.Contains(err.Error(), "statu") {
 		t.Fatalf("unknown field: %v", err)
 	}
-	if _, err := ParseFaultFile([]byte(`[{"latency": 5}]`)); err == nil || !strings.Contains(err.Error(), "duration") {
+	if _, err := ParseFile([]byte(`[{"latency": 5}]`)); err == nil || !strings.Contains(err.Error(), "duration") {
 		t.Fatalf("numeric latency: %v", err)
 	}
-	if rules, err := ParseFaultFile(nil); err != nil || rules != nil {
+	if rules, err := ParseFile(nil); err != nil || rules != nil {
 		t.Fatalf("empty file: %v %v", rules, err)
 	}
 }

@@ -1,4 +1,7 @@
-package sim
+// Package faults injects throttling, errors, latency and dropped or hung
+// connections into a simulator's requests, from rules added at run time or
+// read from a --faults-file.
+package faults
 
 import (
 	"bytes"
@@ -28,7 +31,7 @@ import (
 
 // FaultRule is one fault: which requests it matches, what it does to them,
 // and how often. JSON (and the --faults-file YAML) use the json names.
-type FaultRule struct {
+type Rule struct {
 	ID string `json:"id,omitempty"`
 
 	// Matching; an empty field matches everything.
@@ -39,12 +42,12 @@ type FaultRule struct {
 	BodyValue any    `json:"bodyValue,omitempty"` // the value bodyField must have; absent: bodyField must be present
 
 	// Action: status, drop or hang, optionally after latency; or latency alone.
-	Status     int           `json:"status,omitempty"`     // 400–599, answered with the API's error body
-	RetryAfter *int          `json:"retryAfter,omitempty"` // 429: Retry-After seconds; default 1, negative: no header
-	Latency    FaultDuration `json:"latency,omitempty"`    // wait this long first; alone, the request then proceeds
-	Drop       bool          `json:"drop,omitempty"`       // close the connection without an answer
-	Hang       FaultDuration `json:"hang,omitempty"`       // hold the request this long at most (less if the client gives up), then drop it
-	After      bool          `json:"after,omitempty"`      // status or drop only after the request was served: the change is made, the answer lost
+	Status     int      `json:"status,omitempty"`     // 400–599, answered with the API's error body
+	RetryAfter *int     `json:"retryAfter,omitempty"` // 429: Retry-After seconds; default 1, negative: no header
+	Latency    Duration `json:"latency,omitempty"`    // wait this long first; alone, the request then proceeds
+	Drop       bool     `json:"drop,omitempty"`       // close the connection without an answer
+	Hang       Duration `json:"hang,omitempty"`       // hold the request this long at most (less if the client gives up), then drop it
+	After      bool     `json:"after,omitempty"`      // status or drop only after the request was served: the change is made, the answer lost
 
 	// When.
 	Probability float64 `json:"probability,omitempty"` // 0 < p < 1: that share of matches, seeded; absent or 1: every match
@@ -58,13 +61,13 @@ type FaultRule struct {
 
 // FaultDuration is a time.Duration written as a Go duration string:
 // "250ms", "2s", "1m30s".
-type FaultDuration time.Duration
+type Duration time.Duration
 
 // MarshalJSON implements json.Marshaler.
-func (d FaultDuration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (d *FaultDuration) UnmarshalJSON(b []byte) error {
+func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("want a duration such as \"250ms\" or \"2s\", not %s", b)
@@ -73,13 +76,13 @@ func (d *FaultDuration) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("want a duration such as \"250ms\" or \"2s\", not %q", s)
 	}
-	*d = FaultDuration(v)
+	*d = Duration(v)
 	return nil
 }
 
 // MaxFaultHang bounds hang and latency, so a forgotten rule cannot hold
 // connections for ever.
-const MaxFaultHang = time.Hour
+const MaxHang = time.Hour
 
 var (
 	faultIDRE     = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -87,7 +90,7 @@ var (
 )
 
 // Validate checks a rule as given by a user.
-func (r *FaultRule) Validate() error {
+func (r *Rule) Validate() error {
 	var errs []string
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 	if r.ID != "" && !faultIDRE.MatchString(r.ID) {
@@ -129,10 +132,10 @@ func (r *FaultRule) Validate() error {
 	}
 	for _, d := range []struct {
 		name string
-		d    FaultDuration
+		d    Duration
 	}{{"latency", r.Latency}, {"hang", r.Hang}} {
-		if d.d < 0 || time.Duration(d.d) > MaxFaultHang {
-			bad("%s %s: want 0 to %s", d.name, time.Duration(d.d), MaxFaultHang)
+		if d.d < 0 || time.Duration(d.d) > MaxHang {
+			bad("%s %s: want 0 to %s", d.name, time.Duration(d.d), MaxHang)
 		}
 	}
 	if r.Probability < 0 || r.Probability > 1 {
@@ -148,7 +151,7 @@ func (r *FaultRule) Validate() error {
 }
 
 // label names the fault in the journal: "f1 429 Retry-After 7".
-func (r *FaultRule) label() string {
+func (r *Rule) label() string {
 	var parts []string
 	if r.Latency > 0 {
 		parts = append(parts, "latency "+time.Duration(r.Latency).String())
@@ -171,7 +174,7 @@ func (r *FaultRule) label() string {
 	return r.ID + " " + strings.Join(parts, ", ")
 }
 
-func (r *FaultRule) retryAfter() int {
+func (r *Rule) retryAfter() int {
 	if r.RetryAfter == nil {
 		return 1
 	}
@@ -183,22 +186,22 @@ func (r *FaultRule) retryAfter() int {
 
 // DecodeFaultRules reads one rule (a JSON object) or a list of them,
 // strictly: unknown fields are errors. Rules are not validated.
-func DecodeFaultRules(data []byte) ([]FaultRule, error) {
+func DecodeRules(data []byte) ([]Rule, error) {
 	data = bytes.TrimSpace(data)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	var rules []FaultRule
+	var rules []Rule
 	switch {
 	case len(data) > 0 && data[0] == '[':
 		if err := dec.Decode(&rules); err != nil {
 			return nil, err
 		}
 	case len(data) > 0 && data[0] == '{':
-		var r FaultRule
+		var r Rule
 		if err := dec.Decode(&r); err != nil {
 			return nil, err
 		}
-		rules = []FaultRule{r}
+		rules = []Rule{r}
 	default:
 		return nil, errors.New("want a fault rule (a JSON object) or a list of them")
 	}
@@ -210,7 +213,7 @@ func DecodeFaultRules(data []byte) ([]FaultRule, error) {
 
 // ParseFaultFile reads a --faults-file: a YAML or JSON list of rules, each
 // validated.
-func ParseFaultFile(data []byte) ([]FaultRule, error) {
+func ParseFile(data []byte) ([]Rule, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, nil
 	}
@@ -218,7 +221,7 @@ func ParseFaultFile(data []byte) ([]FaultRule, error) {
 	if err != nil {
 		return nil, err
 	}
-	rules, err := DecodeFaultRules(js)
+	rules, err := DecodeRules(js)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +236,7 @@ func ParseFaultFile(data []byte) ([]FaultRule, error) {
 // Faults is a registry of fault rules, safe for concurrent use. Rules are
 // tried in the order they were added; the first that matches and fires
 // decides the request.
-type Faults struct {
+type Registry struct {
 	mu    sync.Mutex
 	seed  uint64
 	next  int
@@ -241,32 +244,32 @@ type Faults struct {
 }
 
 type faultRule struct {
-	FaultRule               // counters guarded by Faults.mu
-	methods   []string      // upper case; nil: any
-	want      any           // BodyValue as JSON decodes it
-	rng       *mrand.Rand   // guarded by Faults.mu
-	left      int           // matches left when Times > 0
-	released  chan struct{} // closed when the rule is removed: hung requests end
-	gone      bool
+	Rule                   // counters guarded by Registry.mu
+	methods  []string      // upper case; nil: any
+	want     any           // BodyValue as JSON decodes it
+	rng      *mrand.Rand   // guarded by Registry.mu
+	left     int           // matches left when Times > 0
+	released chan struct{} // closed when the rule is removed: hung requests end
+	gone     bool
 }
 
 // NewFaults returns an empty registry. seed (0 counts as 1) seeds rules
 // that have no seed of their own, so probabilities repeat run after run.
-func NewFaults(seed uint64) *Faults {
+func NewRegistry(seed uint64) *Registry {
 	if seed == 0 {
 		seed = 1
 	}
-	return &Faults{seed: seed}
+	return &Registry{seed: seed}
 }
 
 // Add validates a rule and appends it; it returns the rule as stored, with
 // its id.
-func (f *Faults) Add(r FaultRule) (FaultRule, error) {
+func (f *Registry) Add(r Rule) (Rule, error) {
 	if err := r.Validate(); err != nil {
-		return FaultRule{}, err
+		return Rule{}, err
 	}
 	r.Hits, r.Remaining = 0, nil
-	fr := &faultRule{FaultRule: r, released: make(chan struct{}), left: r.Times}
+	fr := &faultRule{Rule: r, released: make(chan struct{}), left: r.Times}
 	if r.Method != "" && r.Method != "*" {
 		for _, m := range strings.Split(r.Method, ",") {
 			fr.methods = append(fr.methods, strings.ToUpper(strings.TrimSpace(m)))
@@ -276,7 +279,7 @@ func (f *Faults) Add(r FaultRule) (FaultRule, error) {
 		// Compare as JSON values: 1 and 1.0, YAML's and JSON's, are equal.
 		raw, err := json.Marshal(r.BodyValue)
 		if err != nil {
-			return FaultRule{}, fmt.Errorf("fault rule: bodyValue: %w", err)
+			return Rule{}, fmt.Errorf("fault rule: bodyValue: %w", err)
 		}
 		_ = json.Unmarshal(raw, &fr.want)
 	}
@@ -291,7 +294,7 @@ func (f *Faults) Add(r FaultRule) (FaultRule, error) {
 			}
 		}
 	} else if f.find(fr.ID) >= 0 {
-		return FaultRule{}, fmt.Errorf("fault rule: id %q is taken", fr.ID)
+		return Rule{}, fmt.Errorf("fault rule: id %q is taken", fr.ID)
 	}
 	seed := fr.Seed
 	if seed == 0 {
@@ -303,7 +306,7 @@ func (f *Faults) Add(r FaultRule) (FaultRule, error) {
 }
 
 // find returns the index of a rule. Caller holds f.mu.
-func (f *Faults) find(id string) int {
+func (f *Registry) find(id string) int {
 	for i, fr := range f.rules {
 		if fr.ID == id {
 			return i
@@ -313,8 +316,8 @@ func (f *Faults) find(id string) int {
 }
 
 // view is the rule as listed. Caller holds f.mu (or owns fr).
-func (fr *faultRule) view() FaultRule {
-	r := fr.FaultRule
+func (fr *faultRule) view() Rule {
+	r := fr.Rule
 	if r.Times > 0 {
 		left := fr.left
 		r.Remaining = &left
@@ -323,10 +326,10 @@ func (fr *faultRule) view() FaultRule {
 }
 
 // List returns the rules in order, with their counters.
-func (f *Faults) List() []FaultRule {
+func (f *Registry) List() []Rule {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]FaultRule, 0, len(f.rules))
+	out := make([]Rule, 0, len(f.rules))
 	for _, fr := range f.rules {
 		out = append(out, fr.view())
 	}
@@ -335,7 +338,7 @@ func (f *Faults) List() []FaultRule {
 
 // Remove deletes a rule and releases the requests it holds; it reports
 // whether the rule existed.
-func (f *Faults) Remove(id string) bool {
+func (f *Registry) Remove(id string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	i := f.find(id)
@@ -347,7 +350,7 @@ func (f *Faults) Remove(id string) bool {
 }
 
 // Clear deletes every rule, or only those of one tenant.
-func (f *Faults) Clear(tenant string) {
+func (f *Registry) Clear(tenant string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i := len(f.rules) - 1; i >= 0; i-- {
@@ -358,7 +361,7 @@ func (f *Faults) Clear(tenant string) {
 }
 
 // drop removes rule i; release ends its hung requests. Caller holds f.mu.
-func (f *Faults) drop(i int, release bool) {
+func (f *Registry) drop(i int, release bool) {
 	fr := f.rules[i]
 	fr.gone = true
 	if release {
@@ -370,14 +373,14 @@ func (f *Faults) drop(i int, release bool) {
 // FaultAnswer is a status fault for the server to write in its API's
 // dialect (a SCIM error, Atlassian's Failure, Okta's error envelope) with
 // its rate-limit headers. The middleware has set Retry-After already.
-type FaultAnswer struct {
+type Answer struct {
 	Status     int
 	RetryAfter int // seconds; -1 when no Retry-After was sent
 	RuleID     string
 }
 
 // FaultWriter writes a status fault.
-type FaultWriter func(w http.ResponseWriter, r *http.Request, a FaultAnswer)
+type Writer func(w http.ResponseWriter, r *http.Request, a Answer)
 
 // maxFaultBody bounds how much of a body is read to match bodyField.
 const maxFaultBody = 4 << 20
@@ -387,8 +390,8 @@ const maxFaultBody = 4 << 20
 // status faults (nil: a plain {"error": "..."}). /_sim/ routes are never
 // faulted, so rules can always be removed. Put it inside the journal's
 // middleware: the journal then records each faulted request with its
-// fault (JournalEntry.Fault), and status 0 for a dropped or hung one.
-func (f *Faults) Middleware(tenantOf func(*http.Request) string, write FaultWriter) func(http.Handler) http.Handler {
+// fault (journal.Entry.Fault), and status 0 for a dropped or hung one.
+func (f *Registry) Middleware(tenantOf func(*http.Request) string, write Writer) func(http.Handler) http.Handler {
 	if write == nil {
 		write = writePlainFault
 	}
@@ -409,11 +412,11 @@ func (f *Faults) Middleware(tenantOf func(*http.Request) string, write FaultWrit
 }
 
 // pick finds the rule that fires for r, counting the hit.
-func (f *Faults) pick(r *http.Request, tenantOf func(*http.Request) string) (FaultRule, <-chan struct{}, bool) {
+func (f *Registry) pick(r *http.Request, tenantOf func(*http.Request) string) (Rule, <-chan struct{}, bool) {
 	f.mu.Lock()
 	if len(f.rules) == 0 {
 		f.mu.Unlock()
-		return FaultRule{}, nil, false
+		return Rule{}, nil, false
 	}
 	rules := append([]*faultRule(nil), f.rules...)
 	f.mu.Unlock()
@@ -445,18 +448,18 @@ func (f *Faults) pick(r *http.Request, tenantOf func(*http.Request) string) (Fau
 			return view, fr.released, true
 		}
 	}
-	return FaultRule{}, nil, false
+	return Rule{}, nil, false
 }
 
 // fire decides whether a matching rule applies this time and counts it.
-func (f *Faults) fire(fr *faultRule) (FaultRule, bool) {
+func (f *Registry) fire(fr *faultRule) (Rule, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if fr.gone {
-		return FaultRule{}, false
+		return Rule{}, false
 	}
 	if p := fr.Probability; p > 0 && p < 1 && fr.rng.Float64() >= p {
-		return FaultRule{}, false
+		return Rule{}, false
 	}
 	fr.Hits++
 	if fr.Times > 0 {
@@ -629,7 +632,7 @@ func fieldFold(m map[string]any, key string) any {
 }
 
 // apply carries out a fault that fired.
-func apply(w http.ResponseWriter, r *http.Request, next http.Handler, rule FaultRule, released <-chan struct{}, write FaultWriter) {
+func apply(w http.ResponseWriter, r *http.Request, next http.Handler, rule Rule, released <-chan struct{}, write Writer) {
 	label := rule.label()
 	if rule.Latency > 0 && pause(r, released, time.Duration(rule.Latency)) == pauseClientGone {
 		markFault(w, label, true) // nobody is left to answer
@@ -647,7 +650,7 @@ func apply(w http.ResponseWriter, r *http.Request, next http.Handler, rule Fault
 				w.Header().Set("Retry-After", strconv.Itoa(ra))
 			}
 		}
-		write(w, r, FaultAnswer{Status: rule.Status, RetryAfter: ra, RuleID: rule.ID})
+		write(w, r, Answer{Status: rule.Status, RetryAfter: ra, RuleID: rule.ID})
 	case rule.Drop:
 		markFault(w, label, true)
 		if rule.After {
@@ -702,15 +705,18 @@ func dropConnection(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
+// faultMarker is what a journal's response recorder implements
+// (internal/journal) to record the fault a request met.
+type faultMarker interface {
+	MarkFault(label string, noResponse bool)
+}
+
 // markFault tells the journal's recorder, if w leads to one, which fault
 // the request met; noResponse records status 0.
 func markFault(w http.ResponseWriter, label string, noResponse bool) {
 	for w != nil {
-		if rec, ok := w.(*recorder); ok {
-			rec.fault = label
-			if noResponse {
-				rec.status = 0
-			}
+		if rec, ok := w.(faultMarker); ok {
+			rec.MarkFault(label, noResponse)
 			return
 		}
 		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
@@ -721,6 +727,13 @@ func markFault(w http.ResponseWriter, label string, noResponse bool) {
 	}
 }
 
+// readCloser puts a peeked body back in front of the rest of it, keeping
+// the original Close.
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
 // discard is where a request served before its answer is lost writes.
 type discard struct{ h http.Header }
 
@@ -729,15 +742,15 @@ func (d *discard) Header() http.Header         { return d.h }
 func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discard) WriteHeader(int)             {}
 
-func writePlainFault(w http.ResponseWriter, _ *http.Request, a FaultAnswer) {
+func writePlainFault(w http.ResponseWriter, _ *http.Request, a Answer) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(a.Status)
 	_, _ = fmt.Fprintf(w, `{"error":%q}`, http.StatusText(a.Status))
 }
 
 // NewFaultsFrom is NewFaults with boot rules (a --faults-file) added.
-func NewFaultsFrom(seed uint64, rules []FaultRule) (*Faults, error) {
-	f := NewFaults(seed)
+func NewRegistryFrom(seed uint64, rules []Rule) (*Registry, error) {
+	f := NewRegistry(seed)
 	for i, r := range rules {
 		if _, err := f.Add(r); err != nil {
 			return nil, fmt.Errorf("rule %d: %w", i+1, err)
@@ -747,7 +760,7 @@ func NewFaultsFrom(seed uint64, rules []FaultRule) (*Faults, error) {
 }
 
 // ReadFaultFile reads and parses a --faults-file; an empty path is no file.
-func ReadFaultFile(path string) ([]FaultRule, error) {
+func ReadFile(path string) ([]Rule, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -755,7 +768,7 @@ func ReadFaultFile(path string) ([]FaultRule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("faults file: %w", err)
 	}
-	rules, err := ParseFaultFile(data)
+	rules, err := ParseFile(data)
 	if err != nil {
 		return nil, fmt.Errorf("faults file %s: %w", path, err)
 	}

@@ -1,4 +1,6 @@
-package sim
+// Package journal is the bounded request journal both simulators keep, and
+// the HTTP middleware that fills it.
+package journal
 
 import (
 	"bytes"
@@ -8,10 +10,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/provsim/provsim/internal/clock"
 )
 
 // JournalEntry is one request a simulator served (or, for mockokta, sent).
-type JournalEntry struct {
+type Entry struct {
 	Seq          uint64          `json:"seq"`
 	Time         time.Time       `json:"time"`
 	Tenant       string          `json:"tenant,omitempty"`
@@ -28,7 +32,7 @@ type JournalEntry struct {
 }
 
 // JournalOptions bound the journal so it never dominates memory or latency.
-type JournalOptions struct {
+type Options struct {
 	MaxEntries   int  // ring size; default 10,000
 	MaxBodyBytes int  // bodies are cut at this size; default 64 KiB
 	NoBodies     bool // keep only method, path and status
@@ -36,30 +40,30 @@ type JournalOptions struct {
 
 // Journal is a bounded, concurrency-safe ring of entries.
 type Journal struct {
-	opts    JournalOptions
+	opts    Options
 	mu      sync.Mutex
-	entries []JournalEntry
+	entries []Entry
 	next    int // index of the next write in entries once the ring is full
 	seq     uint64
-	clock   Clock
+	clock   clock.Clock
 }
 
 // NewJournal returns an empty journal.
-func NewJournal(opts JournalOptions, clock Clock) *Journal {
+func New(opts Options, clk clock.Clock) *Journal {
 	if opts.MaxEntries <= 0 {
 		opts.MaxEntries = 10000
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 64 << 10
 	}
-	if clock == nil {
-		clock = SystemClock{}
+	if clk == nil {
+		clk = clock.System{}
 	}
-	return &Journal{opts: opts, clock: clock}
+	return &Journal{opts: opts, clock: clk}
 }
 
 // Append records an entry, assigning its sequence number.
-func (j *Journal) Append(e JournalEntry) {
+func (j *Journal) Append(e Entry) {
 	if j.opts.NoBodies {
 		e.RequestBody, e.ResponseBody = nil, nil
 	} else {
@@ -96,16 +100,16 @@ func (j *Journal) body(b []byte) json.RawMessage {
 }
 
 // JournalQuery selects entries.
-type JournalQuery struct {
+type Query struct {
 	Tenant   string // only this tenant, when set
 	AfterSeq uint64 // only entries after this sequence number
 	Limit    int    // at most this many, newest kept; 0 = all
 }
 
 // Entries returns matching entries, oldest first.
-func (j *Journal) Entries(q JournalQuery) []JournalEntry {
+func (j *Journal) Entries(q Query) []Entry {
 	j.mu.Lock()
-	ordered := make([]JournalEntry, 0, len(j.entries))
+	ordered := make([]Entry, 0, len(j.entries))
 	ordered = append(ordered, j.entries[j.next:]...)
 	ordered = append(ordered, j.entries[:j.next]...)
 	j.mu.Unlock()
@@ -129,7 +133,7 @@ func (j *Journal) Clear(tenant string) {
 		j.entries, j.next = nil, 0
 		return
 	}
-	kept := make([]JournalEntry, 0, len(j.entries))
+	kept := make([]Entry, 0, len(j.entries))
 	kept = append(kept, j.entries[j.next:]...)
 	kept = append(kept, j.entries[:j.next]...)
 	n := 0
@@ -180,7 +184,7 @@ func (j *Journal) Middleware(tenantOf func(*http.Request) string, skip func(*htt
 			if tenantOf != nil {
 				tenant = tenantOf(r)
 			}
-			j.Append(JournalEntry{
+			j.Append(Entry{
 				Time:         start.UTC(),
 				Tenant:       tenant,
 				Direction:    "inbound",
@@ -210,7 +214,18 @@ type recorder struct {
 	keep        bool
 	max         int
 	body        bytes.Buffer
-	fault       string // set by the fault middleware (faults.go)
+	fault       string // set through MarkFault by the fault middleware (internal/faults)
+}
+
+// MarkFault records which injected fault the request met; noResponse
+// records status 0, since no answer reached the client. The fault
+// middleware finds it through the writer chain without importing this
+// package.
+func (r *recorder) MarkFault(label string, noResponse bool) {
+	r.fault = label
+	if noResponse {
+		r.status = 0
+	}
 }
 
 func (r *recorder) WriteHeader(code int) {

@@ -1,7 +1,6 @@
-// Package sim holds what both simulators share and real products do not
-// have: deterministic ids, an injectable clock, the request journal and the
-// small helpers behind the /_sim/ control routes.
-package sim
+// Package ids generates the identifiers and secrets both simulators hand
+// out, repeatably when seeded so a scenario run twice yields the same ids.
+package ids
 
 import (
 	"crypto/rand"
@@ -15,15 +14,15 @@ import (
 
 // IDs generates identifiers. With a seed the sequence is repeatable, so a
 // scenario run twice yields the same ids; without one it reads crypto/rand.
-type IDs struct {
+type Generator struct {
 	mu  sync.Mutex
 	src io.Reader
 }
 
 // NewIDs returns a generator; seed 0 means "random".
-func NewIDs(seed uint64) *IDs {
+func New(seed uint64) *Generator {
 	if seed == 0 {
-		return &IDs{src: rand.Reader}
+		return &Generator{src: rand.Reader}
 	}
 	var key [32]byte
 	for i := range 4 {
@@ -32,10 +31,10 @@ func NewIDs(seed uint64) *IDs {
 		}
 		key[i*8] ^= byte(i)
 	}
-	return &IDs{src: mrand.NewChaCha8(key)}
+	return &Generator{src: mrand.NewChaCha8(key)}
 }
 
-func (g *IDs) read(b []byte) {
+func (g *Generator) read(b []byte) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if _, err := io.ReadFull(g.src, b); err != nil {
@@ -46,7 +45,7 @@ func (g *IDs) read(b []byte) {
 
 // UUID returns a lowercase version-4 UUID, the shape of Atlassian's SCIM and
 // directory ids (spec/atlassian-scim.md §1).
-func (g *IDs) UUID() string {
+func (g *Generator) UUID() string {
 	var b [16]byte
 	g.read(b[:])
 	b[6] = (b[6] & 0x0f) | 0x40
@@ -55,7 +54,7 @@ func (g *IDs) UUID() string {
 }
 
 // Hex returns n random bytes as lowercase hex (2n characters).
-func (g *IDs) Hex(n int) string {
+func (g *Generator) Hex(n int) string {
 	b := make([]byte, n)
 	g.read(b)
 	return hex.EncodeToString(b)
@@ -64,7 +63,7 @@ func (g *IDs) Hex(n int) string {
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // Token returns an n-character alphanumeric secret.
-func (g *IDs) Token(n int) string {
+func (g *Generator) Token(n int) string {
 	b := make([]byte, n)
 	g.read(b)
 	for i := range b {
