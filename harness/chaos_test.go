@@ -121,7 +121,7 @@ func TestChaosConvergence(t *testing.T) {
 
 	// The group is pushed before the faults: a create whose answer is lost
 	// makes Okta create the group again and meet a 409, which Okta leaves
-	// to the admin (push.go, §A.10.1).
+	// to the admin (push.go, OKTA-PUSH-3).
 	act(Step{PushGroup: &PushStep{Group: "chaos-pushed"}})
 
 	// A third of the directory's SCIM requests fail: one in nine each a 429

@@ -9,7 +9,7 @@ import (
 )
 
 // adminRoutes are the "Admin APIs" of the user-provisioning reference
-// (spec/atlassian-scim.md §2), authenticated with the organization API key.
+// (ATL-LINK-1), authenticated with the organization API key.
 func (s *Server) adminRoutes(r *mux.Router) {
 	r.Use(s.orgAuth)
 	r.HandleFunc("/user/{accountId}/get-scim-links", s.scimLinksForAccount).Methods(http.MethodGet)

@@ -17,7 +17,7 @@ import (
 
 // Bad input never panics, never answers a bare 500, always answers in the
 // real system's error format, and never leaves a change half applied
-// (spec/atlassian-scim.md §1, §5, §6). Every case below snapshots the whole
+// (SCIM-AUTH-2, SCIM-ERR-1). Every case below snapshots the whole
 // visible state, sends one bad request, checks the answer and checks that
 // the state is byte for byte what it was.
 
@@ -146,7 +146,7 @@ func badSCIMErr(status int, scimType string, contains ...string) func(*testing.T
 var badTraceIDRe = regexp.MustCompile(`^[0-9a-f]{16}$`)
 
 // failureBody expects Atlassian's Failure body {"error","traceId"}: not a
-// SCIM envelope, a non-empty error and a 16-hex traceId (spec §1).
+// SCIM envelope, a non-empty error and a 16-hex traceId (SCIM-AUTH-2).
 func badFailure(status int, contains ...string) func(*testing.T, resp) {
 	return func(t *testing.T, r resp) {
 		t.Helper()

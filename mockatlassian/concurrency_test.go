@@ -315,7 +315,7 @@ func (e *testEnv) checkConsistent(t *testing.T, dirs map[string]string) {
 				t.Errorf("%s: user %s is linked to account %s, which does not exist", dir, u.ID, aid)
 			case dir == testDir && !strings.EqualFold(a.Email, email):
 				// Only where emails change: a change there moves the account
-				// (spec §6), and a link from the sibling directory keeps the
+				// (ATL-ACCOUNT-1), and a link from the sibling directory keeps the
 				// old address (a cross-directory gap, reported with this test).
 				t.Errorf("%s: user %s has email %s but its account %s has %s", dir, u.ID, email, aid, a.Email)
 			case !slices.ContainsFunc(a.SCIMLinks, func(l SCIMLink) bool { return l.DirectoryID == dir && l.SCIMUserID == u.ID }):

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// Spec §5 "ServiceProviderConfig, Schemas, ResourceTypes", §10 item 14.
+// SCIM-DISC-1: ServiceProviderConfig, Schemas, ResourceTypes.
 func TestDiscoveryEndpoints(t *testing.T) {
 	e := newEnv(t)
 	spc := e.scim("GET", "/ServiceProviderConfig", nil).wantStatus(t, http.StatusOK)
@@ -50,7 +50,7 @@ func TestDiscoveryEndpoints(t *testing.T) {
 	e.call("GET", "/scim/directory/"+testDir+"/ServiceProviderConfig", "", nil).wantStatus(t, http.StatusUnauthorized)
 }
 
-// Spec §2 "Admin APIs": links, unlink, onlyDeleteUserInDB.
+// ATL-LINK-1: links, unlink, onlyDeleteUserInDB.
 func TestAdminAPIs(t *testing.T) {
 	e := newEnv(t)
 	id := e.createUser("ada@example.com")

@@ -115,7 +115,7 @@ func (m *Model) CreateDirectory(orgID string, in CreateDirectoryInput) (Director
 func (m *Model) newKey() string { return m.ids.Token(64) }
 
 // RegenerateKey replaces a directory's key; the old key stops working at
-// once (spec §1). newKey may be given; otherwise a random one is made.
+// once (ATL-KEY-1). newKey may be given; otherwise a random one is made.
 func (m *Model) RegenerateKey(dirID, newKey string) (string, error) {
 	if newKey == "" {
 		newKey = m.newKey()
@@ -148,8 +148,8 @@ const (
 
 // Authenticate checks a bearer key against a directory. Keys are compared
 // as SHA-256 hashes in constant time; the plain key is never stored.
-// A valid key used on a directory that does not exist gets the spec's 404
-// "Directory does not exist"; every other mismatch is 403 (spec §1).
+// A valid key used on a directory that does not exist gets the documented 404
+// "Directory does not exist"; every other mismatch is 403 (SCIM-AUTH-3).
 func (m *Model) Authenticate(dirID, key string) AuthResult {
 	m.mu.RLock()
 	defer m.mu.RUnlock()

@@ -4,7 +4,7 @@ import (
 	"github.com/provsim/provsim/internal/scim"
 )
 
-// Discovery documents (spec/atlassian-scim.md §5, §10 item 14). Atlassian's
+// Discovery documents (SCIM-DISC-1). Atlassian's
 // real bodies are not published; these follow RFC 7643 with the capabilities
 // Atlassian documents, and never carry empty-string URIs (Entra's schema
 // discovery rejects them).
@@ -64,7 +64,7 @@ type serviceProviderConfig struct {
 	Meta discoveryMeta `json:"meta"`
 }
 
-// servedSchemas are the schemas with a /Schemas path (spec §2 rows 13–16);
+// servedSchemas are the schemas with a /Schemas path (SCIM-WIRE-1);
 // Atlassian's own extension has none.
 var servedSchemas = []*scim.Schema{scim.UserCoreSchema, scim.GroupCoreSchema, scim.EnterpriseUserExtSchema}
 

@@ -104,8 +104,8 @@ func (s *Server) removeFault(w http.ResponseWriter, r *http.Request) {
 // writeFault answers a status fault: a SCIM error on SCIM routes,
 // Atlassian's Failure body on the admin APIs. 500 and 503 carry the text
 // the reference lists for every operation ("You can retry calls.",
-// spec/atlassian-scim.md §2); a 429 carries the X-RateLimit-* headers of
-// Atlassian's other admin APIs, the reset in ISO-8601 UTC (§6).
+// SCIM-ERR-4); a 429 carries the X-RateLimit-* headers of
+// Atlassian's other admin APIs, the reset in ISO-8601 UTC (SCIM-RATE-1).
 func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, a faults.Answer) {
 	msg := http.StatusText(a.Status)
 	switch a.Status {
@@ -132,5 +132,5 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, a faults.Ans
 }
 
 // faultRateLimit is the X-RateLimit-Limit a throttled answer shows.
-// Atlassian publishes no SCIM rate limit (spec/atlassian-scim.md §6).
+// Atlassian publishes no SCIM rate limit (SCIM-RATE-1).
 const faultRateLimit = 100

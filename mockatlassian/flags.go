@@ -19,8 +19,8 @@ type CLI struct {
 	Config Config
 }
 
-// ParseFlags turns arguments and environment into a CLI (DESIGN.md "Zero-
-// config start"): one organization and one SCIM directory, with the given
+// ParseFlags turns arguments and environment into a CLI (zero-config
+// start): one organization and one SCIM directory, with the given
 // or random id and key.
 func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CLI, error) {
 	fs := flag.NewFlagSet("mockatlassian", flag.ContinueOnError)

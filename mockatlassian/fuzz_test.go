@@ -43,7 +43,7 @@ func fuzzEnv(f *testing.F) func(t *testing.T) *testEnv {
 
 func FuzzSCIMUserBody(f *testing.F) {
 	for _, s := range []string{
-		// What Okta POSTs (spec/okta-provisioning.md §A.2) and PUTs.
+		// What Okta POSTs (OKTA-CREATE-2) and PUTs.
 		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bob@example.com","externalId":"00u1","name":{"givenName":"Bob","familyName":"B"},"emails":[{"primary":true,"value":"bob@example.com","type":"work"}],"displayName":"Bob B","active":true,"groups":[],"password":"1mz050nq","locale":"en-US"}`,
 		`{"userName":"ada@example.com","emails":[{"primary":true,"value":"ada2@example.org"}],"active":false,"title":"T","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D","organization":"O"}}`,
 		// PATCH bodies in Okta's and Entra's dialects.

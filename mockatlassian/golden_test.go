@@ -9,7 +9,7 @@ package mockatlassian
 //
 //	{
 //	  "description": "what the vendor is doing",
-//	  "source":      "spec sections the requests and answers come from",
+//	  "source":      "docs/fidelity.md ids the requests and answers come from",
 //	  "steps": [{
 //	    "name":    "human-readable step name",
 //	    "method":  "PATCH",
@@ -32,7 +32,7 @@ package mockatlassian
 // Subset matching: every key of an expected object must be present in the
 // actual object with a matching value; arrays must have the same length and
 // match element by element (or as a multiset for the paths listed in
-// "unordered": Atlassian does not keep member order, spec §4); scalars must
+// "unordered": Atlassian does not keep member order, SCIM-GROUP-4); scalars must
 // be equal in value and JSON type (1 is not "1").
 //
 // Dotted paths ("meta.location", "Resources.0.id") also work through keys

@@ -11,12 +11,12 @@ func groupNotFound(id string) error {
 }
 
 func groupNameConflict() error {
-	// The message Okta shows for Atlassian's answer (spec §6, S18).
+	// The message Okta shows for Atlassian's answer (SCIM-GROUP-1).
 	return scim.Conflict("Resource [GROUP]: with displayName already exists.")
 }
 
 // renderGroup builds the wire form of a group: members carry type "User",
-// the user's userName as display and its location (spec §4).
+// the user's userName as display and its location (SCIM-GROUP-4).
 func (m *Model) renderGroup(d *Directory, g *groupRecord) scim.Group {
 	out := scim.Group{
 		Schemas:     []string{scim.GroupSchema},
@@ -46,7 +46,7 @@ func (d *Directory) group(id string) (*groupRecord, error) {
 }
 
 // memberIDs validates a member list: every member must be a live user of
-// this directory. notFound selects PATCH's 404 over POST/PUT's 400 (spec §2).
+// this directory. notFound selects PATCH's 404 over POST/PUT's 400 (SCIM-GROUP-5).
 func (m *Model) memberIDs(d *Directory, refs []scim.Ref, notFound bool) (map[string]bool, error) {
 	ids := make(map[string]bool, len(refs))
 	for _, ref := range refs {
@@ -67,7 +67,7 @@ func (m *Model) memberIDs(d *Directory, refs []scim.Ref, notFound bool) (map[str
 // nameTaken reports whether displayName collides in the organization:
 // another SCIM group (any directory of the org) always collides; a local
 // or default group collides unless GroupCollision is accept-unsynced, in
-// which case the group is created but not synced (spec §4, §10 item 7).
+// which case the group is created but not synced (SCIM-GROUP-3).
 // Caller holds the org lock.
 func (m *Model) nameTaken(d *Directory, name, selfID string) (conflict, unsynced bool) {
 	lower := strings.ToLower(name)
@@ -158,7 +158,7 @@ func (m *Model) GetGroup(dirID, id string) (scim.Group, error) {
 }
 
 // ListGroups returns groups, optionally filtered by displayName
-// (case-insensitive, spec §5).
+// (case-insensitive, SCIM-FILTER-2).
 func (m *Model) ListGroups(dirID string, f *scim.EqFilter, startIndex, count int) (int, Page, []scim.Group, error) {
 	if count < 0 {
 		count = m.opts.PageSize
@@ -186,7 +186,7 @@ func (m *Model) ListGroups(dirID string, f *scim.EqFilter, startIndex, count int
 }
 
 // rename applies the configured rename behaviour: Atlassian does not support
-// renaming; by default the new name is ignored (spec §4, §10 item 10).
+// renaming; by default the new name is ignored (SCIM-GROUP-2).
 func (m *Model) rename(g *groupRecord, name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -202,7 +202,7 @@ func (m *Model) rename(g *groupRecord, name string) (string, error) {
 }
 
 // ReplaceGroup is PUT /Groups/{id}: members are replaced; unknown member ids
-// are a 400 (spec §2 row 10).
+// are a 400 (SCIM-GROUP-5).
 func (m *Model) ReplaceGroup(dirID, id string, in scim.Group) (scim.Group, error) {
 	var out scim.Group
 	err := m.locked(dirID, func(d *Directory) error {
@@ -228,7 +228,7 @@ func (m *Model) ReplaceGroup(dirID, id string, in scim.Group) (scim.Group, error
 }
 
 // PatchGroup is PATCH /Groups/{id}, membership management in every client
-// dialect (the PATCH engine); answers 200 with the full group (spec §4).
+// dialect (the PATCH engine); answers 200 with the full group (SCIM-GROUP-4).
 func (m *Model) PatchGroup(dirID, id string, ops []scim.PatchOperation) (scim.Group, error) {
 	if n := membersNamed(ops); n > m.opts.MaxMembersPerPatch {
 		return scim.Group{}, scim.Invalid(scim.TypeInvalidValue,

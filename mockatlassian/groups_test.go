@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// Spec §4, §10 items 7, 8: group names, members, product access.
+// SCIM-GROUP-1, SCIM-GROUP-3, SCIM-PATCH-3, ATL-PRODUCT-1: group names, members, product access.
 func TestGroupLifecycleAndProductAccess(t *testing.T) {
 	e := newEnv(t)
 	ada, bob := e.createUser("ada@example.com"), e.createUser("bob@example.com")
@@ -113,7 +113,7 @@ func TestGroupNameUniqueness(t *testing.T) {
 	})
 }
 
-// Spec §4 "Renaming is not supported", §10 item 10.
+// SCIM-GROUP-2: renaming is not supported.
 func TestGroupRename(t *testing.T) {
 	rename := []struct {
 		name string
@@ -150,7 +150,7 @@ func TestGroupRename(t *testing.T) {
 	}
 }
 
-// Member PATCH dialects of spec §5 against real membership state.
+// Member PATCH dialects (SCIM-PATCH-3) against real membership state.
 func TestGroupMemberDialects(t *testing.T) {
 	e := newEnv(t)
 	a, b, c := e.createUser("a@example.com"), e.createUser("b@example.com"), e.createUser("c@example.com")

@@ -14,7 +14,7 @@ import (
 	"github.com/provsim/provsim/internal/scim"
 )
 
-// scimRoutes registers the 20 SCIM operations of spec/atlassian-scim.md §2.
+// scimRoutes registers the 20 SCIM operations (SCIM-WIRE-1).
 // Handlers are thin: decode, call the model, encode.
 func (s *Server) scimRoutes(r *mux.Router) {
 	r.Use(s.scimAuth)
@@ -36,14 +36,14 @@ func (s *Server) scimRoutes(r *mux.Router) {
 	r.HandleFunc("/ResourceTypes", s.listResourceTypes).Methods(http.MethodGet)
 	r.HandleFunc("/ResourceTypes/{name}", s.getResourceType).Methods(http.MethodGet)
 	// Anything else under a directory is a SCIM 404 (there is no /Bulk,
-	// /Me or /.search, spec §2), or 405 for a known path with a wrong method;
+	// /Me or /.search, SCIM-WIRE-1), or 405 for a known path with a wrong method;
 	// either way only after authentication, so paths are not disclosed.
 	r.NotFoundHandler = s.scimAuth(s.unrouted(func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 		writeJSON(w, r, status, &scimStatusError{status: status, detail: msg})
 	}))
 }
 
-// scimAuth enforces the directory's bearer key (spec §1): 401 with
+// scimAuth enforces the directory's bearer key (SCIM-AUTH-2): 401 with
 // Atlassian's Failure body for a missing or malformed header, 403 for a
 // key that is not this directory's, 404 for a valid key on a directory
 // that does not exist.
@@ -136,7 +136,7 @@ func (e *scimStatusError) MarshalJSON() ([]byte, error) {
 }
 
 // writeJSON answers with application/scim+json when the client accepts it,
-// else application/json (spec §1).
+// else application/json (SCIM-WIRE-2).
 func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	ct := scim.ContentTypeJSON
 	if strings.Contains(r.Header.Get("Accept"), scim.ContentTypeSCIM) || strings.Contains(r.Header.Get("Content-Type"), scim.ContentTypeSCIM) {
@@ -241,7 +241,7 @@ func parseFilter(r *http.Request, p scim.FilterProfile) (*scim.EqFilter, error) 
 }
 
 // projection applies attributes / excludedAttributes, which Atlassian
-// supports on /Users operations only (spec §5).
+// supports on /Users operations only (SCIM-ATTR-1).
 func projection(r *http.Request, user scim.User) (any, error) {
 	q := r.URL.Query()
 	attrs := scim.ParseAttributeList(q.Get("attributes"))

@@ -48,7 +48,7 @@ func (e *testEnv) withTenants() (userID, groupID string) {
 	return userID, groupID
 }
 
-// scimOperations are the 20 operations of spec/atlassian-scim.md §2 for a
+// scimOperations are the 20 operations (SCIM-WIRE-1) for a
 // directory, with bodies that would succeed given the right key.
 func scimOperations(dir, userID, groupID string) []struct{ method, path, body string } {
 	base := "/scim/directory/" + dir
@@ -98,7 +98,7 @@ func TestDirectoryKeyIsForbiddenOnEveryRouteOfAnotherDirectory(t *testing.T) {
 			before := e.directoryState(otherDir, otherKey)
 			ops := scimOperations(otherDir, userID, groupID)
 			if len(ops) != 20 {
-				t.Fatalf("%d operations, want the 20 of spec §2", len(ops))
+				t.Fatalf("%d operations, want the 20 of SCIM-WIRE-1", len(ops))
 			}
 			// Paths no route serves and wrong methods are refused the same way,
 			// so a foreign key learns nothing about what exists.
@@ -123,7 +123,7 @@ func TestDirectoryKeyIsForbiddenOnEveryRouteOfAnotherDirectory(t *testing.T) {
 						t.Errorf("%s %s: 403 body %s, want {error,traceId}", op.method, op.path, r.Raw)
 					}
 					// The message echoes the path the caller sent (Atlassian's
-					// format, spec §1) and nothing the caller did not know.
+					// format, SCIM-AUTH-2) and nothing the caller did not know.
 					if bytes.Contains(r.Raw, []byte("bob@example.org")) || bytes.Contains(r.Raw, []byte("other-group")) {
 						t.Errorf("%s %s: 403 body discloses the other directory: %s", op.method, op.path, r.Raw)
 					}

@@ -11,8 +11,8 @@ import (
 // a value for path "members", one per filtered member path, and the members
 // of path-less values (Options.MaxMembersPerPatch). A replace of the member
 // list is a full-list write, like PUT, bounded by MaxUsersPerGroup instead:
-// Okta's Push Now sends one for the whole group (spec/okta-provisioning.md
-// §A.10), however large.
+// Okta's Push Now sends one for the whole group (OKTA-PUSH-7), however
+// large.
 func membersNamed(ops []scim.PatchOperation) int {
 	n := 0
 	for _, op := range ops {

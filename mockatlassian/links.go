@@ -7,7 +7,7 @@ import (
 )
 
 // SCIMLink ties a SCIM user to an Atlassian account (the admin APIs of
-// spec/atlassian-scim.md §2). AccountID is null for an unlinked record.
+// ATL-LINK-1). AccountID is null for an unlinked record.
 type SCIMLink struct {
 	SCIMUserID  string  `json:"scimUserId"`
 	AccountID   *string `json:"atlassianAccountId"`
@@ -95,7 +95,7 @@ func (m *Model) UnlinkSCIMUser(orgID, dirID, scimUserID string) error {
 
 // DeleteSCIMRecordsOfAccount is onlyDeleteUserInDB: it deletes the SCIM
 // records of a managed account in every directory of the org, leaving the
-// account itself as it is; memberships must be re-provisioned (spec §2, S22).
+// account itself as it is; memberships must be re-provisioned (ATL-LINK-1).
 func (m *Model) DeleteSCIMRecordsOfAccount(orgID, accountID string) error {
 	o, err := m.org(orgID)
 	if err != nil {

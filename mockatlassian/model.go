@@ -22,7 +22,7 @@ import (
 	"github.com/provsim/provsim/internal/secret"
 )
 
-// DeleteMode selects what DELETE /Users/{id} does (spec/atlassian-scim.md §7).
+// DeleteMode selects what DELETE /Users/{id} does (SCIM-USER-7).
 type DeleteMode string
 
 const (
@@ -34,7 +34,7 @@ const (
 	DeleteDeactivates DeleteMode = "deactivate"
 )
 
-// GroupRenameMode selects what a displayName change on a group does (§4).
+// GroupRenameMode selects what a displayName change on a group does (SCIM-GROUP-2).
 type GroupRenameMode string
 
 const (
@@ -43,7 +43,7 @@ const (
 )
 
 // CollisionMode selects what creating a SCIM group named like an existing
-// local or default org group does (§4, §10 item 7).
+// local or default org group does (SCIM-GROUP-3).
 type CollisionMode string
 
 const (
@@ -51,7 +51,7 @@ const (
 	CollisionAcceptUnsynced CollisionMode = "accept-unsynced" // 201, not synced to the org
 )
 
-// LimitMode selects what happens past the users-per-directory limit (§8).
+// LimitMode selects what happens past the users-per-directory limit (SCIM-LIMIT-2).
 type LimitMode string
 
 const (
@@ -61,7 +61,7 @@ const (
 
 // DefaultMaxMembersPerPatch bounds the members one group PATCH may add or
 // remove; past it the PATCH is a 400 invalidValue. Atlassian publishes no
-// such limit (spec/atlassian-scim.md §8). mockokta's group push sends at
+// such limit (SCIM-LIMIT-3). mockokta's group push sends at
 // most 100 members per PATCH (Okta's batching is not documented), so 1,000
 // is ten times that; it bounds the work one request does under the
 // organization lock. Replacing the whole list (PUT, or PATCH replace
@@ -78,7 +78,7 @@ type Options struct {
 	GroupCollision        CollisionMode
 	RequireVerifiedDomain bool // legacy: only verified-domain emails may be provisioned
 	LimitMode             LimitMode
-	MaxUsersPerDirectory  int    // default 150,000 (spec §8, 2023)
+	MaxUsersPerDirectory  int    // default 150,000 (SCIM-LIMIT-1, 2023)
 	MaxUsersPerGroup      int    // default 35,000
 	MaxMembersPerPatch    int    // members one group PATCH may add or remove; default 1,000
 	PageSize              int    // default and maximum count, 100

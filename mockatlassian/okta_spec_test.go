@@ -2,7 +2,7 @@ package mockatlassian
 
 // TestOktaSCIMSpecSuite replays Okta's "Okta SCIM 2.0 SPEC Test" (the
 // Runscope/BlazeMeter suite Okta asks OIN submitters to pass; file
-// Okta-SCIM-20-SPEC-Test.json, okta-provisioning.md §C.1): its 12 request
+// Okta-SCIM-20-SPEC-Test.json, OKTA-SUITE-1): its 12 request
 // steps in order, with the suite's variables, request headers and exactly
 // the assertions of each step. Runscope's comparisons are mirrored by the
 // small helpers at the bottom (equal_number, not_empty, has_value,
@@ -31,7 +31,7 @@ func TestOktaSCIMSpecSuite(t *testing.T) {
 	// Step 11 sends "Authorization: non-token" and asserts a SCIM error
 	// (detail, status "401", the Error URN). Atlassian does not answer auth
 	// failures with a SCIM error: its documented 401 body is the Failure
-	// object {"error", "traceId"} (atlassian-scim.md §1, §10 item 1), so a
+	// object {"error", "traceId"} (SCIM-AUTH-2), so a
 	// faithful simulator fails step 11 exactly like the real Atlassian
 	// directory would. By default we assert the real behaviour (401 with the
 	// Failure shape); the documented switch Config.AuthErrorBody =
@@ -72,7 +72,7 @@ func newOktaSpecVars(rng *rand.Rand) oktaSpecVars {
 	}
 	// atko.com is not a verified domain of the test organization (example.com
 	// is). That is fine: Atlassian syncs users outside verified domains as
-	// external accounts (atlassian-scim.md §7 "Create / link").
+	// external accounts (ATL-ACCOUNT-3).
 	v.Email = v.GivenName + v.FamilyName + "@atko.com"
 	v.Username = v.Email
 	v.UsernameCaps = strings.ToUpper(v.Email)

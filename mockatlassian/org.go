@@ -88,7 +88,7 @@ type Product struct {
 	accessGroups map[string]bool // org group ids
 }
 
-// Products Atlassian provisions into (seed guide; spec §4: Bitbucket gets no
+// Products Atlassian provisions into (the guide; ATL-PRODUCT-2: Bitbucket gets no
 // group sync).
 var knownProducts = map[string]struct {
 	name      string
@@ -245,7 +245,7 @@ func (m *Model) AddProduct(orgID, site, product string) (SiteView, error) {
 
 // addProductLocked adds the product with its default access group, named
 // "<product>-users" like Atlassian's built-in groups (e.g. confluence-users,
-// spec §4), or "<product>-users-<site>" when another site took that name.
+// ATL-PRODUCT-4), or "<product>-users-<site>" when another site took that name.
 func (m *Model) addProductLocked(o *Org, s *Site, key string) {
 	p := &Product{Key: key, Name: knownProducts[key].name, accessGroups: map[string]bool{}}
 	s.products[key] = p
@@ -346,7 +346,7 @@ func (m *Model) CreateLocalGroup(orgID, name string, isDefault bool, members []s
 
 // SetDefaultGroup marks a group as a product default access group. Synced
 // groups are refused: Atlassian says never to do it, and a default access
-// group cannot be a sync target (seed guide Step 6; spec §4, §7).
+// group cannot be a sync target (the guide's Step 6; ATL-PRODUCT-3).
 func (m *Model) SetDefaultGroup(orgID, group string, isDefault bool) (GroupView, error) {
 	o, err := m.org(orgID)
 	if err != nil {
@@ -466,7 +466,7 @@ func validEmail(e string) error {
 
 // newAccount creates an active account. Caller holds o.mu.
 func (m *Model) newAccount(o *Org, email, origin string) *Account {
-	// AAIDs are observed as 24 hex characters (spec §3).
+	// AAIDs are observed as 24 hex characters (ATL-ACCOUNT-7).
 	a := &Account{ID: m.ids.Hex(12), Email: email, Active: true, Origin: origin, Created: m.now(), links: map[string]string{}}
 	o.accounts[a.ID] = a
 	o.acctOrder = append(o.acctOrder, a.ID)

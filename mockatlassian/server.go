@@ -20,10 +20,10 @@ type AuthErrorBody string
 
 const (
 	// AuthErrorFailure is Atlassian's documented {"error","traceId"} body
-	// (spec/atlassian-scim.md §1) — not a SCIM error envelope.
+	// (SCIM-AUTH-2) — not a SCIM error envelope.
 	AuthErrorFailure AuthErrorBody = "failure"
 	// AuthErrorSCIM answers with a SCIM error instead, which Okta's SCIM 2.0
-	// SPEC Test step 11 asserts (okta-provisioning.md §C.1).
+	// SPEC Test step 11 asserts (OKTA-SUITE-1).
 	AuthErrorSCIM AuthErrorBody = "scim"
 )
 
@@ -45,7 +45,7 @@ type Config struct {
 }
 
 // Boot describes the organization and directory a server starts with
-// (DESIGN.md "Zero-config start").
+// (zero-config start: the flags' defaults).
 type Boot struct {
 	OrgID           string
 	OrgName         string

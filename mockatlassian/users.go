@@ -9,7 +9,7 @@ import (
 )
 
 // userSchemas is the schemas list of every user response, in the observed
-// order (spec/atlassian-scim.md §3).
+// order (SCIM-USER-1).
 var userSchemas = []string{scim.AtlassianExternalSchema, scim.UserSchema, scim.EnterpriseUserSchema}
 
 func emailConflict(email string) error {
@@ -41,7 +41,7 @@ func (m *Model) renderUser(d *Directory, r *userRecord) scim.User {
 }
 
 // normalizeUser checks a create or replace body and strips what clients may
-// not set. Atlassian requires userName and emails with one primary (spec §3;
+// not set. Atlassian requires userName and emails with one primary (SCIM-USER-3;
 // SailPoint's "one email address has to be marked as the primary").
 func normalizeUser(in scim.User) (scim.User, error) {
 	if len(in.Schemas) > 0 && !containsFold(in.Schemas, scim.UserSchema) {
@@ -81,7 +81,7 @@ func normalizeUser(in scim.User) (scim.User, error) {
 	if in.Enterprise != nil && *in.Enterprise == (scim.EnterpriseUser{}) {
 		in.Enterprise = nil
 	}
-	// Read-only attributes are ignored when sent (spec §3: "ignored if sent").
+	// Read-only attributes are ignored when sent (SCIM-USER-4: "ignored if sent").
 	in.Schemas, in.ID, in.Meta, in.Groups, in.Atlassian = nil, "", nil, nil, nil
 	return in, nil
 }
@@ -114,7 +114,7 @@ func (m *Model) CreateUser(dirID string, in scim.User) (scim.User, error) {
 	var out scim.User
 	err = m.locked(dirID, func(d *Directory) error {
 		// Under the legacy DELETE mode a deleted user comes back with its old
-		// id when provisioned again ("404 until activated again", spec §7).
+		// id when provisioned again ("404 until activated again", SCIM-USER-7).
 		var revive *userRecord
 		if id, ok := d.byEmail[strings.ToLower(in.PrimaryEmail())]; ok && d.users[id].deleted {
 			revive = d.users[id]
@@ -165,7 +165,7 @@ type Page struct {
 
 // clampPage applies Atlassian's paging: 1-based startIndex (values below 1
 // mean 1, RFC 7644 §3.4.2.4) and a count that defaults to and is capped at
-// the page size, 100 (spec §5).
+// the page size, 100 (SCIM-PAGE-1).
 func (m *Model) clampPage(startIndex, count int) Page {
 	if startIndex < 1 {
 		startIndex = 1
@@ -195,12 +195,12 @@ func (m *Model) ListUsers(dirID string, f *scim.EqFilter, startIndex, count int)
 			ids = d.userOrder
 		case f.Attribute == "userName":
 			// userName matches case-insensitively (RFC 7643 caseExact false;
-			// spec §5 default).
+			// SCIM-FILTER-2).
 			if id, ok := d.byUserName[strings.ToLower(f.Value)]; ok {
 				ids = []string{id}
 			}
 		case f.Attribute == "externalId":
-			// externalId is caseExact and not unique (spec §3); its index
+			// externalId is caseExact and not unique (SCIM-USER-5); its index
 			// keeps the lookup O(1) as the directory grows.
 			ids = d.byExtID[f.Value]
 		}
@@ -220,7 +220,7 @@ func (m *Model) ListUsers(dirID string, f *scim.EqFilter, startIndex, count int)
 }
 
 // ReplaceUser is PUT /Users/{id}: a full replace; attributes not sent are
-// cleared, userName and emails are required (spec §3, §10 item 12).
+// cleared, userName and emails are required (SCIM-USER-4).
 func (m *Model) ReplaceUser(dirID, id string, in scim.User) (scim.User, error) {
 	in, err := normalizeUser(in)
 	if err != nil {
@@ -278,7 +278,7 @@ func (m *Model) PatchUser(dirID, id string, ops []scim.PatchOperation) (scim.Use
 // record is deleted, the account unlinked and deactivated when managed; a
 // later POST gets a new id and re-links by email. Under DeleteDeactivates
 // (2022–2023) it equals active:false and the user answers 404 until
-// provisioned again (spec §7).
+// provisioned again (SCIM-USER-7).
 func (m *Model) DeleteUser(dirID, id string) error {
 	return m.locked(dirID, func(d *Directory) error {
 		r, err := d.liveUser(id)
@@ -347,7 +347,7 @@ func (m *Model) writeUser(d *Directory, r *userRecord, in scim.User) (*userRecor
 		selfID = r.res.ID
 	}
 	// Email is Atlassian's identity; it is checked before userName so the
-	// client sees the observed message (spec §6, §10 item 2).
+	// client sees the observed message (SCIM-ERR-2).
 	if id, ok := d.byEmail[lowerEmail]; ok && id != selfID {
 		return nil, emailConflict(email)
 	}
@@ -366,14 +366,14 @@ func (m *Model) writeUser(d *Directory, r *userRecord, in scim.User) (*userRecor
 		if o.managed(linked.Email) && o.managed(email) {
 			if id, taken := o.acctByEmail[lowerEmail]; taken && id != linked.ID {
 				// The new address belongs to another Atlassian account: one
-				// email, one account (spec §6 S11, S12).
+				// email, one account (SCIM-ERR-2, ATL-ACCOUNT-1).
 				return nil, emailConflict(email)
 			}
 			plan.moveTo = email
 		} else {
 			// Managed → unverified domain, or any change on an external
 			// account: the record is unlinked and loses its SCIM groups
-			// (spec §7 S13; ACCESS-1737).
+			// (ATL-ACCOUNT-4, ATL-ACCOUNT-5).
 			plan.unlink = true
 		}
 	default:
@@ -441,7 +441,7 @@ func (m *Model) writeUser(d *Directory, r *userRecord, in scim.User) (*userRecor
 }
 
 // syncAccount copies SCIM attributes to a managed account: active state and
-// the profile fields Atlassian syncs (spec §3). External (unmanaged)
+// the profile fields Atlassian syncs (ATL-ACCOUNT-6). External (unmanaged)
 // accounts get no attribute updates and cannot be deactivated by the org.
 func (m *Model) syncAccount(o *Org, a *Account, u *scim.User) {
 	if !o.managed(a.Email) {
@@ -451,7 +451,7 @@ func (m *Model) syncAccount(o *Org, a *Account, u *scim.User) {
 	a.DisplayName = u.DisplayName
 	if a.DisplayName == "" && u.Name != nil {
 		// Atlassian builds the name from given + family when displayName is
-		// empty (spec §3, Ping's connector notes).
+		// empty (ATL-ACCOUNT-6).
 		a.DisplayName = strings.TrimSpace(u.Name.GivenName + " " + u.Name.FamilyName)
 	}
 	a.NickName, a.Title, a.Timezone, a.Language = u.NickName, u.Title, u.Timezone, u.PreferredLanguage
@@ -490,7 +490,7 @@ func fromDoc(doc map[string]any, v any) error {
 }
 
 // sortedGroupMembers returns member ids in a stable order. Atlassian does not
-// keep insertion order (spec §4); sorting makes runs repeatable.
+// keep insertion order (SCIM-GROUP-4); sorting makes runs repeatable.
 func sortedGroupMembers(g *groupRecord) []string {
 	ids := make([]string, 0, len(g.members))
 	for id := range g.members {

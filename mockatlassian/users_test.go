@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Spec §3 "Real response shape" and §10 item 9.
+// SCIM-USER-1, SCIM-USER-2: the real response shape.
 func TestUserResponseShape(t *testing.T) {
 	e := newEnv(t)
 	r := e.scim("POST", "/Users", map[string]any{
@@ -88,7 +88,7 @@ func TestContentNegotiation(t *testing.T) {
 	}
 }
 
-// Spec §7 "Create / link", §10 item 2.
+// ATL-ACCOUNT-1, SCIM-ERR-2: create, link by email, email conflicts.
 func TestEmailIdentity(t *testing.T) {
 	e := newEnv(t)
 	var existing AccountView
@@ -157,7 +157,7 @@ func TestEmailIdentity(t *testing.T) {
 	})
 }
 
-// Spec §5 Filtering, §10 item 3.
+// SCIM-FILTER-1, SCIM-FILTER-2: filtering.
 func TestUserFilters(t *testing.T) {
 	e := newEnv(t)
 	body := userBody("Ada@example.com")
@@ -189,7 +189,7 @@ func TestUserFilters(t *testing.T) {
 			}
 		})
 	}
-	// Okta's 2019 docs encode spaces as '+' (okta-provisioning.md §A.2).
+	// Okta's 2019 docs encode spaces as '+' (OKTA-CREATE-1).
 	r := e.scim("GET", `/Users?filter=userName+eq+%22ada%40example.com%22&startIndex=1&count=100`, nil).wantStatus(t, http.StatusOK)
 	if r.num("totalResults") != 1 {
 		t.Fatalf("'+'-encoded filter found %v", r.Body["totalResults"])
@@ -201,7 +201,7 @@ func urlQuery(s string) string {
 	return r.Replace(s)
 }
 
-// Spec §5 Pagination, §10 item 4.
+// SCIM-PAGE-1, SCIM-PAGE-2: pagination.
 func TestPaging(t *testing.T) {
 	e := newEnv(t)
 	for i := range 150 {
@@ -235,7 +235,7 @@ func TestPaging(t *testing.T) {
 	}
 }
 
-// Spec §7 "Deactivate vs delete", §10 item 5: three ways to deactivate, each
+// SCIM-USER-6, ATL-ACCOUNT-2: three ways to deactivate, each
 // keeps the user readable and removes product access; active:true restores it.
 func TestDeactivationThreeWays(t *testing.T) {
 	for _, tc := range []struct {
@@ -296,7 +296,7 @@ func TestDeactivationThreeWays(t *testing.T) {
 	}
 }
 
-// Spec §7, §10 item 6: current DELETE semantics and the legacy switch.
+// SCIM-USER-7: current DELETE semantics and the legacy switch.
 func TestDeleteUser(t *testing.T) {
 	t.Run("record (default)", func(t *testing.T) {
 		e := newEnv(t)
@@ -342,7 +342,7 @@ func TestDeleteUser(t *testing.T) {
 	})
 }
 
-// Spec §3 "PUT semantics", §10 item 12.
+// SCIM-USER-4: PUT semantics.
 func TestPutReplacesWholeUser(t *testing.T) {
 	e := newEnv(t)
 	b := userBody("put@example.com")
@@ -357,7 +357,7 @@ func TestPutReplacesWholeUser(t *testing.T) {
 	if a := e.account(id[:0] + "put@example.com"); a.Department != "Research" || a.Organization != "Acme" || a.Title != "Engineer" {
 		t.Fatalf("account profile = %+v", a)
 	}
-	// Okta's read-modify-write PUT echoes id, meta and the password (§A.5).
+	// Okta's read-modify-write PUT echoes id, meta and the password (OKTA-UPDATE-1).
 	put := userBody("put@example.com")
 	put["id"] = id
 	put["meta"] = r.Body["meta"]
@@ -376,7 +376,7 @@ func TestPutReplacesWholeUser(t *testing.T) {
 	e.scim("PUT", "/Users/"+id, noName).wantSCIMError(t, http.StatusBadRequest, "invalidValue")
 }
 
-// Spec §5 attributes/excludedAttributes, §10 item 13.
+// SCIM-ATTR-1: attributes/excludedAttributes.
 func TestAttributeProjection(t *testing.T) {
 	e := newEnv(t)
 	id := e.createUser("proj@example.com")
@@ -400,7 +400,7 @@ func TestAttributeProjection(t *testing.T) {
 	}
 }
 
-// Spec §7 "Email changes and duplicates", §10 item 11.
+// ATL-ACCOUNT-5, SCIM-ERR-2: email changes and duplicates.
 func TestEmailChangeToUnverifiedDomain(t *testing.T) {
 	e := newEnv(t)
 	id := e.createUser("moves@example.com")
@@ -433,7 +433,7 @@ func TestEmailChangeToUnverifiedDomain(t *testing.T) {
 	}
 }
 
-// Spec §7: external (unverified-domain) users sync but are not managed.
+// ATL-ACCOUNT-3: external (unverified-domain) users sync but are not managed.
 func TestExternalUser(t *testing.T) {
 	e := newEnv(t)
 	id := e.createUser("guest@partner.org")
@@ -459,7 +459,7 @@ func TestExternalUser(t *testing.T) {
 	strict.scim("POST", "/Users", userBody("guest@partner.org")).wantSCIMError(t, http.StatusBadRequest, "invalidValue")
 }
 
-// Spec §8, §10 item 16: limits as knobs.
+// SCIM-LIMIT-1, SCIM-LIMIT-2: limits as knobs.
 func TestUserLimits(t *testing.T) {
 	t.Run("stop syncing", func(t *testing.T) {
 		e := newEnv(t, func(c *Config) { c.Options.MaxUsersPerDirectory = 2 })

@@ -10,7 +10,7 @@ import (
 )
 
 // Flavour is how an app integration speaks SCIM, fixed when it is created
-// (okta-provisioning.md §0): OIN apps update with GET+PUT but (de)activate
+// (OKTA-FLAVOUR-1): OIN apps update with GET+PUT but (de)activate
 // and manage group members with PATCH; wizard-built (AIW) apps use PUT for
 // everything.
 type Flavour string
@@ -30,7 +30,7 @@ type AppTemplate struct {
 
 // Templates known by name. Any other name is a wizard-built custom SCIM app
 // (PUT flavour). "scim2testapp" stands for Okta's OIN "SCIM 2.0 Test App";
-// its real catalogue name is not in the spec (guess, see README).
+// its real catalogue name is not published (a guess: OKTA-FLAVOUR-1).
 var Templates = map[string]AppTemplate{
 	"atlassian":    {"atlassian", "Atlassian Cloud", "SAML_2_0", FlavourPatch},
 	"scim2testapp": {"scim2testapp", "SCIM 2.0 Test App (OAuth Bearer Token)", "SAML_2_0", FlavourPatch},
@@ -42,7 +42,7 @@ const (
 	AppInactive = "INACTIVE"
 )
 
-// AuthMode is how the engine authenticates to the SCIM server (§A.11).
+// AuthMode is how the engine authenticates to the SCIM server (OKTA-WIRE-2).
 type AuthMode string
 
 const (
@@ -63,7 +63,7 @@ type Connection struct {
 
 func (c Connection) configured() bool { return c.Enabled && c.BaseURL != "" }
 
-// ToApp is the "To App" provisioning features (§A.14).
+// ToApp is the "To App" provisioning features (OAPI-APP-2).
 type ToApp struct {
 	CreateUsers     bool `json:"createUsers"`
 	UpdateUsers     bool `json:"updateUserAttributes"`
@@ -109,7 +109,7 @@ type App struct {
 	// Primary email attribute. The default is email").
 	PrimaryEmailAttr string
 	// RenameGroups is Push Groups' "Rename app groups to match group name
-	// in Okta" (§A.10.3).
+	// in Okta" (OKTA-PUSH-6).
 	RenameGroups bool
 
 	users        map[string]*AppUser
@@ -120,13 +120,13 @@ type App struct {
 	mappingOrder []string
 	// remoteGroups caches the target's groups by lower-case name, as Okta
 	// caches GET /Groups on To App save and import and uses it to decide
-	// between creating and linking (§A.1, §A.10.1).
+	// between creating and linking (OKTA-TEST-1, OKTA-PUSH-2).
 	remoteGroups map[string]remoteGroup
 }
 
 type remoteGroup struct{ ID, Name string }
 
-// App user statuses and sync states (§B.3).
+// App user statuses and sync states (OAPI-APP-1).
 const (
 	AppUserStaged        = "STAGED"
 	AppUserProvisioned   = "PROVISIONED"
@@ -303,7 +303,7 @@ func (m *Model) UpdateApp(o *Org, appID string, in UpdateAppInput) (*App, error)
 }
 
 // mapProfile fills the app user profile from the Okta profile, as the app's
-// default attribute mappings do (the attributes Okta then sends, §A.2).
+// default attribute mappings do (the attributes Okta then sends, OKTA-CREATE-2).
 func (a *App) mapProfile(au *AppUser, u *User) {
 	for k, attr := range map[string]string{"givenName": "firstName", "familyName": "lastName", "title": "title", "department": "department"} {
 		if v := u.Attr(attr); v != "" {
@@ -394,7 +394,7 @@ func (in ConnectionInput) apply(c Connection) (Connection, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return c, errValidation("baseUrl: must be an http or https URL")
 		}
-		// Okta rejects underscores in the base URL (§A.11).
+		// Okta rejects underscores in the base URL (OKTA-WIRE-2).
 		if strings.Contains(u.Host, "_") {
 			return c, errValidation("baseUrl: must not contain '_'")
 		}
@@ -455,7 +455,7 @@ func (m *Model) SetConnection(o *Org, appID string, in ConnectionInput, enable *
 }
 
 // SetToApp saves the To App features. Saving makes Okta read the target's
-// users and groups (§A.1), which the engine does next.
+// users and groups (OKTA-TEST-1), which the engine does next.
 func (m *Model) SetToApp(o *Org, appID string, t ToApp) (ToApp, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -505,7 +505,7 @@ type AssignUserInput struct {
 }
 
 // AssignUser assigns a user directly to an app: Okta creates (or links) the
-// account downstream when Create Users is on (§A.2, §A.3).
+// account downstream when Create Users is on (OKTA-CREATE-1, OKTA-LINK-1).
 func (m *Model) AssignUser(o *Org, appID string, in AssignUserInput) (*AppUser, bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -572,7 +572,7 @@ func (m *Model) newAppUser(o *Org, a *App, u *User) *AppUser {
 }
 
 // UnassignUser removes a direct assignment (DELETE /apps/{id}/users/{uid}):
-// Okta deactivates the account downstream, never deletes it (§A.6, §A.8).
+// Okta deactivates the account downstream, never deletes it (OKTA-DEACT-1, OKTA-DEACT-3).
 func (m *Model) UnassignUser(o *Org, appID, userID string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -613,7 +613,7 @@ func (m *Model) removeAppUser(o *Org, a *App, au *AppUser) {
 // revive turns an unassigned record into a new assignment. Like Okta, which
 // made a new app user, it forgets the downstream id: the next provisioning
 // finds the account with the userName filter (and reactivates it) or
-// creates it anew when it was deleted downstream (§A.5). The queued
+// creates it anew when it was deleted downstream (OKTA-UPDATE-2). The queued
 // deactivation kept its own copy of the id.
 func (au *AppUser) revive() {
 	au.removed = false
@@ -628,7 +628,7 @@ func (a *App) forget(userID string) {
 }
 
 // AssignGroup assigns a group to an app: every member becomes an app user
-// (scope GROUP) and is provisioned (§A.14).
+// (scope GROUP) and is provisioned (OKTA-ASSIGN-1).
 func (m *Model) AssignGroup(o *Org, appID, groupID string, priority *int, profile map[string]any) (*AppGroup, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -699,7 +699,7 @@ func (m *Model) dropGroupScope(o *Org, a *App, gid, userID string) {
 }
 
 // UnassignGroup removes a group assignment: members without another
-// assignment are deactivated downstream (§A.14, test plan C9311).
+// assignment are deactivated downstream (OKTA-ASSIGN-1).
 func (m *Model) UnassignGroup(o *Org, appID, groupID string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -17,7 +17,7 @@ type TestResult struct {
 }
 
 // TestConnection is "Test API Credentials": GET /Users?startIndex=1&count=2
-// and nothing else (§A.1). in overrides the saved connection, as the form
+// and nothing else (OKTA-TEST-1). in overrides the saved connection, as the form
 // is tested before it is saved.
 func (m *Model) TestConnection(ctx context.Context, o *Org, appID string, in ConnectionInput) (TestResult, error) {
 	c, err := m.connectionFor(o, appID, in)
@@ -46,7 +46,7 @@ func (m *Model) checkConnection(ctx context.Context, o *Org, appID string, c Con
 		return TestResult{Message: "Error authenticating: " + r.err.Error()}
 	case r.status == http.StatusUnauthorized || r.status == http.StatusForbidden:
 		// Atlassian's 403 for a bad key shows as "Error authenticating:
-		// Forbidden" (okta-provisioning.md §A.1; atlassian-scim.md S19).
+		// Forbidden" (OKTA-TASK-1, SCIM-AUTH-2).
 		return TestResult{Message: r.failure("Error authenticating")}
 	case !r.ok():
 		return TestResult{Message: r.failure("Error while testing API credentials")}
@@ -57,7 +57,7 @@ func (m *Model) checkConnection(ctx context.Context, o *Org, appID string, c Con
 }
 
 // SaveConnection is "Save" on the API integration: when enabling, Okta
-// sends the same GET again and refuses to save on failure (§A.1).
+// sends the same GET again and refuses to save on failure (OKTA-TEST-1).
 func (m *Model) SaveConnection(ctx context.Context, o *Org, appID string, in ConnectionInput, enable *bool) (Connection, error) {
 	c, err := m.connectionFor(o, appID, in)
 	if err != nil {
@@ -76,7 +76,7 @@ func (m *Model) SaveConnection(ctx context.Context, o *Org, appID string, in Con
 }
 
 // toAppSaved reads the target's users and groups after To App is saved;
-// the group list is cached for Push Groups' create-or-link decision (§A.1).
+// the group list is cached for Push Groups' create-or-link decision (OKTA-TEST-1).
 func (m *Model) toAppSaved(ctx context.Context, j job) {
 	c, ok := m.appConnection(j)
 	if !ok {
@@ -118,7 +118,7 @@ func (m *Model) cacheGroups(j job, resources []json.RawMessage, replace bool) {
 	})
 }
 
-// ImportSummary reports an import the way Okta words it (§A.13).
+// ImportSummary reports an import the way Okta words it (OKTA-IMPORT-1).
 type ImportSummary struct {
 	UsersScanned   int    `json:"usersScanned"`
 	UsersMatched   int    `json:"usersMatched"`
@@ -217,7 +217,7 @@ func (m *Model) runImport(ctx context.Context, j job) {
 	m.logEngine(o, a, "application.provision.group.import", "")
 }
 
-// pageAll reads a whole collection 100 at a time (§A.13).
+// pageAll reads a whole collection 100 at a time (OKTA-IMPORT-1).
 func (m *Model) pageAll(ctx context.Context, orgID string, c Connection, resource string) ([]json.RawMessage, string) {
 	var out []json.RawMessage
 	for start := 1; ; start += 100 {
@@ -227,7 +227,7 @@ func (m *Model) pageAll(ctx context.Context, orgID string, c Connection, resourc
 			return nil, r.failure("Error while importing " + strings.ToLower(resource))
 		}
 		if err := r.decode(&list); err != nil {
-			// Okta rejects non-integer paging fields (§D.5).
+			// Okta rejects non-integer paging fields (OKTA-IMPORT-1).
 			return nil, "Error while importing " + strings.ToLower(resource) + ": the response is not a SCIM ListResponse with integer paging fields"
 		}
 		out = append(out, list.Resources...)

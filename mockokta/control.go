@@ -11,8 +11,8 @@ import (
 	"github.com/provsim/provsim/internal/journal"
 )
 
-// Boot describes the org a server starts with (DESIGN.md "Zero-config
-// start"): its API token and, when the Atlassian settings are given, an
+// Boot describes the org a server starts with (zero-config
+// start): its API token and, when the Atlassian settings are given, an
 // "Atlassian Cloud" app connected to that SCIM directory with Create,
 // Update and Deactivate on.
 type Boot struct {

@@ -8,7 +8,7 @@ import (
 
 // The provisioning engine: one queue per app, worked in order by a
 // goroutine that exists only while the queue has work, like Okta's
-// asynchronous provisioning jobs (okta-provisioning.md §E item 9). A job
+// asynchronous provisioning jobs (OKTA-PACE-1). A job
 // reads the org's current state when it runs (not when it was queued),
 // calls the SCIM server without holding the org lock, then writes the
 // outcome back.

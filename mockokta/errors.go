@@ -8,7 +8,7 @@ import (
 )
 
 // Error is an Okta API error: the E-code, its summary and causes. This file
-// is the one table of codes (okta-provisioning.md §B.5); http.go writes the
+// is the one table of codes (OAPI-ERR-1); http.go writes the
 // envelope.
 type Error struct {
 	Status  int

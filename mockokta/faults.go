@@ -14,7 +14,7 @@ import (
 // Fault injection on the Management API (README "Fault injection"): the
 // rules live in a faults.Registry registry, managed under /_sim/faults and seeded
 // from --faults-file; this file writes the answers in Okta's error envelope
-// with Okta's rate-limit headers (okta-provisioning.md §B.5, §B.6). Faults
+// with Okta's rate-limit headers (OAPI-ERR-1, OAPI-SDK-2). Faults
 // here test what calls Okta (an SDK, Terraform, the harness), not Okta's
 // own SCIM client: for that, inject faults on the SCIM server.
 
@@ -111,7 +111,7 @@ func (s *Server) ctlRemoveFault(w http.ResponseWriter, r *http.Request) {
 
 // writeFault answers a status fault in Okta's envelope. A 429 is E0000047
 // with X-Rate-Limit-Remaining 0 and X-Rate-Limit-Reset at the end of the
-// wait, which is what okta-sdk-golang's back-off reads (§B.1, §B.6).
+// wait, which is what okta-sdk-golang's back-off reads (OAPI-SDK-2).
 func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, a faults.Answer) {
 	e := faultError(a.Status)
 	if a.Status == http.StatusTooManyRequests {
@@ -128,7 +128,7 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, a faults.Ans
 		ErrorID: "oae" + s.Model.ids.Token(22), ErrorCauses: []errorCause{}})
 }
 
-// faultError is the Okta error for an injected status (§B.5).
+// faultError is the Okta error for an injected status (OAPI-ERR-1).
 func faultError(status int) *Error {
 	switch {
 	case status == http.StatusTooManyRequests:

@@ -1,7 +1,7 @@
 package mockokta
 
-// Faults between Okta's engine and the SCIM server (okta-provisioning.md
-// §A.13, §E item 10): only 429 is retried — after an integer Retry-After,
+// Faults between Okta's engine and the SCIM server (OKTA-RETRY-1,
+// OKTA-RETRY-2): only 429 is retried — after an integer Retry-After,
 // else 5 minutes, doubling each time, at most 10 attempts; anything else
 // (4xx/5xx, timeouts, dropped connections) opens a task and waits for a
 // manual retry; a failed deactivation is tried once and cannot be retried.
@@ -255,7 +255,7 @@ func (e *faultEnv) countLines(seq uint64, prefix string) int {
 	return n
 }
 
-// §A.13: 429 with an integer Retry-After waits that long, then doubles.
+// OKTA-RETRY-1: 429 with an integer Retry-After waits that long, then doubles.
 func TestFault429RetryAfterDoubles(t *testing.T) {
 	for _, fl := range pushFlavours {
 		t.Run(fl, func(t *testing.T) {
@@ -268,13 +268,13 @@ func TestFault429RetryAfterDoubles(t *testing.T) {
 			after := e.clock.Now()
 			posts := e.times(seq, "POST", "/Users")
 			if len(posts) != 3 {
-				t.Fatalf("§A.13: %d POST /Users, want 3 (two 429s, then success): %v", len(posts), e.since(seq))
+				t.Fatalf("OKTA-RETRY-1: %d POST /Users, want 3 (two 429s, then success): %v", len(posts), e.since(seq))
 			}
 			if got := faultDurations(faultGaps(posts)...); got != "7s 14s" {
-				t.Errorf("§A.13: waits between attempts = %s, want 7s 14s", got)
+				t.Errorf("OKTA-RETRY-1: waits between attempts = %s, want 7s 14s", got)
 			}
 			if d := after.Sub(before); d != 21*time.Second {
-				t.Errorf("§A.13: the clock moved %s, want 21s", d)
+				t.Errorf("OKTA-RETRY-1: the clock moved %s, want 21s", d)
 			}
 			e.converged(uid, "rita.later@example.com")
 			if ts := goldTasks(e.pipeline, true); len(ts) != 0 {
@@ -287,7 +287,7 @@ func TestFault429RetryAfterDoubles(t *testing.T) {
 	}
 }
 
-// §A.13: without an integer Retry-After (missing, HTTP-date, fraction)
+// OKTA-RETRY-1: without an integer Retry-After (missing, HTTP-date, fraction)
 // Okta waits 5 minutes, then 10.
 func TestFault429DefaultBackoff(t *testing.T) {
 	for _, ra := range []string{"", "Wed, 21 Oct 2026 07:28:00 GMT", "1.5"} {
@@ -300,17 +300,17 @@ func TestFault429DefaultBackoff(t *testing.T) {
 			e.idle()
 			gets := e.times(seq, "GET", "/Users")
 			if got := faultDurations(faultGaps(gets)...); got != "5m0s 10m0s" {
-				t.Errorf("§A.13: waits = %s, want 5m0s 10m0s", got)
+				t.Errorf("OKTA-RETRY-1: waits = %s, want 5m0s 10m0s", got)
 			}
 			if d := e.clock.Now().Sub(before); d != 15*time.Minute {
-				t.Errorf("§A.13: the clock moved %s, want 15m", d)
+				t.Errorf("OKTA-RETRY-1: the clock moved %s, want 15m", d)
 			}
 			e.converged(uid, "bea.patient@example.com")
 		})
 	}
 }
 
-// §A.13: a 429 that never ends: 10 attempts, then a task; the app user is
+// OKTA-RETRY-1: a 429 that never ends: 10 attempts, then a task; the app user is
 // in ERROR; a manual retry after the limit lifts converges.
 func TestFault429GivesUpAfterTenAttempts(t *testing.T) {
 	e := newFaultEnv(t, "oin", 0)
@@ -321,12 +321,12 @@ func TestFault429GivesUpAfterTenAttempts(t *testing.T) {
 	e.idle()
 	posts := e.times(seq, "POST", "/Users")
 	if len(posts) != 10 || e.f.count() != 10 {
-		t.Fatalf("§A.13: %d POST /Users (%d answered 429), want exactly 10", len(posts), e.f.count())
+		t.Fatalf("OKTA-RETRY-1: %d POST /Users (%d answered 429), want exactly 10", len(posts), e.f.count())
 	}
 	want := faultDurations(1*time.Second, 2*time.Second, 4*time.Second, 8*time.Second, 16*time.Second,
 		32*time.Second, 64*time.Second, 128*time.Second, 256*time.Second)
 	if got := faultDurations(faultGaps(posts)...); got != want {
-		t.Errorf("§A.13: waits = %s, want %s", got, want)
+		t.Errorf("OKTA-RETRY-1: waits = %s, want %s", got, want)
 	}
 	if d := e.clock.Now().Sub(before); d != 511*time.Second {
 		t.Errorf("the clock moved %s, want 511s", d)
@@ -337,7 +337,7 @@ func TestFault429GivesUpAfterTenAttempts(t *testing.T) {
 	}
 	au := goldAppUser(e.pipeline, e.app, uid)
 	if au["syncState"] != "ERROR" || au["externalId"] != nil {
-		t.Errorf("§A.13: app user after giving up = syncState %v externalId %v, want ERROR and none", au["syncState"], au["externalId"])
+		t.Errorf("OKTA-RETRY-1: app user after giving up = syncState %v externalId %v, want ERROR and none", au["syncState"], au["externalId"])
 	}
 	if us := goldSCIMUsersNamed(e.pipeline, "ned.ever@example.com"); len(us) != 0 {
 		t.Errorf("created despite 429s: %v", us)
@@ -357,7 +357,7 @@ func TestFault429GivesUpAfterTenAttempts(t *testing.T) {
 	e.converged(uid, "ned.ever@example.com")
 }
 
-// §A.13: 429 applies to deactivation too.
+// OKTA-RETRY-1: 429 applies to deactivation too.
 func TestFault429OnDeactivate(t *testing.T) {
 	for _, fl := range pushFlavours {
 		t.Run(fl, func(t *testing.T) {
@@ -381,7 +381,7 @@ func TestFault429OnDeactivate(t *testing.T) {
 	}
 }
 
-// §A.13: a 500 on create is not retried: one POST, a task with the remote
+// OKTA-RETRY-2: a 500 on create is not retried: one POST, a task with the remote
 // error; a manual retry after the fault is gone converges with one account.
 func TestFault500OnCreateThenManualRetry(t *testing.T) {
 	for _, fl := range pushFlavours {
@@ -393,7 +393,7 @@ func TestFault500OnCreateThenManualRetry(t *testing.T) {
 			goldAssign(e.pipeline, e.app, uid)
 			e.idle()
 			if n := e.countLines(seq, "POST /Users"); n != 1 {
-				t.Errorf("§A.13: %d POST /Users after a 500, want exactly 1 (no automatic retry)", n)
+				t.Errorf("OKTA-RETRY-2: %d POST /Users after a 500, want exactly 1 (no automatic retry)", n)
 			}
 			if !e.clock.Now().Equal(before) {
 				t.Errorf("the engine waited %s after a 500", e.clock.Now().Sub(before))
@@ -401,7 +401,7 @@ func TestFault500OnCreateThenManualRetry(t *testing.T) {
 			task := e.openTask()
 			msg, _ := task["message"].(string)
 			if !strings.Contains(msg, "Errors reported by remote server") || !strings.Contains(msg, "database on fire") {
-				t.Errorf("§A.13: task message %q lacks the remote error", msg)
+				t.Errorf("OKTA-RETRY-2: task message %q lacks the remote error", msg)
 			}
 			if task["retryable"] != true {
 				t.Errorf("a failed create must be retryable: %v", task)
@@ -445,7 +445,7 @@ func TestFaultLostCreateResponseLinksOnRetry(t *testing.T) {
 	seq := goldSeq(e.pipeline)
 	e.retry(task["id"].(string))
 	if n := e.countLines(seq, "POST /Users"); n != 0 {
-		t.Errorf("§A.3: retry created again (%d POSTs) instead of linking: %v", n, e.since(seq))
+		t.Errorf("OKTA-LINK-1: retry created again (%d POSTs) instead of linking: %v", n, e.since(seq))
 	}
 	if e.task(task["id"].(string))["status"] != "RESOLVED" {
 		t.Errorf("task not resolved")
@@ -453,7 +453,7 @@ func TestFaultLostCreateResponseLinksOnRetry(t *testing.T) {
 	e.converged(uid, "lou.stanswer@example.com")
 }
 
-// §A.12/§A.13: a timeout is a failure like any other: a task, no
+// OKTA-WIRE-3/OKTA-RETRY-2: a timeout is a failure like any other: a task, no
 // automatic retry; the manual retry converges without a duplicate even
 // when the timed-out request reached the server after all.
 func TestFaultTimeouts(t *testing.T) {
@@ -505,7 +505,7 @@ func TestFaultTimeouts(t *testing.T) {
 	})
 }
 
-// §A.13: a failed deactivation is attempted once; its task offers no Retry
+// OKTA-RETRY-2: a failed deactivation is attempted once; its task offers no Retry
 // ("Application accounts need deprovisioning": only Mark complete).
 func TestFaultDeactivationFailure(t *testing.T) {
 	for _, fl := range pushFlavours {
@@ -518,11 +518,11 @@ func TestFaultDeactivationFailure(t *testing.T) {
 			goldUnassign(e.pipeline, e.app, uid)
 			e.idle()
 			if n := len(e.times(seq, method, "/Users/"+ext)); n != 1 {
-				t.Errorf("§A.13: %d %s attempts, want exactly 1", n, method)
+				t.Errorf("OKTA-RETRY-2: %d %s attempts, want exactly 1", n, method)
 			}
 			task := e.openTask()
 			if task["kind"] != "deactivate" || task["retryable"] != false || task["userId"] != uid {
-				t.Errorf("§A.13: task = %v, want kind deactivate, retryable false", task)
+				t.Errorf("OKTA-RETRY-2: task = %v, want kind deactivate, retryable false", task)
 			}
 			if msg := task["message"].(string); !strings.Contains(msg, "Errors reported by remote server: deprovisioning backend down") {
 				t.Errorf("task message %q", msg)
@@ -530,10 +530,10 @@ func TestFaultDeactivationFailure(t *testing.T) {
 			e.f.clear()
 			seq = goldSeq(e.pipeline)
 			if r := e.retry(task["id"].(string)); r.Status < 400 {
-				t.Errorf("§A.13: retrying a failed deactivation was accepted (%d); Okta offers only Mark complete", r.Status)
+				t.Errorf("OKTA-RETRY-2: retrying a failed deactivation was accepted (%d); Okta offers only Mark complete", r.Status)
 			}
 			if lines := e.since(seq); len(lines) != 0 {
-				t.Errorf("§A.13: a failed deactivation was sent again: %v", lines)
+				t.Errorf("OKTA-RETRY-2: a failed deactivation was sent again: %v", lines)
 			}
 			e.must(204, "POST", "/_sim/orgs/"+e.orgID+"/tasks/"+task["id"].(string)+"/resolve", nil)
 			if tk := e.task(task["id"].(string)); tk["status"] != "RESOLVED" {
@@ -672,7 +672,7 @@ func faultRespond(code int, body string) func(http.ResponseWriter, *http.Request
 	}
 }
 
-// §A.2, §A.3, §A.12: what Okta makes of odd answers to the create flow.
+// OKTA-CREATE-1, OKTA-CREATE-3, OKTA-CREATE-4, OKTA-IMPORT-1: what Okta makes of odd answers to the create flow.
 func TestFaultCreateFlowAnswers(t *testing.T) {
 	const email = "odd.answer@example.com"
 	filterLine := "GET /Users?filter=userName%20eq%20%22odd.answer%40example.com%22&startIndex=1&count=100"
@@ -682,22 +682,22 @@ func TestFaultCreateFlowAnswers(t *testing.T) {
 		lines    string // outbound, joined by |
 		taskPart string // "" = no task, the account must be provisioned
 	}{
-		// A 404 SCIM error on the filter means "no such user" (§A.2).
+		// A 404 SCIM error on the filter means "no such user" (OKTA-CREATE-1).
 		{"filter-404-then-create", faultFirst(1, "GET", "/Users", faultStatus(404, "no such user")),
 			filterLine + "|POST /Users", ""},
-		// Paging fields must be integers (§A.12, §D).
+		// Paging fields must be integers (OKTA-IMPORT-1).
 		{"filter-string-paging", faultFirst(1, "GET", "/Users", faultRespond(200,
 			`{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":"0","startIndex":"1","itemsPerPage":"0","Resources":[]}`)),
 			filterLine, "Error while verifying if user " + email + " exists"},
-		// More than one match is an error, never a guess (§A.3 [INF]).
+		// More than one match is an error, never a guess (OKTA-CREATE-4).
 		{"filter-two-matches", faultFirst(1, "GET", "/Users", faultRespond(200,
 			`{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":2,"startIndex":1,"itemsPerPage":2,"Resources":[`+
 				`{"id":"a1","userName":"`+email+`","active":true},{"id":"a2","userName":"`+email+`","active":true}]}`)),
 			filterLine, "Error while verifying if user " + email + " exists"},
-		// An empty create answer fails with Okta's message (§A.2).
+		// An empty create answer fails with Okta's message (OKTA-CREATE-3).
 		{"create-empty-body", faultFirst(1, "POST", "/Users", faultRespond(201, "")),
 			filterLine + "|POST /Users", "Create new user returned empty user."},
-		// A duplicate (409) stops the job with the remote detail (§A.2).
+		// A duplicate (409) stops the job with the remote detail (OKTA-CREATE-3).
 		{"create-409", faultFirst(1, "POST", "/Users", faultStatus(409, "Resource [USER]: with userName already exists.")),
 			filterLine + "|POST /Users", "Errors reported by remote server: Resource [USER]: with userName already exists."},
 	}
@@ -724,20 +724,20 @@ func TestFaultCreateFlowAnswers(t *testing.T) {
 				t.Errorf("task message %q lacks %q", msg, c.taskPart)
 			}
 			if au := goldAppUser(e.pipeline, e.app, uid); au["externalId"] != nil || au["syncState"] != "ERROR" {
-				t.Errorf("§E.1: a failed create leaves no externalId: %v", au)
+				t.Errorf("OKTA-CREATE-3: a failed create leaves no externalId: %v", au)
 			}
-			// §A.13: with no externalId, an unassign sends nothing.
+			// OKTA-DEACT-5: with no externalId, an unassign sends nothing.
 			seq = goldSeq(e.pipeline)
 			goldUnassign(e.pipeline, e.app, uid)
 			e.idle()
 			if lines := e.since(seq); len(lines) != 0 {
-				t.Errorf("§A.13: unassigning a never-provisioned user sent %v", lines)
+				t.Errorf("OKTA-DEACT-5: unassigning a never-provisioned user sent %v", lines)
 			}
 		})
 	}
 }
 
-// §A.6: a deactivation answered 204 with no body is a success.
+// OKTA-DEACT-2: a deactivation answered 204 with no body is a success.
 func TestFaultDeactivate204(t *testing.T) {
 	e := newFaultEnv(t, "oin", 0)
 	uid, _ := e.provisioned("Nobo", "Dy")
@@ -745,11 +745,11 @@ func TestFaultDeactivate204(t *testing.T) {
 	goldUnassign(e.pipeline, e.app, uid)
 	e.idle()
 	if ts := goldTasks(e.pipeline, true); len(ts) != 0 {
-		t.Errorf("§A.6: a 204 to the deactivation PATCH opened tasks: %v", ts)
+		t.Errorf("OKTA-DEACT-2: a 204 to the deactivation PATCH opened tasks: %v", ts)
 	}
 }
 
-// §A.5: the account was deleted on the far side. A profile push GETs 404
+// OKTA-UPDATE-2: the account was deleted on the far side. A profile push GETs 404
 // and stops: no PUT, no re-search, no POST; the task's retry repeats the
 // 404. Recovery is unassign (a 404, nothing else) then re-assign, which
 // searches and creates a new account.
@@ -770,7 +770,7 @@ func TestFaultAccountDeletedDownstream(t *testing.T) {
 			e.must(200, "POST", "/api/v1/users/"+uid, map[string]any{"profile": map[string]any{"title": "Ghost"}})
 			e.idle()
 			if got := strings.Join(e.since(seq), "|"); got != "GET /Users/"+old {
-				t.Errorf("§A.5: profile push to a deleted account sent %q, want only the GET", got)
+				t.Errorf("OKTA-UPDATE-2: profile push to a deleted account sent %q, want only the GET", got)
 			}
 			task := e.openTask()
 			if task["kind"] != "update" || !strings.Contains(task["message"].(string), "Not Found") {
@@ -779,7 +779,7 @@ func TestFaultAccountDeletedDownstream(t *testing.T) {
 			seq = goldSeq(e.pipeline)
 			e.retry(task["id"].(string))
 			if got := strings.Join(e.since(seq), "|"); got != "GET /Users/"+old {
-				t.Errorf("§A.5: retry sent %q, want the same GET", got)
+				t.Errorf("OKTA-UPDATE-2: retry sent %q, want the same GET", got)
 			}
 			if e.task(task["id"].(string))["status"] != "OPEN" {
 				t.Errorf("a retry that failed again resolved the task")
@@ -792,7 +792,7 @@ func TestFaultAccountDeletedDownstream(t *testing.T) {
 			e.idle()
 			want := map[string]string{"oin": "PATCH /Users/" + old, "aiw": "GET /Users/" + old}[fl]
 			if got := strings.Join(e.since(seq), "|"); got != want {
-				t.Errorf("§A.5: unassign sent %q, want %q", got, want)
+				t.Errorf("OKTA-UPDATE-2: unassign sent %q, want %q", got, want)
 			}
 			// Re-assign: filter → POST → a new id.
 			seq = goldSeq(e.pipeline)
@@ -800,7 +800,7 @@ func TestFaultAccountDeletedDownstream(t *testing.T) {
 			e.idle()
 			wantLines := "GET /Users?filter=userName%20eq%20%22gone.girl%40example.com%22&startIndex=1&count=100|POST /Users"
 			if got := strings.Join(e.since(seq), "|"); got != wantLines {
-				t.Errorf("§A.5: re-assign after the account was lost sent %q, want %q", got, wantLines)
+				t.Errorf("OKTA-UPDATE-2: re-assign after the account was lost sent %q, want %q", got, wantLines)
 			}
 			if now := e.converged(uid, email); now == old {
 				t.Errorf("re-assign reused the deleted id %s", old)
@@ -819,7 +819,7 @@ func faultGate(arrived chan<- struct{}, release <-chan struct{}) func(http.Respo
 	}
 }
 
-// §A.10.2: membership changes queued while a push is in flight go out
+// OKTA-PUSH-4: membership changes queued while a push is in flight go out
 // together: OIN sends one PATCH with a filtered remove per user and one add
 // carrying all new members; AIW one GET + PUT with the full list.
 func TestPushBatchedDeltas(t *testing.T) {
@@ -877,16 +877,16 @@ func TestPushBatchedDeltas(t *testing.T) {
 						op := o.(map[string]any)
 						switch op["op"] {
 						case "remove":
-							// §A.10.2: filtered path, no value.
+							// OKTA-PUSH-4: filtered path, no value.
 							path, _ := op["path"].(string)
 							if _, hasValue := op["value"]; hasValue || !strings.HasPrefix(path, `members[value eq "`) {
-								t.Errorf("§A.10.2: remove op %v", op)
+								t.Errorf("OKTA-PUSH-4: remove op %v", op)
 							}
 							seen[strings.TrimSuffix(strings.TrimPrefix(path, `members[value eq "`), `"]`)]++
 						case "add":
 							adds++
 							if op["path"] != "members" {
-								t.Errorf("§A.10.2: add op %v", op)
+								t.Errorf("OKTA-PUSH-4: add op %v", op)
 							}
 							var ids []string
 							for _, v := range op["value"].([]any) {
@@ -895,14 +895,14 @@ func TestPushBatchedDeltas(t *testing.T) {
 								ids = append(ids, id)
 							}
 							if i > 0 && len(ids) > 0 && (ids[0] == cExt || ids[0] == dExt) && pushSorted(ids...) != pushSorted(cExt, dExt) {
-								t.Errorf("§A.10.2: c and d, queued together, went in separate adds: %v", ids)
+								t.Errorf("OKTA-PUSH-4: c and d, queued together, went in separate adds: %v", ids)
 							}
 						default:
 							t.Errorf("unexpected op %v", op)
 						}
 					}
 					if adds > 1 {
-						t.Errorf("§A.10.2: %d add ops in one PATCH, want one carrying every new member", adds)
+						t.Errorf("OKTA-PUSH-4: %d add ops in one PATCH, want one carrying every new member", adds)
 					}
 				}
 				for _, id := range []string{bExt, cExt, dExt, xExt} {
@@ -912,7 +912,7 @@ func TestPushBatchedDeltas(t *testing.T) {
 				}
 			case "aiw":
 				if ms, _ := writes[len(writes)-1]["members"].([]any); len(ms) != 4 {
-					t.Errorf("§A.10.2: the last PUT must carry the full list of 4: %v", writes[len(writes)-1])
+					t.Errorf("OKTA-PUSH-4: the last PUT must carry the full list of 4: %v", writes[len(writes)-1])
 				}
 				for i, w := range writes[1:] {
 					ms, _ := w["members"].([]any)

@@ -22,8 +22,8 @@ type CLI struct {
 	Config Config
 }
 
-// ParseFlags turns arguments and environment into a CLI (DESIGN.md
-// "Zero-config start").
+// ParseFlags turns arguments and environment into a CLI (zero-config
+// start).
 func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CLI, error) {
 	fs := flag.NewFlagSet("mockokta", flag.ContinueOnError)
 	fs.SetOutput(stderr)

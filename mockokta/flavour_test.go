@@ -1,7 +1,7 @@
 package mockokta
 
-// The same scenario through both flavours of app (okta-provisioning.md §0,
-// §E item 3): the far side ends in the same state, while the wire differs —
+// The same scenario through both flavours of app (OKTA-FLAVOUR-1): the
+// far side ends in the same state, while the wire differs —
 // OIN apps (de)activate and manage members with PATCH, wizard-built apps
 // use GET + PUT for everything.
 
@@ -16,9 +16,9 @@ func TestFlavoursConverge(t *testing.T) {
 		name    string
 		methods map[string]string // flavour → methods, space-separated
 	}
-	// Per spec: §A.2 create, §A.5 update, §A.6 deactivate, §A.3/§A.7
+	// OKTA-CREATE-1 create, OKTA-UPDATE-1 update, OKTA-DEACT-2 deactivate, OKTA-REACT-1
 	// reactivate (OIN: PATCH active:true then the profile push; AIW: GET →
-	// PUT active:true), §A.10.1 push (AIW: POST then GET + PUT).
+	// PUT active:true), OKTA-PUSH-2 push (AIW: POST then GET + PUT).
 	steps := []step{
 		{"assign", map[string]string{"oin": "GET POST", "aiw": "GET POST"}},
 		{"update", map[string]string{"oin": "GET PUT", "aiw": "GET PUT"}},

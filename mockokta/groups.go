@@ -9,7 +9,7 @@ import (
 	"github.com/provsim/provsim/internal/scim"
 )
 
-// The Groups API model (okta-provisioning.md §B.2, §B.3): OKTA_GROUP
+// The Groups API model (OAPI-GROUP-1): OKTA_GROUP
 // groups and their members. Locking, validation and hooks follow users.go.
 //
 // Group names are unique per org, compared case-insensitively: Okta

@@ -2,7 +2,7 @@ package mockokta
 
 // Hooks: the user and group model calls these, with o.mu held, after a
 // change has been made, so that the provisioning engine learns what Okta
-// would provision (okta-provisioning.md §A.2–A.7, §A.10, §A.14).
+// would provision (OKTA-ASSIGN-1, OKTA-CREATE-1, OKTA-DEACT-1, OKTA-PUSH-1).
 
 // onUserActivated runs when a user becomes ACTIVE (activation, creation
 // with activate=true, reactivation of a DEPROVISIONED user).
@@ -12,7 +12,7 @@ func (m *Model) onUserActivated(o *Org, u *User) { m.userActivated(o, u) }
 func (m *Model) onUserDeactivated(o *Org, u *User) { m.userDeactivated(o, u) }
 
 // onUserSuspended runs when a user becomes SUSPENDED: Okta sends nothing
-// downstream ("no deprovisioning event … for users that are suspended", §A.6).
+// downstream ("no deprovisioning event … for users that are suspended", OKTA-DEACT-1).
 func (m *Model) onUserSuspended(o *Org, u *User) {}
 
 // onUserUnsuspended runs when a SUSPENDED user becomes ACTIVE again.

@@ -21,7 +21,7 @@ import (
 
 // The Management API's HTTP plumbing: SSWS auth selecting the org, the
 // headers every Okta response carries, the error envelope, body decoding
-// and Link-header pagination (okta-provisioning.md §B.1, §B.5, §B.6).
+// and Link-header pagination (OAPI-SDK-2, OAPI-ERR-1, OAPI-PAGE-1).
 
 type ctxKey int
 
@@ -47,7 +47,7 @@ func orgOf(r *http.Request) *Org { return r.Context().Value(orgKey).(*Org) }
 const rateLimit = 600
 
 // oktaHeaders sets Date, X-Okta-Request-Id and X-Rate-Limit-* on every
-// response, as Okta does and okta-sdk-golang expects (§B.1: the Date header
+// response, as Okta does and okta-sdk-golang expects (OAPI-SDK-2: the Date header
 // must be RFC 1123 GMT for its 429 back-off).
 func (s *Server) oktaHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -105,7 +105,7 @@ type errorEnvelope struct {
 	ErrorCauses  []errorCause `json:"errorCauses"`
 }
 
-// writeError writes Okta's error envelope (§B.5).
+// writeError writes Okta's error envelope (OAPI-ERR-1).
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := asError(err)
 	if e.Status >= 500 {
@@ -213,7 +213,7 @@ func pageParams(r *http.Request, def, max int) (Page, error) {
 
 // paginate cuts ids (in list order) to one page and writes Okta's Link
 // headers: one header per relation, as the SDKs parse them separately
-// (§B.1); no "next" on the last page.
+// (OAPI-PAGE-1); no "next" on the last page.
 func paginate(w http.ResponseWriter, r *http.Request, ids []string, p Page) []string {
 	start := 0
 	if p.After != "" {

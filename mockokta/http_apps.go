@@ -10,7 +10,7 @@ import (
 	"github.com/gorilla/mux"
 )
 
-// appRoutes are the /api/v1/apps endpoints of okta-provisioning.md §B.2:
+// appRoutes are the /api/v1/apps endpoints (OAPI-APP-1):
 // apps, app users, app groups, features, the provisioning connection and
 // group push mappings.
 func (s *Server) appRoutes(r *mux.Router) {
@@ -485,7 +485,7 @@ func (s *Server) unassignGroup(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// Features: USER_PROVISIONING is To App (§A.14).
+// Features: USER_PROVISIONING is To App (OAPI-APP-2).
 
 func status(on bool) map[string]string {
 	if on {
@@ -682,7 +682,7 @@ func (s *Server) connectionLifecycle(on bool) http.HandlerFunc {
 	}
 }
 
-// Group push mappings (§B.4).
+// Group push mappings (OAPI-PUSH-1).
 
 func (s *Server) listPushMappings(w http.ResponseWriter, r *http.Request) {
 	p, err := pageParams(r, 100, 1000)

@@ -14,7 +14,7 @@ import (
 	"github.com/provsim/provsim/internal/scim"
 )
 
-// logRoutes serve the System Log (okta-provisioning.md §B.7).
+// logRoutes serve the System Log (OAPI-LOG-1).
 func (s *Server) logRoutes(r *mux.Router) {
 	r.HandleFunc("/logs", s.listLogs).Methods(http.MethodGet)
 }
@@ -22,7 +22,7 @@ func (s *Server) logRoutes(r *mux.Router) {
 // listLogs is GET /api/v1/logs with since, until, filter, q, limit, after
 // and sortOrder. The filter grammar is SCIM's (`eventType eq "…" and
 // target.id eq "…"`). A polling query (no until, ascending) always carries
-// a next link, as Okta's does (§B.7).
+// a next link, as Okta's does (OAPI-LOG-1).
 func (s *Server) listLogs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	p, err := pageParams(r, 100, 1000)

@@ -10,7 +10,7 @@ import (
 
 // HTTP adapters for the Users API (users.go has the behaviour).
 
-// Page sizes (okta-provisioning.md §B.2 and the SDK's OpenAPI file).
+// Page sizes (OAPI-PAGE-2).
 const (
 	usersPageDefault      = 200 // GET /users
 	usersPageDefaultQ     = 10  // GET /users?q=…

@@ -1,11 +1,11 @@
 package mockokta
 
-// What Okta provisions when users and groups change (okta-provisioning.md
-// §A.6, §A.7, §A.10.2, §A.14). Each function runs with o.mu held.
+// What Okta provisions when users and groups change (OKTA-DEACT-1,
+// OKTA-REACT-1, OKTA-PUSH-4, OKTA-ASSIGN-1). Each function runs with o.mu held.
 
 // userActivated provisions the user's assignments: group-based ones come
 // back by themselves after a reactivation; direct ones were removed by the
-// deactivation and must be made again (§A.6, CRUD suite steps 11–12).
+// deactivation and must be made again (OKTA-DEACT-4).
 func (m *Model) userActivated(o *Org, u *User) {
 	for _, aid := range o.appOrder {
 		a := o.apps[aid]
@@ -61,7 +61,7 @@ func (m *Model) userProfileChanged(o *Org, u *User, before map[string]any) {
 }
 
 // userDeleted forgets a (deactivated) user everywhere; nothing is sent:
-// "deleting an already-deactivated Okta user sends nothing" (§A.6).
+// "deleting an already-deactivated Okta user sends nothing" (OKTA-DEACT-1).
 func (m *Model) userDeleted(o *Org, u *User) {
 	for _, aid := range o.appOrder {
 		a := o.apps[aid]
@@ -104,7 +104,7 @@ func (m *Model) groupMembershipChanged(o *Org, g *Group, userID string, added bo
 }
 
 // groupRenamed renames pushed groups where "Rename app groups to match
-// group name in Okta" is on (§A.10.3).
+// group name in Okta" is on (OKTA-PUSH-6).
 func (m *Model) groupRenamed(o *Org, g *Group, oldName string) {
 	for _, aid := range o.appOrder {
 		a := o.apps[aid]

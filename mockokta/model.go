@@ -1,7 +1,7 @@
 // Package mockokta simulates an Okta org: the Management API (/api/v1) that
 // okta-sdk-golang and Terraform's Okta provider drive, and Okta's
 // provisioning engine, a SCIM client that sends what Okta sends
-// (spec/okta-provisioning.md §A) to mockatlassian or any SCIM server.
+// (the OKTA-* entries of docs/fidelity.md) to mockatlassian or any SCIM server.
 //
 // The model here never sees an http.Request; http_*.go are thin adapters.
 // Every change that Okta would provision enqueues work on the engine
@@ -29,7 +29,7 @@ type Options struct {
 	Clock clock.Sleeper
 	Seed  uint64 // 0: random ids
 	// SCIMClient sends the engine's requests; default: 60 s timeout, as
-	// Okta closes the socket after 60 s (okta-provisioning.md §A.12).
+	// Okta closes the socket after 60 s (OKTA-WIRE-3).
 	SCIMClient *http.Client
 	Logger     *slog.Logger
 	// Journal records outbound SCIM traffic; nil makes a private one.
@@ -91,7 +91,7 @@ func (m *Model) Journal() *journal.Journal { return m.opts.Journal }
 func (m *Model) now() time.Time { return m.clock.Now().UTC().Truncate(time.Millisecond) }
 
 // oktaID makes an id shaped like Okta's: a 3-character prefix ("00u" users,
-// "00g" groups, "0oa" apps) and 17 alphanumerics (okta-provisioning.md §B.2).
+// "00g" groups, "0oa" apps) and 17 alphanumerics (OAPI-ID-1).
 func (m *Model) oktaID(prefix string) string { return prefix + m.ids.Token(20-len(prefix)) }
 
 // Org is one Okta org. mu guards everything in it.

@@ -1,15 +1,16 @@
 package mockokta
 
 // Golden outbound traffic of Okta's provisioning engine, per flow and per
-// app flavour (okta-provisioning.md §0, §A, §E). Each step records what the
-// engine sent — order, method, path, query, status, the §A.11 headers and
-// the body — normalises volatile values (ids, passwords, timestamps, the
-// server's port) into placeholders and compares with
+// app flavour (OKTA-FLAVOUR-1 and the other OKTA-* entries of
+// docs/fidelity.md). Each step records what the engine sent — order,
+// method, path, query, status, the OKTA-WIRE-1 headers and the body —
+// normalises volatile values (ids, passwords, timestamps, the server's
+// port) into placeholders and compares with
 // testdata/outbound/<flavour>_<step>.json.
 //
 // GOLD_UPDATE=1 rewrites the files from the engine's current output. Every
-// file has been checked by hand against the spec; do not regenerate them to
-// make a failing test pass without reading the spec section again.
+// file has been checked by hand against docs/fidelity.md; do not regenerate them to
+// make a failing test pass without reading the entry again.
 
 import (
 	"bytes"
@@ -161,11 +162,11 @@ func goldPipeline(t *testing.T, s goldSetup) (*pipeline, *goldWire) {
 	return p, wire
 }
 
-// goldNoUserDeletes is §A.8: Okta never sends DELETE /Users, in any flow.
+// goldNoUserDeletes is OKTA-DEACT-3: Okta never sends DELETE /Users, in any flow.
 func goldNoUserDeletes(t *testing.T, p *pipeline) {
 	for _, e := range p.okta.Model.Journal().Entries(journal.Query{}) {
 		if e.Method == http.MethodDelete && strings.Contains(e.Path, "/Users") {
-			t.Errorf("§A.8: Okta never sends DELETE /Users, but the engine sent DELETE %s", e.Path)
+			t.Errorf("OKTA-DEACT-3: Okta never sends DELETE /Users, but the engine sent DELETE %s", e.Path)
 		}
 	}
 }
@@ -358,7 +359,7 @@ type goldReq struct {
 	Body    any               `json:"body,omitempty"`
 }
 
-// goldHeaderNames are the §A.11 headers the goldens pin.
+// goldHeaderNames are the OKTA-WIRE-1 headers the goldens pin.
 var goldHeaderNames = []string{"Accept", "Accept-Charset", "Authorization", "Content-Type", "User-Agent"}
 
 // goldNorm turns volatile values into placeholders.
@@ -420,7 +421,7 @@ func (n *goldNorm) value(key string, v any) any {
 			return "{{atlassianAccountId}}"
 		case key == "password":
 			if !goldPassRE.MatchString(x) {
-				n.t.Errorf("§A.2: password %q is not a random 8-character placeholder", x)
+				n.t.Errorf("OKTA-CREATE-2: password %q is not a random 8-character placeholder", x)
 			}
 			return "{{password}}"
 		case goldTimeRE.MatchString(x):
@@ -595,17 +596,17 @@ func TestOutboundGolden(t *testing.T) {
 				return goldStep(t, p, wire, n, fl.prefix+"_"+name, action, after...)
 			}
 
-			// §A.1: Test API Credentials sends only GET /Users?startIndex=1&count=2.
+			// OKTA-TEST-1: Test API Credentials sends only GET /Users?startIndex=1&count=2.
 			step("test_credentials", func() {
 				r := p.oktaAPI("POST", "/_sim/orgs/"+p.orgID+"/apps/"+app+"/test-credentials", nil)
 				if r.Status != 200 || !bytes.Contains(r.Raw, []byte(`"success":true`)) {
 					t.Fatalf("test credentials: %d %s", r.Status, r.Raw)
 				}
 			})
-			// §A.1: saving To App reads users (count=2) and groups (count=100).
+			// OKTA-TEST-1: saving To App reads users (count=2) and groups (count=100).
 			step("to_app_save", func() { goldToApp(p, app) })
 
-			// §A.2: assignment → filter (%20) → POST with the exact body.
+			// OKTA-CREATE-1: assignment → filter (%20) → POST with the exact body.
 			alice := p.createUser("Alice", "Archer", "alice.archer@example.com")
 			n.name(alice, "oktaUser:alice")
 			var aliceSCIM string
@@ -614,18 +615,18 @@ func TestOutboundGolden(t *testing.T) {
 				n.name(aliceSCIM, "scimUser:alice")
 			})
 			if au := goldAppUser(p, app, alice); au["externalId"] != aliceSCIM || au["status"] != "PROVISIONED" {
-				t.Errorf("§A.2: app user after create = %v, want externalId %s, PROVISIONED", au, aliceSCIM)
+				t.Errorf("OKTA-CREATE-1: app user after create = %v, want externalId %s, PROVISIONED", au, aliceSCIM)
 			}
 			goldCheckCreate(t, create, "alice.archer@example.com")
 
-			// §A.5: a profile change → GET /Users/{id} → PUT of the server's
+			// OKTA-UPDATE-1: a profile change → GET /Users/{id} → PUT of the server's
 			// own representation (id, meta echoed) with the change.
 			update := step("update", func() {
 				p.must(200, "POST", "/api/v1/users/"+alice, map[string]any{"profile": map[string]any{"firstName": "Alicia"}})
 			})
 			goldCheckEcho(t, update)
 
-			// §A.3: the filter finds an account → adopt its id, no POST,
+			// OKTA-LINK-1: the filter finds an account → adopt its id, no POST,
 			// then the profile is pushed (GET → PUT).
 			st, pre := goldSCIM(p, "POST", "/Users", map[string]any{
 				"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "bob.baker@example.com",
@@ -640,26 +641,26 @@ func TestOutboundGolden(t *testing.T) {
 			link := step("link", func() { goldAssign(p, app, bob) })
 			goldCheckEcho(t, link)
 			if au := goldAppUser(p, app, bob); au["externalId"] != pre["id"] {
-				t.Errorf("§A.3: linked app user externalId = %v, want %v", au["externalId"], pre["id"])
+				t.Errorf("OKTA-LINK-1: linked app user externalId = %v, want %v", au["externalId"], pre["id"])
 			}
 
-			// §A.6: unassign → deactivate (PATCH active:false, or GET → PUT).
+			// OKTA-DEACT-2: unassign → deactivate (PATCH active:false, or GET → PUT).
 			step("deactivate", func() { goldUnassign(p, app, alice) })
 			if _, su := goldSCIM(p, "GET", "/Users/"+aliceSCIM, nil); su["active"] != false {
-				t.Errorf("§A.6: after unassign the account is %v, want active:false and still readable", su)
+				t.Errorf("OKTA-DEACT-2: after unassign the account is %v, want active:false and still readable", su)
 			}
 
-			// §A.3/§A.7: reassign → the filter finds the deactivated account
+			// OKTA-LINK-1/OKTA-REACT-1: reassign → the filter finds the deactivated account
 			// → reactivate, never a new POST.
 			step("reactivate", func() { goldAssign(p, app, alice) })
 			if _, su := goldSCIM(p, "GET", "/Users/"+aliceSCIM, nil); su["active"] != true {
-				t.Errorf("§A.7: after reassign the account is %v, want active:true", su)
+				t.Errorf("OKTA-REACT-1: after reassign the account is %v, want active:true", su)
 			}
 			if us := goldSCIMUsers(p); len(us) != 2 {
-				t.Errorf("§A.7: %d users downstream, want 2 (reassignment must not create)", len(us))
+				t.Errorf("OKTA-REACT-1: %d users downstream, want 2 (reassignment must not create)", len(us))
 			}
 
-			// §A.10.1: push a group holding alice → POST /Groups with the
+			// OKTA-PUSH-2: push a group holding alice → POST /Groups with the
 			// eligible members (AIW: then GET + PUT of the same content).
 			eng := goldGroup(p, "Engineering")
 			goldJoin(p, eng, alice)
@@ -668,7 +669,7 @@ func TestOutboundGolden(t *testing.T) {
 				pm = goldMap(p, app, map[string]any{"sourceGroupId": eng, "targetGroupName": "Engineering", "status": "ACTIVE"})
 			}, func() {
 				if g = goldSCIMGroupByName(p, "Engineering"); g == nil {
-					t.Fatal("§A.10.1: Engineering was not created downstream")
+					t.Fatal("OKTA-PUSH-2: Engineering was not created downstream")
 				}
 				n.name(g["id"].(string), "scimGroup:Engineering")
 			})
@@ -676,32 +677,32 @@ func TestOutboundGolden(t *testing.T) {
 				t.Errorf("mapping after push = %v", m)
 			}
 			if got := goldMemberIDs(g); strings.Join(got, ",") != aliceSCIM {
-				t.Errorf("§A.10.1: members after create = %v, want alice", got)
+				t.Errorf("OKTA-PUSH-2: members after create = %v, want alice", got)
 			}
 
-			// §A.10.2: membership deltas.
+			// OKTA-PUSH-4: membership deltas.
 			step("push_add", func() { goldJoin(p, eng, bob) })
 			step("push_remove", func() { goldLeave(p, eng, alice) })
 			if got := goldMemberIDs(goldSCIMGroupByName(p, "Engineering")); strings.Join(got, ",") != pre["id"] {
-				t.Errorf("§A.10.2: members downstream = %v, want only bob %v", got, pre["id"])
+				t.Errorf("OKTA-PUSH-4: members downstream = %v, want only bob %v", got, pre["id"])
 			}
 		})
 	}
 }
 
-// goldCheckCreate pins §A.2's create: the filter with %20 and the body.
+// goldCheckCreate pins OKTA-CREATE-1's create: the filter with %20 and the body.
 func goldCheckCreate(t *testing.T, reqs []goldReq, userName string) {
 	t.Helper()
 	if len(reqs) != 2 || reqs[0].Method != "GET" || reqs[1].Method != "POST" {
-		t.Fatalf("§A.2: create sent %v, want GET filter then POST", reqs)
+		t.Fatalf("OKTA-CREATE-1: create sent %v, want GET filter then POST", reqs)
 	}
 	want := `filter=userName%20eq%20%22` + strings.ReplaceAll(userName, "@", "%40") + `%22&startIndex=1&count=100`
 	if reqs[0].Query != want {
-		t.Errorf("§A.2: filter query %q, want %q", reqs[0].Query, want)
+		t.Errorf("OKTA-CREATE-1: filter query %q, want %q", reqs[0].Query, want)
 	}
 }
 
-// goldCheckEcho checks §A.5: the PUT echoes id and meta from the GET.
+// goldCheckEcho checks OKTA-UPDATE-1: the PUT echoes id and meta from the GET.
 func goldCheckEcho(t *testing.T, reqs []goldReq) {
 	t.Helper()
 	for i, r := range reqs {
@@ -710,15 +711,15 @@ func goldCheckEcho(t *testing.T, reqs []goldReq) {
 		}
 		b, _ := r.Body.(map[string]any)
 		if b["id"] == nil || b["meta"] == nil {
-			t.Errorf("§A.5: PUT %s (request %d) does not echo id and meta: %v", r.Path, i, b)
+			t.Errorf("OKTA-UPDATE-1: PUT %s (request %d) does not echo id and meta: %v", r.Path, i, b)
 		}
 		if i == 0 || reqs[i-1].Method != "GET" || reqs[i-1].Path != r.Path {
-			t.Errorf("§A.5: PUT %s is not preceded by GET of the same resource", r.Path)
+			t.Errorf("OKTA-UPDATE-1: PUT %s is not preceded by GET of the same resource", r.Path)
 		}
 	}
 }
 
-// TestOutboundCreateBodyFieldOrder pins §A.2's POST /Users body byte for
+// TestOutboundCreateBodyFieldOrder pins OKTA-CREATE-2's POST /Users body byte for
 // byte in field order (the engine promises "field order included").
 func TestOutboundCreateBodyFieldOrder(t *testing.T) {
 	p, _ := goldPipeline(t, goldSetup{})
@@ -739,15 +740,15 @@ func TestOutboundCreateBodyFieldOrder(t *testing.T) {
 	keys := goldTopKeys(t, post.RequestBody)
 	want := []string{"schemas", "userName", "name", "emails", "displayName", "locale", "externalId", "groups", "password", "active"}
 	if strings.Join(keys, ",") != strings.Join(want, ",") {
-		t.Errorf("§A.2: POST /Users keys %v, want %v", keys, want)
+		t.Errorf("OKTA-CREATE-2: POST /Users keys %v, want %v", keys, want)
 	}
 	var b map[string]any
 	_ = json.Unmarshal(post.RequestBody, &b)
 	if b["locale"] != "en-US" || b["externalId"] != uid || b["active"] != true {
-		t.Errorf("§A.2: body %s", post.RequestBody)
+		t.Errorf("OKTA-CREATE-2: body %s", post.RequestBody)
 	}
 	if g, ok := b["groups"].([]any); !ok || len(g) != 0 {
-		t.Errorf("§A.2: groups must be present and empty: %s", post.RequestBody)
+		t.Errorf("OKTA-CREATE-2: groups must be present and empty: %s", post.RequestBody)
 	}
 }
 
@@ -774,7 +775,7 @@ func goldTopKeys(t *testing.T, raw []byte) []string {
 }
 
 // ---------------------------------------------------------------------------
-// §A.11 headers in all three auth modes.
+// OKTA-WIRE-1 headers in all three auth modes.
 
 func TestOutboundHeadersPerAuthMode(t *testing.T) {
 	cases := []struct {
@@ -821,17 +822,17 @@ func TestOutboundHeadersPerAuthMode(t *testing.T) {
 				for h, want := range map[string]string{"Accept": "application/scim+json", "Accept-Charset": "utf-8",
 					"User-Agent": "Okta SCIM Client 1.0.0", "Authorization": c.wantAuth} {
 					if got := r.Header.Values(h); len(got) != 1 || got[0] != want {
-						t.Errorf("§A.11: %s: %s = %q, want %q", where, h, got, want)
+						t.Errorf("OKTA-WIRE-1: %s: %s = %q, want %q", where, h, got, want)
 					}
 				}
 				ct := r.Header.Values("Content-Type")
 				switch {
 				case len(r.Body) > 0 || r.Method == "DELETE":
 					if len(ct) != 1 || ct[0] != "application/scim+json; charset=utf-8" {
-						t.Errorf("§A.11: %s: Content-Type %q, want application/scim+json; charset=utf-8", where, ct)
+						t.Errorf("OKTA-WIRE-1: %s: Content-Type %q, want application/scim+json; charset=utf-8", where, ct)
 					}
 				case len(ct) != 0:
-					t.Errorf("§A.11: %s has no body but Content-Type %q", where, ct)
+					t.Errorf("OKTA-WIRE-1: %s has no body but Content-Type %q", where, ct)
 				}
 			}
 			for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
@@ -847,7 +848,8 @@ func TestOutboundHeadersPerAuthMode(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
-// What user and group changes send (§A.6, §A.7, §A.14), as method lists.
+// What user and group changes send (OKTA-DEACT-1, OKTA-REACT-1,
+// OKTA-ASSIGN-1), as method lists.
 
 func TestOutboundLifecycleTriggers(t *testing.T) {
 	p, _ := goldPipeline(t, goldSetup{})
@@ -881,23 +883,23 @@ func TestOutboundLifecycleTriggers(t *testing.T) {
 		}
 	}
 
-	// Direct assignment; suspend/unsuspend send nothing (§A.6, §A.14).
+	// Direct assignment; suspend/unsuspend send nothing (OKTA-DEACT-1, OKTA-ASSIGN-1).
 	u := p.createUser("Sam", "Suspend", "sam.suspend@example.com")
 	run("assign", "GET /Users?filter|POST /Users", func() { goldAssign(p, app, u) })
 	run("suspend", "", func() { p.must(200, "POST", "/api/v1/users/"+u+"/lifecycle/suspend", nil) })
 	run("unsuspend", "", func() { p.must(200, "POST", "/api/v1/users/"+u+"/lifecycle/unsuspend", nil) })
 
 	// Okta deactivation deactivates downstream and drops the direct
-	// assignment; activation alone does not bring it back (§A.6).
+	// assignment; activation alone does not bring it back (OKTA-DEACT-4).
 	run("deactivate user", "PATCH /Users/{id}", func() { p.must(200, "POST", "/api/v1/users/"+u+"/lifecycle/deactivate", nil) })
 	if r := p.oktaAPI("GET", "/api/v1/apps/"+app+"/users/"+u, nil); r.Status != 404 {
-		t.Errorf("§A.6: the direct assignment survived deactivation: %d", r.Status)
+		t.Errorf("OKTA-DEACT-4: the direct assignment survived deactivation: %d", r.Status)
 	}
 	run("activate user", "", func() { p.must(200, "POST", "/api/v1/users/"+u+"/lifecycle/activate?sendEmail=false", nil) })
-	// Re-assignment reactivates (§A.7): filter, PATCH active:true, profile push.
+	// Re-assignment reactivates (OKTA-REACT-1): filter, PATCH active:true, profile push.
 	run("reassign", "GET /Users?filter|PATCH /Users/{id}|GET /Users/{id}|PUT /Users/{id}", func() { goldAssign(p, app, u) })
 
-	// Group-based assignment (§A.14): members are provisioned; leaving the
+	// Group-based assignment (OKTA-ASSIGN-1): members are provisioned; leaving the
 	// group deactivates; user deactivation then activation brings a
 	// group-based assignment back by itself.
 	g := goldGroup(p, "App Access")
@@ -916,11 +918,11 @@ func TestOutboundLifecycleTriggers(t *testing.T) {
 		p.must(200, "POST", "/api/v1/users/"+v+"/lifecycle/activate?sendEmail=false", nil)
 	})
 	if au := goldAppUser(p, app, v); au["status"] != "PROVISIONED" || au["scope"] != "GROUP" {
-		t.Errorf("§A.6: group-based app user after re-activation: %v", au)
+		t.Errorf("OKTA-DEACT-4: group-based app user after re-activation: %v", au)
 	}
 	run("unassign group", "PATCH /Users/{id}", func() { p.must(204, "DELETE", "/api/v1/apps/"+app+"/groups/"+g, nil) })
 
-	// Deleting an already-deactivated Okta user sends nothing (§A.6).
+	// Deleting an already-deactivated Okta user sends nothing (OKTA-DEACT-1).
 	run("deactivate", "", func() { p.must(200, "POST", "/api/v1/users/"+w+"/lifecycle/deactivate", nil) })
 	run("delete deactivated", "", func() { p.must(204, "DELETE", "/api/v1/users/"+w, nil) })
 
@@ -931,7 +933,7 @@ func TestOutboundLifecycleTriggers(t *testing.T) {
 	}
 }
 
-// §A.1: Test API Credentials and saving the API integration each send
+// OKTA-TEST-1: Test API Credentials and saving the API integration each send
 // exactly GET /Users?startIndex=1&count=2; a bad Atlassian key surfaces as
 // "Error authenticating: Forbidden" and nothing else is sent.
 func TestOutboundConnectionChecks(t *testing.T) {
@@ -942,29 +944,29 @@ func TestOutboundConnectionChecks(t *testing.T) {
 	seq := goldSeq(p)
 	r := p.oktaAPI("POST", "/_sim/orgs/"+p.orgID+"/apps/"+app+"/test-credentials", map[string]any{"token": "not-the-key"})
 	if r.Status != 400 || !bytes.Contains(r.Raw, []byte("Error authenticating")) || !bytes.Contains(r.Raw, []byte("Forbidden")) {
-		t.Errorf("§A.1: bad key: %d %s, want a failure reading \"Error authenticating: Forbidden…\"", r.Status, r.Raw)
+		t.Errorf("OKTA-TEST-1: bad key: %d %s, want a failure reading \"Error authenticating: Forbidden…\"", r.Status, r.Raw)
 	}
 	if got := strings.Join(goldLines(p, goldEntries(p, seq)), "|"); got != want {
-		t.Errorf("§A.1: failed test sent %q, want %q", got, want)
+		t.Errorf("OKTA-TEST-1: failed test sent %q, want %q", got, want)
 	}
 	if es := goldEntries(p, seq); len(es) == 1 && es[0].Status != 403 {
-		t.Errorf("atlassian answered %d to a bad key, spec says 403", es[0].Status)
+		t.Errorf("atlassian answered %d to a bad key, SCIM-AUTH-2 says 403", es[0].Status)
 	}
 
 	seq = goldSeq(p)
 	p.must(200, "POST", "/api/v1/apps/"+app+"/connections/default?activate=true", map[string]any{
 		"baseUrl": p.scimURL, "profile": map[string]any{"authScheme": "TOKEN", "token": pipeKey}})
 	if got := strings.Join(goldLines(p, goldEntries(p, seq)), "|"); got != want {
-		t.Errorf("§A.1: saving the integration sent %q, want %q", got, want)
+		t.Errorf("OKTA-TEST-1: saving the integration sent %q, want %q", got, want)
 	}
 	// A failing save is refused and changes nothing.
 	seq = goldSeq(p)
 	if r := p.oktaAPI("POST", "/api/v1/apps/"+app+"/connections/default?activate=true", map[string]any{
 		"profile": map[string]any{"authScheme": "TOKEN", "token": "not-the-key"}}); r.Status < 400 {
-		t.Errorf("§A.1: a save whose check fails was accepted: %d %s", r.Status, r.Raw)
+		t.Errorf("OKTA-TEST-1: a save whose check fails was accepted: %d %s", r.Status, r.Raw)
 	}
 	if got := strings.Join(goldLines(p, goldEntries(p, seq)), "|"); got != want {
-		t.Errorf("§A.1: failed save sent %q, want %q", got, want)
+		t.Errorf("OKTA-TEST-1: failed save sent %q, want %q", got, want)
 	}
 	r = p.oktaAPI("POST", "/_sim/orgs/"+p.orgID+"/apps/"+app+"/test-credentials", nil)
 	if r.Status != 200 {

@@ -174,7 +174,7 @@ func (p *pipeline) createUser(first, last, email string) string {
 	return u["id"].(string)
 }
 
-// Okta's published "Okta SCIM 2.0 CRUD Test" (okta-provisioning.md §C.2):
+// Okta's published "Okta SCIM 2.0 CRUD Test" (OKTA-SUITE-2):
 // Management API calls drive the engine; the SCIM side is checked after
 // each step.
 func TestOktaCRUDSuite(t *testing.T) {

@@ -90,7 +90,7 @@ func (m *Model) snapUser(j job) (userSnap, bool) {
 	return s, true
 }
 
-// createBody is the exact POST /Users body of okta-provisioning.md §A.2,
+// createBody is the exact POST /Users body of OKTA-CREATE-2,
 // field order included.
 type createBody struct {
 	Schemas     []string           `json:"schemas"`
@@ -124,7 +124,7 @@ func (m *Model) newCreateBody(s userSnap) createBody {
 		Emails:      []emailBody{{Primary: true, Value: s.profile.email, Type: "work"}},
 		DisplayName: s.profile.displayName, Title: s.profile.title,
 		// externalId is the Okta user id; a random 8-character password is
-		// always sent, even with Sync Password off (§A.2).
+		// always sent, even with Sync Password off (OKTA-CREATE-2).
 		ExternalID: s.profile.oktaID, Groups: []any{}, Password: m.ids.Token(8), Active: true}
 	b.Locale = s.profile.locale
 	if b.Locale == "" {
@@ -137,8 +137,9 @@ func (m *Model) newCreateBody(s userSnap) createBody {
 	return b
 }
 
-// provisionUser creates, links or reactivates the account (§A.2, §A.3,
-// §A.7), then pushes the profile and the user's pushed-group memberships.
+// provisionUser creates, links or reactivates the account (OKTA-CREATE-1,
+// OKTA-LINK-1, OKTA-REACT-1), then pushes the profile and the user's
+// pushed-group memberships.
 func (m *Model) provisionUser(ctx context.Context, j job) {
 	s, ok := m.snapUser(j)
 	if !ok || s.removed {
@@ -162,7 +163,7 @@ func (m *Model) provisionUser(ctx context.Context, j job) {
 		var list listResponse
 		switch {
 		case r.status == http.StatusNotFound:
-			// A 404 SCIM error means "no such user" to Okta (§A.2).
+			// A 404 SCIM error means "no such user" to Okta (OKTA-CREATE-1).
 		case !r.ok():
 			m.fail(j, s.login, r.failure("Error while verifying if user "+s.login+" exists"), true)
 			return
@@ -197,7 +198,7 @@ func (m *Model) provisionUser(ctx context.Context, j job) {
 		var r scimResponse
 		if s.flavour == FlavourPut {
 			// Wizard apps reactivate with one GET then PUT carrying active
-			// and the profile (§A.7).
+			// and the profile (OKTA-REACT-1).
 			r = m.readModifyWrite(ctx, s, id, func(doc map[string]any) {
 				doc["active"] = true
 				if s.toApp.UpdateUsers {
@@ -213,7 +214,7 @@ func (m *Model) provisionUser(ctx context.Context, j job) {
 			return
 		}
 	}
-	// A linked or reactivated account gets the profile pushed (§A.3, §A.7).
+	// A linked or reactivated account gets the profile pushed (OKTA-LINK-1, OKTA-REACT-1).
 	if event != "application.provision.user.push" && s.toApp.UpdateUsers && !profilePushed {
 		if r := m.pushProfile(ctx, s, id); !r.ok() {
 			m.fail(j, s.login, r.failure("Error while pushing profile of user "+s.login), true)
@@ -237,7 +238,7 @@ func (m *Model) provisionUser(ctx context.Context, j job) {
 }
 
 // setActive (de)activates the account: a path-less PATCH for OIN apps, a
-// GET then full PUT for wizard-built apps (§A.6, §A.7).
+// GET then full PUT for wizard-built apps (OKTA-DEACT-2, OKTA-REACT-1).
 func (m *Model) setActive(ctx context.Context, s userSnap, id string, active bool) scimResponse {
 	if s.flavour == FlavourPatch {
 		return m.scimCall(ctx, s.org.ID, s.conn, http.MethodPatch, "/Users/"+id, map[string]any{
@@ -249,7 +250,7 @@ func (m *Model) setActive(ctx context.Context, s userSnap, id string, active boo
 }
 
 // readModifyWrite is Okta's update: GET the resource, change it, PUT the
-// whole representation back, echoing whatever the server returned (§A.5).
+// whole representation back, echoing whatever the server returned (OKTA-UPDATE-1).
 func (m *Model) readModifyWrite(ctx context.Context, s userSnap, id string, change func(map[string]any)) scimResponse {
 	r := m.scimCall(ctx, s.org.ID, s.conn, http.MethodGet, "/Users/"+id, nil)
 	if !r.ok() {
@@ -264,7 +265,7 @@ func (m *Model) readModifyWrite(ctx context.Context, s userSnap, id string, chan
 }
 
 // pushProfile is GET then PUT with the mapped attributes changed; active is
-// left as the server has it (§A.5).
+// left as the server has it (OKTA-UPDATE-1).
 func (m *Model) pushProfile(ctx context.Context, s userSnap, id string) scimResponse {
 	return m.readModifyWrite(ctx, s, id, func(doc map[string]any) { applyProfile(doc, s) })
 }
@@ -325,7 +326,7 @@ func setOrDelete(m map[string]any, k, v string) {
 }
 
 // updateUser pushes profile changes ("Update User Attributes"). A 404 on
-// the GET stops the job with a task and no retry (§A.5).
+// the GET stops the job with a task and no retry (OKTA-UPDATE-2).
 func (m *Model) updateUser(ctx context.Context, j job) {
 	s, ok := m.snapUser(j)
 	if !ok || s.removed || s.externalID == "" || !s.conn.configured() || !s.toApp.UpdateUsers || s.auStatus != AppUserProvisioned {
@@ -343,7 +344,7 @@ func (m *Model) updateUser(ctx context.Context, j job) {
 }
 
 // deactivateUser deactivates the account downstream, never deleting it
-// (§A.6, §A.8). With no downstream id (create never succeeded) nothing is
+// (OKTA-DEACT-2, OKTA-DEACT-3). With no downstream id (create never succeeded) nothing is
 // sent. A failed deactivation is tried once: its task is not retried by
 // Okta ("Application accounts need deprovisioning").
 func (m *Model) deactivateUser(ctx context.Context, j job) {

@@ -9,7 +9,7 @@ import (
 	"github.com/provsim/provsim/internal/scim"
 )
 
-// Group push (okta-provisioning.md §A.10, §B.4): a mapping from an Okta
+// Group push (OKTA-PUSH-1, OAPI-PUSH-1): a mapping from an Okta
 // group to a group in the app. Pushing never assigns the app; only members
 // who are assigned, provisioned and active are pushed.
 
@@ -64,7 +64,7 @@ func (m *Model) CreatePushMapping(o *Org, appID string, in PushMappingInput) (*P
 		return nil, errGroupPush("Only one of targetGroupId and targetGroupName may be given")
 	}
 	if in.TargetGroupID == "" && in.TargetGroupName == "" {
-		// Terraform falls back to the source group's name (§B.8).
+		// Terraform falls back to the source group's name (OAPI-TF-1).
 		in.TargetGroupName = g.Name
 	}
 	switch in.Status {
@@ -103,7 +103,7 @@ func (a *App) mapping(id string) (*PushMapping, error) {
 }
 
 // UpdatePushMapping sets a mapping ACTIVE (an immediate full push) or
-// INACTIVE (pushing pauses; the target group stays) (§A.10.5).
+// INACTIVE (pushing pauses; the target group stays) (OKTA-PUSH-8).
 func (m *Model) UpdatePushMapping(o *Org, appID, id, status string) (*PushMapping, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -129,7 +129,7 @@ func (m *Model) UpdatePushMapping(o *Org, appID, id, status string) (*PushMappin
 }
 
 // PushNow overwrites the target's members with Okta's ("makes Okta the
-// master", §A.10.4).
+// master", OKTA-PUSH-7).
 func (m *Model) PushNow(o *Org, appID, id string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -149,7 +149,7 @@ func (m *Model) PushNow(o *Org, appID, id string) error {
 }
 
 // DeletePushMapping unlinks a pushed group; the mapping must be INACTIVE.
-// deleteTarget sends DELETE /Groups/{id}, else the group is left (§A.10.6).
+// deleteTarget sends DELETE /Groups/{id}, else the group is left (OKTA-PUSH-9).
 func (m *Model) DeletePushMapping(o *Org, appID, id string, deleteTarget bool) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -173,7 +173,7 @@ func (m *Model) DeletePushMapping(o *Org, appID, id string, deleteTarget bool) e
 }
 
 // eligible reports whether a user is pushed to a group: member of the
-// source group, assigned, provisioned and active (§A.10). Caller holds o.mu.
+// source group, assigned, provisioned and active (OKTA-PUSH-1). Caller holds o.mu.
 func (o *Org) eligible(a *App, uid string) (extID, userName string, ok bool) {
 	u := o.users[uid]
 	au, assigned := a.appUser(uid)
@@ -313,7 +313,7 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 	name := s.pm.TargetGroupName
 	if target == "" {
 		// Okta does not look the name up first; it creates and lets the
-		// target's 409 surface (§A.10.1, Atlassian KB S18).
+		// target's 409 surface (OKTA-PUSH-2, OKTA-PUSH-3).
 		r := m.scimCall(ctx, org, s.conn, http.MethodPost, "/Groups", map[string]any{
 			"schemas": []string{scim.GroupSchema}, "displayName": name, "members": memberRefs(s.members)})
 		if !r.ok() {
@@ -327,7 +327,7 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 		event = "application.provision.group.add"
 		if s.flavour == FlavourPut {
 			// Wizard apps follow the POST with a GET and PUT of the same
-			// content (§A.10.1).
+			// content (OKTA-PUSH-2).
 			if r := m.putGroup(ctx, s, target, name, s.members); !r.ok() {
 				m.failPush(j, r.failure("Error while pushing group "+name))
 				return
@@ -373,7 +373,7 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 
 // pushDelta sends member adds and removes: one PATCH with a filtered
 // remove per user and one add (OIN), or GET then PUT of the whole list
-// (wizard apps) (§A.10.2).
+// (wizard apps) (OKTA-PUSH-4).
 func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 	if !s.pm.pushing() || s.pm.TargetGroupID == "" {
 		return
@@ -411,7 +411,7 @@ func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 		}
 		r = m.scimCall(ctx, org, s.conn, http.MethodPatch, "/Groups/"+s.pm.TargetGroupID, patchOp(ops...))
 		// "The group name update operation is triggered each time there's a
-		// group membership update" when renaming is on (§A.10.3).
+		// group membership update" when renaming is on (OKTA-PUSH-6).
 		if r.ok() && s.rename && s.sourceName != "" {
 			r = m.renameTarget(ctx, s)
 		}
@@ -478,7 +478,7 @@ func (m *Model) renameTarget(ctx context.Context, s pushSnap) scimResponse {
 }
 
 // putGroup is a wizard app's group write: GET the group, then PUT it with
-// the full member list (§A.10.2).
+// the full member list (OKTA-PUSH-4).
 func (m *Model) putGroup(ctx context.Context, s pushSnap, id, name string, members []member) scimResponse {
 	r := m.scimCall(ctx, s.org.ID, s.conn, http.MethodGet, "/Groups/"+id, nil)
 	if !r.ok() {
@@ -489,7 +489,7 @@ func (m *Model) putGroup(ctx context.Context, s pushSnap, id, name string, membe
 		doc = map[string]any{}
 	}
 	if name == "" {
-		// Linked by id: Okta keeps the target's own name (§A.10.7).
+		// Linked by id: Okta keeps the target's own name (OKTA-PUSH-10).
 		name, _ = doc["displayName"].(string)
 	}
 	body := map[string]any{"schemas": []string{scim.GroupSchema}, "id": id, "displayName": name, "members": memberRefs(members)}

@@ -1,7 +1,7 @@
 package mockokta
 
-// Group Push end to end (okta-provisioning.md §A.10, §B.4, §E item 6 and
-// 13): the Group Push Mappings API drives the engine, mockatlassian is
+// Group Push end to end (OKTA-PUSH-1 to OKTA-PUSH-10, OAPI-PUSH-1): the
+// Group Push Mappings API drives the engine, mockatlassian is
 // checked on the far side, and the engine's outbound journal is counted so
 // nothing is pushed twice.
 
@@ -117,7 +117,7 @@ func (e *pushEnv) countPosts(seq uint64) int {
 	return n
 }
 
-// §A.10 prerequisites: only members that are assigned, provisioned and
+// OKTA-PUSH-1 prerequisites: only members that are assigned, provisioned and
 // active are pushed; a user who becomes eligible later joins by itself.
 func TestPushEligibleMembersOnly(t *testing.T) {
 	for _, fl := range pushFlavours {
@@ -151,11 +151,11 @@ func TestPushEligibleMembersOnly(t *testing.T) {
 			e.idle()
 			posts := e.bodies(seq, "POST", "/Groups")
 			if len(posts) != 1 {
-				t.Fatalf("§A.10.1: %d POST /Groups, want 1: %v", len(posts), e.since(seq))
+				t.Fatalf("OKTA-PUSH-2: %d POST /Groups, want 1: %v", len(posts), e.since(seq))
 			}
 			want := []any{map[string]any{"value": goodExt, "display": "grace.hopper@example.com"}}
 			if got, _ := json.Marshal(posts[0]["members"]); string(got) != mustJSON(want) {
-				t.Errorf("§A.10: POST /Groups members = %s, want only the eligible user %s", got, mustJSON(want))
+				t.Errorf("OKTA-PUSH-1: POST /Groups members = %s, want only the eligible user %s", got, mustJSON(want))
 			}
 			m := goldMapping(e.pipeline, e.app, pm["id"].(string))
 			tg, _ := m["targetGroupId"].(string)
@@ -163,7 +163,7 @@ func TestPushEligibleMembersOnly(t *testing.T) {
 				t.Fatalf("mapping after push = %v", m)
 			}
 			if got := pushSorted(e.members(tg)...); got != goodExt {
-				t.Errorf("§A.10: members downstream = %v, want only %s (suspended %s excluded)", got, goodExt, suspExt)
+				t.Errorf("OKTA-PUSH-1: members downstream = %v, want only %s (suspended %s excluded)", got, goodExt, suspExt)
 			}
 			wantGroups := map[string]int{"oin": 1, "aiw": 3}[fl] // AIW: POST then GET + PUT
 			if n := len(pushGroupLines(e.since(seq))); n != wantGroups {
@@ -183,7 +183,7 @@ func TestPushEligibleMembersOnly(t *testing.T) {
 				t.Fatalf("not provisioned after activation/assignment: %q %q", stagedExt, unassignedExt)
 			}
 			if got, want := pushSorted(e.members(tg)...), pushSorted(goodExt, stagedExt, unassignedExt); got != want {
-				t.Errorf("§A.10.2: members downstream = %s, want %s", got, want)
+				t.Errorf("OKTA-PUSH-4: members downstream = %s, want %s", got, want)
 			}
 			gl := pushGroupLines(e.since(seq))
 			wantDelta := map[string]int{"oin": 2, "aiw": 4}[fl] // one PATCH, or GET + PUT, per newly eligible user
@@ -194,14 +194,14 @@ func TestPushEligibleMembersOnly(t *testing.T) {
 				for _, b := range e.bodies(seq, "PATCH", "/Groups/") {
 					ops, _ := b["Operations"].([]any)
 					if len(ops) != 1 || ops[0].(map[string]any)["op"] != "add" || ops[0].(map[string]any)["path"] != "members" {
-						t.Errorf("§A.10.2: newly eligible member pushed with %v, want one add op on members", b)
+						t.Errorf("OKTA-PUSH-4: newly eligible member pushed with %v, want one add op on members", b)
 					}
 				}
 			}
 			// The suspended user never reached any group request.
 			for _, en := range goldEntries(e.pipeline, 0) {
 				if strings.Contains(en.Path, "/Groups") && strings.Contains(string(en.RequestBody), suspExt) {
-					t.Errorf("§A.10: the suspended user was pushed: %s %s %s", en.Method, en.Path, en.RequestBody)
+					t.Errorf("OKTA-PUSH-1: the suspended user was pushed: %s %s %s", en.Method, en.Path, en.RequestBody)
 				}
 			}
 		})
@@ -213,7 +213,7 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-// §A.10.7 / §B.4: targetGroupId links an existing target group: no POST,
+// OKTA-PUSH-10 / OAPI-PUSH-1: targetGroupId links an existing target group: no POST,
 // the members are overwritten with Okta's.
 func TestPushLinkByTargetGroupID(t *testing.T) {
 	for _, fl := range pushFlavours {
@@ -238,11 +238,11 @@ func TestPushLinkByTargetGroupID(t *testing.T) {
 			lines := e.since(seq)
 			for _, l := range lines {
 				if strings.HasPrefix(l, "POST /Groups") {
-					t.Errorf("§A.10.7: linking sent %s", l)
+					t.Errorf("OKTA-PUSH-10: linking sent %s", l)
 				}
 			}
 			if got := pushSorted(e.members(tgID)...); got != aExt {
-				t.Errorf("§A.10.7: members after link = %s, want Okta's (%s) only", got, aExt)
+				t.Errorf("OKTA-PUSH-10: members after link = %s, want Okta's (%s) only", got, aExt)
 			}
 			switch fl {
 			case "oin":
@@ -254,7 +254,7 @@ func TestPushLinkByTargetGroupID(t *testing.T) {
 					"Operations": []any{map[string]any{"op": "replace", "path": "members",
 						"value": []any{map[string]any{"value": aExt, "display": "ada.lovelace@example.com"}}}}})
 				if mustJSON(b) != want {
-					t.Errorf("§A.10.2 full push: %s, want %s", mustJSON(b), want)
+					t.Errorf("OKTA-PUSH-4 full push: %s, want %s", mustJSON(b), want)
 				}
 			case "aiw":
 				if strings.Join(lines, "\n") != "GET /Groups/"+tgID+"\nPUT /Groups/"+tgID {
@@ -263,14 +263,14 @@ func TestPushLinkByTargetGroupID(t *testing.T) {
 				// The PUT replaces the whole group: it must keep the
 				// target's name (rename is off), taken from the GET.
 				if puts := e.bodies(seq, "PUT", "/Groups/"); len(puts) == 1 && puts[0]["displayName"] != "Analytical Engine" {
-					t.Errorf("§A.10.7: AIW link PUT displayName = %q, want the target's own name %q", puts[0]["displayName"], "Analytical Engine")
+					t.Errorf("OKTA-PUSH-10: AIW link PUT displayName = %q, want the target's own name %q", puts[0]["displayName"], "Analytical Engine")
 				}
 			}
 			m := goldMapping(e.pipeline, e.app, pm["id"].(string))
 			if m["targetGroupId"] != tgID || m["status"] != "ACTIVE" {
 				t.Errorf("mapping = %v", m)
 			}
-			// With rename off, the target keeps its name (§A.10.7, C9330).
+			// With rename off, the target keeps its name (OKTA-PUSH-10, C9330).
 			if _, dg := goldSCIM(e.pipeline, "GET", "/Groups/"+tgID, nil); dg["displayName"] != "Analytical Engine" {
 				t.Errorf("target renamed: %v", dg["displayName"])
 			}
@@ -280,11 +280,11 @@ func TestPushLinkByTargetGroupID(t *testing.T) {
 			goldJoin(e.pipeline, g, b)
 			e.idle()
 			if got := pushSorted(e.members(tgID)...); got != pushSorted(aExt, bExt) {
-				t.Errorf("§A.10.2: after a delta on a linked group members = %s", got)
+				t.Errorf("OKTA-PUSH-4: after a delta on a linked group members = %s", got)
 			}
 			for _, put := range e.bodies(seq, "PUT", "/Groups/") {
 				if put["displayName"] != "Analytical Engine" {
-					t.Errorf("§A.10.7: delta PUT displayName = %q, want the target's name", put["displayName"])
+					t.Errorf("OKTA-PUSH-10: delta PUT displayName = %q, want the target's name", put["displayName"])
 				}
 			}
 			if m := goldMapping(e.pipeline, e.app, pm["id"].(string)); m["status"] != "ACTIVE" {
@@ -294,7 +294,7 @@ func TestPushLinkByTargetGroupID(t *testing.T) {
 	}
 }
 
-// §A.10.1/§A.10.7: with targetGroupName Okta links a group of that name it
+// OKTA-PUSH-2/OKTA-PUSH-10: with targetGroupName Okta links a group of that name it
 // saw on To App save or import, and otherwise creates one without looking
 // it up first (so an unseen downstream group of that name collides).
 func TestPushLinkByNameSeenOnToAppSaveOrImport(t *testing.T) {
@@ -332,7 +332,7 @@ func TestPushLinkByNameSeenOnToAppSaveOrImport(t *testing.T) {
 	e.idle()
 	lines := e.since(seq)
 	if strings.Join(lines, "\n") != "PATCH /Groups/"+kernel+"\nPATCH /Groups/"+gitID {
-		t.Errorf("§A.10.7: linking known groups sent %v, want one PATCH each and no POST", lines)
+		t.Errorf("OKTA-PUSH-10: linking known groups sent %v, want one PATCH each and no POST", lines)
 	}
 	for id, pm := range map[string]map[string]any{kernel: pk, gitID: pg} {
 		if m := goldMapping(e.pipeline, e.app, pm["id"].(string)); m["targetGroupId"] != id || m["status"] != "ACTIVE" {
@@ -347,15 +347,15 @@ func TestPushLinkByNameSeenOnToAppSaveOrImport(t *testing.T) {
 	ps := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": g3, "targetGroupName": "Subsurface", "status": "ACTIVE"})
 	e.idle()
 	if lines := e.since(seq); strings.Join(lines, "\n") != "POST /Groups" {
-		t.Errorf("§A.10.1: unseen name sent %v, want one POST (no displayName lookup)", lines)
+		t.Errorf("OKTA-PUSH-2: unseen name sent %v, want one POST (no displayName lookup)", lines)
 	}
 	m := goldMapping(e.pipeline, e.app, ps["id"].(string))
 	if m["status"] != "ERROR" || !strings.Contains(m["errorSummary"].(string), "Resource [GROUP]: with displayName already exists.") {
-		t.Errorf("§A.10.1: mapping after a colliding create = %v", m)
+		t.Errorf("OKTA-PUSH-3: mapping after a colliding create = %v", m)
 	}
 }
 
-// §A.10.2: Okta group membership changes are pushed, one request each.
+// OKTA-PUSH-4: Okta group membership changes are pushed, one request each.
 func TestPushMembershipFollows(t *testing.T) {
 	for _, fl := range pushFlavours {
 		t.Run(fl, func(t *testing.T) {
@@ -397,13 +397,13 @@ func TestPushMembershipFollows(t *testing.T) {
 				want := mustJSON(map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
 					"Operations": []any{map[string]any{"op": "remove", "path": `members[value eq "` + cExt + `"]`}}})
 				if got := mustJSON(e.bodies(seq, "PATCH", "/Groups/")[0]); got != want {
-					t.Errorf("§A.10.2 remove: %s, want %s", got, want)
+					t.Errorf("OKTA-PUSH-4 remove: %s, want %s", got, want)
 				}
 			} else {
 				puts := e.bodies(seq, "PUT", "/Groups/")
 				ms, _ := puts[0]["members"].([]any)
 				if len(ms) != 2 {
-					t.Errorf("§A.10.2 AIW: PUT must carry the full list (2 members): %v", puts[0])
+					t.Errorf("OKTA-PUSH-4 AIW: PUT must carry the full list (2 members): %v", puts[0])
 				}
 			}
 
@@ -424,7 +424,7 @@ func TestPushMembershipFollows(t *testing.T) {
 	}
 }
 
-// §A.10.2 / §A.10.4: unassigning a user only deactivates it; it stays in
+// OKTA-PUSH-4 / OKTA-PUSH-7: unassigning a user only deactivates it; it stays in
 // the pushed group until Push Now overwrites the members.
 func TestPushUnassignKeepsMembershipUntilPushNow(t *testing.T) {
 	for _, fl := range pushFlavours {
@@ -445,20 +445,20 @@ func TestPushUnassignKeepsMembershipUntilPushNow(t *testing.T) {
 			e.idle()
 			lines := e.since(seq)
 			if g := pushGroupLines(lines); len(g) != 0 {
-				t.Errorf("§A.10.2: unassign touched the group: %v", g)
+				t.Errorf("OKTA-PUSH-4: unassign touched the group: %v", g)
 			}
 			wantUser := map[string]string{"oin": "PATCH /Users/" + bExt, "aiw": "GET /Users/" + bExt + "\nPUT /Users/" + bExt}[fl]
 			if strings.Join(lines, "\n") != wantUser {
-				t.Errorf("§A.6: unassign sent %v, want %q", lines, wantUser)
+				t.Errorf("OKTA-DEACT-2: unassign sent %v, want %q", lines, wantUser)
 			}
 			if got := pushSorted(e.members(tg)...); got != pushSorted(aExt, bExt) {
-				t.Errorf("§A.10.2: the inactive account must stay in the group until the next push: %s", got)
+				t.Errorf("OKTA-PUSH-4: the inactive account must stay in the group until the next push: %s", got)
 			}
 
 			seq = goldSeq(e.pipeline)
 			e.pushNow(mid)
 			if got := pushSorted(e.members(tg)...); got != aExt {
-				t.Errorf("§A.10.4: after Push Now members = %s, want %s", got, aExt)
+				t.Errorf("OKTA-PUSH-7: after Push Now members = %s, want %s", got, aExt)
 			}
 			switch fl {
 			case "oin":
@@ -467,15 +467,15 @@ func TestPushUnassignKeepsMembershipUntilPushNow(t *testing.T) {
 					"Operations": []any{map[string]any{"op": "replace", "path": "members",
 						"value": []any{map[string]any{"value": aExt, "display": "keep.er@example.com"}}}}})
 				if len(bs) != 1 || mustJSON(bs[0]) != want {
-					t.Errorf("§A.10.4 Push Now: %v, want one %s", bs, want)
+					t.Errorf("OKTA-PUSH-7 Push Now: %v, want one %s", bs, want)
 				}
 			case "aiw":
 				puts := e.bodies(seq, "PUT", "/Groups/")
 				if len(puts) == 0 {
-					t.Fatalf("§A.10.4: Push Now sent no PUT: %v", e.since(seq))
+					t.Fatalf("OKTA-PUSH-7: Push Now sent no PUT: %v", e.since(seq))
 				}
 				if ms, _ := puts[len(puts)-1]["members"].([]any); len(ms) != 1 {
-					t.Errorf("§A.10.4: Push Now PUT members %v, want only the assigned user", ms)
+					t.Errorf("OKTA-PUSH-7: Push Now PUT members %v, want only the assigned user", ms)
 				}
 			}
 			for _, l := range e.since(seq) {
@@ -484,18 +484,18 @@ func TestPushUnassignKeepsMembershipUntilPushNow(t *testing.T) {
 				}
 			}
 			// Re-assignment reactivates the account and restores its
-			// pushed-group membership (§A.7).
+			// pushed-group membership (OKTA-REACT-1).
 			seq = goldSeq(e.pipeline)
 			goldAssign(e.pipeline, e.app, b)
 			e.idle()
 			if got := pushSorted(e.members(tg)...); got != pushSorted(aExt, bExt) {
-				t.Errorf("§A.7: after re-assignment members = %s, want %s", got, pushSorted(aExt, bExt))
+				t.Errorf("OKTA-REACT-1: after re-assignment members = %s, want %s", got, pushSorted(aExt, bExt))
 			}
 			if n := len(pushGroupLines(e.since(seq))); n != map[string]int{"oin": 1, "aiw": 2}[fl] {
-				t.Errorf("§A.7: re-adding the member sent %v", pushGroupLines(e.since(seq)))
+				t.Errorf("OKTA-REACT-1: re-adding the member sent %v", pushGroupLines(e.since(seq)))
 			}
 			if e.countPosts(seq) != 0 {
-				t.Errorf("§A.7: re-assignment created: %v", e.since(seq))
+				t.Errorf("OKTA-REACT-1: re-assignment created: %v", e.since(seq))
 			}
 			// Push Now on an INACTIVE mapping is refused.
 			e.must(200, "PATCH", e.mappingPath(mid), map[string]any{"status": "INACTIVE"})
@@ -506,7 +506,7 @@ func TestPushUnassignKeepsMembershipUntilPushNow(t *testing.T) {
 	}
 }
 
-// §A.10.3: renaming the Okta group renames the target only with "Rename
+// OKTA-PUSH-6: renaming the Okta group renames the target only with "Rename
 // app groups to match group name in Okta" on. mockatlassian ignores
 // renames by default, so the request itself is checked.
 func TestPushRename(t *testing.T) {
@@ -526,7 +526,7 @@ func TestPushRename(t *testing.T) {
 			e.must(200, "PUT", "/api/v1/groups/"+g, map[string]any{"profile": map[string]any{"name": "Middle Name"}})
 			e.idle()
 			if lines := e.since(seq); len(lines) != 0 {
-				t.Errorf("§A.10.3: rename with the setting off sent %v", lines)
+				t.Errorf("OKTA-PUSH-6: rename with the setting off sent %v", lines)
 			}
 
 			// Setting on.
@@ -545,14 +545,14 @@ func TestPushRename(t *testing.T) {
 					"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"id": tg, "displayName": "New Name"}}}})
 				bs := e.bodies(seq, "PATCH", "/Groups/"+tg)
 				if strings.Join(lines, "\n") != "PATCH /Groups/"+tg || len(bs) != 1 || mustJSON(bs[0]) != want {
-					t.Errorf("§A.10.3 OIN rename: %v %v, want one PATCH %s", lines, bs, want)
+					t.Errorf("OKTA-PUSH-6 OIN rename: %v %v, want one PATCH %s", lines, bs, want)
 				}
 			case "aiw":
 				puts := e.bodies(seq, "PUT", "/Groups/"+tg)
 				if strings.Join(lines, "\n") != "GET /Groups/"+tg+"\nPUT /Groups/"+tg || len(puts) != 1 || puts[0]["displayName"] != "New Name" {
-					t.Errorf("§A.10.3 AIW rename: %v %v, want GET + PUT with the new displayName", lines, puts)
+					t.Errorf("OKTA-PUSH-6 AIW rename: %v %v, want GET + PUT with the new displayName", lines, puts)
 				} else if ms, _ := puts[0]["members"].([]any); len(ms) != 1 {
-					t.Errorf("§A.10.3 AIW rename PUT must keep the members: %v", puts[0])
+					t.Errorf("OKTA-PUSH-6 AIW rename PUT must keep the members: %v", puts[0])
 				}
 			}
 			// mockatlassian ignores the new name (200, unchanged); the
@@ -604,7 +604,7 @@ func TestPushRenameRejected(t *testing.T) {
 	}
 }
 
-// §A.10.5 / §A.10.6 / §B.4: INACTIVE pauses, ACTIVE again does a full push;
+// OKTA-PUSH-8 / OKTA-PUSH-9 / OAPI-PUSH-1: INACTIVE pauses, ACTIVE again does a full push;
 // delete needs INACTIVE and deleteTargetGroup decides DELETE /Groups/{id}.
 func TestPushDeactivateAndDeleteMapping(t *testing.T) {
 	for _, fl := range pushFlavours {
@@ -625,18 +625,18 @@ func TestPushDeactivateAndDeleteMapping(t *testing.T) {
 			seq := goldSeq(e.pipeline)
 			// An ACTIVE mapping cannot be deleted.
 			if r := e.oktaAPI("DELETE", e.mappingPath(m1)+"?deleteTargetGroup=true", nil); r.Status != 400 {
-				t.Errorf("§B.4: deleting an ACTIVE mapping: %d %s, want 400", r.Status, r.Raw)
+				t.Errorf("OAPI-PUSH-1: deleting an ACTIVE mapping: %d %s, want 400", r.Status, r.Raw)
 			}
 			// deleteTargetGroup is required.
 			e.must(200, "PATCH", e.mappingPath(m1), map[string]any{"status": "INACTIVE"})
 			if r := e.oktaAPI("DELETE", e.mappingPath(m1), nil); r.Status != 400 {
-				t.Errorf("§B.4: delete without deleteTargetGroup: %d, want 400", r.Status)
+				t.Errorf("OAPI-PUSH-1: delete without deleteTargetGroup: %d, want 400", r.Status)
 			}
 			// INACTIVE pauses: a membership change sends nothing.
 			goldJoin(e.pipeline, g1, b)
 			e.idle()
 			if lines := e.since(seq); len(lines) != 0 {
-				t.Errorf("§A.10.5: an INACTIVE mapping pushed %v", lines)
+				t.Errorf("OKTA-PUSH-8: an INACTIVE mapping pushed %v", lines)
 			}
 			if got := pushSorted(e.members(t1)...); got != aExt {
 				t.Errorf("paused group members = %s", got)
@@ -645,11 +645,11 @@ func TestPushDeactivateAndDeleteMapping(t *testing.T) {
 			e.must(200, "PATCH", e.mappingPath(m1), map[string]any{"status": "ACTIVE"})
 			e.idle()
 			if got := pushSorted(e.members(t1)...); got != pushSorted(aExt, bExt) {
-				t.Errorf("§A.10.5: after re-activation members = %s, want %s", got, pushSorted(aExt, bExt))
+				t.Errorf("OKTA-PUSH-8: after re-activation members = %s, want %s", got, pushSorted(aExt, bExt))
 			}
 			for _, l := range e.since(seq) {
 				if strings.HasPrefix(l, "POST") {
-					t.Errorf("§A.10.5: re-activation re-created the group: %s", l)
+					t.Errorf("OKTA-PUSH-8: re-activation re-created the group: %s", l)
 				}
 			}
 
@@ -661,19 +661,19 @@ func TestPushDeactivateAndDeleteMapping(t *testing.T) {
 			e.idle()
 			es := goldEntries(e.pipeline, seq)
 			if lines := goldLines(e.pipeline, es); strings.Join(lines, "\n") != "DELETE /Groups/"+t1 {
-				t.Errorf("§A.10.6: delete sent %v, want DELETE /Groups/%s", lines, t1)
+				t.Errorf("OKTA-PUSH-9: delete sent %v, want DELETE /Groups/%s", lines, t1)
 			} else if es[0].Status != 204 || len(es[0].RequestBody) != 0 {
-				t.Errorf("§A.10.6: DELETE answered %d with body %s", es[0].Status, es[0].RequestBody)
+				t.Errorf("OKTA-PUSH-9: DELETE answered %d with body %s", es[0].Status, es[0].RequestBody)
 			}
 			if st, _ := goldSCIM(e.pipeline, "GET", "/Groups/"+t1, nil); st != 404 {
-				t.Errorf("§A.10.6: target group still there: %d", st)
+				t.Errorf("OKTA-PUSH-9: target group still there: %d", st)
 			}
 			if r := e.oktaAPI("GET", e.mappingPath(m1), nil); r.Status != 404 {
 				t.Errorf("deleted mapping: %d", r.Status)
 			}
 			for _, id := range []string{aExt, bExt} {
 				if st, u := goldSCIM(e.pipeline, "GET", "/Users/"+id, nil); st != 200 || u["active"] != true {
-					t.Errorf("§A.10.6: users are never deleted: %s → %d %v", id, st, u["active"])
+					t.Errorf("OKTA-PUSH-9: users are never deleted: %s → %d %v", id, st, u["active"])
 				}
 			}
 
@@ -683,7 +683,7 @@ func TestPushDeactivateAndDeleteMapping(t *testing.T) {
 			e.must(204, "DELETE", e.mappingPath(m2)+"?deleteTargetGroup=false", nil)
 			e.idle()
 			if lines := e.since(seq); len(lines) != 0 {
-				t.Errorf("§A.10.6: leave-in-app delete sent %v", lines)
+				t.Errorf("OKTA-PUSH-9: leave-in-app delete sent %v", lines)
 			}
 			if got := pushSorted(e.members(t2)...); got != bExt {
 				t.Errorf("left group members = %s, want %s", got, bExt)
@@ -698,7 +698,7 @@ func TestPushDeactivateAndDeleteMapping(t *testing.T) {
 	}
 }
 
-// §A.10.1: pushing a name that collides with an Atlassian default group
+// OKTA-PUSH-3: pushing a name that collides with an Atlassian default group
 // ("confluence-users", made by the site's Confluence product) fails with
 // Atlassian's message; the mapping goes to ERROR and a task is opened. The
 // create is tried once.
@@ -715,13 +715,13 @@ func TestPushCollisionWithDefaultGroup(t *testing.T) {
 			e.idle()
 			es := goldEntries(e.pipeline, seq)
 			if lines := goldLines(e.pipeline, es); strings.Join(lines, "\n") != "POST /Groups" || es[0].Status != 409 {
-				t.Fatalf("§A.10.1: collision sent %v (status %d), want one POST /Groups answered 409", lines, es[0].Status)
+				t.Fatalf("OKTA-PUSH-3: collision sent %v (status %d), want one POST /Groups answered 409", lines, es[0].Status)
 			}
 			m := goldMapping(e.pipeline, e.app, pm["id"].(string))
 			const msg = "Resource [GROUP]: with displayName already exists."
 			sum, _ := m["errorSummary"].(string)
 			if m["status"] != "ERROR" || !strings.Contains(sum, msg) || !strings.Contains(sum, "Errors reported by remote server") {
-				t.Errorf("§A.10.1: mapping = %v, want ERROR with %q", m, msg)
+				t.Errorf("OKTA-PUSH-3: mapping = %v, want ERROR with %q", m, msg)
 			}
 			if m["targetGroupId"] != nil {
 				t.Errorf("mapping linked to %v after a failed create", m["targetGroupId"])
@@ -753,7 +753,7 @@ func goldAppUserID(e *pushEnv, ext string) string {
 	return ""
 }
 
-// §B.4/§A.10.5: a mapping created INACTIVE pushes nothing until it is made
+// OAPI-PUSH-1/OKTA-PUSH-8: a mapping created INACTIVE pushes nothing until it is made
 // ACTIVE, which creates the group with the members of that moment.
 func TestPushCreateInactiveThenActivate(t *testing.T) {
 	for _, fl := range pushFlavours {

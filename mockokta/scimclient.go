@@ -16,8 +16,8 @@ import (
 	"github.com/provsim/provsim/internal/journal"
 )
 
-// The engine's SCIM client: the headers Okta sends (§A.11), the configured
-// Authorization, the outbound journal, and Okta's 429 rule (§A.13): only
+// The engine's SCIM client: the headers Okta sends (OKTA-WIRE-1), the configured
+// Authorization, the outbound journal, and Okta's 429 rule (OKTA-RETRY-1): only
 // 429 is retried, after an integer Retry-After or else 5 minutes, the wait
 // doubling on each further 429, at most 10 attempts.
 
@@ -66,7 +66,7 @@ func (r scimResponse) remoteDetail() string {
 }
 
 // failure formats Okta's "<what>: <status text>. Errors reported by remote
-// server: <detail>" message (§A.13).
+// server: <detail>" message (OKTA-TASK-1).
 func (r scimResponse) failure(what string) string {
 	if r.err != nil {
 		return fmt.Sprintf("%s: %s", what, r.err.Error())
@@ -160,7 +160,7 @@ func (c Connection) authorization() string {
 	}
 }
 
-// filterPath is the userName lookup Okta makes before creating (§A.2),
+// filterPath is the userName lookup Okta makes before creating (OKTA-CREATE-1),
 // with %20 for spaces as current docs show.
 func filterPath(resource, attr, value string) string {
 	expr := fmt.Sprintf(`%s eq "%s"`, attr, strings.ReplaceAll(value, `"`, `\"`))
@@ -168,7 +168,7 @@ func filterPath(resource, attr, value string) string {
 }
 
 // listResponse is the part of a SCIM ListResponse the engine reads. The
-// paging fields must be JSON numbers: Okta fails on strings (§D.5).
+// paging fields must be JSON numbers: Okta fails on strings (OKTA-IMPORT-1).
 type listResponse struct {
 	TotalResults int               `json:"totalResults"`
 	StartIndex   int               `json:"startIndex"`

@@ -23,7 +23,7 @@ import (
 
 // newSDKClient serves p's mockokta on a loopback port and returns an SDK
 // client for it. v5 keeps only the hostname of OrgUrl (its port is
-// dropped, okta-provisioning.md §B.1), so the client reaches the server
+// dropped, OAPI-SDK-1), so the client reaches the server
 // through the SDK's proxy settings: Go's net/http server answers the
 // absolute-form requests a plain-HTTP proxy receives.
 func newSDKClient(t *testing.T, p *pipeline) *okta.APIClient {

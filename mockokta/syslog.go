@@ -4,7 +4,7 @@ import (
 	"time"
 )
 
-// LogEvent is a System Log event (okta-provisioning.md §B.7), with the
+// LogEvent is a System Log event (OAPI-LOG-1), with the
 // fields clients filter on.
 type LogEvent struct {
 	UUID            string        `json:"uuid"`

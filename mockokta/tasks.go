@@ -5,7 +5,7 @@ import (
 )
 
 // Task is a provisioning task: a failure Okta would not retry by itself,
-// shown on the admin dashboard (okta-provisioning.md §A.13). Here tasks are
+// shown on the admin dashboard (OKTA-TASK-1). Here tasks are
 // listed and retried through /_sim/.
 type Task struct {
 	ID        string     `json:"id"`
@@ -83,7 +83,7 @@ func (m *Model) Tasks(o *Org, all bool) []Task {
 
 // RetryTask runs a task's job again ("Retry Selected"). The task resolves
 // when the job succeeds. Okta offers no retry for a failed deactivation
-// (only "Mark complete", §A.13); force retries it anyway.
+// (only "Mark complete", OKTA-RETRY-2); force retries it anyway.
 func (m *Model) RetryTask(o *Org, id string, force bool) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()

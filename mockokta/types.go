@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// User statuses (okta-provisioning.md §B.3).
+// User statuses (OAPI-USER-1).
 const (
 	StatusStaged          = "STAGED"
 	StatusProvisioned     = "PROVISIONED"

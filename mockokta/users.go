@@ -14,7 +14,7 @@ import (
 	"github.com/provsim/provsim/internal/scim"
 )
 
-// The Users API model (okta-provisioning.md §B.2, §B.3): create, read,
+// The Users API model (OAPI-USER-1): create, read,
 // update, the lifecycle state machine and the two-step delete. Every
 // exported function takes the org, locks o.mu, validates the whole request
 // before changing anything, then mutates, writes the System Log and calls
@@ -94,7 +94,7 @@ var stringProfileAttrs = []string{"login", "email", "firstName", "lastName", "se
 // emailPattern is deliberately loose: something@something.tld.
 var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
-// Okta's validation messages (okta-provisioning.md §B.5).
+// Okta's validation messages (OAPI-ERR-1).
 const (
 	causeBlank        = "The field cannot be left blank"
 	causePattern      = "Does not match required pattern"

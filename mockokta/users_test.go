@@ -38,7 +38,7 @@ func TestSSWSAuthFailures(t *testing.T) {
 	e.doAuth("GET", "/api/v1/users", nil, "ssws "+testToken).must(t, 200)
 }
 
-// checkOktaHeaders checks the headers every Okta response carries (§B.1, §B.6).
+// checkOktaHeaders checks the headers every Okta response carries (OAPI-SDK-1, OAPI-SDK-2).
 func checkOktaHeaders(t *testing.T, r resp) {
 	t.Helper()
 	date := r.Header.Get("Date")

@@ -25,8 +25,8 @@ import (
 // Fault injection: rules that make a simulator misbehave the way a real
 // service does under load or in an incident — throttling, server errors,
 // slow answers, dropped connections, requests that never return — so a
-// client's retry logic can be tested (spec/atlassian-scim.md §6 and §10
-// item 17, okta-provisioning.md §A.13). Both servers share the registry
+// client's retry logic can be tested (SCIM-ERR-4, SCIM-RATE-1,
+// OKTA-RETRY-1). Both servers share the registry
 // and the middleware; each writes the error bodies of its own API.
 
 // FaultRule is one fault: which requests it matches, what it does to them,

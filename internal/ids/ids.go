@@ -44,7 +44,7 @@ func (g *Generator) read(b []byte) {
 }
 
 // UUID returns a lowercase version-4 UUID, the shape of Atlassian's SCIM and
-// directory ids (spec/atlassian-scim.md §1).
+// directory ids (SCIM-USER-1).
 func (g *Generator) UUID() string {
 	var b [16]byte
 	g.read(b[:])

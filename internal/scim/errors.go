@@ -69,7 +69,7 @@ func statusOf(k Kind) int {
 }
 
 // MarshalJSON writes the envelope with `status` as a string, in the field
-// order Atlassian uses (spec/atlassian-scim.md §6).
+// order Atlassian uses (SCIM-ERR-1).
 func (e *Error) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Schemas  []string `json:"schemas"`

@@ -11,7 +11,7 @@ import (
 
 // FilterProfile is what a server accepts in the `filter` query parameter.
 // Atlassian supports exactly one `eq` on one of a few attributes
-// (spec/atlassian-scim.md §5 "Filtering"); everything else is a 400.
+// (SCIM-FILTER-1); everything else is a 400.
 type FilterProfile struct {
 	// Attributes are the canonical names a single `eq` may test.
 	Attributes []string
@@ -21,7 +21,7 @@ type FilterProfile struct {
 	Schema string
 }
 
-// Atlassian's filter profiles (spec/atlassian-scim.md §5): users by userName
+// Atlassian's filter profiles (SCIM-FILTER-1): users by userName
 // or externalId, groups by displayName.
 var (
 	AtlassianUserFilters  = FilterProfile{Attributes: []string{"userName", "externalId"}, Schema: UserSchema}

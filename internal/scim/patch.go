@@ -40,8 +40,8 @@ type PatchRequest struct {
 
 // DecodePatch decodes a PatchOp body in any of the dialects clients send:
 // the list under "Operations" (Okta, Entra, the RFC) or "operations"
-// (Atlassian's OpenAPI model, jira.js, go-atlassian; spec/atlassian-scim.md
-// §5 "PATCH"), member names in any case, and op values in any case ("Replace",
+// (Atlassian's OpenAPI model, jira.js, go-atlassian; SCIM-PATCH-1), member
+// names in any case, and op values in any case ("Replace",
 // "ADD": Entra capitalises). Every error is a 400 *Error.
 func DecodePatch(body []byte) (*PatchRequest, error) {
 	var top map[string]json.RawMessage
@@ -220,7 +220,7 @@ func applyOp(doc map[string]any, rs ResourceSchema, o PatchOperation) error {
 // applyPathless handles add/replace without a path (RFC 7644 §3.5.2.1, §3.5.2.3:
 // "the target location is assumed to be the resource itself"), the form Okta
 // uses for deactivation ({"active":false}) and group rename
-// ({"id":..., "displayName":...}; okta-provisioning.md §A.6, §A.10.3).
+// ({"id":..., "displayName":...}; OKTA-DEACT-2, OKTA-PUSH-6).
 //
 // Each key of the value object is resolved like a path, so the object may
 // hold plain attributes, complex values ({"name":{"givenName":..}}),
@@ -228,7 +228,7 @@ func applyOp(doc map[string]any, rs ResourceSchema, o PatchOperation) error {
 // ("name.givenName", "urn:...:enterprise:2.0:User:department"). Keys are
 // applied in the order they appear. Unknown keys and read-only attributes
 // (id, meta, schemas, groups) are ignored silently: Atlassian ignores unknown
-// attributes (atlassian-scim.md §3) and Okta echoes id in its rename body.
+// attributes (SCIM-USER-5) and Okta echoes id in its rename body.
 func applyPathless(doc map[string]any, rs ResourceSchema, op string, raw json.RawMessage) error {
 	members, ok := objectMembers(raw)
 	if !ok {

@@ -122,7 +122,7 @@ func runPatchCases(t *testing.T, cases []patchCase) {
 func TestApplyPatchUser(t *testing.T) {
 	u, h, rs := userDoc, homeUserDoc, UserResourceSchema
 	runPatchCases(t, []patchCase{
-		// Okta (okta-provisioning.md §A.6, §A.7).
+		// Okta (OKTA-DEACT-2, OKTA-REACT-1).
 		{name: "okta deactivate: path-less replace", doc: u, rs: rs,
 			body: patchBody(`{"op":"replace","value":{"active":false}}`),
 			want: `{"active":false}`},

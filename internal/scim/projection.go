@@ -19,7 +19,7 @@ func ParseAttributeList(s string) []string {
 // Project applies the `attributes` or `excludedAttributes` parameter
 // (RFC 7644 §3.4.2.5, §3.9) to a resource document and returns a new map;
 // doc is not modified. The two lists are mutually exclusive (400
-// invalidValue when both are given; atlassian-scim.md §5 "Pagination").
+// invalidValue when both are given; SCIM-ATTR-1).
 //
 // Names are case-insensitive and may be:
 //   - a top-level attribute (`userName`, `emails`, `meta`);

@@ -110,7 +110,7 @@ func ref(name, desc string, types ...string) Attribute {
 }
 
 // UserCoreSchema is the core User schema restricted to what Atlassian's
-// ScimUser model has (spec/atlassian-user-provisioning.openapi.json).
+// ScimUser model has (Atlassian's user provisioning OpenAPI description; SCIM-USER-4).
 var UserCoreSchema = &Schema{
 	ID:          UserSchema,
 	Name:        "User",
@@ -178,7 +178,7 @@ var EnterpriseUserExtSchema = &Schema{
 }
 
 // AtlassianExternalExtSchema carries the linked Atlassian account id. Atlassian
-// publishes no /Schemas path for it (spec §2), so it is not served, but PATCH
+// publishes no /Schemas path for it (SCIM-DISC-1), so it is not served, but PATCH
 // and projection still need to know it.
 var AtlassianExternalExtSchema = &Schema{
 	ID:          AtlassianExternalSchema,

@@ -9,7 +9,7 @@ import (
 )
 
 // Schema and message URNs (RFC 7643 §8.7, RFC 7644 §3) plus Atlassian's own
-// extension (spec/atlassian-scim.md §3).
+// extension (SCIM-USER-1).
 const (
 	UserSchema              = "urn:ietf:params:scim:schemas:core:2.0:User"
 	GroupSchema             = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -24,7 +24,7 @@ const (
 )
 
 // Content types. Both are accepted on input; responses echo the SCIM one
-// when the client asks for it (spec/atlassian-scim.md §1).
+// when the client asks for it (SCIM-WIRE-2).
 const (
 	ContentTypeSCIM = "application/scim+json"
 	ContentTypeJSON = "application/json"
@@ -32,7 +32,7 @@ const (
 
 // User is a SCIM user as Atlassian stores and returns it. Field order is the
 // order of the observed responses; unset fields are omitted, never null
-// (spec/atlassian-scim.md §3 "Real response shape").
+// (SCIM-USER-1).
 type User struct {
 	Schemas           []string           `json:"schemas"`
 	ID                string             `json:"id,omitempty"`
@@ -56,7 +56,7 @@ type User struct {
 }
 
 // IsActive reports the user's active flag; an absent flag means active
-// ("defaults to true if not provided", spec §3).
+// ("defaults to true if not provided", SCIM-USER-4).
 func (u *User) IsActive() bool { return u.Active == nil || *u.Active }
 
 // PrimaryEmail returns the value of the email marked primary, or "".
@@ -94,7 +94,7 @@ type PhoneNumber struct {
 }
 
 // EnterpriseUser is the enterprise extension as Atlassian supports it: only
-// organization and department (spec §3).
+// organization and department (SCIM-USER-4).
 type EnterpriseUser struct {
 	Organization string `json:"organization,omitempty"`
 	Department   string `json:"department,omitempty"`
@@ -132,7 +132,7 @@ type Meta struct {
 }
 
 // Timestamp renders as RFC 3339 UTC with at most microseconds and trailing
-// zeros trimmed, the way Atlassian does ("2018-09-26T17:41:35.49073Z", spec §3).
+// zeros trimmed, the way Atlassian does ("2018-09-26T17:41:35.49073Z", SCIM-USER-2).
 type Timestamp time.Time
 
 // TimestampLayout is the layout Timestamp uses on the wire.
