@@ -39,7 +39,7 @@ serve:
 clean:
 	rm -rf $(BIN)
 
-# Containers (README "Containers"). No registry is needed: the images are
+# Containers (docs/containers.md). No registry is needed: the images are
 # static binaries from the host's Go toolchain in FROM-scratch images.
 .PHONY: images compose-up compose-down compose-smoke test-containers
 

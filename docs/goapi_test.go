@@ -225,12 +225,37 @@ func TestHarnessStartAddresses(t *testing.T) {
 	}
 }
 
-// TestGoAPIDocExamplesAreTested fails when a ```go block of go-api.md is not
-// a verbatim excerpt of a file whose tests run it.
-func TestGoAPIDocExamplesAreTested(t *testing.T) {
-	doc, err := os.ReadFile("go-api.md")
-	if err != nil {
+// The README's tour of Go tests.
+func TestProvisioning(t *testing.T) {
+	env := harness.Start(t) // both simulators in-process, wired, with their own tenants
+	var ada struct{ ID string }
+	if err := env.Okta("POST", "/api/v1/users?activate=true", map[string]any{"profile": map[string]any{
+		"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com", "login": "ada@example.com"}}, &ada); err != nil {
 		t.Fatal(err)
+	}
+	if err := env.Okta("POST", "/api/v1/apps/"+env.AppID+"/users", map[string]any{"id": ada.ID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.WaitIdle(10 * time.Second); err != nil { // wait for Okta's engine, never sleep
+		t.Fatal(err)
+	}
+	var found struct{ TotalResults int }
+	err := env.SCIM("GET", `/Users?filter=userName%20eq%20%22ada@example.com%22`, nil, &found)
+	if err != nil || found.TotalResults != 1 {
+		t.Fatalf("Ada in the SCIM directory: %d, %v", found.TotalResults, err)
+	}
+}
+
+// TestGoAPIDocExamplesAreTested fails when a ```go block of go-api.md or of
+// the README is not a verbatim excerpt of a file whose tests run it.
+func TestGoAPIDocExamplesAreTested(t *testing.T) {
+	var doc []byte
+	for _, f := range []string{"go-api.md", "../README.md"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc = append(doc, b...)
 	}
 	var sources []string
 	for _, f := range []string{"goapi_test.go", "../harness/containers/example_test.go", "../harness/example_test.go"} {
@@ -254,7 +279,7 @@ func TestGoAPIDocExamplesAreTested(t *testing.T) {
 		}
 		if !found {
 			first, _, _ := strings.Cut(b[1], "\n")
-			t.Errorf("go-api.md: the block starting %q is not in docs/goapi_test.go or the harness examples: copy the tested code, do not edit it in the doc", first)
+			t.Errorf("go-api.md or README.md: the block starting %q is not in docs/goapi_test.go or the harness examples: copy the tested code, do not edit it in the doc", first)
 		}
 	}
 }

@@ -231,7 +231,7 @@ type SSOStep struct {
 }
 
 // FaultSpec is a fault mockatlassian injects into the scenario's SCIM
-// directory (README "Fault injection"): one of Status, Drop and Hang,
+// directory (docs/mockatlassian.md, "Fault injection"): one of Status, Drop and Hang,
 // optionally after Latency, or Latency alone. Path is relative to the
 // directory: a prefix (/Users: /Users and /Users/{id}) or a glob with *
 // (/Groups/*); empty, every SCIM request. The rule lasts Times matching

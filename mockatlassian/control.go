@@ -14,7 +14,7 @@ import (
 // controlRoutes are the /_sim/ routes: what the real product only offers in
 // its admin UI (organizations, domains, directories and keys, sites and
 // products, product access) and what only a simulator needs (health, reset,
-// journal). Documented in README.md.
+// journal). Documented in docs/mockatlassian.md.
 func (s *Server) controlRoutes(r *mux.Router) {
 	r.HandleFunc("/health", s.health).Methods(http.MethodGet)
 	r.HandleFunc("/reset", s.resetAll).Methods(http.MethodPost)

@@ -11,7 +11,7 @@ import (
 	"github.com/provsim/provsim/internal/faults"
 )
 
-// Fault injection on the SCIM and admin APIs (README "Fault injection"):
+// Fault injection on the SCIM and admin APIs (docs/mockatlassian.md, "Fault injection"):
 // the rules live in a faults.Registry registry, managed under /_sim/faults and
 // seeded from --faults-file; this file writes the answers in Atlassian's
 // formats.

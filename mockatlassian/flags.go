@@ -63,7 +63,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 	fs.StringVar(&authErr, "auth-error-body", string(AuthErrorFailure), "401/403 body on SCIM routes: failure ({error,traceId}, Atlassian) or scim")
 	fs.IntVar(&jopts.MaxEntries, "journal-size", 10000, "entries kept in the request journal")
 	fs.BoolVar(&noBody, "journal-no-bodies", false, "keep no request or response bodies in the journal")
-	faultsFile := fs.String("faults-file", "", "YAML or JSON list of fault rules active from the start (README \"Fault injection\")")
+	faultsFile := fs.String("faults-file", "", "YAML or JSON list of fault rules active from the start (docs/mockatlassian.md, \"Fault injection\")")
 	fs.StringVar(&cli.Config.DataDir, "data-dir", "", "keep state in DIR/mockatlassian.db so it survives restarts (default: in memory)")
 	fs.StringVar(&seedOf, "seed-file", "", "YAML start state applied when nothing is stored: organizations, keys, domains, sites, accounts, groups")
 	fs.StringVar(&cli.Config.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_sim/ routes but GET /_sim/health (prefer the environment variable: flags show in ps)")

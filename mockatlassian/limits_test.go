@@ -11,7 +11,7 @@ import (
 )
 
 // Every bound mockatlassian enforces, each with the error it answers
-// (README "Access and limits").
+// (docs/state.md, "Access and limits").
 
 func memberRefs(ids ...string) []any {
 	out := []any{}

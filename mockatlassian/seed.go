@@ -10,8 +10,8 @@ import (
 	"github.com/provsim/provsim/internal/sim"
 )
 
-// Seed is a declarative start state (--seed-file, YAML; README "State:
-// seeds, snapshots, persistence"): organizations with their API keys (plain
+// Seed is a declarative start state (--seed-file, YAML; docs/state.md, "Seeds,
+// snapshots, persistence"): organizations with their API keys (plain
 // here, hashed on load), domains, SCIM directories and keys, sites and
 // products, Atlassian accounts that exist before provisioning, and local
 // groups with members and product access. mockokta's seed has the same

@@ -127,22 +127,22 @@ func TestSeedFileFlag(t *testing.T) {
 	}
 }
 
-// TestREADMESeedExample keeps the README's example seed valid.
+// TestREADMESeedExample keeps the example seed of docs/state.md valid.
 func TestREADMESeedExample(t *testing.T) {
-	raw, err := os.ReadFile("../README.md")
+	raw, err := os.ReadFile("../docs/state.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := regexp.MustCompile("(?s)# mockatlassian --seed-file\n(.*?)```").FindSubmatch(raw)
 	if m == nil {
-		t.Fatal("README has no mockatlassian seed example")
+		t.Fatal("docs/state.md has no mockatlassian seed example")
 	}
 	seed, err := ParseSeed(m[1])
 	if err != nil {
-		t.Fatalf("README example: %v", err)
+		t.Fatalf("docs/state.md example: %v", err)
 	}
 	model, _ := New(Options{Logger: slog.New(slog.DiscardHandler)})
 	if err := model.ApplySeed(seed); err != nil {
-		t.Fatalf("README example: %v", err)
+		t.Fatalf("docs/state.md example: %v", err)
 	}
 }

@@ -59,7 +59,7 @@ func (s *Server) boot(b Boot) (*Booted, error) {
 // controlRoutes are mockokta's /_sim/ routes: orgs and tokens, reset,
 // waiting for the engine, tasks, journals, and the admin-UI actions the
 // Management API lacks (Test API Credentials, Import, Push Now, app
-// settings, simulated SSO). Documented in README.md.
+// settings, simulated SSO). Documented in docs/mockokta.md.
 func (s *Server) controlRoutes(r *mux.Router) {
 	r.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "service": "mockokta"})

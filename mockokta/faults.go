@@ -11,7 +11,7 @@ import (
 	"github.com/provsim/provsim/internal/faults"
 )
 
-// Fault injection on the Management API (README "Fault injection"): the
+// Fault injection on the Management API (docs/mockatlassian.md, "Fault injection"): the
 // rules live in a faults.Registry registry, managed under /_sim/faults and seeded
 // from --faults-file; this file writes the answers in Okta's error envelope
 // with Okta's rate-limit headers (OAPI-ERR-1, OAPI-SDK-2). Faults

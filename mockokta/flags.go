@@ -51,7 +51,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 	fs.BoolVar(&noBody, "journal-no-bodies", false, "keep no bodies in the journals")
 	fs.StringVar(&cli.Config.DataDir, "data-dir", "", "keep state in DIR/mockokta.db so it survives restarts (default: in memory)")
 	fs.StringVar(&seedOf, "seed-file", "", "YAML start state applied when nothing is stored: orgs, tokens, users, groups, apps, assignments, pushes")
-	faultsFile := fs.String("faults-file", "", "YAML or JSON list of fault rules on /api/v1 active from the start (README \"Fault injection\")")
+	faultsFile := fs.String("faults-file", "", "YAML or JSON list of fault rules on /api/v1 active from the start (docs/mockatlassian.md, \"Fault injection\")")
 	fs.StringVar(&cli.Config.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_sim/ routes but GET /_sim/health (prefer the environment variable: flags show in ps)")
 	if err := fs.Parse(args); err != nil {
 		return CLI{}, err

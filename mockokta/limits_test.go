@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// The bounds mockokta enforces, each with its error (README "Access and
+// The bounds mockokta enforces, each with its error (docs/state.md, "Access and
 // limits"): request bodies, page sizes, the System Log.
 
 func TestLimits(t *testing.T) {

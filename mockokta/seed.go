@@ -12,8 +12,8 @@ import (
 	"github.com/provsim/provsim/internal/sim"
 )
 
-// Seed is a declarative start state (--seed-file, YAML; README "State:
-// seeds, snapshots, persistence"): orgs with their API tokens (plain here,
+// Seed is a declarative start state (--seed-file, YAML; docs/state.md, "Seeds,
+// snapshots, persistence"): orgs with their API tokens (plain here,
 // hashed on load), users, groups and members, and apps with their
 // connection, To App settings, assignments and push mappings. It has
 // mockatlassian's seed shape where the concepts meet: orgs with an id, a

@@ -174,25 +174,25 @@ func TestSeedFileFlag(t *testing.T) {
 	}
 }
 
-// TestREADMESeedExample keeps the README's example seed valid.
+// TestREADMESeedExample keeps the example seed of docs/state.md valid.
 func TestREADMESeedExample(t *testing.T) {
-	raw, err := os.ReadFile("../README.md")
+	raw, err := os.ReadFile("../docs/state.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := regexp.MustCompile("(?s)# mockokta --seed-file\n(.*?)```").FindSubmatch(raw)
 	if m == nil {
-		t.Fatal("README has no mockokta seed example")
+		t.Fatal("docs/state.md has no mockokta seed example")
 	}
 	// Its app would provision at once: point it at a closed local port.
 	example := strings.ReplaceAll(string(m[1]), "http://mockatlassian:8081", "http://127.0.0.1:9")
 	seed, err := ParseSeed([]byte(example))
 	if err != nil {
-		t.Fatalf("README example: %v", err)
+		t.Fatalf("docs/state.md example: %v", err)
 	}
 	model := New(Options{Logger: slog.New(slog.DiscardHandler)})
 	defer model.Close()
 	if err := model.ApplySeed(seed); err != nil {
-		t.Fatalf("README example: %v", err)
+		t.Fatalf("docs/state.md example: %v", err)
 	}
 }

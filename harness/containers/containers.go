@@ -75,7 +75,7 @@ type Site struct {
 	Products []string
 }
 
-// Switches are the fidelity switches (README "Fidelity notes"); zero
+// Switches are the fidelity switches (docs/fidelity.md); zero
 // values keep each server's documented default.
 type Switches struct {
 	DeleteMode            mockatlassian.DeleteMode      // --delete-mode: record or deactivate
@@ -159,13 +159,13 @@ func WithSwitches(s Switches) Option {
 }
 
 // WithAtlassianEnv adds environment variables to mockatlassian's container:
-// every flag is MOCKATLASSIAN_<FLAG> (README "mockatlassian").
+// every flag is MOCKATLASSIAN_<FLAG> (docs/mockatlassian.md).
 func WithAtlassianEnv(env map[string]string) Option {
 	return func(c *config) { c.atlEnv = merge(c.atlEnv, env) }
 }
 
 // WithOktaEnv adds environment variables to mockokta's container: every
-// flag is MOCKOKTA_<FLAG> (README "mockokta").
+// flag is MOCKOKTA_<FLAG> (docs/mockokta.md).
 func WithOktaEnv(env map[string]string) Option {
 	return func(c *config) { c.oktaEnv = merge(c.oktaEnv, env) }
 }
