@@ -6,8 +6,13 @@ BIN := bin
 
 all: lint test
 
+# --version prints the commit; this Go environment sets -buildvcs=false, so
+# it is passed in (internal/cli/version.go).
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X github.com/provsim/provsim/internal/cli.commit=$(COMMIT)
+
 build:
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
 
 # The README's test command; .ci/run calls it.
 test:
@@ -29,11 +34,13 @@ bench-go:
 # The main job: run the shipped scenarios (the guide end to end and the
 # lifecycle around it) against in-process simulators. No Docker needed.
 run:
+	@echo "make run: compiling the harness and both simulators (the first time takes about 2 minutes), then running scenarios/"
 	$(GO) run ./cmd/harness run scenarios/
 
 # Serve mockatlassian (:8081) and mockokta (:8080) wired together with
 # development tenants (see README).
 serve:
+	@echo "make serve: compiling the harness and both simulators (the first time takes about 2 minutes)"
 	$(GO) run ./cmd/harness serve
 
 clean:

@@ -1,7 +1,9 @@
 package harness
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"maps"
 	"strconv"
 	"strings"
@@ -14,16 +16,16 @@ import (
 // Person is an Okta user of a scenario, explicit or generated, with every
 // default applied.
 type Person struct {
-	Ref        string // how steps refer to the person
-	Login      string
-	Email      string
-	FirstName  string
-	LastName   string
-	Title      string
-	Department string
-	Profile    map[string]string // other profile attributes (secondEmail, …)
-	Staged     bool              // created STAGED rather than ACTIVE
-	Generated  bool
+	Ref        string            `json:"ref"` // how steps and expectations refer to the person
+	Login      string            `json:"login"`
+	Email      string            `json:"email"`
+	FirstName  string            `json:"firstName"`
+	LastName   string            `json:"lastName"`
+	Title      string            `json:"title,omitempty"`
+	Department string            `json:"department,omitempty"`
+	Profile    map[string]string `json:"profile,omitempty"` // other profile attributes (secondEmail, …)
+	Staged     bool              `json:"staged,omitempty"`  // created STAGED rather than ACTIVE
+	Generated  bool              `json:"generated,omitempty"`
 }
 
 // GeneratedMembers is the group member that stands for every generated
@@ -570,4 +572,20 @@ func (s *Scenario) GroupMembers(g GroupSpec, people []Person) []Person {
 		}
 	}
 	return out
+}
+
+// WritePeople prints people as a table: ref, login, email and name, one
+// person a line, so a scenario's generated people can be looked up and
+// named in expectations by ref.
+func WritePeople(w io.Writer, people []Person) error {
+	bw := bufio.NewWriter(w)
+	ref, login, email := len("REF"), len("LOGIN"), len("EMAIL")
+	for _, p := range people {
+		ref, login, email = max(ref, len(p.Ref)), max(login, len(p.Login)), max(email, len(p.Email))
+	}
+	fmt.Fprintf(bw, "%-*s  %-*s  %-*s  %s\n", ref, "REF", login, "LOGIN", email, "EMAIL", "NAME")
+	for _, p := range people {
+		fmt.Fprintf(bw, "%-*s  %-*s  %-*s  %s %s\n", ref, p.Ref, login, p.Login, email, p.Email, p.FirstName, p.LastName)
+	}
+	return bw.Flush()
 }

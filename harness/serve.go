@@ -2,86 +2,220 @@ package harness
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
-	"os"
+	"slices"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/spf13/pflag"
+
+	"github.com/provsim/provsim/internal/cli"
 	"github.com/provsim/provsim/mockatlassian"
 	"github.com/provsim/provsim/mockokta"
 )
 
-// ServeConfig is `harness serve`: both simulators in one process, wired,
-// with development tenants.
+// ServeConfig is `harness serve`: both simulators in one process, with
+// mockokta's Atlassian Cloud app connected to mockatlassian's directory.
 type ServeConfig struct {
-	OktaAddr, AtlassianAddr string
-	Atlassian               mockatlassian.Boot
-	OktaOrgID, OktaToken    string
-	Seed                    uint64
+	Atlassian mockatlassian.CLI
+	Okta      mockokta.CLI
+	// ShowAtlassianKeys and ShowOktaToken print the development keys at
+	// start; keys someone chose are not printed.
+	ShowAtlassianKeys, ShowOktaToken bool
 }
 
-// ParseServeFlags reads serve's flags (env: HARNESS_<FLAG>).
+// ServeEnvPrefix prefixes the environment variable of every flag of
+// `harness serve` (and `harness run`).
+const ServeEnvPrefix = "HARNESS"
+
+// serveName is a server flag's name in `harness serve`: the server's own
+// name, with the side in front where the two servers both have the flag
+// for different things, or where the name alone would not say which
+// side's it is. "" leaves the flag out: mockokta's SCIM connection is
+// wired to mockatlassian's directory.
+func serveName(side, name string) string {
+	switch name {
+	case "addr", "org-id", "org-name", "seed-file", "faults-file", "api-token", "org-api-key":
+		return side + "-" + name
+	case "scim-base-url", "scim-api-key":
+		if side == "okta" {
+			return ""
+		}
+	}
+	return name
+}
+
+// devDefaults are the development tenants `harness serve` starts with
+// (README; docker/compose.yaml and harness/containers use the same).
+var devDefaults = [][2]string{
+	{"atlassian-org-id", "dev-org"},
+	{"directory-id", "dev-directory"},
+	{"scim-api-key", "dev-scim-key"},
+	{"atlassian-org-api-key", "dev-org-key"},
+	{"verified-domain", "example.com"},
+	{"site", "acme.atlassian.net=jira-software+confluence"},
+	{"okta-org-id", "dev-okta"},
+	{"okta-api-token", "dev-okta-token"},
+}
+
+// ServeFlags defines the flags of `harness serve` on fs: every setting of
+// mockatlassian and mockokta (see serveName), one flag for the settings
+// both take alike (--seed, --control-token, --data-dir, journal and body
+// limits), development tenants by default, and the names serve had before
+// as hidden aliases. Once fs is parsed, the returned function builds the
+// configuration.
+func ServeFlags(fs *pflag.FlagSet) func() (ServeConfig, error) {
+	var atl mockatlassian.Flags
+	var okta mockokta.Flags
+	afs := pflag.NewFlagSet("mockatlassian", pflag.ContinueOnError)
+	afs.SortFlags = false
+	atl.Register(afs)
+	ofs := pflag.NewFlagSet("mockokta", pflag.ContinueOnError)
+	ofs.SortFlags = false
+	okta.Register(ofs)
+	atlName := func(n string) string { return serveName("atlassian", n) }
+	oktaName := func(n string) string { return serveName("okta", n) }
+	merged := pflag.NewFlagSet("harness serve", pflag.ContinueOnError)
+	merged.SortFlags = false
+	cli.Merge(merged, afs, atlName)
+	cli.Merge(merged, ofs, oktaName)
+	// Help lists each server's flags, then the shared ones.
+	atlFlags, oktaFlags := serveNames(afs, atlName), serveNames(ofs, oktaName)
+	var atlOnly, oktaOnly, both []string
+	merged.VisitAll(func(f *pflag.Flag) {
+		switch a, o := atlFlags[f.Name], oktaFlags[f.Name]; {
+		case a && o:
+			both = append(both, f.Name)
+		case a:
+			atlOnly = append(atlOnly, f.Name)
+		default:
+			oktaOnly = append(oktaOnly, f.Name)
+		}
+	})
+	for _, names := range [][]string{atlOnly, oktaOnly, both} {
+		cli.Merge(fs, merged, func(n string) string {
+			if slices.Contains(names, n) {
+				return n
+			}
+			return ""
+		})
+	}
+	cli.Group(fs, "mockatlassian", atlOnly...)
+	cli.Group(fs, "mockokta", oktaOnly...)
+	cli.Group(fs, "Both servers", both...)
+	fs.Lookup("data-dir").Usage = "keep state in `DIR`/mockatlassian.db and DIR/mockokta.db so it survives restarts (default: in memory)"
+	fs.Lookup("journal-size").Usage = "entries kept in each journal"
+	fs.Lookup("journal-no-bodies").Usage = "keep no request or response bodies in the journals"
+	cli.Alias(fs, "atlassian-org-api-key", "org-api-key")
+	cli.Alias(fs, "okta-api-token", "okta-token")
+	for _, d := range devDefaults {
+		cli.SetDefault(fs, d[0], d[1])
+	}
+	given := func(rename func(string) string) func(string) bool {
+		return func(n string) bool {
+			name := rename(n)
+			return name != "" && fs.Changed(name)
+		}
+	}
+	return func() (ServeConfig, error) {
+		a, err := atl.CLI(given(atlName))
+		if err != nil {
+			return ServeConfig{}, fmt.Errorf("mockatlassian: %w", err)
+		}
+		o, err := okta.CLI(given(oktaName))
+		if err != nil {
+			return ServeConfig{}, fmt.Errorf("mockokta: %w", err)
+		}
+		return ServeConfig{Atlassian: a, Okta: o,
+			ShowAtlassianKeys: !cli.Changed(fs, "scim-api-key", "atlassian-org-api-key"),
+			ShowOktaToken:     !cli.Changed(fs, "okta-api-token")}, nil
+	}
+}
+
+// serveNames is the set of a server's flag names in `harness serve`.
+func serveNames(fs *pflag.FlagSet, rename func(string) string) map[string]bool {
+	names := map[string]bool{}
+	fs.VisitAll(func(f *pflag.Flag) {
+		if n := rename(f.Name); n != "" {
+			names[n] = true
+		}
+	})
+	return names
+}
+
+// ParseServeFlags parses the command line and environment (getenv) of
+// `harness serve`.
 func ParseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (ServeConfig, error) {
-	fs := flag.NewFlagSet("harness serve", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("harness serve", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var c ServeConfig
-	var domains sim.StringList
-	fs.StringVar(&c.OktaAddr, "okta-addr", "127.0.0.1:8080", "mockokta listen address")
-	fs.StringVar(&c.AtlassianAddr, "atlassian-addr", "127.0.0.1:8081", "mockatlassian listen address")
-	fs.StringVar(&c.Atlassian.OrgID, "atlassian-org-id", "dev-org", "Atlassian organization id")
-	fs.StringVar(&c.Atlassian.DirectoryID, "directory-id", "dev-directory", "SCIM directory id")
-	fs.StringVar(&c.Atlassian.APIKey, "api-key", "dev-scim-key", "SCIM directory API key")
-	fs.StringVar(&c.Atlassian.OrgAPIKey, "org-api-key", "dev-org-key", "Atlassian organization API key")
-	fs.Var(&domains, "verified-domain", "verified domain (repeatable; default example.com)")
-	fs.StringVar(&c.OktaOrgID, "okta-org-id", "dev-okta", "Okta org id")
-	fs.StringVar(&c.OktaToken, "okta-token", "dev-okta-token", "Okta API token (SSWS)")
-	fs.Uint64Var(&c.Seed, "seed", 0, "seed for repeatable ids")
+	build := ServeFlags(fs)
+	cli.BindEnv(fs, ServeEnvPrefix)
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		return ServeConfig{}, err
 	}
-	if err := sim.ApplyEnv(fs, "HARNESS", getenv); err != nil {
-		return c, err
+	if fs.NArg() > 0 {
+		return ServeConfig{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if len(domains) == 0 {
-		domains = sim.StringList{"example.com"}
+	if err := cli.ApplyEnv(fs, getenv); err != nil {
+		return ServeConfig{}, err
 	}
-	c.Atlassian.VerifiedDomains = domains
-	c.Atlassian.Sites = []mockatlassian.AddSiteInput{{Name: "acme.atlassian.net", Products: []string{"jira-software", "confluence"}}}
-	return c, nil
+	return build()
 }
 
-// Serve runs both servers until ctx ends.
-func Serve(ctx context.Context, c ServeConfig, out io.Writer) error {
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	boot := c.Atlassian
-	atl, err := mockatlassian.NewServer(mockatlassian.Config{Options: mockatlassian.Options{Seed: c.Seed}, Boot: &boot, Logger: log})
-	if err != nil {
-		return err
+// Serve runs both servers until ctx ends or one of them fails: first
+// mockatlassian, then mockokta with its app connected to mockatlassian's
+// directory where it actually listens. It tells out where both are and
+// logs to logs.
+func Serve(ctx context.Context, c ServeConfig, out, logs io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type started struct {
+		srv  *mockatlassian.Server
+		addr net.Addr
 	}
-	scimURL := "http://" + c.AtlassianAddr + "/scim/directory/" + boot.DirectoryID
-	okta, err := mockokta.NewServer(mockokta.Config{Logger: log, Options: mockokta.Options{Seed: c.Seed},
-		Boot: &mockokta.Boot{OrgID: c.OktaOrgID, APIToken: c.OktaToken, AtlassianSCIMURL: scimURL, AtlassianSCIMToken: boot.APIKey}})
-	if err != nil {
-		return err
-	}
-	defer okta.Close()
 	errc := make(chan error, 2)
+	up := make(chan started, 1)
 	go func() {
-		errc <- mockatlassian.Run(ctx, c.AtlassianAddr, atl, func(a net.Addr) {
-			fmt.Fprintf(out, "mockatlassian  http://%s  organization %s, SCIM base URL %s, key %s\n", a, boot.OrgID, scimURL, boot.APIKey)
-		})
+		errc <- c.Atlassian.Serve(ctx, logs, func(s *mockatlassian.Server, a net.Addr) { up <- started{s, a} })
 	}()
+	var atl started
+	select {
+	case atl = <-up:
+	case err := <-errc:
+		return fmt.Errorf("mockatlassian: %w", err)
+	}
+	if atl.srv.Booted == nil {
+		cancel()
+		<-errc
+		return errors.New("mockatlassian made no directory to connect mockokta to")
+	}
+	dir := atl.srv.Booted.Directory
+	boot := *c.Okta.Config.Boot
+	boot.AtlassianSCIMURL = "http://" + reachable(atl.addr) + "/scim/directory/" + dir.ID
+	boot.AtlassianSCIMToken = dir.APIKey
+	c.Okta.Config.Boot = &boot
+	atl.srv.WriteBoot(out, atl.addr, c.ShowAtlassianKeys)
 	go func() {
-		errc <- mockokta.Run(ctx, c.OktaAddr, okta, func(a net.Addr) {
-			fmt.Fprintf(out, "mockokta       http://%s  org %s, token %s, Atlassian Cloud app %s\n", a, c.OktaOrgID, c.OktaToken, okta.Booted.AppID)
-		})
+		errc <- c.Okta.Serve(ctx, logs, func(s *mockokta.Server, a net.Addr) { s.WriteBoot(out, a, c.ShowOktaToken) })
 	}()
-	err = <-errc
+	err := <-errc // the first to stop (a failure, or ctx ended) stops the other
+	cancel()
 	if err2 := <-errc; err == nil {
 		err = err2
 	}
 	return err
+}
+
+// reachable is an address another program on this machine can dial: a
+// wildcard host becomes the loopback address.
+func reachable(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }

@@ -1,13 +1,11 @@
 package mockatlassian
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/goccy/go-yaml"
-	"github.com/provsim/provsim/internal/sim"
 )
 
 // Seed is a declarative start state (--seed-file, YAML; docs/state.md, "Seeds,
@@ -143,14 +141,11 @@ func (m *Model) applySeedOrg(so SeedOrg) error {
 	return nil
 }
 
-// bootFlags are the flags that describe the boot organization.
-var bootFlags = []string{"org-id", "org-name", "org-api-key", "directory-id", "directory-name", "api-key", "verified-domain", "site"}
-
-// seedFromFlags loads --seed-file into cfg. When no boot flag was given,
-// the boot organization is the seed's first organization and directory
-// (found, not created, at start), so a seeded server does not also make a
-// random one.
-func seedFromFlags(fs *flag.FlagSet, path string, cfg *Config, boot *Boot) error {
+// seedFromFlags loads --seed-file into cfg. When no boot flag was given
+// (bootGiven false), the boot organization is the seed's first
+// organization and directory (found, not created, at start), so a seeded
+// server does not also make a random one.
+func seedFromFlags(bootGiven bool, path string, cfg *Config, boot *Boot) error {
 	if path == "" {
 		return nil
 	}
@@ -159,7 +154,7 @@ func seedFromFlags(fs *flag.FlagSet, path string, cfg *Config, boot *Boot) error
 		return fmt.Errorf("--seed-file: %w", err)
 	}
 	cfg.Seed = &s
-	if sim.AnySet(fs, bootFlags...) {
+	if bootGiven {
 		return nil
 	}
 	if len(s.Orgs) == 0 {

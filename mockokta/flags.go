@@ -1,20 +1,28 @@
 package mockokta
 
 import (
-	"flag"
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
+	"github.com/provsim/provsim/internal/cli"
 	"github.com/provsim/provsim/internal/clock"
 	"github.com/provsim/provsim/internal/journal"
-	"github.com/provsim/provsim/internal/sim"
 )
 
 // EnvPrefix prefixes the environment variable of every flag.
 const EnvPrefix = "MOCKOKTA"
+
+// DefaultAddr is where mockokta listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:8080"
 
 // CLI is the parsed command line of cmd/mockokta.
 type CLI struct {
@@ -22,71 +30,137 @@ type CLI struct {
 	Config Config
 }
 
-// ParseFlags turns arguments and environment into a CLI (zero-config
-// start).
+// Flags are mockokta's command-line settings while they are parsed:
+// Register defines them on a flag set, CLI checks the parsed values and
+// builds a CLI. `harness serve` registers the same settings beside
+// mockatlassian's.
+type Flags struct {
+	cli                  CLI
+	boot                 Boot
+	backoff              string
+	timeout              time.Duration
+	journal              journal.Options
+	seedFile, faultsFile string
+}
+
+// bootFlags describe the boot org: when any is given, a seed file's first
+// org is not the boot org.
+var bootFlags = []string{"org-id", "org-name", "api-token", "scim-base-url", "scim-api-key"}
+
+// Register defines mockokta's flags on fs: one org at start, with the
+// given or a random API token and, given a SCIM directory, an Atlassian
+// Cloud app already connected to it; and the engine's settings.
+func (f *Flags) Register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.cli.Addr, "addr", DefaultAddr, "listen address `HOST:PORT`")
+	fs.StringVar(&f.boot.OrgID, "org-id", "", "id of the boot org (random when empty)")
+	fs.StringVar(&f.boot.OrgName, "org-name", "Simulated Okta org", "name of the boot org")
+	fs.StringVar(&f.boot.APIToken, "api-token", "", "API token of the boot org, sent as 'Authorization: SSWS <token>' (random, printed once, when empty)")
+	fs.StringVar(&f.boot.AtlassianSCIMURL, "scim-base-url", "", "SCIM base `URL` of an Atlassian directory (or any SCIM server): creates an Atlassian Cloud app connected to it")
+	fs.StringVar(&f.boot.AtlassianSCIMToken, "scim-api-key", "", "API key of that SCIM directory, sent as 'Authorization: Bearer <key>'")
+	cli.Alias(fs, "scim-base-url", "atlassian-scim-url")
+	cli.Alias(fs, "scim-api-key", "atlassian-scim-token")
+	fs.Uint64Var(&f.cli.Config.Options.Seed, "seed", 0, "seed for repeatable ids (0: random)")
+	fs.StringVar(&f.backoff, "backoff", "real", "429 back-offs: real (wait, as Okta does: Retry-After or 5 min, doubling) or virtual (skip the wait, keep the timestamps)")
+	fs.DurationVar(&f.timeout, "scim-timeout", 60*time.Second, "timeout of each outbound SCIM request (Okta: 60 s)")
+	fs.Int64Var(&f.cli.Config.MaxBodyBytes, "max-body-bytes", 1<<20, "request body limit in bytes")
+	fs.IntVar(&f.journal.MaxEntries, "journal-size", 10000, "entries kept in each journal")
+	fs.BoolVar(&f.journal.NoBodies, "journal-no-bodies", false, "keep no bodies in the journals")
+	fs.StringVar(&f.faultsFile, "faults-file", "", "YAML or JSON list of fault rules on /api/v1 active from the start (docs/mockatlassian.md, \"Fault injection\")")
+	fs.StringVar(&f.cli.Config.DataDir, "data-dir", "", "keep state in `DIR`/mockokta.db so it survives restarts (default: in memory)")
+	fs.StringVar(&f.seedFile, "seed-file", "", "YAML start state applied when nothing is stored: orgs, tokens, users, groups, apps, assignments, pushes")
+	fs.StringVar(&f.cli.Config.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_sim/ routes but GET /_sim/health (prefer the environment variable: flags show in ps)")
+	cli.Files(fs, "faults-file", "yaml", "yml", "json")
+	cli.Files(fs, "seed-file", "yaml", "yml")
+	cli.Dir(fs, "data-dir")
+}
+
+// CLI checks the parsed flags and builds the server's configuration;
+// given tells which flags (by their names here) were given.
+func (f *Flags) CLI(given func(flag string) bool) (CLI, error) {
+	c := f.cli
+	boot := f.boot
+	if err := readFaultsFile(f.faultsFile, &c.Config); err != nil {
+		return CLI{}, err
+	}
+	switch f.backoff {
+	case "real":
+		c.Config.Options.Clock = clock.System{}
+	case "virtual":
+		c.Config.Options.Clock = &clock.Virtual{}
+	default:
+		return CLI{}, fmt.Errorf("backoff %q: want real or virtual", f.backoff)
+	}
+	if (boot.AtlassianSCIMURL == "") != (boot.AtlassianSCIMToken == "") {
+		return CLI{}, fmt.Errorf("--scim-base-url and --scim-api-key go together")
+	}
+	if strings.ContainsAny(c.Config.ControlToken, " \t\r\n") {
+		return CLI{}, fmt.Errorf("control token: must not contain white space")
+	}
+	c.Config.Options.SCIMClient = &http.Client{Timeout: f.timeout}
+	c.Config.Options.Journal = journal.New(f.journal, c.Config.Options.Clock)
+	c.Config.Journal = f.journal
+	if err := seedFromFlags(slices.ContainsFunc(bootFlags, given), f.seedFile, &c.Config, &boot); err != nil {
+		return CLI{}, err
+	}
+	c.Config.Boot = &boot
+	return c, nil
+}
+
+// ParseFlags parses mockokta's command line and environment (getenv) as
+// the binary does.
 func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CLI, error) {
-	fs := flag.NewFlagSet("mockokta", flag.ContinueOnError)
+	var f Flags
+	fs := pflag.NewFlagSet("mockokta", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var (
-		cli     CLI
-		boot    Boot
-		seed    uint64
-		backoff string
-		timeout time.Duration
-		jopts   journal.Options
-		noBody  bool
-		seedOf  string
-	)
-	fs.StringVar(&cli.Addr, "addr", "127.0.0.1:8080", "listen address HOST:PORT")
-	fs.StringVar(&boot.OrgID, "org-id", "", "id of the boot org (random when empty)")
-	fs.StringVar(&boot.OrgName, "org-name", "Simulated Okta org", "name of the boot org")
-	fs.StringVar(&boot.APIToken, "api-token", "", "API token of the boot org, sent as 'Authorization: SSWS <token>' (random, printed, when empty)")
-	fs.StringVar(&boot.AtlassianSCIMURL, "atlassian-scim-url", "", "SCIM base URL of an Atlassian directory; creates a connected Atlassian Cloud app")
-	fs.StringVar(&boot.AtlassianSCIMToken, "atlassian-scim-token", "", "API key of that directory")
-	fs.Uint64Var(&seed, "seed", 0, "seed for repeatable ids (0: random)")
-	fs.StringVar(&backoff, "backoff", "real", "429 back-offs: real (wait, as Okta does: Retry-After or 5 min, doubling) or virtual (skip the wait, keep the timestamps)")
-	fs.DurationVar(&timeout, "scim-timeout", 60*time.Second, "timeout of each outbound SCIM request (Okta: 60 s)")
-	fs.Int64Var(&cli.Config.MaxBodyBytes, "max-body-bytes", 1<<20, "request body limit in bytes")
-	fs.IntVar(&jopts.MaxEntries, "journal-size", 10000, "entries kept in each journal")
-	fs.BoolVar(&noBody, "journal-no-bodies", false, "keep no bodies in the journals")
-	fs.StringVar(&cli.Config.DataDir, "data-dir", "", "keep state in DIR/mockokta.db so it survives restarts (default: in memory)")
-	fs.StringVar(&seedOf, "seed-file", "", "YAML start state applied when nothing is stored: orgs, tokens, users, groups, apps, assignments, pushes")
-	faultsFile := fs.String("faults-file", "", "YAML or JSON list of fault rules on /api/v1 active from the start (docs/mockatlassian.md, \"Fault injection\")")
-	fs.StringVar(&cli.Config.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_sim/ routes but GET /_sim/health (prefer the environment variable: flags show in ps)")
+	f.Register(fs)
+	cli.BindEnv(fs, EnvPrefix)
 	if err := fs.Parse(args); err != nil {
 		return CLI{}, err
 	}
 	if fs.NArg() > 0 {
 		return CLI{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if err := sim.ApplyEnv(fs, EnvPrefix, getenv); err != nil {
+	if err := cli.ApplyEnv(fs, getenv); err != nil {
 		return CLI{}, err
 	}
-	if err := readFaultsFile(*faultsFile, &cli.Config); err != nil {
-		return CLI{}, err
+	return f.CLI(fs.Changed)
+}
+
+// Serve runs the server c describes until ctx ends, logging to logs.
+// ready, when not nil, is told the server and the address it listens on.
+func (c CLI) Serve(ctx context.Context, logs io.Writer, ready func(*Server, net.Addr)) error {
+	c.Config.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	srv, err := NewServer(c.Config)
+	if err != nil {
+		return err
 	}
-	switch backoff {
-	case "real":
-		cli.Config.Options.Clock = clock.System{}
-	case "virtual":
-		cli.Config.Options.Clock = &clock.Virtual{}
+	defer srv.Close()
+	return Run(ctx, c.Addr, srv, func(addr net.Addr) {
+		if ready != nil {
+			ready(srv, addr)
+		}
+	})
+}
+
+// WriteBoot tells where the org is. The API token appears only when it
+// was generated at this start (shown once) or when show says to.
+func (s *Server) WriteBoot(w io.Writer, addr net.Addr, show bool) {
+	fmt.Fprintf(w, "mockokta listening on http://%s\n", addr)
+	b, boot := s.Booted, s.cfg.Boot
+	if b == nil || boot == nil {
+		return
+	}
+	fmt.Fprintf(w, "  org id:         %s\n", b.Org.ID)
+	switch {
+	case boot.APIToken == "":
+		fmt.Fprintf(w, "  API token:      %s   (generated; shown once; send 'Authorization: SSWS <token>')\n", b.Org.Token)
+	case show:
+		fmt.Fprintf(w, "  API token:      %s   (send 'Authorization: SSWS <token>')\n", b.Org.Token)
 	default:
-		return CLI{}, fmt.Errorf("backoff %q: want real or virtual", backoff)
+		fmt.Fprintf(w, "  API token:      (as configured)\n")
 	}
-	if (boot.AtlassianSCIMURL == "") != (boot.AtlassianSCIMToken == "") {
-		return CLI{}, fmt.Errorf("--atlassian-scim-url and --atlassian-scim-token go together")
+	if b.AppID != "" {
+		fmt.Fprintf(w, "  Atlassian app:  %s -> %s\n", b.AppID, boot.AtlassianSCIMURL)
 	}
-	if strings.ContainsAny(cli.Config.ControlToken, " \t\r\n") {
-		return CLI{}, fmt.Errorf("control token: must not contain white space")
-	}
-	jopts.NoBodies = noBody
-	cli.Config.Options.Seed = seed
-	cli.Config.Options.SCIMClient = &http.Client{Timeout: timeout}
-	cli.Config.Options.Journal = journal.New(jopts, cli.Config.Options.Clock)
-	cli.Config.Journal = jopts
-	if err := seedFromFlags(fs, seedOf, &cli.Config, &boot); err != nil {
-		return CLI{}, err
-	}
-	cli.Config.Boot = &boot
-	return cli, nil
+	fmt.Fprintf(w, "  control API:    http://%s/_sim/\n", addr)
 }

@@ -1,7 +1,6 @@
 package mockokta
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -9,7 +8,6 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/provsim/provsim/internal/secret"
-	"github.com/provsim/provsim/internal/sim"
 )
 
 // Seed is a declarative start state (--seed-file, YAML; docs/state.md, "Seeds,
@@ -334,13 +332,10 @@ func (m *Model) seedApp(o *Org, sa SeedApp, userID, groupID func(string) (string
 	return nil
 }
 
-// bootFlags are the flags that describe the boot org.
-var bootFlags = []string{"org-id", "org-name", "api-token", "atlassian-scim-url", "atlassian-scim-token"}
-
-// seedFromFlags loads --seed-file into cfg. When no boot flag was given,
-// the boot org is the seed's first org (found, not created, at start), so
-// a seeded server does not also make a random one.
-func seedFromFlags(fs *flag.FlagSet, path string, cfg *Config, boot *Boot) error {
+// seedFromFlags loads --seed-file into cfg. When no boot flag was given
+// (bootGiven false), the boot org is the seed's first org (found, not
+// created, at start), so a seeded server does not also make a random one.
+func seedFromFlags(bootGiven bool, path string, cfg *Config, boot *Boot) error {
 	if path == "" {
 		return nil
 	}
@@ -349,7 +344,7 @@ func seedFromFlags(fs *flag.FlagSet, path string, cfg *Config, boot *Boot) error
 		return fmt.Errorf("--seed-file: %w", err)
 	}
 	cfg.Seed = &s
-	if sim.AnySet(fs, bootFlags...) {
+	if bootGiven {
 		return nil
 	}
 	if len(s.Orgs) == 0 {

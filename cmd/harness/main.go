@@ -1,62 +1,64 @@
 // Command harness runs provisioning scenarios against mockokta and
-// mockatlassian (in-process by default, or running servers), validates
-// scenario files, and serves both simulators wired together.
-//
-//	harness run [flags] FILE|DIR...
-//	harness validate FILE|DIR...
-//	harness serve [flags]
+// mockatlassian (in-process by default, or running servers), checks
+// scenario files, lists a scenario's people, and serves both simulators
+// wired together. Run `harness --help` for the commands.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/provsim/provsim/harness"
 	"github.com/provsim/provsim/harness/bench"
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/cli"
 )
 
-const usage = `usage:
-  harness run [flags] FILE|DIR...    run scenarios (in-process unless --okta-url/--atlassian-url)
-  harness validate FILE|DIR...       check scenario files; problems as file:line:column
-  harness serve [flags]              start mockatlassian and mockokta wired together
-  harness bench [flags]              measure provsim against this machine's limits (run from the repository)
-Run 'harness <command> -h' for the flags.`
+func main() { cli.Main(command()) }
 
-func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+// run runs the harness command line with the process's environment (the
+// tests' entry point).
+func run(args []string, stdout, stderr io.Writer) int {
+	return cli.Execute(context.Background(), command(), args, stdout, stderr, os.Getenv)
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, usage)
-		return 2
+func command() *cobra.Command {
+	root := cli.NewRoot("harness", "Run provisioning scenarios against mockokta and mockatlassian",
+		"harness takes test accounts and groups through the Okta → Atlassian provisioning lifecycle,\n"+
+			"as YAML scenarios, and checks both sides after each step (docs/scenarios.md).")
+	root.Example = "  harness run scenarios/                 # the shipped scenarios, in-process\n" +
+		"  harness run my.yaml --junit report.xml\n" +
+		"  harness validate scenarios/\n" +
+		"  harness people scenarios/generated-org-1000.yaml\n" +
+		"  harness serve                          # both servers on :8080 and :8081"
+	cli.RequireCommand(root)
+	root.AddCommand(runCommand(), validateCommand(), peopleCommand(), serveCommand(), benchCommand())
+	return root
+}
+
+// scenarioFiles completes scenario files and directories.
+func scenarioFiles(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
+}
+
+// needScenarios asks for at least one FILE|DIR, saying how to run the
+// shipped ones.
+func needScenarios(verb string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cli.Usagef("which scenarios? Give files or directories, e.g. 'harness %s scenarios/' for the shipped ones", verb)
+		}
+		return nil
 	}
-	switch args[0] {
-	case "run":
-		return runCmd(args[1:], stdout, stderr)
-	case "validate":
-		return validateCmd(args[1:], stdout, stderr)
-	case "serve":
-		return serveCmd(args[1:], stdout, stderr)
-	case "bench":
-		return benchCmd(args[1:], stdout, stderr)
-	case "-h", "--help", "help":
-		fmt.Fprintln(stdout, usage)
-		return 0
-	}
-	fmt.Fprintf(stderr, "harness: unknown command %q\n%s\n", args[0], usage)
-	return 2
 }
 
 // expand turns files and directories into scenario files, sorted.
@@ -65,7 +67,7 @@ func expand(paths []string) ([]string, error) {
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, err
+			return nil, cli.Usagef("%w", err)
 		}
 		if !st.IsDir() {
 			out = append(out, p)
@@ -78,64 +80,97 @@ func expand(paths []string) ([]string, error) {
 	}
 	sort.Strings(out)
 	if len(out) == 0 {
-		return nil, errors.New("no scenario files")
+		return nil, cli.Usagef("no scenario files (*.yaml, *.yml) in %s", strings.Join(paths, ", "))
 	}
 	return out, nil
 }
 
-func runCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("harness run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	oktaURL := fs.String("okta-url", "", "base URL of a running mockokta (default: in-process)")
-	atlURL := fs.String("atlassian-url", "", "base URL of a running mockatlassian (default: in-process)")
-	atlFromOkta := fs.String("atlassian-url-from-okta", "", "mockatlassian's base URL as mockokta reaches it (e.g. http://mockatlassian:8081 in compose); default --atlassian-url")
-	parallel := fs.Int("parallel", 1, "scenarios run at once")
-	junit := fs.String("junit", "", "write a JUnit XML report to FILE")
-	jsonOut := fs.String("json", "", "write a JSON report to FILE")
-	timeout := fs.Duration("timeout", 0, "wait-for-engine timeout per step (default: the scenario's, else 30s)")
-	controlToken := fs.String("control-token", "", "control token of servers started with --control-token, sent on their /_sim/ routes (prefer HARNESS_CONTROL_TOKEN: flags show in ps)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+func runCommand() *cobra.Command {
+	var (
+		oktaURL, atlURL, atlFromOkta string
+		parallel                     int
+		junit, jsonOut               string
+		timeout                      time.Duration
+		controlToken                 string
+	)
+	cmd := &cobra.Command{
+		Use:   "run FILE|DIR... [flags]",
+		Short: "Run scenarios (in-process simulators unless --okta-url and --atlassian-url)",
+		Long: "run runs scenario files (a directory stands for its *.yaml and *.yml files) and reports each\n" +
+			"step; a failure shows the expectation's file:line, what was found and the step's SCIM\n" +
+			"traffic. Exit 0 when all pass, 1 when one fails, 2 for a wrong command line.",
+		Example: "  harness run scenarios/\n" +
+			"  harness run scenarios/ --junit report.xml --json report.json --parallel 2\n" +
+			"  harness run my.yaml --okta-url http://localhost:8080 --atlassian-url http://localhost:8081",
+		Args:              needScenarios("run"),
+		ValidArgsFunction: scenarioFiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			files, err := expand(args)
+			if err != nil {
+				return err
+			}
+			if (oktaURL == "") != (atlURL == "") {
+				return cli.Usagef("--okta-url and --atlassian-url go together")
+			}
+			if controlToken != "" && oktaURL == "" {
+				return cli.Usagef("--control-token is for running servers: give --okta-url and --atlassian-url")
+			}
+			if err := harness.ValidateFiles(files); err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+				return cli.ErrReported
+			}
+			var env *harness.Env
+			if oktaURL != "" {
+				env = harness.Remote(oktaURL, atlURL)
+				env.AtlassianURLFromOkta = atlFromOkta
+				env.ControlToken = controlToken
+			}
+			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			results := runFiles(cmd.Context(), files, env, max(1, parallel), timeout, newProgress(stderr))
+			harness.WriteText(stdout, results)
+			if junit != "" {
+				if err := writeFile(junit, func(w io.Writer) error { return harness.WriteJUnit(w, results) }); err != nil {
+					return err
+				}
+			}
+			if jsonOut != "" {
+				if err := writeFile(jsonOut, func(w io.Writer) error { return harness.WriteJSON(w, results) }); err != nil {
+					return err
+				}
+			}
+			for _, r := range results {
+				if !r.Passed {
+					return cli.ErrReported
+				}
+			}
+			return nil
+		},
 	}
-	if err := sim.ApplyEnv(fs, "HARNESS", os.Getenv); err != nil {
-		fmt.Fprintln(stderr, "harness:", err)
-		return 2
-	}
-	files, err := expand(fs.Args())
-	if err != nil {
-		fmt.Fprintln(stderr, "harness:", err)
-		return 2
-	}
-	if (*oktaURL == "") != (*atlURL == "") {
-		fmt.Fprintln(stderr, "harness: --okta-url and --atlassian-url go together")
-		return 2
-	}
-	if *controlToken != "" && *oktaURL == "" {
-		fmt.Fprintln(stderr, "harness: --control-token is for running servers: give --okta-url and --atlassian-url")
-		return 2
-	}
-	if err := harness.ValidateFiles(files); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	var env *harness.Env
-	if *oktaURL != "" {
-		env = harness.Remote(*oktaURL, *atlURL)
-		env.AtlassianURLFromOkta = *atlFromOkta
-		env.ControlToken = *controlToken
-	}
+	f := cmd.Flags()
+	f.StringVar(&oktaURL, "okta-url", "", "base `URL` of a running mockokta (default: in-process simulators)")
+	f.StringVar(&atlURL, "atlassian-url", "", "base `URL` of a running mockatlassian (default: in-process simulators)")
+	f.StringVar(&atlFromOkta, "atlassian-url-from-okta", "", "mockatlassian's base `URL` as mockokta reaches it (e.g. http://mockatlassian:8081 in compose; default --atlassian-url)")
+	f.IntVar(&parallel, "parallel", 1, "scenarios run at once")
+	f.StringVar(&junit, "junit", "", "write a JUnit XML report to `FILE`")
+	f.StringVar(&jsonOut, "json", "", "write a JSON report (results and each scenario's people) to `FILE`")
+	f.DurationVar(&timeout, "timeout", 0, "wait-for-engine timeout per step, a Go `DURATION` (default: the scenario's, else 30s)")
+	f.StringVar(&controlToken, "control-token", "", "control token of servers started with --control-token, sent on their /_sim/ routes (prefer the environment variable: flags show in ps)")
+	cli.EnvPrefix(cmd, harness.ServeEnvPrefix)
+	return cmd
+}
+
+// runFiles runs scenario files, parallel at a time, in-process when env is
+// nil.
+func runFiles(ctx context.Context, files []string, env *harness.Env, parallel int, timeout time.Duration, progress *progress) []*harness.Result {
 	results := make([]*harness.Result, len(files))
 	work := make(chan int)
 	var wg sync.WaitGroup
-	progress := newProgress(stderr)
-	for range max(1, *parallel) {
+	for range parallel {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				opts := harness.RunOptions{Env: env, Timeout: *timeout, Progress: progress.fn(files[i])}
+				opts := harness.RunOptions{Env: env, Timeout: timeout, Progress: progress.fn(files[i])}
 				res, err := harness.RunFile(ctx, files[i], opts)
 				if err != nil {
 					res = &harness.Result{File: files[i], Name: files[i], Error: err.Error()}
@@ -150,25 +185,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	close(work)
 	wg.Wait()
-	harness.WriteText(stdout, results)
-	if *junit != "" {
-		if err := writeFile(*junit, func(w io.Writer) error { return harness.WriteJUnit(w, results) }); err != nil {
-			fmt.Fprintln(stderr, "harness:", err)
-			return 1
-		}
-	}
-	if *jsonOut != "" {
-		if err := writeFile(*jsonOut, func(w io.Writer) error { return harness.WriteJSON(w, results) }); err != nil {
-			fmt.Fprintln(stderr, "harness:", err)
-			return 1
-		}
-	}
-	for _, r := range results {
-		if !r.Passed {
-			return 1
-		}
-	}
-	return 0
+	return results
 }
 
 func writeFile(path string, fn func(io.Writer) error) error {
@@ -225,81 +242,139 @@ func (p *progress) done() {
 	fmt.Fprintf(p.w, "\r\033[K")
 }
 
-func validateCmd(args []string, stdout, stderr io.Writer) int {
-	files, err := expand(args)
-	if err != nil {
-		fmt.Fprintln(stderr, "harness:", err)
-		return 2
+func validateCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate FILE|DIR...",
+		Short: "Check scenario files without running them; problems as file:line:column",
+		Long: "validate parses and checks scenario files (a directory stands for its *.yaml and *.yml\n" +
+			"files) and reports every problem of every file at once, as file:line:column: message.",
+		Example:           "  harness validate scenarios/\n  harness validate my.yaml",
+		Args:              needScenarios("validate"),
+		ValidArgsFunction: scenarioFiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			files, err := expand(args)
+			if err != nil {
+				return err
+			}
+			if err := harness.ValidateFiles(files); err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+				return cli.ErrReported
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d scenario files are valid\n", len(files))
+			return nil
+		},
 	}
-	if err := harness.ValidateFiles(files); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "%d scenario files are valid\n", len(files))
-	return 0
 }
 
-func serveCmd(args []string, stdout, stderr io.Writer) int {
-	cfg, err := harness.ParseServeFlags(args, os.Getenv, stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+func peopleCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "people FILE",
+		Short: "List a scenario's people, generated ones included: ref, login, email, name",
+		Long: "people prints the people a scenario makes, explicit ones first, then the generated ones\n" +
+			"(the same on every run: they come from the scenario's seed), so expectations can name them\n" +
+			"by ref (user: user2).",
+		Example:           "  harness people scenarios/generated-org-1000.yaml\n  harness people my.yaml --json",
+		Args:              exactlyOneScenario,
+		ValidArgsFunction: scenarioFiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := harness.ParseFile(args[0])
+			if err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+				return cli.ErrReported
+			}
+			people, err := s.ExpandPeople()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(people)
+			}
+			return harness.WritePeople(cmd.OutOrStdout(), people)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (every attribute) instead of a table")
+	cli.EnvPrefix(cmd, "HARNESS_PEOPLE")
+	return cmd
+}
+
+func exactlyOneScenario(_ *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return cli.Usagef("give one scenario file, e.g. 'harness people scenarios/generated-org-1000.yaml'")
+	}
+	return nil
+}
+
+func serveCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Start mockatlassian and mockokta wired together, with development tenants",
+		Long: "serve runs both simulators in one process: mockatlassian (default 127.0.0.1:8081) with an\n" +
+			"organization and SCIM directory, and mockokta (default 127.0.0.1:8080) with an org whose\n" +
+			"Atlassian Cloud app is connected to that directory. It takes every flag of both servers,\n" +
+			"named as on the servers, with okta- or atlassian- in front where the name alone would\n" +
+			"not say which server's it is (--okta-addr, --atlassian-seed-file, --okta-api-token).",
+		Example: "  harness serve\n" +
+			"  harness serve --okta-addr 0.0.0.0:8080 --atlassian-addr 0.0.0.0:8081 --data-dir ./state\n" +
+			"  harness serve --okta-seed-file okta.yaml --atlassian-seed-file atlassian.yaml",
+		Args: cobra.NoArgs,
+	}
+	build := harness.ServeFlags(cmd.Flags())
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		cfg, err := build()
+		if err != nil {
+			return cli.Usagef("%w", err)
 		}
-		fmt.Fprintln(stderr, "harness serve:", err)
-		return 2
+		return harness.Serve(cmd.Context(), cfg, cmd.OutOrStdout(), cmd.ErrOrStderr())
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := harness.Serve(ctx, cfg, stdout); err != nil {
-		fmt.Fprintln(stderr, "harness serve:", err)
-		return 1
-	}
-	return 0
+	cli.EnvPrefix(cmd, harness.ServeEnvPrefix)
+	return cmd
 }
 
-func benchCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("harness bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func benchCommand() *cobra.Command {
 	c := bench.Defaults()
-	var sizes string
-	fs.IntVar(&c.Users, "users", c.Users, "SCIM directory size for throughput")
-	fs.IntVar(&c.E2EPeople, "people", c.E2EPeople, "people assigned end to end")
-	fs.StringVar(&sizes, "memory-sizes", "1000,100000,1000000", "directory sizes for memory and lookups")
-	fs.DurationVar(&c.Duration, "duration", c.Duration, "length of each throughput measurement")
-	fs.IntVar(&c.Workers, "workers", c.Workers, "concurrent clients for throughput")
-	fs.DurationVar(&c.Pace, "pace", c.Pace, "Okta-paced setting: wait after each engine job")
-	markdown := fs.String("markdown", "", "also write the table as Markdown to FILE")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	var markdown string
+	cmd := &cobra.Command{
+		Use:   "bench [flags]",
+		Short: "Measure provsim against this machine's limits (run from the repository)",
+		Long: "bench prints a table of figures beside bare baselines measured in the same run\n" +
+			"(docs/performance.md). It takes a few minutes.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, n := range c.MemorySizes {
+				if n <= 0 {
+					return cli.Usagef("--memory-sizes: %d is not a positive size", n)
+				}
+			}
+			if wd, err := os.Getwd(); err == nil {
+				if _, err := os.Stat(filepath.Join(wd, "go.mod")); err == nil {
+					c.RepoRoot = wd
+				}
+			}
+			c.Log = cmd.ErrOrStderr()
+			rep, err := bench.Run(cmd.Context(), c)
+			if rep != nil {
+				rep.Write(cmd.OutOrStdout())
+			}
+			if err != nil {
+				return err
+			}
+			if markdown != "" {
+				return os.WriteFile(markdown, []byte(rep.Markdown()), 0o644)
+			}
+			return nil
+		},
 	}
-	c.MemorySizes = nil
-	for _, f := range strings.Split(sizes, ",") {
-		var n int
-		if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err != nil || n <= 0 {
-			fmt.Fprintf(stderr, "harness bench: bad size %q\n", f)
-			return 2
-		}
-		c.MemorySizes = append(c.MemorySizes, n)
-	}
-	if wd, err := os.Getwd(); err == nil {
-		if _, err := os.Stat(filepath.Join(wd, "go.mod")); err == nil {
-			c.RepoRoot = wd
-		}
-	}
-	c.Log = stderr
-	rep, err := bench.Run(context.Background(), c)
-	if rep != nil {
-		rep.Write(stdout)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "harness bench:", err)
-		return 1
-	}
-	if *markdown != "" {
-		if err := os.WriteFile(*markdown, []byte(rep.Markdown()), 0o644); err != nil {
-			fmt.Fprintln(stderr, "harness bench:", err)
-			return 1
-		}
-	}
-	return 0
+	f := cmd.Flags()
+	f.IntVar(&c.Users, "users", c.Users, "SCIM directory size for throughput")
+	f.IntVar(&c.E2EPeople, "people", c.E2EPeople, "people assigned end to end")
+	f.IntSliceVar(&c.MemorySizes, "memory-sizes", c.MemorySizes, "directory sizes for memory and lookups, comma-separated")
+	f.DurationVar(&c.Duration, "duration", c.Duration, "length of each throughput measurement")
+	f.IntVar(&c.Workers, "workers", c.Workers, "concurrent clients for throughput")
+	f.DurationVar(&c.Pace, "pace", c.Pace, "Okta-paced setting: wait after each engine job")
+	f.StringVar(&markdown, "markdown", "", "also write the table as Markdown to `FILE`")
+	cli.EnvPrefix(cmd, "HARNESS_BENCH")
+	return cmd
 }

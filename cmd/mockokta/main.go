@@ -1,67 +1,44 @@
-// Command mockokta serves a simulated Okta org: the Management API and the
-// provisioning engine. `mockokta healthcheck` asks a running server for
-// /_sim/health (for container health checks).
+// Command mockokta serves a simulated Okta org: the Management API, the
+// provisioning engine and the control API. Run `mockokta --help` for the
+// flags; `mockokta healthcheck` asks a running server for /_sim/health
+// (container health checks).
 package main
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
+	"io"
 	"net"
-	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/provsim/provsim/internal/httpx"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/provsim/provsim/internal/cli"
 	"github.com/provsim/provsim/mockokta"
 )
 
-func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "mockokta:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main(command()) }
 
-func run(args []string) error {
-	if len(args) > 0 && args[0] == "healthcheck" {
-		return healthcheck(args[1:])
-	}
-	cli, err := mockokta.ParseFlags(args, os.Getenv, os.Stderr)
-	if err != nil {
-		return err
-	}
-	cli.Config.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	srv, err := mockokta.NewServer(cli.Config)
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return mockokta.Run(ctx, cli.Addr, srv, func(addr net.Addr) {
-		b := srv.Booted
-		fmt.Printf("mockokta listening on http://%s\n", addr)
-		fmt.Printf("  org id:         %s\n", b.Org.ID)
-		if cli.Config.Boot.APIToken == "" {
-			fmt.Printf("  API token:      %s   (generated; shown once; send 'Authorization: SSWS <token>')\n", b.Org.Token)
-		} else {
-			fmt.Printf("  API token:      (as configured)\n")
-		}
-		if b.AppID != "" {
-			fmt.Printf("  Atlassian app:  %s -> %s\n", b.AppID, cli.Config.Boot.AtlassianSCIMURL)
-		}
-		fmt.Printf("  control API:    http://%s/_sim/\n", addr)
+func command() *cobra.Command {
+	return cli.ServerCommand(cli.Server{
+		Name:  "mockokta",
+		Short: "A simulated Okta org: Management API and SCIM provisioning engine",
+		Long: "mockokta serves a simulated Okta org: one org at start (Management API under /api/v1,\n" +
+			"'Authorization: SSWS <token>'), Okta's provisioning engine, which sends SCIM requests to the\n" +
+			"directory given by --scim-base-url and --scim-api-key, and the control API under /_sim/.",
+		EnvPrefix:   mockokta.EnvPrefix,
+		DefaultAddr: mockokta.DefaultAddr,
+		Flags: func(fs *pflag.FlagSet) cli.Start {
+			var f mockokta.Flags
+			f.Register(fs)
+			return func(ctx context.Context, stdout, stderr io.Writer) error {
+				c, err := f.CLI(fs.Changed)
+				if err != nil {
+					return cli.Usagef("%w", err)
+				}
+				return c.Serve(ctx, stderr, func(srv *mockokta.Server, addr net.Addr) {
+					srv.WriteBoot(stdout, addr, false)
+				})
+			}
+		},
 	})
-}
-
-func healthcheck(args []string) error {
-	addr := os.Getenv(mockokta.EnvPrefix + "_ADDR")
-	if len(args) > 0 {
-		addr = args[0]
-	}
-	if addr == "" {
-		addr = "127.0.0.1:8080"
-	}
-	return httpx.Healthcheck(addr)
 }
