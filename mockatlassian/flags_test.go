@@ -38,3 +38,23 @@ func TestParseFlags(t *testing.T) {
 		}
 	}
 }
+
+// The SCIM key's old name (--api-key, MOCKATLASSIAN_API_KEY: compose files
+// and harness/containers set it) still works; the new one wins.
+func TestSCIMKeyNames(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"--scim-api-key", "k"}, nil},
+		{[]string{"--api-key", "k"}, nil},
+		{nil, map[string]string{"MOCKATLASSIAN_SCIM_API_KEY": "k"}},
+		{nil, map[string]string{"MOCKATLASSIAN_API_KEY": "k"}},
+		{nil, map[string]string{"MOCKATLASSIAN_SCIM_API_KEY": "k", "MOCKATLASSIAN_API_KEY": "old"}},
+	} {
+		cli, err := ParseFlags(c.args, func(k string) string { return c.env[k] }, io.Discard)
+		if err != nil || cli.Config.Boot.APIKey != "k" {
+			t.Errorf("%v %v: key %q, %v", c.args, c.env, cli.Config.Boot.APIKey, err)
+		}
+	}
+}

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/provsim/provsim/harness"
+	"github.com/provsim/provsim/internal/cli/clitest"
 )
 
 func TestRunWritesReportsAndExitCodes(t *testing.T) {
@@ -79,5 +83,137 @@ func TestValidateReportsPositions(t *testing.T) {
 	}
 	if code := run([]string{"validate", "../../scenarios"}, &out, &errb); code != 0 {
 		t.Fatalf("shipped scenarios invalid: %s", errb.String())
+	}
+}
+
+func TestHelpOnEveryCommand(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"-h"}, {"--version"}, {"completion", "fish"},
+		{"run", "--help"}, {"help", "run"}, {"validate", "-h"}, {"validate", "--help"}, {"people", "--help"},
+		{"serve", "--help"}, {"help", "serve"}, {"bench", "--help"}} {
+		if r := clitest.Run(command(), nil, args...); r.Code != 0 || r.Stdout == "" {
+			t.Errorf("%v: exit %d\n%s", args, r.Code, r.Stderr)
+		}
+	}
+	for args, wants := range map[string][]string{
+		"--help":          {"run", "validate", "people", "serve", "bench", "completion"},
+		"run --help":      {"--junit FILE", "[env HARNESS_JUNIT]", "[env HARNESS_OKTA_URL]", "[env HARNESS_CONTROL_TOKEN]"},
+		"serve --help":    {"--okta-api-token", "--scim-api-key", "--okta-seed-file", "--atlassian-seed-file", "--control-token", "--data-dir", "--site", "[env HARNESS_OKTA_ADDR]", "Both servers:"},
+		"people --help":   {"[env HARNESS_PEOPLE_JSON]"},
+		"bench --help":    {"[env HARNESS_BENCH_USERS]"},
+		"validate --help": {"file:line:column"},
+	} {
+		out := clitest.Run(command(), nil, strings.Fields(args)...).Stdout
+		for _, w := range wants {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s lacks %q", args, w)
+			}
+		}
+	}
+	if v := clitest.Run(command(), nil, "--version").Stdout; !strings.HasPrefix(v, "harness 0.") || !strings.Contains(v, "\ncommit: ") {
+		t.Errorf("--version: %q", v)
+	}
+}
+
+func TestMessagesSayWhatToDoNext(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "a command is required"},
+		{[]string{"rnu"}, "Did you mean this?\n\trun"},
+		{[]string{"run"}, "'harness run scenarios/'"},
+		{[]string{"validate"}, "'harness validate scenarios/'"},
+		{[]string{"people"}, "give one scenario file"},
+		{[]string{"run", "no-such-dir/"}, "no such file or directory"},
+		{[]string{"run", "--okta-url", "http://x", "../../scenarios/wrong-api-key.yaml"}, "--okta-url and --atlassian-url go together"},
+		{[]string{"serve", "--delete-mode", "nuke"}, "delete mode"},
+		{[]string{"serve", "stray"}, "unknown command"},
+	} {
+		r := clitest.Run(command(), nil, c.args...)
+		if r.Code != 2 || !strings.Contains(r.Stderr, c.want) || !strings.Contains(r.Stderr, "--help' for usage.") {
+			t.Errorf("%v: exit %d, stderr:\n%s\nwant %q", c.args, r.Code, r.Stderr, c.want)
+		}
+	}
+}
+
+// Flags come before or after the files (the standard flag package stopped
+// at the first file: "stat --junit: no such file or directory").
+func TestFlagsAfterPositionalArguments(t *testing.T) {
+	dir := t.TempDir()
+	junit, jsonOut := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
+	r := clitest.Run(command(), map[string]string{"HARNESS_JSON": jsonOut},
+		"run", "../../scenarios/wrong-api-key.yaml", "--junit", junit, "../../scenarios/user-outside-verified-domains.yaml", "--parallel=2")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "2 passed, 0 failed") {
+		t.Fatalf("exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	for _, f := range []string{junit, jsonOut} {
+		if st, err := os.Stat(f); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+func TestPeopleListsGeneratedPeople(t *testing.T) {
+	r := clitest.Run(command(), nil, "people", "../../scenarios/generated-org-1000.yaml")
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	if r.Code != 0 || len(lines) < 1001 || !strings.HasPrefix(lines[0], "REF") || !strings.Contains(lines[0], "LOGIN") || !strings.Contains(lines[0], "EMAIL") || !strings.Contains(lines[0], "NAME") {
+		t.Fatalf("exit %d, %d lines\n%s", r.Code, len(lines), r.Stderr)
+	}
+	s, err := harness.ParseFile("../../scenarios/generated-org-1000.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	people, _ := s.ExpandPeople()
+	var user2 harness.Person
+	for _, p := range people {
+		if p.Ref == "user2" {
+			user2 = p
+		}
+	}
+	if f := strings.Fields(lines[len(lines)-1000+1]); user2.Login == "" || len(f) < 4 || f[0] != "user2" || f[1] != user2.Login || f[2] != user2.Email || f[3] != user2.FirstName {
+		t.Fatalf("user2 is %+v; line %q", user2, lines[len(lines)-1000+1])
+	}
+	r = clitest.Run(command(), nil, "people", "--json", "../../scenarios/generated-org-1000.yaml")
+	var got []harness.Person
+	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil || len(got) != len(people) || got[len(got)-1].Ref != people[len(people)-1].Ref {
+		t.Fatalf("--json: %v, %d people", err, len(got))
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("name: x\nsteps: []\npeople: [{generate: {count: 0}}]\n"), 0o644)
+	if r := clitest.Run(command(), nil, "people", bad); r.Code != 1 || !strings.Contains(r.Stderr, bad+":") {
+		t.Fatalf("an invalid scenario: exit %d\n%s", r.Code, r.Stderr)
+	}
+}
+
+// harness serve wires mockokta's app to where mockatlassian listens (port 0
+// here), keeps the names it had before as aliases, and harness run works
+// against it.
+func TestServeThenRunAgainstIt(t *testing.T) {
+	srv := clitest.Start(t, command(), map[string]string{"HARNESS_API_KEY": "old-env-key"}, "Atlassian app:",
+		"serve", "--okta-addr", "127.0.0.1:0", "--atlassian-addr", "127.0.0.1:0", "--okta-token", "old-flag-token", "--backoff", "virtual")
+	okta, atl := srv.Addr("mockokta"), srv.Addr("mockatlassian")
+	if okta == "" || atl == "" || !strings.Contains(srv.Stdout(), "-> http://"+atl+"/scim/directory/dev-directory") ||
+		strings.Contains(srv.Stdout(), "old-env-key") || strings.Contains(srv.Stdout(), "old-flag-token") {
+		t.Fatalf("banner:\n%s", srv.Stdout())
+	}
+	get := func(url, auth string) int {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if get("http://"+okta+"/api/v1/apps", "SSWS old-flag-token") != 200 || get("http://"+atl+"/scim/directory/dev-directory/Users", "Bearer old-env-key") != 200 {
+		t.Fatal("the servers do not take the keys given under the old names")
+	}
+	r := clitest.Run(command(), nil, "run", "../../scenarios/wrong-api-key.yaml", "--okta-url", "http://"+okta, "--atlassian-url", "http://"+atl)
+	if r.Code != 0 {
+		t.Fatalf("run against serve: exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if code := srv.Stop(); code != 0 {
+		t.Fatalf("stop: exit %d", code)
 	}
 }

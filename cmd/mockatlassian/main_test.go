@@ -1,0 +1,59 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/provsim/provsim/internal/cli/clitest"
+)
+
+func TestHelpVersionAndUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"healthcheck", "--help"}, {"help", "healthcheck"}, {"completion", "bash"}, {"--version"}} {
+		if r := clitest.Run(command(), nil, args...); r.Code != 0 || r.Stdout == "" {
+			t.Errorf("%v: exit %d\n%s", args, r.Code, r.Stderr)
+		}
+	}
+	help := clitest.Run(command(), nil, "--help").Stdout
+	for _, want := range []string{"healthcheck", "completion", "--scim-api-key string", "[env MOCKATLASSIAN_SCIM_API_KEY]", "[env MOCKATLASSIAN_ADDR]"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+	if v := clitest.Run(command(), nil, "--version").Stdout; !strings.HasPrefix(v, "mockatlassian 0.") || !strings.Contains(v, "\ncommit: ") || !strings.Contains(v, "\ngo:     go1.") {
+		t.Errorf("--version: %q", v)
+	}
+	for _, args := range [][]string{{"stray"}, {"--nope"}, {"--delete-mode", "nuke"}, {"--site"}} {
+		if r := clitest.Run(command(), nil, args...); r.Code != 2 || !strings.Contains(r.Stderr, "Run 'mockatlassian --help' for usage.") {
+			t.Errorf("%v: exit %d\n%s", args, r.Code, r.Stderr)
+		}
+	}
+}
+
+// The server starts from its environment, old variable names included
+// (MOCKATLASSIAN_API_KEY: compose files and harness/containers set it),
+// answers its health check, and stops cleanly on a signal.
+func TestServeAndHealthcheck(t *testing.T) {
+	srv := clitest.Start(t, command(), map[string]string{"MOCKATLASSIAN_API_KEY": "old-name-key", "MOCKATLASSIAN_DIRECTORY_ID": "d1"},
+		"control API:", "--addr", "127.0.0.1:0")
+	addr := srv.Addr("mockatlassian")
+	if !strings.Contains(srv.Stdout(), "SCIM base URL:      http://"+addr+"/scim/directory/d1") || strings.Contains(srv.Stdout(), "old-name-key") {
+		t.Fatalf("boot banner:\n%s", srv.Stdout())
+	}
+	req, _ := http.NewRequest("GET", "http://"+addr+"/scim/directory/d1/Users", nil)
+	req.Header.Set("Authorization", "Bearer old-name-key")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("SCIM with the key: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if r := clitest.Run(command(), map[string]string{"MOCKATLASSIAN_ADDR": addr}, "healthcheck"); r.Code != 0 {
+		t.Fatalf("healthcheck: %d %s", r.Code, r.Stderr)
+	}
+	if code := srv.Stop(); code != 0 {
+		t.Fatalf("stop: exit %d", code)
+	}
+	if r := clitest.Run(command(), nil, "healthcheck", addr); r.Code != 1 {
+		t.Fatalf("healthcheck of a stopped server: exit %d", r.Code)
+	}
+}

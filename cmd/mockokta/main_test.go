@@ -1,0 +1,61 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/provsim/provsim/internal/cli/clitest"
+)
+
+func TestHelpVersionAndUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"healthcheck", "--help"}, {"help", "healthcheck"}, {"completion", "zsh"}, {"--version"}} {
+		if r := clitest.Run(command(), nil, args...); r.Code != 0 || r.Stdout == "" {
+			t.Errorf("%v: exit %d\n%s", args, r.Code, r.Stderr)
+		}
+	}
+	help := clitest.Run(command(), nil, "--help").Stdout
+	for _, want := range []string{"healthcheck", "--scim-base-url URL", "--scim-api-key string", "[env MOCKOKTA_SCIM_API_KEY]", "[env MOCKOKTA_API_TOKEN]"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+	if strings.Contains(help, "atlassian-scim") {
+		t.Error("help shows the old names")
+	}
+	if v := clitest.Run(command(), nil, "--version").Stdout; !strings.HasPrefix(v, "mockokta 0.") || !strings.Contains(v, "\ncommit: ") {
+		t.Errorf("--version: %q", v)
+	}
+	for _, args := range [][]string{{"stray"}, {"--backoff", "never"}, {"--scim-base-url", "http://x"}} {
+		if r := clitest.Run(command(), nil, args...); r.Code != 2 || !strings.Contains(r.Stderr, "Run 'mockokta --help' for usage.") {
+			t.Errorf("%v: exit %d\n%s", args, r.Code, r.Stderr)
+		}
+	}
+}
+
+// The server starts from its environment, old variable names included
+// (MOCKOKTA_ATLASSIAN_SCIM_URL and _TOKEN: compose files and
+// harness/containers set them), answers its health check, and stops
+// cleanly on a signal.
+func TestServeAndHealthcheck(t *testing.T) {
+	srv := clitest.Start(t, command(), map[string]string{"MOCKOKTA_API_TOKEN": "s3cret-t0ken",
+		"MOCKOKTA_ATLASSIAN_SCIM_URL": "http://127.0.0.1:1/scim/directory/d", "MOCKOKTA_ATLASSIAN_SCIM_TOKEN": "key"},
+		"control API:", "--addr", "127.0.0.1:0")
+	addr := srv.Addr("mockokta")
+	if !strings.Contains(srv.Stdout(), "Atlassian app:") || strings.Contains(srv.Stdout(), "s3cret-t0ken") {
+		t.Fatalf("boot banner:\n%s", srv.Stdout())
+	}
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/apps", nil)
+	req.Header.Set("Authorization", "SSWS s3cret-t0ken")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("Management API with the token: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if r := clitest.Run(command(), nil, "healthcheck", "--addr", addr); r.Code != 0 {
+		t.Fatalf("healthcheck: %d %s", r.Code, r.Stderr)
+	}
+	if code := srv.Stop(); code != 0 {
+		t.Fatalf("stop: exit %d", code)
+	}
+}
