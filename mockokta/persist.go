@@ -387,7 +387,7 @@ func (s *Server) bootOrResume(b Boot) (*Booted, error) {
 	}
 	o.mu.Unlock()
 	if out.AppID == "" && b.AtlassianSCIMURL != "" {
-		s.log.Warn("no Atlassian Cloud app connected to --atlassian-scim-url in the stored org; none is made", "org", o.ID)
+		s.log.Warn("no Atlassian Cloud app connected to --scim-base-url in the stored org; none is made", "org", o.ID)
 	}
 	return out, nil
 }
