@@ -1,0 +1,129 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// TenantRecords is one tenant with all its records: per kind, the values in
+// the model's order. It is what loading a data directory reads, and a
+// tenant of a snapshot document.
+type TenantRecords struct {
+	ID      string                       `json:"id"`
+	Records map[string][]json.RawMessage `json:"records"`
+}
+
+// Document is a snapshot: some tenants of a server, whole, as one versioned
+// JSON document. "orgs" because both servers' tenants are organizations.
+type Document struct {
+	Format  string          `json:"format"`
+	Version int             `json:"version"`
+	Orgs    []TenantRecords `json:"orgs"`
+}
+
+// NewDocument starts an empty document of the schema's server.
+func (s Schema) NewDocument() Document {
+	return Document{Format: s.snapshotFormat(), Version: Version, Orgs: []TenantRecords{}}
+}
+
+// Collect encodes a tenant whole, locking it while it reads.
+func Collect(id string, t Tenant) (TenantRecords, error) {
+	out := TenantRecords{ID: id, Records: map[string][]json.RawMessage{}}
+	t.Lock()
+	defer t.Unlock()
+	err := t.Records(func(kind, rid string, v any) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", kind, rid, err)
+		}
+		out.Records[kind] = append(out.Records[kind], b)
+		return nil
+	})
+	return out, err
+}
+
+// DecodeDocument reads a snapshot document of any version this code knows,
+// migrating older ones. Kinds the schema does not know are an error: a
+// document from a newer server must not lose records silently.
+func (s Schema) DecodeDocument(data []byte) (Document, error) {
+	var head struct {
+		Format  string            `json:"format"`
+		Version int               `json:"version"`
+		Orgs    []json.RawMessage `json:"orgs"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return Document{}, fmt.Errorf("not a snapshot document: %w", err)
+	}
+	if head.Format != s.snapshotFormat() {
+		return Document{}, fmt.Errorf("format %q: want %q", head.Format, s.snapshotFormat())
+	}
+	out := s.NewDocument()
+	switch head.Version {
+	case 1:
+		for i, raw := range head.Orgs {
+			t, err := s.FromV1(raw, nil)
+			if err != nil {
+				return Document{}, fmt.Errorf("orgs[%d]: %w", i, err)
+			}
+			out.Orgs = append(out.Orgs, t)
+		}
+	case Version:
+		for i, raw := range head.Orgs {
+			var t TenantRecords
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&t); err != nil {
+				return Document{}, fmt.Errorf("orgs[%d]: %w", i, err)
+			}
+			if err := s.checkKinds(t); err != nil {
+				return Document{}, fmt.Errorf("orgs[%d] (%s): %w", i, t.ID, err)
+			}
+			out.Orgs = append(out.Orgs, t)
+		}
+	default:
+		return Document{}, fmt.Errorf("version %d: this server reads versions 1 to %d", head.Version, Version)
+	}
+	return out, nil
+}
+
+func (s Schema) checkKinds(t TenantRecords) error {
+	for kind := range t.Records {
+		if !slices.Contains(s.Kinds, kind) {
+			return fmt.Errorf("unknown record kind %q: want one of %v", kind, s.Kinds)
+		}
+	}
+	return nil
+}
+
+// Decode unmarshals the records of one kind, strictly: a field this code
+// does not know is an error, not a silent loss.
+func Decode[T any](t TenantRecords, kind string) ([]T, error) {
+	raws := t.Records[kind]
+	out := make([]T, 0, len(raws))
+	for i, raw := range raws {
+		var v T
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("%s[%d]: %w", kind, i, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Add appends one record's value to a tenant being assembled (by a
+// migration).
+func (t *TenantRecords) Add(kind string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("%s: %w", kind, err)
+	}
+	if t.Records == nil {
+		t.Records = map[string][]json.RawMessage{}
+	}
+	t.Records[kind] = append(t.Records[kind], b)
+	return nil
+}
