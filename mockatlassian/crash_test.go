@@ -1,105 +1,24 @@
 package mockatlassian
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/crashtest"
 )
 
 // Proof of crash safety: the real binary with --data-dir takes concurrent
 // SCIM writes, is killed with SIGKILL mid-stream, and restarted on the same
-// directory. Every write it acknowledged (2xx) must be there, with the last
+// directory (internal/crashtest). Every write it acknowledged (2xx) must be there, with the last
 // acknowledged value, and the store must open and check cleanly. A write
 // in flight at the kill may or may not have landed; nothing else may be
 // lost or invented.
-
-// binary builds a command of this module into dir.
-func binary(t *testing.T, dir, name string) string {
-	t.Helper()
-	out := filepath.Join(dir, name)
-	cmd := exec.Command("go", "build", "-o", out, "github.com/provsim/provsim/cmd/"+name)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", name, err, b)
-	}
-	return out
-}
-
-// process is a running simulator binary.
-type process struct {
-	cmd    *exec.Cmd
-	url    string
-	stderr *lockedBuffer
-}
-
-// lockedBuffer collects a process's stderr while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// start runs a simulator on a free port and waits for its "listening on"
-// line.
-func start(t *testing.T, bin string, args ...string) *process {
-	t.Helper()
-	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &process{cmd: cmd, stderr: &lockedBuffer{}}
-	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if _, addr, ok := strings.Cut(sc.Text(), "listening on "); ok {
-				found <- addr
-			}
-		}
-	}()
-	select {
-	case p.url = <-found:
-	case <-time.After(15 * time.Second):
-		t.Fatalf("%s did not start: %s", bin, p.stderr)
-	}
-	return p
-}
-
-// kill9 ends the process with SIGKILL: no shutdown, no final save.
-func (p *process) kill9(t *testing.T) {
-	t.Helper()
-	if err := syscall.Kill(p.cmd.Process.Pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = p.cmd.Wait()
-}
 
 // ledger records what the server acknowledged for each user, and the one
 // write per user that may be in flight at the kill.
@@ -109,7 +28,6 @@ type ledger struct {
 	inFlight map[string]string // user id → displayName of an unanswered write
 	pending  map[string]string // userName → displayName of an unanswered create
 	created  map[string]string // userName → id
-	writes   int
 }
 
 func newLedger() *ledger {
@@ -118,7 +36,7 @@ func newLedger() *ledger {
 
 // writer creates users one by one and PATCHes their displayName in turn
 // until a request fails (the server is gone) or stop closes.
-func writer(client *http.Client, base, key string, w int, l *ledger, stop <-chan struct{}) {
+func writer(client *http.Client, base, key string, w int, l *ledger, acked func(), stop <-chan struct{}) {
 	send := func(method, path string, body any) (int, map[string]any) {
 		raw, _ := json.Marshal(body)
 		req, _ := http.NewRequest(method, base+path, bytes.NewReader(raw))
@@ -155,8 +73,8 @@ func writer(client *http.Client, base, key string, w int, l *ledger, stop <-chan
 			l.mu.Lock()
 			delete(l.pending, email)
 			l.created[email], l.acked[id] = id, "v0"
-			l.writes++
 			l.mu.Unlock()
+			acked()
 			mine = append(mine, id)
 			continue
 		}
@@ -173,8 +91,8 @@ func writer(client *http.Client, base, key string, w int, l *ledger, stop <-chan
 		l.mu.Lock()
 		delete(l.inFlight, id)
 		l.acked[id] = value
-		l.writes++
 		l.mu.Unlock()
+		acked()
 	}
 }
 
@@ -237,60 +155,21 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 		t.Skip("builds and kills the real binary")
 	}
 	tmp := t.TempDir()
-	bin := binary(t, tmp, "mockatlassian")
 	data := filepath.Join(tmp, "data")
 	const dir, key = "crash-dir", "crash-key"
-	args := []string{"--data-dir", data, "--org-id", "crash-org", "--directory-id", dir, "--api-key", key, "--verified-domain", "example.com"}
 	client := &http.Client{Timeout: 10 * time.Second}
 	l := newLedger()
-
-	for round := range 2 {
-		p := start(t, bin, args...)
-		base := p.url + "/scim/directory/" + dir
-		if round > 0 {
-			l.verify(t, client, base, key)
-		}
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		for w := range 6 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				writer(client, base, key, round*10+w, l, stop)
-			}()
-		}
-		// Let writes flow, then kill mid-stream.
-		before := l.count()
-		deadline := time.Now().Add(10 * time.Second)
-		for l.count() < before+150 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		p.kill9(t)
-		close(stop)
-		wg.Wait()
-		if l.count() == before {
-			t.Fatalf("round %d: no write was acknowledged: %s", round, p.stderr)
-		}
-		t.Logf("round %d: %d writes acknowledged before SIGKILL", round, l.count()-before)
-
-		st, err := sim.OpenStore(filepath.Join(data, StoreFile))
-		if err != nil {
-			t.Fatalf("store after SIGKILL: %v", err)
-		}
-		if err := st.Check(); err != nil {
-			t.Fatalf("store check after SIGKILL: %v", err)
-		}
-		_ = st.Close()
-	}
-	p := start(t, bin, args...)
-	l.verify(t, client, p.url+"/scim/directory/"+dir, key)
-	if !strings.Contains(p.stderr.String(), "state loaded") {
-		t.Errorf("the restart did not load the stored state: %s", p.stderr)
-	}
-}
-
-func (l *ledger) count() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.writes
+	crashtest.Run(t, crashtest.Rounds{
+		Binary:    crashtest.Binary(t, tmp, "mockatlassian"),
+		Args:      []string{"--data-dir", data, "--org-id", "crash-org", "--directory-id", dir, "--api-key", key, "--verified-domain", "example.com"},
+		StoreFile: filepath.Join(data, StoreFile),
+		Schema:    Schema,
+		Rounds:    2,
+		Writers:   6,
+		PerRound:  150,
+		Write: func(url string, w int, acked func(), stop <-chan struct{}) {
+			writer(client, url+"/scim/directory/"+dir, key, w, l, acked, stop)
+		},
+		Verify: func(t *testing.T, url string) { l.verify(t, client, url+"/scim/directory/"+dir, key) },
+	})
 }

@@ -108,6 +108,7 @@ func (m *Model) CreateDirectory(orgID string, in CreateDirectoryInput) (Director
 	o.mu.Lock()
 	o.directories[d.ID] = d
 	o.dirOrder = append(o.dirOrder, d.ID)
+	o.changes.New(kindDirectory, d.ID)
 	o.mu.Unlock()
 	return DirectoryCreated{ID: d.ID, Name: d.Name, OrgID: o.ID, BaseURL: m.opts.LocationBase + "/scim/directory/" + d.ID, APIKey: in.APIKey}, nil
 }
@@ -122,18 +123,25 @@ func (m *Model) RegenerateKey(dirID, newKey string) (string, error) {
 	}
 	h := secret.HashOf(newKey)
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	d, ok := m.dirs[dirID]
 	if !ok {
+		m.mu.Unlock()
 		return "", scim.NotFound("Directory does not exist")
 	}
 	if other, dup := m.keys[h]; dup && other != dirID {
+		m.mu.Unlock()
 		return "", errConflict("that API key is already in use by another directory")
 	}
 	delete(m.keys, d.key)
 	// d.key is read under m.mu by Authenticate, so writing it here is safe.
 	d.key = h
 	m.keys[h] = dirID
+	m.mu.Unlock()
+	// The org lock is taken after m.mu is released: the model's lock order
+	// is org lock first.
+	d.org.mu.Lock()
+	d.org.changes.Put(kindDirectory, d.ID)
+	d.org.mu.Unlock()
 	return newKey, nil
 }
 

@@ -116,6 +116,7 @@ func (m *Model) CreateGroup(dirID string, in scim.Group) (scim.Group, error) {
 			members: map[string]bool{}, created: now, modified: now}
 		d.groups[g.id] = g
 		d.groupOrder = append(d.groupOrder, g.id)
+		d.org.changes.New(kindSCIMGroup, dirKey(d.ID, g.id))
 		if !unsynced {
 			og := d.org.addGroup(g.id, name, SourceSCIM)
 			og.DirectoryID, og.SCIMGroupID = d.ID, g.id
@@ -129,16 +130,24 @@ func (m *Model) CreateGroup(dirID string, in scim.Group) (scim.Group, error) {
 }
 
 // setMembers replaces a group's members, keeping users' group sets in step.
+// Every caller changes the group itself too (name, times), so its record
+// is marked here with its members'.
 func (d *Directory) setMembers(g *groupRecord, members map[string]bool) {
+	changes := d.org.changes
+	changes.Put(kindSCIMGroup, dirKey(d.ID, g.id))
 	for uid := range g.members {
 		if !members[uid] {
 			if u, ok := d.users[uid]; ok {
 				delete(u.groups, g.id)
 			}
+			changes.Put(kindSCIMMember, scimMemberKey(d.ID, g.id, uid))
 		}
 	}
 	for uid := range members {
 		d.users[uid].groups[g.id] = true
+		if !g.members[uid] {
+			changes.New(kindSCIMMember, scimMemberKey(d.ID, g.id, uid))
+		}
 	}
 	g.members = members
 }

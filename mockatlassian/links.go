@@ -90,6 +90,7 @@ func (m *Model) UnlinkSCIMUser(orgID, dirID, scimUserID string) error {
 		delete(a.links, d.ID)
 	}
 	r.account = ""
+	o.changes.Put(kindUser, dirKey(d.ID, scimUserID))
 	return nil
 }
 

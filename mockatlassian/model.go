@@ -20,6 +20,7 @@ import (
 	"github.com/provsim/provsim/internal/ids"
 	"github.com/provsim/provsim/internal/scim"
 	"github.com/provsim/provsim/internal/secret"
+	"github.com/provsim/provsim/internal/store"
 )
 
 // DeleteMode selects what DELETE /Users/{id} does (SCIM-USER-7).
@@ -156,6 +157,9 @@ type Model struct {
 	opts  Options
 	ids   *ids.Generator
 	clock clock.Clock
+	// store, with --data-dir, is told what each mutation changed
+	// (records.go); nil in memory.
+	store *store.Store
 
 	mu       sync.RWMutex
 	orgs     map[string]*Org

@@ -9,6 +9,7 @@ import (
 
 	"github.com/provsim/provsim/internal/scim"
 	"github.com/provsim/provsim/internal/secret"
+	"github.com/provsim/provsim/internal/store"
 )
 
 var (
@@ -25,6 +26,7 @@ type Org struct {
 	Created time.Time
 
 	mu          sync.Mutex
+	changes     *store.Changes // what mutations changed, for the store (records.go)
 	apiKey      *secret.Hash
 	domains     map[string]bool // lower-case domain → verified
 	directories map[string]*Directory
@@ -152,6 +154,7 @@ func (m *Model) CreateOrg(in CreateOrgInput) (OrgCreated, error) {
 	m.orgs[o.ID] = o
 	m.orgOrder = append(m.orgOrder, o.ID)
 	m.orgKeys[h] = o.ID
+	o.changes = m.store.Changes(o.ID, true)
 	return OrgCreated{ID: o.ID, Name: o.Name, APIKey: in.APIKey}, nil
 }
 
@@ -174,6 +177,7 @@ func (m *Model) AddDomain(orgID, domain string, verified bool) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.domains[strings.ToLower(domain)] = verified
+	o.changes.Put(kindOrg, o.ID)
 	return nil
 }
 
@@ -215,6 +219,7 @@ func (m *Model) AddSite(orgID string, in AddSiteInput) (SiteView, error) {
 	s := &Site{ID: m.ids.UUID(), Name: in.Name, products: map[string]*Product{}}
 	o.sites[s.ID] = s
 	o.siteOrder = append(o.siteOrder, s.ID)
+	o.changes.New(kindSite, s.ID)
 	for _, p := range in.Products {
 		m.addProductLocked(o, s, p)
 	}
@@ -250,6 +255,7 @@ func (m *Model) addProductLocked(o *Org, s *Site, key string) {
 	p := &Product{Key: key, Name: knownProducts[key].name, accessGroups: map[string]bool{}}
 	s.products[key] = p
 	s.order = append(s.order, key)
+	o.changes.Put(kindSite, s.ID)
 	name := key + "-users"
 	if _, taken := o.groupByName[strings.ToLower(name)]; taken {
 		name += "-" + strings.SplitN(s.Name, ".", 2)[0]
@@ -283,6 +289,7 @@ func (o *Org) addGroup(id, name, source string) *OrgGroup {
 	o.groups[id] = g
 	o.groupOrder = append(o.groupOrder, id)
 	o.groupByName[strings.ToLower(name)] = id
+	o.changes.New(kindGroup, id)
 	return g
 }
 
@@ -295,9 +302,16 @@ func (o *Org) removeGroup(id string) {
 	delete(o.groups, id)
 	delete(o.groupByName, strings.ToLower(g.Name))
 	o.groupOrder = remove(o.groupOrder, id)
+	o.changes.Put(kindGroup, id)
+	for aid := range g.members {
+		o.changes.Put(kindGroupMember, memberKey(id, aid))
+	}
 	for _, s := range o.sites {
 		for _, p := range s.products {
-			delete(p.accessGroups, id)
+			if p.accessGroups[id] {
+				delete(p.accessGroups, id)
+				o.changes.Put(kindSite, s.ID)
+			}
 		}
 	}
 }
@@ -339,7 +353,10 @@ func (m *Model) CreateLocalGroup(orgID, name string, isDefault bool, members []s
 	g := o.addGroup(m.ids.UUID(), name, SourceLocal)
 	g.Default = isDefault
 	for _, id := range ids {
-		g.members[id] = true
+		if !g.members[id] {
+			g.members[id] = true
+			o.changes.New(kindGroupMember, memberKey(g.ID, id))
+		}
 	}
 	return o.groupView(g), nil
 }
@@ -363,6 +380,7 @@ func (m *Model) SetDefaultGroup(orgID, group string, isDefault bool) (GroupView,
 			"this may cause collisions when adding users to the product that are not managed via SCIM", g.Name)
 	}
 	g.Default = isDefault
+	o.changes.Put(kindGroup, g.ID)
 	return o.groupView(g), nil
 }
 
@@ -394,6 +412,7 @@ func (m *Model) GrantAccess(orgID, site, product, group string, grant bool) (Sit
 	} else {
 		delete(p.accessGroups, g.ID)
 	}
+	o.changes.Put(kindSite, s.ID)
 	return o.siteView(s), nil
 }
 
@@ -471,6 +490,7 @@ func (m *Model) newAccount(o *Org, email, origin string) *Account {
 	o.accounts[a.ID] = a
 	o.acctOrder = append(o.acctOrder, a.ID)
 	o.acctByEmail[strings.ToLower(email)] = a.ID
+	o.changes.New(kindAccount, a.ID)
 	return a
 }
 
@@ -491,6 +511,7 @@ func (o *Org) setAccountEmail(a *Account, email string) {
 	delete(o.acctByEmail, strings.ToLower(a.Email))
 	a.Email = email
 	o.acctByEmail[strings.ToLower(email)] = a.ID
+	o.changes.Put(kindAccount, a.ID)
 }
 
 // inGroup reports whether an account is a member of an org group: for a
@@ -567,6 +588,7 @@ func (m *Model) ResetOrg(orgID string) error {
 	for _, d := range o.directories {
 		d.clear()
 	}
+	o.changes.All()
 	return nil
 }
 
@@ -579,12 +601,14 @@ func (m *Model) Reset(keep ...string) {
 	}
 	m.mu.Lock()
 	var order []string
+	var dropped []*Org
 	for _, id := range m.orgOrder {
 		o := m.orgs[id]
 		if kept[id] {
 			order = append(order, id)
 			continue
 		}
+		dropped = append(dropped, o)
 		delete(m.orgs, id)
 		if o.apiKey != nil {
 			delete(m.orgKeys, *o.apiKey)
@@ -596,6 +620,12 @@ func (m *Model) Reset(keep ...string) {
 	}
 	m.orgOrder = order
 	m.mu.Unlock()
+	// The store deletes what the model no longer has.
+	for _, o := range dropped {
+		o.mu.Lock()
+		o.changes.All()
+		o.mu.Unlock()
+	}
 	for _, id := range order {
 		_ = m.ResetOrg(id)
 	}

@@ -1,57 +1,30 @@
 package mockatlassian
 
 import (
-	"crypto/sha256"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"strings"
-	"sync/atomic"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/httpx"
+	"github.com/provsim/provsim/internal/store"
 )
 
-// Durable state (--data-dir): every organization is kept in an embedded
-// bbolt file as its own snapshot document (snapshot.go), one record per
-// organization in the "orgs" bucket. A mutating request that succeeds is
-// answered only after the organization it touched has been written and the
-// transaction committed (bbolt fsyncs on commit); concurrent requests share
-// a commit (sim.Committer). At start every stored organization is loaded,
-// and the boot organization and seed file apply only to an empty store.
+// Durable state (--data-dir): every record of every organization (records.go)
+// under its own key in an embedded bbolt file (internal/store). A mutating
+// request that succeeds is answered only after the records it changed are
+// written and the transaction committed (fsync); concurrent requests share
+// a commit. At start every stored organization is loaded, and the boot
+// organization and seed file apply only to an empty store.
 
 // StoreFile is the store's file name inside the data directory.
 const StoreFile = "mockatlassian.db"
 
-const (
-	kindOrgs = "orgs"
-	kindMeta = "meta"
-
-	metaFormat = "format"
-	metaOrder  = "order" // organization ids in creation order
-	metaBoot   = "boot"  // the boot organization and directory
-
-	storeFormat = "provsim.mockatlassian.store/1"
-)
+// metaBoot is the store's record of the boot organization and directory.
+const metaBoot = "boot"
 
 // keptKey stands in for a boot key this start did not receive: it was made
 // at an earlier start or by the seed, and only its hash is kept.
 const keptKey = "(not shown: only its hash is kept)"
-
-// state is the durable side of a server.
-type state struct {
-	store  *sim.Store
-	commit *sim.Committer
-	m      *Model
-	// loaded is true when the store held organizations at start.
-	loaded bool
-	boot   bootRecord
-	// Written by the committer's single loop only (and at start).
-	hashes map[string][sha256.Size]byte
-	order  string
-	closed atomic.Bool
-}
 
 type bootRecord struct {
 	OrgID       string `json:"orgId"`
@@ -64,19 +37,21 @@ func (s *Server) openState() error {
 	if s.cfg.DataDir == "" {
 		return s.applyConfigSeed()
 	}
-	st, err := sim.OpenStore(filepath.Join(s.cfg.DataDir, StoreFile))
+	m := s.Model
+	st, loaded, err := store.Start(filepath.Join(s.cfg.DataDir, StoreFile), Schema, s.log, m.tenant,
+		func(st *store.Store, tenants []store.TenantRecords) error {
+			m.store = st
+			return m.restore(tenants, RestoreOptions{ReplaceAll: true}, false)
+		})
 	if err != nil {
 		return err
 	}
-	p := &state{store: st, m: s.Model, hashes: map[string][sha256.Size]byte{}}
-	p.commit = sim.NewCommitter(st, p.write)
-	if err := p.load(); err != nil {
-		st.Close()
-		return fmt.Errorf("%s: %w", st.Path(), err)
+	s.store = st
+	if _, err := st.MetaJSON(metaBoot, &s.stored); err != nil {
+		return err
 	}
-	s.state = p
-	if p.loaded {
-		s.log.Info("state loaded", "store", st.Path(), "organizations", len(p.hashes))
+	if loaded > 0 {
+		s.log.Info("state loaded", "store", st.Path(), "organizations", loaded)
 		if s.cfg.Seed != nil {
 			s.log.Info("seed not applied: the data directory already holds state")
 		}
@@ -95,140 +70,19 @@ func (s *Server) applyConfigSeed() error {
 	return nil
 }
 
-// load reads the store into the (empty) model.
-func (p *state) load() error {
-	var doc Snapshot
-	var order []string
-	err := p.store.View(func(tx *sim.StoreTx) error {
-		if f := tx.Get(kindMeta, metaFormat); f != nil && string(f) != storeFormat {
-			return fmt.Errorf("store format %q: this server reads %q", f, storeFormat)
-		}
-		if b := tx.Get(kindMeta, metaOrder); b != nil {
-			p.order = string(b)
-			if err := json.Unmarshal(b, &order); err != nil {
-				return fmt.Errorf("organization order: %w", err)
-			}
-		}
-		if b := tx.Get(kindMeta, metaBoot); b != nil {
-			if err := json.Unmarshal(b, &p.boot); err != nil {
-				return fmt.Errorf("boot record: %w", err)
-			}
-		}
-		byID := map[string]OrgSnapshot{}
-		err := tx.ForEach(kindOrgs, func(key string, val []byte) error {
-			var one Snapshot
-			if err := json.Unmarshal(val, &one); err != nil || len(one.Orgs) != 1 || one.Orgs[0].ID != key {
-				return fmt.Errorf("organization %s: record is not a one-organization snapshot (%v)", key, err)
-			}
-			if one.Format != SnapshotFormat || one.Version != SnapshotVersion {
-				return fmt.Errorf("organization %s: snapshot %s v%d: this server reads %s v%d", key, one.Format, one.Version, SnapshotFormat, SnapshotVersion)
-			}
-			byID[key] = one.Orgs[0]
-			p.hashes[key] = sha256.Sum256(val)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		doc = Snapshot{Format: SnapshotFormat, Version: SnapshotVersion}
-		for _, id := range order {
-			if o, ok := byID[id]; ok {
-				doc.Orgs = append(doc.Orgs, o)
-				delete(byID, id)
-			}
-		}
-		for _, id := range sortedKeys(byID) {
-			doc.Orgs = append(doc.Orgs, byID[id])
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	p.loaded = len(doc.Orgs) > 0
-	return p.m.Restore(doc, RestoreOptions{ReplaceAll: true})
-}
-
-// write is the committer's transaction body: it stores each requested
-// organization whose snapshot changed since it was last stored, deletes the
-// records of organizations that are gone, and keeps the order.
-func (p *state) write(tx *sim.StoreTx, all bool, tenants map[string]bool) error {
-	ids := tenants
-	if all {
-		ids = map[string]bool{}
-		for id := range p.hashes {
-			ids[id] = true
-		}
-		for _, id := range p.m.Orgs() {
-			ids[id] = true
-		}
-	}
-	written := map[string][sha256.Size]byte{}
-	var gone []string
-	for id := range ids {
-		snap, err := p.m.Snapshot(id)
-		if err != nil {
-			if _, stored := p.hashes[id]; stored {
-				if err := tx.Delete(kindOrgs, id); err != nil {
-					return err
-				}
-				gone = append(gone, id)
-			}
-			continue
-		}
-		b, err := json.Marshal(snap)
-		if err != nil {
-			return err
-		}
-		h := sha256.Sum256(b)
-		if old, ok := p.hashes[id]; ok && old == h {
-			continue
-		}
-		if err := tx.Put(kindOrgs, id, b); err != nil {
-			return err
-		}
-		written[id] = h
-	}
-	orderJSON, _ := json.Marshal(p.m.Orgs())
-	order := string(orderJSON)
-	if order != p.order {
-		if err := tx.Put(kindMeta, metaOrder, orderJSON); err != nil {
-			return err
-		}
-	}
-	tx.OnCommit(func() {
-		for id, h := range written {
-			p.hashes[id] = h
-		}
-		for _, id := range gone {
-			delete(p.hashes, id)
-		}
-		p.order = order
-	})
-	return nil
-}
-
 // saveState makes the state after boot and seed durable, with the boot
 // record that lets a restart find the boot organization again.
 func (s *Server) saveState() error {
-	p := s.state
-	if p == nil {
+	if s.store == nil {
 		return nil
 	}
-	err := p.store.Update(func(tx *sim.StoreTx) error {
-		if err := tx.Put(kindMeta, metaFormat, []byte(storeFormat)); err != nil {
+	if s.Booted != nil {
+		b := bootRecord{OrgID: s.Booted.Org.ID, DirectoryID: s.Booted.Directory.ID}
+		if err := s.store.SetMetaJSON(metaBoot, b); err != nil {
 			return err
 		}
-		if s.Booted == nil {
-			return nil
-		}
-		b, _ := json.Marshal(bootRecord{OrgID: s.Booted.Org.ID, DirectoryID: s.Booted.Directory.ID})
-		return tx.Put(kindMeta, metaBoot, b)
-	})
-	if err != nil {
-		return err
 	}
-	return p.commit.Commit(true)
+	return s.store.Commit()
 }
 
 // resumeBoot finds a boot organization that already exists (stored at an
@@ -236,10 +90,10 @@ func (s *Server) saveState() error {
 // false when the boot must create it.
 func (s *Server) resumeBoot(b Boot) (*Booted, bool, error) {
 	orgID, dirID := b.OrgID, b.DirectoryID
-	if orgID == "" && s.state != nil && s.state.boot.OrgID != "" {
-		orgID = s.state.boot.OrgID
+	if orgID == "" && s.stored.OrgID != "" {
+		orgID = s.stored.OrgID
 		if dirID == "" {
-			dirID = s.state.boot.DirectoryID
+			dirID = s.stored.DirectoryID
 		}
 	}
 	if orgID == "" {
@@ -280,54 +134,27 @@ func (s *Server) resumeBoot(b Boot) (*Booted, bool, error) {
 
 // durable is the middleware that acknowledges writes only once stored.
 func (s *Server) durable(next http.Handler) http.Handler {
-	if s.state == nil {
+	if s.store == nil {
 		return next
 	}
-	return sim.Durable(s.persistScope, func(all bool, org string) error {
-		if all {
-			return s.state.commit.Commit(true)
-		}
-		return s.state.commit.Commit(false, org)
-	}, func(w http.ResponseWriter, r *http.Request, err error) {
+	return httpx.Durable(s.store.Commit, func(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("state not saved", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeJSON(w, r, http.StatusInternalServerError, controlErr{"the change was made but could not be saved: " + err.Error()})
 	})(next)
 }
 
-// persistScope names the organization a request may have changed: its
-// directory's or the one in its path; anything else (new organizations,
-// resets, imports, unknown /_sim/ routes) saves them all.
-func (s *Server) persistScope(r *http.Request) (org string, all, skip bool) {
-	// The journal and fault rules are not part of the stored state.
-	if strings.HasPrefix(r.URL.Path, "/_sim/journal") || strings.HasPrefix(r.URL.Path, "/_sim/faults") || r.URL.Path == "/_sim/health" {
-		return "", false, true
-	}
-	v := vars(r)
-	if d := v["directoryId"]; d != "" {
-		if id, err := s.Model.OrgOfDirectory(d); err == nil {
-			return id, false, false
-		}
-		return "", true, false
-	}
-	if o := v["orgId"]; o != "" {
-		return o, false, false
-	}
-	return "", true, false
-}
-
 // Close saves the state one last time and closes the store; a server in
 // memory has nothing to close. Closing twice does nothing more.
 func (s *Server) Close() error {
-	if s.state == nil || !s.state.closed.CompareAndSwap(false, true) {
+	if s.store == nil {
 		return nil
 	}
-	err := s.state.commit.Commit(true)
-	return errors.Join(err, s.state.store.Close())
+	return s.store.Close()
 }
 
 // closeState closes the store without saving: for a start that failed.
 func (s *Server) closeState() {
-	if s.state != nil {
-		_ = s.state.store.Close()
+	if s.store != nil {
+		s.store.Abandon()
 	}
 }

@@ -1,11 +1,15 @@
 package mockatlassian
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/provsim/provsim/internal/store"
 )
 
 // Seed is a declarative start state (--seed-file, YAML; docs/state.md, "Seeds,
@@ -15,8 +19,13 @@ import (
 // groups with members and product access. mockokta's seed has the same
 // shape where the concepts meet: orgs with an id, a name and keys; people;
 // groups with members by email; what the groups are given.
+//
+// A seed file may also be a snapshot document (GET /_sim/snapshot, in JSON
+// or YAML): an export is a seed, and its organizations are imported whole.
 type Seed struct {
 	Orgs []SeedOrg `yaml:"orgs" json:"orgs"`
+	// Snapshot is set when the seed file is a snapshot document.
+	Snapshot *store.Document `yaml:"-" json:"-"`
 }
 
 // SeedOrg is one organization.
@@ -56,6 +65,9 @@ type SeedGroup struct {
 
 // ParseSeed reads a seed document; unknown fields are errors.
 func ParseSeed(data []byte) (Seed, error) {
+	if doc, ok, err := seedSnapshot(data); ok || err != nil {
+		return Seed{Snapshot: doc}, err
+	}
 	var s Seed
 	if err := yaml.UnmarshalWithOptions(data, &s, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
 		return Seed{}, err
@@ -86,10 +98,42 @@ func LoadSeedFile(path string) (Seed, error) {
 	return s, nil
 }
 
+// seedSnapshot reads a seed file that is a snapshot document: one with a
+// top-level "format". ok is false for a declarative seed.
+func seedSnapshot(data []byte) (*store.Document, bool, error) {
+	var head struct {
+		Format string `yaml:"format" json:"format"`
+	}
+	raw := data
+	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
+		// JSON, as exported: no YAML pass over a document that may be large.
+		if err := json.Unmarshal(data, &head); err != nil || head.Format == "" {
+			return nil, false, nil
+		}
+	} else {
+		if err := yaml.Unmarshal(data, &head); err != nil || head.Format == "" {
+			return nil, false, nil
+		}
+		var err error
+		if raw, err = yaml.YAMLToJSON(data); err != nil {
+			return nil, true, err
+		}
+	}
+	doc, err := Schema.DecodeDocument(raw)
+	if err != nil {
+		return nil, true, fmt.Errorf("snapshot document: %w", err)
+	}
+	return &doc, true, nil
+}
+
 // ApplySeed creates what a seed describes through the model's own
 // operations, so the same rules apply as to API calls. It stops at the
-// first error, naming where in the seed it is.
+// first error, naming where in the seed it is. A snapshot document is
+// imported, adding its organizations.
 func (m *Model) ApplySeed(s Seed) error {
+	if s.Snapshot != nil {
+		return m.Restore(*s.Snapshot, RestoreOptions{})
+	}
 	for i, so := range s.Orgs {
 		at := fmt.Sprintf("orgs[%d] (%s)", i, so.ID)
 		if err := m.applySeedOrg(so); err != nil {
@@ -157,6 +201,10 @@ func seedFromFlags(bootGiven bool, path string, cfg *Config, boot *Boot) error {
 	if bootGiven {
 		return nil
 	}
+	if s.Snapshot != nil {
+		*boot = snapshotBoot(*s.Snapshot)
+		return nil
+	}
 	if len(s.Orgs) == 0 {
 		return nil
 	}
@@ -167,4 +215,19 @@ func seedFromFlags(bootGiven bool, path string, cfg *Config, boot *Boot) error {
 		boot.DirectoryID, boot.DirectoryName, boot.APIKey = d.ID, d.Name, d.APIKey
 	}
 	return nil
+}
+
+// snapshotBoot is the boot of a snapshot seed: its first organization and
+// that organization's first directory, found at start (their keys are only
+// hashes there, so none is shown).
+func snapshotBoot(doc store.Document) Boot {
+	if len(doc.Orgs) == 0 {
+		return Boot{}
+	}
+	first := doc.Orgs[0]
+	b := Boot{OrgID: first.ID}
+	if dirs, err := store.Decode[DirectoryRecord](first, kindDirectory); err == nil && len(dirs) > 0 {
+		b.DirectoryID = dirs[0].ID
+	}
+	return b
 }

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/goccy/go-yaml"
 )
 
 const testSeed = `
@@ -144,5 +146,38 @@ func TestREADMESeedExample(t *testing.T) {
 	model, _ := New(Options{Logger: slog.New(slog.DiscardHandler)})
 	if err := model.ApplySeed(seed); err != nil {
 		t.Fatalf("docs/state.md example: %v", err)
+	}
+}
+
+// TestSeedFromSnapshot: a snapshot document is a seed, in JSON as exported
+// or in YAML, and so is one the first release wrote (version 1).
+func TestSeedFromSnapshot(t *testing.T) {
+	src := populated(t)
+	raw := src.call("GET", "/_sim/snapshot", "", nil).wantStatus(t, http.StatusOK).Raw
+	asYAML, err := yaml.JSONToYAML(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, doc := range map[string][]byte{"json": raw, "yaml": asYAML} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "seed."+name)
+			if err := os.WriteFile(path, doc, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cli, err := ParseFlags([]string{"--seed-file", path}, func(string) string { return "" }, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			boot := cli.Config.Boot
+			if boot == nil || boot.OrgID != testOrg || boot.DirectoryID != testDir {
+				t.Fatalf("boot from a snapshot seed = %+v", boot)
+			}
+			dst := newEnv(t, func(c *Config) { c.Boot, c.Seed = boot, cli.Config.Seed })
+			sameView(t, "seeded from a snapshot", src.apiView(testCredentials), dst.apiView(testCredentials))
+		})
+	}
+	old, err := LoadSeedFile(filepath.Join(release1, "snapshot.json"))
+	if err != nil || old.Snapshot == nil || len(old.Snapshot.Orgs) != 2 {
+		t.Fatalf("a release-1 snapshot as a seed: %+v, %v", old, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/httpx"
 	"github.com/provsim/provsim/internal/journal"
+	"github.com/provsim/provsim/internal/store"
 )
 
 // AuthErrorBody selects the body of 401/403 answers on SCIM routes.
@@ -73,7 +74,8 @@ type Server struct {
 	log    *slog.Logger
 	router *mux.Router
 	faults *faults.Registry
-	state  *state // --data-dir, nil in memory
+	store  *store.Store // --data-dir (persist.go), nil in memory
+	stored bootRecord   // the boot organization a data directory remembers
 }
 
 // DefaultMaxBodyBytes bounds request bodies. Atlassian publishes no limit;

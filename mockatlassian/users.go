@@ -288,8 +288,10 @@ func (m *Model) DeleteUser(dirID, id string) error {
 		o := d.org
 		if a := o.accounts[r.account]; a != nil && o.managed(a.Email) {
 			a.Active = false
+			o.changes.Put(kindAccount, a.ID)
 		}
 		r.modified = m.now()
+		o.changes.Put(kindUser, dirKey(d.ID, id))
 		if m.opts.DeleteMode == DeleteDeactivates {
 			f := false
 			r.res.Active = &f
@@ -310,6 +312,7 @@ func (d *Directory) removeUser(r *userRecord) {
 	if !r.deleted {
 		d.live--
 	}
+	d.org.changes.Put(kindUser, dirKey(d.ID, r.res.ID))
 	d.stripGroups(r)
 	delete(d.users, r.res.ID)
 	d.unindex(r)
@@ -321,6 +324,7 @@ func (d *Directory) stripGroups(r *userRecord) {
 	for gid := range r.groups {
 		if g, ok := d.groups[gid]; ok {
 			delete(g.members, r.res.ID)
+			d.org.changes.Put(kindSCIMMember, scimMemberKey(d.ID, gid, r.res.ID))
 		}
 	}
 	r.groups = map[string]bool{}
@@ -406,9 +410,11 @@ func (m *Model) writeUser(d *Directory, r *userRecord, in scim.User) (*userRecor
 		d.users[in.ID] = r
 		d.userOrder = append(d.userOrder, in.ID)
 		d.live++
+		o.changes.New(kindUser, dirKey(d.ID, in.ID))
 	} else {
 		in.ID = r.res.ID
 		d.unindex(r)
+		o.changes.Put(kindUser, dirKey(d.ID, in.ID))
 	}
 	r.res = in
 	r.modified = now
@@ -447,6 +453,7 @@ func (m *Model) syncAccount(o *Org, a *Account, u *scim.User) {
 	if !o.managed(a.Email) {
 		return
 	}
+	o.changes.Put(kindAccount, a.ID)
 	a.Active = u.IsActive()
 	a.DisplayName = u.DisplayName
 	if a.DisplayName == "" && u.Name != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
@@ -88,4 +89,50 @@ func (s *Store) loadTenant(id string, tb *bolt.Bucket) (TenantRecords, error) {
 		return nil
 	})
 	return out, err
+}
+
+// Start opens a server's data file and brings the model up to it: it tells
+// the store how to find the model's tenants, hands the store and every
+// stored tenant to restore (which keeps the store and builds the tenants
+// into the model, each with the Changes the store gives it) and lets
+// commits run. It returns how many tenants it loaded.
+func Start(path string, schema Schema, log *slog.Logger, lookup func(id string) (Tenant, bool),
+	restore func(s *Store, tenants []TenantRecords) error) (*Store, int, error) {
+	s, err := Open(path, schema, log)
+	if err != nil {
+		return nil, 0, err
+	}
+	s.Attach(lookup)
+	tenants, err := s.Load()
+	if err == nil {
+		err = restore(s, tenants)
+	}
+	if err != nil {
+		s.Abandon()
+		return nil, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	s.Release()
+	return s, len(tenants), nil
+}
+
+// MetaJSON reads one of the server's own values as JSON into v; false when
+// absent.
+func (s *Store) MetaJSON(key string, v any) (bool, error) {
+	b, err := s.Meta(key)
+	if err != nil || b == nil {
+		return false, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return false, fmt.Errorf("meta %s: %w", key, err)
+	}
+	return true, nil
+}
+
+// SetMetaJSON writes one of the server's own values as JSON, durably.
+func (s *Store) SetMetaJSON(key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.SetMeta(key, b)
 }
