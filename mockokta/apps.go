@@ -111,6 +111,9 @@ type App struct {
 	// RenameGroups is Push Groups' "Rename app groups to match group name
 	// in Okta" (OKTA-PUSH-6).
 	RenameGroups bool
+	// GroupPushConflict is what a 409 on creating a pushed group does
+	// (OKTA-PUSH-12): Okta's "error", or the "link" switch.
+	GroupPushConflict GroupPushConflict
 
 	users        map[string]*AppUser
 	userOrder    []string
@@ -208,7 +211,7 @@ func (m *Model) CreateApp(o *Org, in CreateAppInput) (*App, error) {
 		Flavour: t.Flavour, Created: now, LastUpdated: now,
 		Connection:       Connection{Auth: AuthBearer},
 		UserName:         UserNameTemplate{Template: "${source.login}", Type: "BUILT_IN"},
-		PrimaryEmailAttr: "email",
+		PrimaryEmailAttr: "email", GroupPushConflict: m.opts.GroupPushConflict,
 		users:            map[string]*AppUser{}, groups: map[string]*AppGroup{},
 		mappings: map[string]*PushMapping{}, remoteGroups: map[string]remoteGroup{}}
 	if in.Activate {
@@ -243,8 +246,9 @@ func (o *Org) app(id string) (*App, error) {
 type UpdateAppInput struct {
 	Label            *string
 	UserName         *UserNameTemplate
-	PrimaryEmailAttr *string
-	RenameGroups     *bool
+	PrimaryEmailAttr  *string
+	RenameGroups      *bool
+	GroupPushConflict *GroupPushConflict
 }
 
 // UpdateApp applies an app update. A changed username format makes Okta
@@ -284,6 +288,13 @@ func (m *Model) UpdateApp(o *Org, appID string, in UpdateAppInput) (*App, error)
 	}
 	if in.RenameGroups != nil {
 		a.RenameGroups = *in.RenameGroups
+	}
+	if in.GroupPushConflict != nil {
+		c, err := ParseGroupPushConflict(string(*in.GroupPushConflict))
+		if err != nil {
+			return nil, errValidation("groupPushConflict: " + err.Error())
+		}
+		a.GroupPushConflict = c
 	}
 	a.LastUpdated = m.now()
 	// Usernames follow the format: refresh them, and push when allowed.

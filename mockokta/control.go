@@ -85,6 +85,8 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	o.HandleFunc("/apps/{appId}/settings", s.ctlSettings).Methods(http.MethodPut)
 	o.HandleFunc("/apps/{appId}/import", s.ctlImport).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/group-push/mappings/{mappingId}/push-now", s.ctlPushNow).Methods(http.MethodPost)
+	o.HandleFunc("/apps/{appId}/group-push/mappings/{mappingId}/link", s.ctlLinkPushMapping).Methods(http.MethodPost)
+	o.HandleFunc("/apps/{appId}/group-push/refresh", s.ctlRefreshAppGroups).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/sso", s.ctlSSO).Methods(http.MethodPost)
 	s.faultRoutes(r) // faults.go
 	unrouted := s.unrouted()
@@ -272,16 +274,17 @@ func (s *Server) ctlTestCredentials(w http.ResponseWriter, r *http.Request) {
 // app groups to match group name in Okta".
 func (s *Server) ctlSettings(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		UserNameTemplate      *UserNameTemplate `json:"userNameTemplate"`
-		PrimaryEmailAttribute *string           `json:"primaryEmailAttribute"`
-		RenameGroups          *bool             `json:"renameGroups"`
+		UserNameTemplate      *UserNameTemplate  `json:"userNameTemplate"`
+		PrimaryEmailAttribute *string            `json:"primaryEmailAttribute"`
+		RenameGroups          *bool              `json:"renameGroups"`
+		GroupPushConflict     *GroupPushConflict `json:"groupPushConflict"`
 	}
 	if err := s.decode(w, r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	a, err := s.Model.UpdateApp(orgOf(r), vars(r)["appId"], UpdateAppInput{UserName: in.UserNameTemplate,
-		PrimaryEmailAttr: in.PrimaryEmailAttribute, RenameGroups: in.RenameGroups})
+		PrimaryEmailAttr: in.PrimaryEmailAttribute, RenameGroups: in.RenameGroups, GroupPushConflict: in.GroupPushConflict})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -304,6 +307,35 @@ func (s *Server) ctlPushNow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// ctlRefreshAppGroups is Push Groups' "Refresh App Groups".
+func (s *Server) ctlRefreshAppGroups(w http.ResponseWriter, r *http.Request) {
+	groups, err := s.Model.RefreshAppGroups(r.Context(), orgOf(r), vars(r)["appId"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"groups": groups})
+}
+
+// ctlLinkPushMapping is Push Groups' "Link Group" on a mapping in error.
+func (s *Server) ctlLinkPushMapping(w http.ResponseWriter, r *http.Request) {
+	var in LinkInput
+	if err := s.decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	o := orgOf(r)
+	pm, err := s.Model.LinkPushMapping(o, vars(r)["appId"], vars(r)["mappingId"], in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	o.mu.Lock()
+	out := pushMappingJSON(baseURL(r), vars(r)["appId"], pm)
+	o.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) ctlSSO(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package mockokta
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -41,8 +42,12 @@ type job struct {
 	extID     string   // downstream user id when queued, for deactivations
 	add       []string // user ids, for push deltas
 	remove    []string
-	taskID    string // set when a task is retried
-	done      chan ImportSummary
+	// reactivate makes a provision job send active:true even when Okta
+	// believes the account active: the user was (re)activated in Okta,
+	// and a deactivation whose answer was lost may have gone through.
+	reactivate bool
+	taskID     string // set when a task is retried
+	done       chan ImportSummary
 }
 
 type queueKey struct{ org, app string }
@@ -50,6 +55,7 @@ type queueKey struct{ org, app string }
 // Engine works provisioning jobs.
 type Engine struct {
 	m      *Model
+	client *http.Client // the SCIM client, guarded against silent re-sends
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -63,7 +69,7 @@ type Engine struct {
 
 func newEngine(m *Model) *Engine {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{m: m, ctx: ctx, cancel: cancel, queues: map[queueKey][]job{}, running: map[queueKey]bool{},
+	return &Engine{m: m, client: guardClient(m.opts.SCIMClient), ctx: ctx, cancel: cancel, queues: map[queueKey][]job{}, running: map[queueKey]bool{},
 		pending: map[string]int{}, idle: map[string]chan struct{}{}}
 }
 

@@ -41,6 +41,7 @@ type Flags struct {
 	timeout              time.Duration
 	journal              journal.Options
 	seedFile, faultsFile string
+	groupPushConflict    string
 }
 
 // bootFlags describe the boot org: when any is given, a seed file's first
@@ -65,6 +66,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.Int64Var(&f.cli.Config.MaxBodyBytes, "max-body-bytes", 1<<20, "request body limit in bytes")
 	fs.IntVar(&f.journal.MaxEntries, "journal-size", 10000, "entries kept in each journal")
 	fs.BoolVar(&f.journal.NoBodies, "journal-no-bodies", false, "keep no bodies in the journals")
+	fs.StringVar(&f.groupPushConflict, "group-push-conflict", string(ConflictError), "what a 409 on creating a pushed group does: error (Okta: the push waits for the admin to link the group) or link (look the name up and link it)")
 	fs.StringVar(&f.faultsFile, "faults-file", "", "YAML or JSON list of fault rules on /api/v1 active from the start (docs/mockatlassian.md, \"Fault injection\")")
 	fs.StringVar(&f.cli.Config.DataDir, "data-dir", "", "keep state in `DIR`/mockokta.db so it survives restarts (default: in memory)")
 	fs.StringVar(&f.seedFile, "seed-file", "", "YAML start state applied when nothing is stored: orgs, tokens, users, groups, apps, assignments, pushes")
@@ -96,6 +98,11 @@ func (f *Flags) CLI(given func(flag string) bool) (CLI, error) {
 	if strings.ContainsAny(c.Config.ControlToken, " \t\r\n") {
 		return CLI{}, fmt.Errorf("control token: must not contain white space")
 	}
+	conflict, err := ParseGroupPushConflict(f.groupPushConflict)
+	if err != nil {
+		return CLI{}, err
+	}
+	c.Config.Options.GroupPushConflict = conflict
 	c.Config.Options.SCIMClient = &http.Client{Timeout: f.timeout}
 	c.Config.Options.Journal = journal.New(f.journal, c.Config.Options.Clock)
 	c.Config.Journal = f.journal

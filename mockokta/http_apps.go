@@ -94,7 +94,8 @@ func appJSON(base string, a *App) map[string]any {
 			"deactivate": href(base, "apps", a.ID, "lifecycle", "deactivate"),
 		},
 		// Not Okta's: the simulator's view of the provisioning settings.
-		"_provsim": map[string]any{"flavour": a.Flavour, "provisioning": status, "primaryEmailAttribute": a.PrimaryEmailAttr, "renameGroups": a.RenameGroups},
+		"_provsim": map[string]any{"flavour": a.Flavour, "provisioning": status, "primaryEmailAttribute": a.PrimaryEmailAttr, "renameGroups": a.RenameGroups,
+			"groupPushConflict": a.GroupPushConflict},
 	}
 }
 

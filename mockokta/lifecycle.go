@@ -5,7 +5,10 @@ package mockokta
 
 // userActivated provisions the user's assignments: group-based ones come
 // back by themselves after a reactivation; direct ones were removed by the
-// deactivation and must be made again (OKTA-DEACT-4).
+// deactivation and must be made again (OKTA-DEACT-4). Okta provisions a
+// user back in scope as on reactivation, sending active:true even when it
+// believes the account active, since a deactivation whose answer was lost
+// may have gone through (OKTA-REACT-2).
 func (m *Model) userActivated(o *Org, u *User) {
 	for _, aid := range o.appOrder {
 		a := o.apps[aid]
@@ -15,8 +18,13 @@ func (m *Model) userActivated(o *Org, u *User) {
 				queued = m.addGroupScope(o, a, gid, u) || queued
 			}
 		}
-		if au, ok := a.appUser(u.ID); ok && !queued && au.Status != AppUserProvisioned {
+		au, ok := a.appUser(u.ID)
+		switch {
+		case !ok || queued:
+		case au.Status != AppUserProvisioned:
 			m.enqueueProvision(o, a, au)
+		case au.ExternalID != "":
+			m.enqueue(o, a, job{kind: jobProvision, userID: au.UserID, reactivate: true})
 		}
 	}
 }

@@ -39,6 +39,9 @@ type Options struct {
 	// Pace is waited (on Clock) after each engine job: 0 is full speed;
 	// a pace paces the engine like Okta's, whose jobs take seconds.
 	Pace time.Duration
+	// GroupPushConflict is new apps' answer to a 409 on creating a pushed
+	// group (OKTA-PUSH-12): "error" (Okta, the default) or "link".
+	GroupPushConflict GroupPushConflict
 }
 
 func (o Options) withDefaults() Options {
@@ -56,6 +59,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxLogEvents <= 0 {
 		o.MaxLogEvents = 10000
+	}
+	if o.GroupPushConflict == "" {
+		o.GroupPushConflict = ConflictError
 	}
 	return o
 }

@@ -40,6 +40,7 @@ type userSnap struct {
 	userID        string
 	login         string
 	provisionable bool
+	deactivated   bool // the Okta user is DEPROVISIONED
 	userName      string // application username
 	externalID    string
 	auStatus      string
@@ -75,6 +76,7 @@ func (m *Model) snapUser(j job) (userSnap, bool) {
 	if u := o.users[au.UserID]; u != nil {
 		s.login = u.Login()
 		s.provisionable = u.Status != StatusStaged && u.Status != StatusSuspended && u.Status != StatusDeprovisioned
+		s.deactivated = u.Status == StatusDeprovisioned
 		s.profile = profileValues{givenName: u.Attr("firstName"), familyName: u.Attr("lastName"),
 			displayName: u.Attr("displayName"), email: u.Attr(a.PrimaryEmailAttr), title: u.Attr("title"),
 			department: u.Attr("department"), locale: u.Attr("locale"), oktaID: u.ID}
@@ -157,7 +159,11 @@ func (m *Model) provisionUser(ctx context.Context, j job) {
 		return
 	}
 	org := s.org.ID
-	id, reactivate, event := s.externalID, s.externalID != "" && s.auStatus == AppUserDeprovisioned, ""
+	// A reactivation sends active:true even when Okta believes the account
+	// active: the answer to the deactivation may have been lost after it
+	// went through (OKTA-REACT-2).
+	id, event := s.externalID, ""
+	reactivate := id != "" && (s.auStatus == AppUserDeprovisioned || j.reactivate)
 	if id == "" {
 		r := m.scimCall(ctx, org, s.conn, http.MethodGet, filterPath("Users", "userName", s.userName), nil)
 		var list listResponse
@@ -344,12 +350,20 @@ func (m *Model) updateUser(ctx context.Context, j job) {
 }
 
 // deactivateUser deactivates the account downstream, never deleting it
-// (OKTA-DEACT-2, OKTA-DEACT-3). With no downstream id (create never succeeded) nothing is
-// sent. A failed deactivation is tried once: its task is not retried by
-// Okta ("Application accounts need deprovisioning").
+// (OKTA-DEACT-2, OKTA-DEACT-3). With no downstream id (create never
+// succeeded) nothing is sent (OKTA-DEACT-5). A failed deactivation is
+// tried once: its task is not retried by Okta ("Application accounts need
+// deprovisioning", OKTA-RETRY-2). Like provisioning, it first checks that
+// it is still needed (OKTA-RETRY-3): a person assigned again, or
+// reactivated, since it was queued keeps the account active.
 func (m *Model) deactivateUser(ctx context.Context, j job) {
 	s, ok := m.snapUser(j)
 	if !ok {
+		m.nothingToDo(j)
+		return
+	}
+	if !s.removed && !s.deactivated {
+		m.settle(j, func(*App, *AppUser) {})
 		return
 	}
 	if j.extID != "" {

@@ -3,6 +3,7 @@ package mockokta
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -19,6 +20,32 @@ const (
 	PushInactive = "INACTIVE"
 	PushError    = "ERROR"
 )
+
+// GroupPushConflict is what the engine does when creating a pushed group
+// meets a 409 because a group of that name exists downstream
+// (OKTA-PUSH-12).
+type GroupPushConflict string
+
+const (
+	// ConflictError is Okta's behaviour: the mapping stays in error until
+	// the admin refreshes the app groups, links the existing group and
+	// retries.
+	ConflictError GroupPushConflict = "error"
+	// ConflictLink looks the name up (GET /Groups?filter=displayName eq)
+	// and links the one group found: a switch, not what Okta does.
+	ConflictLink GroupPushConflict = "link"
+)
+
+// ParseGroupPushConflict checks a switch value; "" is the default.
+func ParseGroupPushConflict(v string) (GroupPushConflict, error) {
+	switch c := GroupPushConflict(v); c {
+	case "":
+		return ConflictError, nil
+	case ConflictError, ConflictLink:
+		return c, nil
+	}
+	return "", fmt.Errorf("group push conflict %q: want %q or %q", v, ConflictError, ConflictLink)
+}
 
 // pushing reports whether a mapping pushes changes: ACTIVE, or ERROR (an
 // active mapping whose last push failed; the next push may heal it).
@@ -172,6 +199,98 @@ func (m *Model) DeletePushMapping(o *Org, appID, id string, deleteTarget bool) e
 	return nil
 }
 
+// AppGroupRef is a group in the app, as Okta's cache of app groups holds it.
+type AppGroupRef struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+}
+
+// RefreshAppGroups is Push Groups' "Refresh App Groups": Okta reads the
+// target's groups (GET /Groups, 100 a page) into the cache it decides
+// create-or-link from (OKTA-TEST-1, OKTA-PUSH-12). It returns the cache.
+func (m *Model) RefreshAppGroups(ctx context.Context, o *Org, appID string) ([]AppGroupRef, error) {
+	o.mu.Lock()
+	a, err := o.app(appID)
+	if err == nil && !a.Connection.configured() {
+		err = errFeatureNotEnabled("Provisioning is not enabled for this application")
+	}
+	var c Connection
+	if err == nil {
+		c = a.Connection
+	}
+	o.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	groups, failure := m.pageAll(ctx, o.ID, c, "Groups")
+	if failure != "" {
+		return nil, errGroupPush(failure)
+	}
+	m.cacheGroups(job{orgID: o.ID, appID: appID}, groups, true)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := []AppGroupRef{}
+	if a, ok := o.apps[appID]; ok {
+		for _, name := range sortedSet(a.remoteGroups) {
+			rg := a.remoteGroups[name]
+			out = append(out, AppGroupRef{ID: rg.ID, DisplayName: rg.Name})
+		}
+	}
+	return out, nil
+}
+
+// LinkInput names the app group a push mapping is linked to: by id, or by
+// a name in Okta's cache of app groups.
+type LinkInput struct {
+	TargetGroupID   string `json:"targetGroupId"`
+	TargetGroupName string `json:"targetGroupName"`
+}
+
+// LinkPushMapping points a push mapping at an existing app group, Push
+// Groups' "Link Group": the admin's way out when creating the group failed
+// because it exists (OKTA-PUSH-12). Nothing is sent; the next push (the
+// task's retry, Push Now) pushes the members to the linked group.
+func (m *Model) LinkPushMapping(o *Org, appID, id string, in LinkInput) (*PushMapping, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return nil, err
+	}
+	pm, err := a.mapping(id)
+	if err != nil {
+		return nil, err
+	}
+	if (in.TargetGroupID == "") == (in.TargetGroupName == "") {
+		return nil, errGroupPush("Give one of targetGroupId and targetGroupName")
+	}
+	if pm.TargetGroupID != "" && pm.Status != PushError {
+		return nil, errGroupPush("The push mapping already pushes to a group; only a mapping in error can be linked again")
+	}
+	target := remoteGroup{ID: in.TargetGroupID}
+	if in.TargetGroupName != "" {
+		rg, ok := a.remoteGroups[lower(in.TargetGroupName)]
+		if !ok {
+			return nil, errGroupPush("No app group named " + in.TargetGroupName + " is known to Okta: refresh the app groups first")
+		}
+		target = rg
+	} else {
+		for _, rg := range a.remoteGroups {
+			if rg.ID == in.TargetGroupID {
+				target = rg
+			}
+		}
+	}
+	pm.TargetGroupID, pm.LastUpdated = target.ID, m.now()
+	if target.Name != "" {
+		pm.TargetGroupName = target.Name
+	}
+	// Pushed members were never confirmed in that group: the next push
+	// overwrites it.
+	pm.pushed = map[string]string{}
+	return pm, nil
+}
+
 // eligible reports whether a user is pushed to a group: member of the
 // source group, assigned, provisioned and active (OKTA-PUSH-1). Caller holds o.mu.
 func (o *Org) eligible(a *App, uid string) (extID, userName string, ok bool) {
@@ -205,8 +324,10 @@ type pushSnap struct {
 	appLabel   string
 	pm         PushMapping
 	sourceName string
-	members    []member // eligible now, in source-group order
-	known      string   // remote group id Okta knows under the target name
+	members    []member        // eligible now, in source-group order
+	inSource   map[string]bool // every member of the source group now
+	known      string          // remote group id Okta knows under the target name
+	conflict   GroupPushConflict
 }
 
 type member struct{ uid, extID, userName string }
@@ -222,7 +343,8 @@ func (m *Model) snapPush(j job) (pushSnap, bool) {
 	if !ok {
 		return pushSnap{}, false
 	}
-	s := pushSnap{org: o, conn: a.Connection, flavour: a.Flavour, rename: a.RenameGroups, appLabel: a.Label}
+	s := pushSnap{org: o, conn: a.Connection, flavour: a.Flavour, rename: a.RenameGroups, appLabel: a.Label,
+		inSource: map[string]bool{}, conflict: a.GroupPushConflict}
 	pm, ok := a.mappings[j.mappingID]
 	if !ok {
 		if j.kind == jobPushDelete {
@@ -239,12 +361,16 @@ func (m *Model) snapPush(j job) (pushSnap, bool) {
 	if g := o.groups[pm.SourceGroupID]; g != nil {
 		s.sourceName = g.Name
 		for _, uid := range g.members {
+			s.inSource[uid] = true
 			if ext, name, ok := o.eligible(a, uid); ok {
 				s.members = append(s.members, member{uid, ext, name})
 			}
 		}
 	}
-	if rg, ok := a.remoteGroups[lower(pm.TargetGroupName)]; ok {
+	// Create or link is decided from Okta's cached app groups (OKTA-PUSH-2,
+	// OKTA-PUSH-10) until a create has failed: then the mapping stays a
+	// "Create Group" push in error until the admin links it (OKTA-PUSH-12).
+	if rg, ok := a.remoteGroups[lower(pm.TargetGroupName)]; ok && pm.Status != PushError {
 		s.known = rg.ID
 	}
 	return s, true
@@ -264,21 +390,37 @@ func memberRefs(ms []member) []memberRef {
 	return out
 }
 
-// runPush executes a group push job.
+// runPush executes a group push job. Like every job it acts on the org as
+// it is now: a retried task redoes the work against the present, and a job
+// that finds nothing left to do closes its task (OKTA-RETRY-3).
 func (m *Model) runPush(ctx context.Context, j job) {
 	s, ok := m.snapPush(j)
 	if !ok || !s.conn.configured() {
+		m.nothingToDo(j)
 		return
 	}
 	org := s.org.ID
 	switch j.kind {
 	case jobPushDelete:
+		if m.groupStillPushed(j) {
+			// The group was linked again meanwhile: deleting it now would
+			// undo the admin's later choice.
+			m.nothingToDo(j)
+			return
+		}
 		r := m.scimCall(ctx, org, s.conn, http.MethodDelete, "/Groups/"+s.pm.TargetGroupID, nil)
 		if !r.ok() && r.status != http.StatusNotFound {
 			m.failPush(j, r.failure("Error while deleting group "+s.pm.TargetGroupID))
 			return
 		}
 		m.settlePush(j, func(a *App, pm *PushMapping) {
+			// Gone downstream: Okta's cached app groups no longer offer it
+			// for linking.
+			for name, rg := range a.remoteGroups {
+				if rg.ID == s.pm.TargetGroupID {
+					delete(a.remoteGroups, name)
+				}
+			}
 			m.logEngine(s.org, a, "application.provision.group_push.delete_appgroup", "", LogTarget{ID: s.pm.TargetGroupID, Type: "AppGroup"})
 		})
 	case jobPushFull:
@@ -287,22 +429,49 @@ func (m *Model) runPush(ctx context.Context, j job) {
 		m.pushDelta(ctx, j, s)
 	case jobPushRename:
 		if !s.rename || s.pm.TargetGroupID == "" || !s.pm.pushing() {
+			m.nothingToDo(j)
 			return
 		}
-		if r := m.renameTarget(ctx, s); !r.ok() {
+		r, sent := m.renameTarget(ctx, s)
+		if !r.ok() {
 			m.failPush(j, r.failure("Error while renaming group "+s.pm.TargetGroupName))
 			return
 		}
 		m.settlePush(j, func(a *App, pm *PushMapping) {
 			pm.TargetGroupName = s.sourceName
+			if sent != nil {
+				pm.pushed = sent
+			}
 			m.logEngine(s.org, a, "application.provision.group.update", "", LogTarget{ID: pm.TargetGroupID, Type: "AppGroup", AlternateID: s.sourceName})
 		})
+	}
+}
+
+// groupStillPushed reports whether a mapping other than the deleted one
+// pushes to a delete job's target group.
+func (m *Model) groupStillPushed(j job) bool {
+	pushed := false
+	m.withJobApp(j, func(o *Org, a *App) {
+		for _, pm := range a.mappings {
+			pushed = pushed || (pm.ID != j.mappingID && pm.TargetGroupID == j.targetID)
+		}
+	})
+	return pushed
+}
+
+// nothingToDo closes the task of a retried job that found nothing left to
+// do (OKTA-RETRY-3).
+func (m *Model) nothingToDo(j job) {
+	if j.taskID != "" {
+		m.withJobApp(j, func(o *Org, a *App) { m.resolveTask(o, j.taskID) })
 	}
 }
 
 // pushFull creates or links the target group, then overwrites its members.
 func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 	if s.pm.Status == PushInactive {
+		// Paused: activating the mapping pushes everything (OKTA-PUSH-8).
+		m.nothingToDo(j)
 		return
 	}
 	org := s.org.ID
@@ -311,29 +480,41 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 		target, event = s.known, "application.provision.group.verify_exists"
 	}
 	name := s.pm.TargetGroupName
+	created := false
 	if target == "" {
 		// Okta does not look the name up first; it creates and lets the
 		// target's 409 surface (OKTA-PUSH-2, OKTA-PUSH-3).
 		r := m.scimCall(ctx, org, s.conn, http.MethodPost, "/Groups", map[string]any{
 			"schemas": []string{scim.GroupSchema}, "displayName": name, "members": memberRefs(s.members)})
-		if !r.ok() {
-			m.failPush(j, r.failure("Failed on creating group "+name))
-			return
-		}
-		if target, _, _ = resourceInfo(r.body); target == "" {
-			m.failPush(j, "Failed on creating group "+name+": the response has no id")
-			return
-		}
-		event = "application.provision.group.add"
-		if s.flavour == FlavourPut {
-			// Wizard apps follow the POST with a GET and PUT of the same
-			// content (OKTA-PUSH-2).
-			if r := m.putGroup(ctx, s, target, name, s.members); !r.ok() {
-				m.failPush(j, r.failure("Error while pushing group "+name))
+		switch {
+		case r.status == http.StatusConflict && s.conflict == ConflictLink:
+			// The named switch: look the name up and link what is found
+			// (OKTA-PUSH-12).
+			found, failure := m.lookupGroup(ctx, s, name)
+			if found == "" {
+				m.failPush(j, r.failure("Error while creating user group "+name)+failure)
 				return
 			}
+			target, event = found, "application.provision.group.verify_exists"
+		case !r.ok():
+			m.failPush(j, r.failure("Error while creating user group "+name))
+			return
+		default:
+			if target, _, _ = resourceInfo(r.body); target == "" {
+				m.failPush(j, "Error while creating user group "+name+": the response has no id")
+				return
+			}
+			event, created = "application.provision.group.add", true
 		}
-	} else {
+	}
+	if created && s.flavour == FlavourPut {
+		// Wizard apps follow the POST with a GET and PUT of the same
+		// content (OKTA-PUSH-2).
+		if r := m.putGroup(ctx, s, target, name, s.members); !r.ok() {
+			m.failPushAt(j, target, name, r.failure("Error while pushing group "+name))
+			return
+		}
+	} else if !created {
 		if s.rename && s.sourceName != "" {
 			name = s.sourceName
 		}
@@ -343,7 +524,7 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 			r = m.scimCall(ctx, org, s.conn, http.MethodPatch, "/Groups/"+target, patchOp(ops...))
 			if r.ok() && s.rename && name != s.pm.TargetGroupName {
 				s.pm.TargetGroupID = target
-				r = m.renameTarget(ctx, s)
+				r, _ = m.renameTarget(ctx, s)
 			}
 		} else {
 			r = m.putGroup(ctx, s, target, name, s.members)
@@ -371,11 +552,37 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 	})
 }
 
+// lookupGroup finds a target group by name, as Okta does for a group whose
+// id it does not know: GET /Groups?filter=displayName eq "…". It returns
+// the id of the one group found, or why none was taken.
+func (m *Model) lookupGroup(ctx context.Context, s pushSnap, name string) (id, failure string) {
+	r := m.scimCall(ctx, s.org.ID, s.conn, http.MethodGet, filterPath("Groups", "displayName", name), nil)
+	var list listResponse
+	switch {
+	case !r.ok():
+		return "", "; " + r.failure("Error while looking up group "+name)
+	case r.decode(&list) != nil:
+		return "", "; Error while looking up group " + name + ": the response is not a SCIM ListResponse"
+	case len(list.Resources) != 1:
+		return "", fmt.Sprintf("; looking the name up found %d groups", len(list.Resources))
+	}
+	id, _, _ = resourceInfo(list.Resources[0])
+	return id, ""
+}
+
 // pushDelta sends member adds and removes: one PATCH with a filtered
 // remove per user and one add (OIN), or GET then PUT of the whole list
-// (wizard apps) (OKTA-PUSH-4).
+// (wizard apps) (OKTA-PUSH-4). It acts on the present, so that a retried
+// task never replays a stale intent (OKTA-RETRY-3): a user is added only
+// while an eligible member and not yet pushed, and removed only while
+// pushed and no longer in the source group.
 func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
-	if !s.pm.pushing() || s.pm.TargetGroupID == "" {
+	if !s.pm.pushing() {
+		m.nothingToDo(j)
+		return
+	}
+	if s.pm.TargetGroupID == "" {
+		m.deltaWithoutTarget(j)
 		return
 	}
 	eligible := map[string]member{}
@@ -392,15 +599,17 @@ func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 	}
 	var removes []string // user ids
 	for _, uid := range j.remove {
-		if _, pushed := s.pm.pushed[uid]; pushed {
+		if _, pushed := s.pm.pushed[uid]; pushed && !s.inSource[uid] {
 			removes = append(removes, uid)
 		}
 	}
 	if len(adds) == 0 && len(removes) == 0 {
+		m.nothingToDo(j)
 		return
 	}
 	org := s.org.ID
 	var r scimResponse
+	var sent map[string]string // the member list a wizard app's PUT set
 	if s.flavour == FlavourPatch {
 		var ops []any
 		for _, uid := range removes {
@@ -413,15 +622,17 @@ func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 		// "The group name update operation is triggered each time there's a
 		// group membership update" when renaming is on (OKTA-PUSH-6).
 		if r.ok() && s.rename && s.sourceName != "" {
-			r = m.renameTarget(ctx, s)
+			r, _ = m.renameTarget(ctx, s)
 		}
 	} else {
-		// The whole list: what was pushed, less removals, plus additions.
-		var list []member
+		// The whole list: the eligible members already pushed, less
+		// removals, plus additions. Pushed members no longer eligible
+		// (deactivated, unassigned) drop out here: a full list is a push.
 		gone := map[string]bool{}
 		for _, uid := range removes {
 			gone[uid] = true
 		}
+		var list []member
 		for _, mb := range s.members {
 			if _, pushed := s.pm.pushed[mb.uid]; pushed && !gone[mb.uid] {
 				list = append(list, mb)
@@ -433,6 +644,7 @@ func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 			name = s.sourceName
 		}
 		r = m.putGroup(ctx, s, s.pm.TargetGroupID, name, list)
+		sent = memberMap(list)
 	}
 	if !r.ok() {
 		m.failPush(j, r.failure("Error while pushing group memberships of "+s.pm.TargetGroupName))
@@ -454,6 +666,49 @@ func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 			m.logEngine(s.org, a, "application.provision.group_membership.remove", "",
 				LogTarget{ID: uid, Type: "AppUser"}, LogTarget{ID: pm.TargetGroupID, Type: "AppGroup", AlternateID: pm.TargetGroupName})
 		}
+		if sent != nil {
+			pm.pushed = sent
+		}
+	})
+}
+
+func memberMap(ms []member) map[string]string {
+	out := make(map[string]string, len(ms))
+	for _, mb := range ms {
+		out[mb.uid] = mb.extID
+	}
+	return out
+}
+
+// deltaWithoutTarget handles a membership change for a mapping whose group
+// Okta could not create: it cannot go out, and is not dropped silently
+// either (OKTA-PUSH-12). Each member gets a FAILURE event, and the mapping
+// keeps an open push task (one is opened if the admin closed it) whose
+// retry pushes the whole membership as it then is.
+func (m *Model) deltaWithoutTarget(j job) {
+	m.withJobApp(j, func(o *Org, a *App) {
+		pm, ok := a.mappings[j.mappingID]
+		if !ok {
+			return
+		}
+		name := pm.TargetGroupName
+		reason := "Group push mapping " + name + " has no group in app " + a.Label +
+			" (its creation failed): link it to the app's group, or fix the cause, then retry"
+		for _, change := range []struct {
+			ids   []string
+			event string
+		}{{j.add, "application.provision.group_membership.add"}, {j.remove, "application.provision.group_membership.remove"}} {
+			for _, uid := range change.ids {
+				m.logEngine(o, a, change.event, reason, LogTarget{ID: uid, Type: "AppUser"},
+					LogTarget{ID: pm.ID, Type: "GroupPushMapping", AlternateID: name})
+			}
+		}
+		if o.openTaskFor(pm.ID, jobPushFull) == nil {
+			m.openTask(o, a, job{kind: jobPushFull, orgID: o.ID, appID: a.ID, mappingID: pm.ID},
+				"Group push to app "+a.Label+" failed: "+reason, true)
+		}
+		// This job's own task, if it was one, is covered by the push task.
+		m.resolveTask(o, j.taskID)
 	})
 }
 
@@ -462,11 +717,12 @@ func patchOp(ops ...any) map[string]any {
 }
 
 // renameTarget renames the target to the Okta group's name: a path-less
-// PATCH carrying id and displayName (OIN), or GET then PUT (wizard apps).
-func (m *Model) renameTarget(ctx context.Context, s pushSnap) scimResponse {
+// PATCH carrying id and displayName (OIN), or GET then PUT (wizard apps),
+// whose member list it also returns, as that PUT sets the members.
+func (m *Model) renameTarget(ctx context.Context, s pushSnap) (scimResponse, map[string]string) {
 	if s.flavour == FlavourPatch {
 		return m.scimCall(ctx, s.org.ID, s.conn, http.MethodPatch, "/Groups/"+s.pm.TargetGroupID, patchOp(
-			map[string]any{"op": "replace", "value": map[string]any{"id": s.pm.TargetGroupID, "displayName": s.sourceName}}))
+			map[string]any{"op": "replace", "value": map[string]any{"id": s.pm.TargetGroupID, "displayName": s.sourceName}})), nil
 	}
 	var list []member
 	for _, mb := range s.members {
@@ -474,7 +730,7 @@ func (m *Model) renameTarget(ctx context.Context, s pushSnap) scimResponse {
 			list = append(list, mb)
 		}
 	}
-	return m.putGroup(ctx, s, s.pm.TargetGroupID, s.sourceName, list)
+	return m.putGroup(ctx, s, s.pm.TargetGroupID, s.sourceName, list), memberMap(list)
 }
 
 // putGroup is a wizard app's group write: GET the group, then PUT it with
@@ -509,6 +765,19 @@ func (m *Model) failPush(j job, message string) {
 		m.openTask(o, a, j, "Group push to app "+a.Label+" failed: "+message, true)
 		m.logEngine(o, a, "application.provision.group_push.pushed", message, LogTarget{ID: j.mappingID, Type: "GroupPushMapping"})
 	})
+}
+
+// failPushAt is failPush for a push that created its group and then
+// failed: the mapping keeps the new group, so a retry does not create it
+// again.
+func (m *Model) failPushAt(j job, target, name, message string) {
+	m.withJobApp(j, func(o *Org, a *App) {
+		if pm, ok := a.mappings[j.mappingID]; ok && pm.TargetGroupID == "" {
+			pm.TargetGroupID = target
+			a.remoteGroups[lower(name)] = remoteGroup{ID: target, Name: name}
+		}
+	})
+	m.failPush(j, message)
 }
 
 // settlePush applies a push job's outcome under the lock.

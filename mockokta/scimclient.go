@@ -125,7 +125,7 @@ func (m *Model) scimOnce(ctx context.Context, orgID string, c Connection, method
 		req.Header.Set("Authorization", auth)
 	}
 	start := m.clock.Now()
-	resp, err := m.opts.SCIMClient.Do(req)
+	resp, err := m.engine.client.Do(req)
 	r := scimResponse{err: err}
 	retryAfter := ""
 	if err == nil {
@@ -144,6 +144,47 @@ func (m *Model) scimOnce(ctx context.Context, orgID string, c Connection, method
 	m.opts.Journal.Append(e)
 	return r, retryAfter
 }
+
+// guardClient returns a copy of the engine's SCIM client whose transport
+// never re-sends a request by itself. Go's Transport silently sends an
+// idempotent request (GET, HEAD) again when a reused keep-alive connection
+// fails after the request was written: the server may have seen it twice
+// while the engine saw one attempt. Okta documents only its 429 rule
+// (OKTA-RETRY-1, OKTA-RETRY-4), so every attempt must be the engine's own
+// and in the journal. Keep-alive stays on (OKTA-WIRE-1).
+func guardClient(c *http.Client) *http.Client {
+	g := *c
+	next := c.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	g.Transport = noResend{next: next}
+	return &g
+}
+
+// noResend is a RoundTripper that makes bodiless requests look
+// unreplayable to the Transport: it re-sends only requests without a body,
+// or whose body it can rewind, and only for the idempotent methods, so a
+// body it cannot rewind turns that off. The body is empty; the Transport
+// sends no Content-Length or chunked encoding for it. Requests with a body
+// (POST, PUT, PATCH) are never re-sent once written, and are left alone:
+// the Transport still retries them, safely, when nothing was written.
+type noResend struct{ next http.RoundTripper }
+
+func (t noResend) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && req.Body != http.NoBody {
+		return t.next.RoundTrip(req)
+	}
+	r := req.Clone(req.Context()) // a RoundTripper must not change req
+	r.Body, r.GetBody, r.ContentLength = emptyBody{}, nil, 0
+	return t.next.RoundTrip(r)
+}
+
+// emptyBody is an empty request body that cannot be rewound.
+type emptyBody struct{}
+
+func (emptyBody) Read([]byte) (int, error) { return 0, io.EOF }
+func (emptyBody) Close() error             { return nil }
 
 // authorization builds the Authorization header for the connection's mode.
 func (c Connection) authorization() string {

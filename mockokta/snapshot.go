@@ -86,22 +86,25 @@ type ConnectionSnapshot struct {
 
 // AppSnapshot is an app integration with its assignments and push mappings.
 type AppSnapshot struct {
-	ID               string                `json:"id"`
-	Name             string                `json:"name"`
-	Label            string                `json:"label"`
-	Status           string                `json:"status"`
-	SignOnMode       string                `json:"signOnMode"`
-	Flavour          Flavour               `json:"flavour"`
-	Created          time.Time             `json:"created"`
-	LastUpdated      time.Time             `json:"lastUpdated"`
-	Connection       ConnectionSnapshot    `json:"connection"`
-	ToApp            ToApp                 `json:"toApp"`
-	UserName         UserNameTemplate      `json:"userNameTemplate"`
-	PrimaryEmailAttr string                `json:"primaryEmailAttribute"`
-	RenameGroups     bool                  `json:"renameGroups,omitempty"`
-	Users            []AppUserSnapshot     `json:"users"`
-	Groups           []AppGroupSnapshot    `json:"groups"`
-	PushMappings     []PushMappingSnapshot `json:"pushMappings"`
+	ID               string             `json:"id"`
+	Name             string             `json:"name"`
+	Label            string             `json:"label"`
+	Status           string             `json:"status"`
+	SignOnMode       string             `json:"signOnMode"`
+	Flavour          Flavour            `json:"flavour"`
+	Created          time.Time          `json:"created"`
+	LastUpdated      time.Time          `json:"lastUpdated"`
+	Connection       ConnectionSnapshot `json:"connection"`
+	ToApp            ToApp              `json:"toApp"`
+	UserName         UserNameTemplate   `json:"userNameTemplate"`
+	PrimaryEmailAttr string             `json:"primaryEmailAttribute"`
+	RenameGroups     bool               `json:"renameGroups,omitempty"`
+	// GroupPushConflict is the app's answer to a 409 on creating a pushed
+	// group; empty is Okta's ("error").
+	GroupPushConflict GroupPushConflict     `json:"groupPushConflict,omitempty"`
+	Users             []AppUserSnapshot     `json:"users"`
+	Groups            []AppGroupSnapshot    `json:"groups"`
+	PushMappings      []PushMappingSnapshot `json:"pushMappings"`
 	// RemoteGroups is Okta's cache of the target's groups (id and name).
 	RemoteGroups []RemoteGroupSnapshot `json:"remoteGroups"`
 }
@@ -167,6 +170,8 @@ type JobSnapshot struct {
 	ExtID     string   `json:"externalId,omitempty"`
 	Add       []string `json:"add,omitempty"`
 	Remove    []string `json:"remove,omitempty"`
+	// Reactivate: the job sends active:true whatever Okta believes.
+	Reactivate bool `json:"reactivate,omitempty"`
 }
 
 // Snapshot exports the named orgs, or every one (in creation order) when
@@ -225,7 +230,8 @@ func snapshotOrgLocked(o *Org, tokens []secret.Hash) OrgSnapshot {
 	for _, id := range o.taskOrder {
 		t := o.tasks[id]
 		ts := TaskSnapshot{Task: *t, Job: JobSnapshot{Kind: t.job.kind.String(), UserID: t.job.userID,
-			MappingID: t.job.mappingID, TargetID: t.job.targetID, ExtID: t.job.extID, Add: t.job.add, Remove: t.job.remove}}
+			MappingID: t.job.mappingID, TargetID: t.job.targetID, ExtID: t.job.extID, Add: t.job.add, Remove: t.job.remove,
+			Reactivate: t.job.reactivate}}
 		ts.Task.job = job{}
 		s.Tasks = append(s.Tasks, ts)
 	}
@@ -238,7 +244,8 @@ func snapshotApp(a *App) AppSnapshot {
 		Created: a.Created, LastUpdated: a.LastUpdated,
 		Connection: ConnectionSnapshot{BaseURL: c.BaseURL, Auth: c.Auth, Token: c.Token, Username: c.Username, Password: c.Password, Enabled: c.Enabled},
 		ToApp:      a.ToApp, UserName: a.UserName, PrimaryEmailAttr: a.PrimaryEmailAttr, RenameGroups: a.RenameGroups,
-		Users: make([]AppUserSnapshot, 0, len(a.userOrder)), Groups: make([]AppGroupSnapshot, 0, len(a.groupOrder)),
+		GroupPushConflict: nonDefault(a.GroupPushConflict, ConflictError),
+		Users:             make([]AppUserSnapshot, 0, len(a.userOrder)), Groups: make([]AppGroupSnapshot, 0, len(a.groupOrder)),
 		PushMappings: make([]PushMappingSnapshot, 0, len(a.mappingOrder)), RemoteGroups: []RemoteGroupSnapshot{}}
 	for _, uid := range a.userOrder {
 		au := a.users[uid]
@@ -470,7 +477,7 @@ func buildOrg(s OrgSnapshot) (*Org, error) {
 		}
 		t := ts.Task
 		t.job = job{kind: kind, orgID: o.ID, appID: t.AppID, userID: ts.Job.UserID, mappingID: ts.Job.MappingID,
-			targetID: ts.Job.TargetID, extID: ts.Job.ExtID, add: ts.Job.Add, remove: ts.Job.Remove, taskID: t.ID}
+			targetID: ts.Job.TargetID, extID: ts.Job.ExtID, add: ts.Job.Add, remove: ts.Job.Remove, reactivate: ts.Job.Reactivate, taskID: t.ID}
 		o.tasks[t.ID] = &t
 		o.taskOrder = append(o.taskOrder, t.ID)
 	}
@@ -500,11 +507,16 @@ func buildApp(o *Org, s AppSnapshot) (*App, error) {
 	if s.UserName.Template != "" && !templateRE.MatchString(s.UserName.Template) {
 		return nil, fmt.Errorf("app %s: userNameTemplate %q: want ${source.<attribute>}", s.ID, s.UserName.Template)
 	}
+	conflict, err := ParseGroupPushConflict(string(s.GroupPushConflict))
+	if err != nil {
+		return nil, fmt.Errorf("app %s: %w", s.ID, err)
+	}
 	a := &App{ID: s.ID, Name: s.Name, Label: s.Label, Status: s.Status, SignOnMode: s.SignOnMode, Flavour: s.Flavour,
 		Created: s.Created, LastUpdated: s.LastUpdated,
 		Connection: Connection{BaseURL: c.BaseURL, Auth: c.Auth, Token: c.Token, Username: c.Username, Password: c.Password, Enabled: c.Enabled},
 		ToApp:      s.ToApp, UserName: s.UserName, PrimaryEmailAttr: s.PrimaryEmailAttr, RenameGroups: s.RenameGroups,
-		users: map[string]*AppUser{}, groups: map[string]*AppGroup{}, mappings: map[string]*PushMapping{},
+		GroupPushConflict: conflict,
+		users:             map[string]*AppUser{}, groups: map[string]*AppGroup{}, mappings: map[string]*PushMapping{},
 		remoteGroups: map[string]remoteGroup{}}
 	if a.PrimaryEmailAttr == "" {
 		a.PrimaryEmailAttr = "email"
@@ -623,4 +635,13 @@ func (s *Server) ctlPutSnapshot(w http.ResponseWriter, r *http.Request) {
 		ids = append(ids, o.ID)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"imported": ids})
+}
+
+// nonDefault is v, or "" when v is the default (kept out of snapshots).
+func nonDefault[T comparable](v, def T) T {
+	var zero T
+	if v == def {
+		return zero
+	}
+	return v
 }

@@ -60,6 +60,17 @@ func (m *Model) openTask(o *Org, a *App, j job, message string, retryable bool) 
 	o.taskOrder = append(o.taskOrder, t.ID)
 }
 
+// openTaskFor finds an open task of a push mapping whose job is of the
+// kind. Caller holds o.mu.
+func (o *Org) openTaskFor(mappingID string, kind jobKind) *Task {
+	for _, id := range o.taskOrder {
+		if t := o.tasks[id]; t.Status == TaskOpen && t.MappingID == mappingID && t.job.kind == kind {
+			return t
+		}
+	}
+	return nil
+}
+
 // resolveTask closes a retried task that succeeded. Caller holds o.mu.
 func (m *Model) resolveTask(o *Org, id string) {
 	if t, ok := o.tasks[id]; ok && t.Status == TaskOpen {
