@@ -71,7 +71,19 @@ func stepName(st Step) string {
 	case st.ClearFaults != nil:
 		return "clear faults"
 	case st.RetryTask != nil:
+		if st.RetryTask.Force {
+			return "retry open provisioning tasks, forced"
+		}
 		return "retry open provisioning tasks"
+	case st.MarkTasksComplete != nil:
+		if st.MarkTasksComplete.DeactivateFirst {
+			return "deactivate by hand in Atlassian, then mark deprovisioning tasks complete"
+		}
+		return "mark deprovisioning tasks complete"
+	case st.RefreshAppGroups != nil:
+		return "refresh app groups"
+	case st.LinkPushedGroup != nil:
+		return "link pushed group " + st.LinkPushedGroup.Group + " to an existing Atlassian group"
 	}
 	return "check"
 }
@@ -240,6 +252,20 @@ func (r *run) act(st Step, fails *[]Failure) error {
 		return r.atlCtl.do("DELETE", "/_sim/faults?tenant="+url.QueryEscape(r.dirID), nil, nil)
 	case st.RetryTask != nil:
 		return r.retryTasks(st.RetryTask.Force)
+	case st.MarkTasksComplete != nil:
+		return r.markTasksComplete(st.MarkTasksComplete.DeactivateFirst)
+	case st.RefreshAppGroups != nil:
+		return r.oktaCtl.do("POST", r.appCtl("/group-push/refresh"), nil, nil)
+	case st.LinkPushedGroup != nil:
+		g, err := r.pushed(st.LinkPushedGroup.Group)
+		if err != nil {
+			return err
+		}
+		target := st.LinkPushedGroup.TargetName
+		if target == "" {
+			target = g.spec.Name
+		}
+		return r.oktaCtl.do("POST", r.appCtl("/group-push/mappings/"+g.mappingID+"/link"), map[string]any{"targetGroupName": target}, nil)
 	}
 	return nil
 }
@@ -325,6 +351,75 @@ func (r *run) retryTasks(force bool) error {
 			path += "?force=true"
 		}
 		if err := r.oktaCtl.do("POST", path, nil, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// markTasksComplete marks every open task that Okta offers only "Mark
+// complete" for (failed deactivations) complete. With deactivateFirst it
+// does by hand what the task asks: it deactivates the person's Atlassian
+// account through the directory's SCIM API, unless the person is assigned
+// in Okta again (then nothing is left to do).
+func (r *run) markTasksComplete(deactivateFirst bool) error {
+	var tasks []struct {
+		ID        string `json:"id"`
+		UserID    string `json:"userId"`
+		Retryable bool   `json:"retryable"`
+	}
+	if err := r.oktaCtl.do("GET", "/_sim/orgs/"+r.oktaOrg+"/tasks", nil, &tasks); err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if t.Retryable {
+			continue
+		}
+		if deactivateFirst && t.UserID != "" {
+			if err := r.deactivateByHand(t.UserID); err != nil {
+				return err
+			}
+		}
+		if err := r.oktaCtl.do("POST", "/_sim/orgs/"+r.oktaOrg+"/tasks/"+url.PathEscape(t.ID)+"/resolve", nil, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deactivateByHand deactivates the Atlassian account of the person with
+// this Okta id, when the person is not assigned to the app.
+func (r *run) deactivateByHand(oktaID string) error {
+	err := r.okta.do("GET", "/api/v1/apps/"+r.appID+"/users/"+oktaID, nil, nil)
+	if err == nil {
+		return nil // assigned again: the account stays active
+	}
+	if status(err) != 404 {
+		return err
+	}
+	var p *personState
+	for _, ps := range r.persons {
+		if ps.oktaID == oktaID {
+			p = ps
+		}
+	}
+	if p == nil {
+		return nil
+	}
+	var list struct {
+		Resources []struct {
+			ID string `json:"id"`
+		} `json:"Resources"`
+	}
+	q := url.QueryEscape(`userName eq "` + p.Login + `"`)
+	if err := r.scim.do("GET", "/Users?filter="+q, nil, &list); err != nil {
+		return err
+	}
+	for _, u := range list.Resources {
+		if err := r.scim.do("PATCH", "/Users/"+u.ID, map[string]any{
+			"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+			"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"active": false}}},
+		}, nil); err != nil {
 			return err
 		}
 	}

@@ -294,6 +294,11 @@ func (r *run) setup() error {
 	if err := r.settings(app.UserNameFormat, app.PrimaryEmail, app.RenameGroups); err != nil {
 		return err
 	}
+	if app.GroupPushConflict != "" {
+		if err := r.oktaCtl.do("PUT", r.appCtl("/settings"), map[string]any{"groupPushConflict": app.GroupPushConflict}, nil); err != nil {
+			return err
+		}
+	}
 
 	// People and groups.
 	for i, p := range r.people {

@@ -77,6 +77,9 @@ type AppSpec struct {
 	UserNameFormat string     `yaml:"userNameFormat,omitempty" json:"userNameFormat,omitempty"` // login (default), email, or a profile attribute name
 	PrimaryEmail   string     `yaml:"primaryEmail,omitempty" json:"primaryEmail,omitempty"`     // profile attribute mapped to the primary email; default email
 	RenameGroups   bool       `yaml:"renameGroups,omitempty" json:"renameGroups,omitempty"`
+	// GroupPushConflict is what a 409 on creating a pushed group does:
+	// error (Okta, the default) or link (look the name up and link it).
+	GroupPushConflict string `yaml:"groupPushConflict,omitempty" json:"groupPushConflict,omitempty"`
 }
 
 // ToAppSpec is the To App settings.
@@ -151,6 +154,9 @@ type Step struct {
 	Fault              *FaultSpec       `yaml:"fault,omitempty" json:"fault,omitempty"`
 	ClearFaults        *struct{}        `yaml:"clearFaults,omitempty" json:"clearFaults,omitempty"`
 	RetryTask          *RetryTaskStep   `yaml:"retryTask,omitempty" json:"retryTask,omitempty"`
+	MarkTasksComplete  *MarkTasksStep   `yaml:"markTasksComplete,omitempty" json:"markTasksComplete,omitempty"`
+	RefreshAppGroups   *struct{}        `yaml:"refreshAppGroups,omitempty" json:"refreshAppGroups,omitempty"`
+	LinkPushedGroup    *LinkStep        `yaml:"linkPushedGroup,omitempty" json:"linkPushedGroup,omitempty"`
 
 	Expect *Expect `yaml:"expect,omitempty" json:"expect,omitempty"`
 }
@@ -255,6 +261,23 @@ type FaultSpec struct {
 // deactivation), as mockokta's ?force=true does.
 type RetryTaskStep struct {
 	Force bool `yaml:"force,omitempty" json:"force,omitempty"`
+}
+
+// MarkTasksStep is "Mark complete" on every open task Okta offers it for
+// (a failed deactivation: "Application accounts need deprovisioning").
+// DeactivateFirst does first what such a task asks of the admin: it
+// deactivates the person's account in Atlassian by hand (through the
+// directory's SCIM API), unless the person is assigned in Okta again.
+type MarkTasksStep struct {
+	DeactivateFirst bool `yaml:"deactivateFirst,omitempty" json:"deactivateFirst,omitempty"`
+}
+
+// LinkStep is Push Groups' "Link Group" on a pushed group whose creation
+// failed: the push is pointed at the Atlassian group TargetName (default
+// the Okta group's name), which Okta must know (refreshAppGroups).
+type LinkStep struct {
+	Group      string `yaml:"group" json:"group"`
+	TargetName string `yaml:"targetName,omitempty" json:"targetName,omitempty"`
 }
 
 // Expect holds the checks made after a step.

@@ -305,6 +305,7 @@ func (v *scenarioValidator) okta() {
 	}
 	v.userNameFormat("$.okta.app.userNameFormat", app.UserNameFormat)
 	v.attribute("$.okta.app.primaryEmail", app.PrimaryEmail)
+	v.enum("$.okta.app.groupPushConflict", app.GroupPushConflict, []string{"error", "link"})
 }
 
 func (v *scenarioValidator) userNameFormat(path, f string) {
@@ -583,8 +584,10 @@ func quotedList(xs []string) string {
 func (v *scenarioValidator) action(path, kind string, st *Step) {
 	p := path + "." + kind
 	switch kind {
-	case "testApiCredentials", "saveToApp", "import", "clearFaults", "retryTask":
+	case "testApiCredentials", "saveToApp", "import", "clearFaults", "retryTask", "markTasksComplete", "refreshAppGroups":
 		// nothing to resolve
+	case "linkPushedGroup":
+		v.group(p+".group", st.LinkPushedGroup.Group)
 	case "fault":
 		v.fault(p, st.Fault)
 	case "setUserNameFormat":

@@ -112,7 +112,7 @@ type App struct {
 	// in Okta" (OKTA-PUSH-6).
 	RenameGroups bool
 	// GroupPushConflict is what a 409 on creating a pushed group does
-	// (OKTA-PUSH-12): Okta's "error", or the "link" switch.
+	// (OKTA-PUSH-14): Okta's "error", or the "link" switch.
 	GroupPushConflict GroupPushConflict
 
 	users        map[string]*AppUser
@@ -209,10 +209,11 @@ func (m *Model) CreateApp(o *Org, in CreateAppInput) (*App, error) {
 	now := m.now()
 	a := &App{ID: m.oktaID("0oa"), Name: t.Name, Label: label, Status: AppInactive, SignOnMode: t.SignOnMode,
 		Flavour: t.Flavour, Created: now, LastUpdated: now,
-		Connection:       Connection{Auth: AuthBearer},
-		UserName:         UserNameTemplate{Template: "${source.login}", Type: "BUILT_IN"},
-		PrimaryEmailAttr: "email", GroupPushConflict: m.opts.GroupPushConflict,
-		users:            map[string]*AppUser{}, groups: map[string]*AppGroup{},
+		Connection:        Connection{Auth: AuthBearer},
+		UserName:          UserNameTemplate{Template: "${source.login}", Type: "BUILT_IN"},
+		PrimaryEmailAttr:  "email",
+		GroupPushConflict: m.opts.GroupPushConflict,
+		users:             map[string]*AppUser{}, groups: map[string]*AppGroup{},
 		mappings: map[string]*PushMapping{}, remoteGroups: map[string]remoteGroup{}}
 	if in.Activate {
 		a.Status = AppActive
@@ -244,8 +245,8 @@ func (o *Org) app(id string) (*App, error) {
 // UpdateAppInput changes an app: label, sign-on username format and, for
 // the simulator, the settings Okta keeps in its admin UI.
 type UpdateAppInput struct {
-	Label            *string
-	UserName         *UserNameTemplate
+	Label             *string
+	UserName          *UserNameTemplate
 	PrimaryEmailAttr  *string
 	RenameGroups      *bool
 	GroupPushConflict *GroupPushConflict

@@ -40,7 +40,7 @@ type Options struct {
 	// a pace paces the engine like Okta's, whose jobs take seconds.
 	Pace time.Duration
 	// GroupPushConflict is new apps' answer to a 409 on creating a pushed
-	// group (OKTA-PUSH-12): "error" (Okta, the default) or "link".
+	// group (OKTA-PUSH-14): "error" (Okta, the default) or "link".
 	GroupPushConflict GroupPushConflict
 }
 

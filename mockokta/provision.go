@@ -40,7 +40,7 @@ type userSnap struct {
 	userID        string
 	login         string
 	provisionable bool
-	deactivated   bool // the Okta user is DEPROVISIONED
+	deactivated   bool   // the Okta user is DEPROVISIONED
 	userName      string // application username
 	externalID    string
 	auStatus      string
@@ -354,7 +354,7 @@ func (m *Model) updateUser(ctx context.Context, j job) {
 // succeeded) nothing is sent (OKTA-DEACT-5). A failed deactivation is
 // tried once: its task is not retried by Okta ("Application accounts need
 // deprovisioning", OKTA-RETRY-2). Like provisioning, it first checks that
-// it is still needed (OKTA-RETRY-3): a person assigned again, or
+// it is still needed (OKTA-TASK-4): a person assigned again, or
 // reactivated, since it was queued keeps the account active.
 func (m *Model) deactivateUser(ctx context.Context, j job) {
 	s, ok := m.snapUser(j)

@@ -23,7 +23,7 @@ const (
 
 // GroupPushConflict is what the engine does when creating a pushed group
 // meets a 409 because a group of that name exists downstream
-// (OKTA-PUSH-12).
+// (OKTA-PUSH-14).
 type GroupPushConflict string
 
 const (
@@ -207,7 +207,7 @@ type AppGroupRef struct {
 
 // RefreshAppGroups is Push Groups' "Refresh App Groups": Okta reads the
 // target's groups (GET /Groups, 100 a page) into the cache it decides
-// create-or-link from (OKTA-TEST-1, OKTA-PUSH-12). It returns the cache.
+// create-or-link from (OKTA-TEST-1, OKTA-PUSH-14). It returns the cache.
 func (m *Model) RefreshAppGroups(ctx context.Context, o *Org, appID string) ([]AppGroupRef, error) {
 	o.mu.Lock()
 	a, err := o.app(appID)
@@ -248,7 +248,7 @@ type LinkInput struct {
 
 // LinkPushMapping points a push mapping at an existing app group, Push
 // Groups' "Link Group": the admin's way out when creating the group failed
-// because it exists (OKTA-PUSH-12). Nothing is sent; the next push (the
+// because it exists (OKTA-PUSH-14). Nothing is sent; the next push (the
 // task's retry, Push Now) pushes the members to the linked group.
 func (m *Model) LinkPushMapping(o *Org, appID, id string, in LinkInput) (*PushMapping, error) {
 	o.mu.Lock()
@@ -369,7 +369,7 @@ func (m *Model) snapPush(j job) (pushSnap, bool) {
 	}
 	// Create or link is decided from Okta's cached app groups (OKTA-PUSH-2,
 	// OKTA-PUSH-10) until a create has failed: then the mapping stays a
-	// "Create Group" push in error until the admin links it (OKTA-PUSH-12).
+	// "Create Group" push in error until the admin links it (OKTA-PUSH-14).
 	if rg, ok := a.remoteGroups[lower(pm.TargetGroupName)]; ok && pm.Status != PushError {
 		s.known = rg.ID
 	}
@@ -392,7 +392,7 @@ func memberRefs(ms []member) []memberRef {
 
 // runPush executes a group push job. Like every job it acts on the org as
 // it is now: a retried task redoes the work against the present, and a job
-// that finds nothing left to do closes its task (OKTA-RETRY-3).
+// that finds nothing left to do closes its task (OKTA-TASK-4).
 func (m *Model) runPush(ctx context.Context, j job) {
 	s, ok := m.snapPush(j)
 	if !ok || !s.conn.configured() {
@@ -460,7 +460,7 @@ func (m *Model) groupStillPushed(j job) bool {
 }
 
 // nothingToDo closes the task of a retried job that found nothing left to
-// do (OKTA-RETRY-3).
+// do (OKTA-TASK-4).
 func (m *Model) nothingToDo(j job) {
 	if j.taskID != "" {
 		m.withJobApp(j, func(o *Org, a *App) { m.resolveTask(o, j.taskID) })
@@ -489,7 +489,7 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 		switch {
 		case r.status == http.StatusConflict && s.conflict == ConflictLink:
 			// The named switch: look the name up and link what is found
-			// (OKTA-PUSH-12).
+			// (OKTA-PUSH-14).
 			found, failure := m.lookupGroup(ctx, s, name)
 			if found == "" {
 				m.failPush(j, r.failure("Error while creating user group "+name)+failure)
@@ -553,7 +553,7 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 }
 
 // lookupGroup finds a target group by name, as Okta does for a group whose
-// id it does not know: GET /Groups?filter=displayName eq "…". It returns
+// id it does not know (OKTA-PUSH-12). It returns
 // the id of the one group found, or why none was taken.
 func (m *Model) lookupGroup(ctx context.Context, s pushSnap, name string) (id, failure string) {
 	r := m.scimCall(ctx, s.org.ID, s.conn, http.MethodGet, filterPath("Groups", "displayName", name), nil)
@@ -573,7 +573,7 @@ func (m *Model) lookupGroup(ctx context.Context, s pushSnap, name string) (id, f
 // pushDelta sends member adds and removes: one PATCH with a filtered
 // remove per user and one add (OIN), or GET then PUT of the whole list
 // (wizard apps) (OKTA-PUSH-4). It acts on the present, so that a retried
-// task never replays a stale intent (OKTA-RETRY-3): a user is added only
+// task never replays a stale intent (OKTA-TASK-4): a user is added only
 // while an eligible member and not yet pushed, and removed only while
 // pushed and no longer in the source group.
 func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
@@ -682,7 +682,7 @@ func memberMap(ms []member) map[string]string {
 
 // deltaWithoutTarget handles a membership change for a mapping whose group
 // Okta could not create: it cannot go out, and is not dropped silently
-// either (OKTA-PUSH-12). Each member gets a FAILURE event, and the mapping
+// either (OKTA-PUSH-14). Each member gets a FAILURE event, and the mapping
 // keeps an open push task (one is opened if the admin closed it) whose
 // retry pushes the whole membership as it then is.
 func (m *Model) deltaWithoutTarget(j job) {
