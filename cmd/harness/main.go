@@ -39,9 +39,10 @@ func command() *cobra.Command {
 		"  harness run my.yaml --junit report.xml\n" +
 		"  harness validate scenarios/\n" +
 		"  harness people scenarios/generated-org-1000.yaml\n" +
-		"  harness serve                          # both servers on :8080 and :8081"
+		"  harness serve                          # both servers on :8080 and :8081\n" +
+		"  harness conformance --scim-url URL --token TOKEN   # test any SCIM server the way Okta does"
 	cli.RequireCommand(root)
-	root.AddCommand(runCommand(), validateCommand(), peopleCommand(), serveCommand(), benchCommand())
+	root.AddCommand(runCommand(), validateCommand(), peopleCommand(), serveCommand(), benchCommand(), conformanceCommand())
 	return root
 }
 
