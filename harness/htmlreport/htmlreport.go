@@ -81,9 +81,11 @@ func Write(w io.Writer, r Report) error {
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"diagram": diagram,
-	"mark":    func(s Status) string { return map[Status]string{Passed: "✓", Failed: "✗", Skipped: "–", Warning: "!"}[s] },
-	"ms":      func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) },
-	"add":     func(a, b int) int { return a + b },
+	"mark": func(s Status) string {
+		return map[Status]string{Passed: "✓", Failed: "✗", Skipped: "–", Warning: "!"}[s]
+	},
+	"ms":  func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) },
+	"add": func(a, b int) int { return a + b },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
