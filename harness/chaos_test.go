@@ -238,7 +238,11 @@ func startChaos(t *testing.T, s *Scenario) (*Env, *run) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(okta.Close)
+	t.Cleanup(func() {
+		if err := okta.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	ots := httptest.NewServer(okta)
 	t.Cleanup(ots.Close)
 	env := &Env{OktaURL: ots.URL, AtlassianURL: ats.URL, HTTP: &http.Client{Timeout: 10 * time.Minute}, Okta: okta, Atlassian: atl}

@@ -38,7 +38,11 @@ func startGuarded(t *testing.T, token string) (oktaURL, atlURL string) {
 	}
 	ots := httptest.NewServer(okta)
 	t.Cleanup(ots.Close)
-	t.Cleanup(okta.Close)
+	t.Cleanup(func() {
+		if err := okta.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return ots.URL, ats.URL
 }
 

@@ -5,30 +5,31 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/provsim/provsim/internal/httpx"
 	"github.com/provsim/provsim/internal/scim"
 )
 
 // adminRoutes are the "Admin APIs" of the user-provisioning reference
 // (ATL-LINK-1), authenticated with the organization API key.
 func (s *Server) adminRoutes(r *mux.Router) {
-	r.Use(s.orgAuth)
 	r.HandleFunc("/user/{accountId}/get-scim-links", s.scimLinksForAccount).Methods(http.MethodGet)
 	r.HandleFunc("/get-scim-links-for-email", s.scimLinksForEmail).Methods(http.MethodPost)
 	r.HandleFunc("/scimDirectoryId/{scimDirectoryId}/scimUserId/{scimUserId}/unlink", s.unlinkSCIMUser).Methods(http.MethodPatch)
 	r.HandleFunc("/user/{accountId}/onlyDeleteUserInDB", s.onlyDeleteUserInDB).Methods(http.MethodDelete)
-	r.NotFoundHandler = s.orgAuth(s.unrouted(func(w http.ResponseWriter, r *http.Request, status int, msg string) {
-		writeJSON(w, r, status, failure{Error: msg, TraceID: s.Model.ids.Hex(8)})
-	}))
 }
 
+// orgAuth enforces the organization API key and files the request under
+// its organization, even when refused.
 func (s *Server) orgAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key, ok := bearer(r.Header.Get("Authorization"))
+		org := pathVar(r, "orgId", "/admin/user-provisioning/v1/org/")
+		httpx.SetTenant(r, org)
+		key, ok := httpx.BearerToken(r.Header.Get("Authorization"))
 		if !ok {
 			writeJSON(w, r, http.StatusUnauthorized, failure{Error: "Missing authorization header", TraceID: s.Model.ids.Hex(8)})
 			return
 		}
-		switch s.Model.AuthenticateOrg(pathVar(r, "orgId", "/admin/user-provisioning/v1/org/"), key) {
+		switch s.Model.AuthenticateOrg(org, key) {
 		case AuthOK:
 			next.ServeHTTP(w, r)
 		case AuthUnknownDirectory:

@@ -1,12 +1,14 @@
 package mockatlassian
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
 
+	"github.com/provsim/provsim/internal/control"
 	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/internal/scim"
 )
@@ -16,7 +18,8 @@ import (
 // products, product access) and what only a simulator needs (health, reset,
 // journal). Documented in docs/mockatlassian.md.
 func (s *Server) controlRoutes(r *mux.Router) {
-	r.HandleFunc("/health", s.health).Methods(http.MethodGet)
+	s.controlAuth(r) // first: it guards every route below
+	control.HealthRoute(r, "mockatlassian", controlAPI{s})
 	r.HandleFunc("/reset", s.resetAll).Methods(http.MethodPost)
 	r.HandleFunc("/journal", s.journal).Methods(http.MethodGet)
 	r.HandleFunc("/journal", s.clearJournal).Methods(http.MethodDelete)
@@ -38,14 +41,11 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	r.HandleFunc("/orgs/{orgId}/accounts/{account}", s.getAccount).Methods(http.MethodGet)
 	r.HandleFunc("/orgs/{orgId}/sso", s.ssoLogin).Methods(http.MethodPost)
 	r.HandleFunc("/directories/{directoryId}/sso", s.ssoLogin).Methods(http.MethodPost)
-	s.faultRoutes(r) // faults.go
+	control.FaultRoutes(r, s.faults, "directory", controlAPI{s})
 	r.HandleFunc("/snapshot", s.getSnapshot).Methods(http.MethodGet)
 	r.HandleFunc("/snapshot", s.putSnapshot).Methods(http.MethodPut)
 	r.HandleFunc("/orgs/{orgId}/snapshot", s.getSnapshot).Methods(http.MethodGet)
 	r.HandleFunc("/orgs/{orgId}/snapshot", s.putSnapshot).Methods(http.MethodPut)
-	r.NotFoundHandler = s.unrouted(func(w http.ResponseWriter, r *http.Request, status int, msg string) {
-		writeJSON(w, r, status, controlErr{msg})
-	})
 }
 
 type controlErr struct {
@@ -54,6 +54,11 @@ type controlErr struct {
 
 // controlError answers with {"error": "..."} and the status of the kind.
 func (s *Server) controlError(w http.ResponseWriter, r *http.Request, err error) {
+	var ce *control.Error
+	if errors.As(err, &ce) {
+		writeJSON(w, r, ce.Status, controlErr{ce.Message})
+		return
+	}
 	se := scim.AsError(err)
 	writeJSON(w, r, se.Status(), controlErr{se.Detail})
 }
@@ -75,10 +80,6 @@ func (s *Server) decodeOptional(w http.ResponseWriter, r *http.Request, v any) e
 }
 
 func vars(r *http.Request) map[string]string { return mux.Vars(r) }
-
-func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok", "service": "mockatlassian"})
-}
 
 func (s *Server) bootOrgs() []string {
 	if s.Booted == nil {

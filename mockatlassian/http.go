@@ -11,13 +11,13 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/provsim/provsim/internal/httpx"
 	"github.com/provsim/provsim/internal/scim"
 )
 
 // scimRoutes registers the 20 SCIM operations (SCIM-WIRE-1).
 // Handlers are thin: decode, call the model, encode.
 func (s *Server) scimRoutes(r *mux.Router) {
-	r.Use(s.scimAuth)
 	r.HandleFunc("/Users", s.listUsers).Methods(http.MethodGet)
 	r.HandleFunc("/Users", s.createUser).Methods(http.MethodPost)
 	r.HandleFunc("/Users/{id}", s.getUser).Methods(http.MethodGet)
@@ -35,22 +35,18 @@ func (s *Server) scimRoutes(r *mux.Router) {
 	r.HandleFunc("/ServiceProviderConfig", s.serviceProviderConfig).Methods(http.MethodGet)
 	r.HandleFunc("/ResourceTypes", s.listResourceTypes).Methods(http.MethodGet)
 	r.HandleFunc("/ResourceTypes/{name}", s.getResourceType).Methods(http.MethodGet)
-	// Anything else under a directory is a SCIM 404 (there is no /Bulk,
-	// /Me or /.search, SCIM-WIRE-1), or 405 for a known path with a wrong method;
-	// either way only after authentication, so paths are not disclosed.
-	r.NotFoundHandler = s.scimAuth(s.unrouted(func(w http.ResponseWriter, r *http.Request, status int, msg string) {
-		writeJSON(w, r, status, &scimStatusError{status: status, detail: msg})
-	}))
 }
 
-// scimAuth enforces the directory's bearer key (SCIM-AUTH-2): 401 with
+// scimAuth enforces the directory's bearer key (SCIM-AUTH-2) and files the
+// request under its directory, even when refused: 401 with
 // Atlassian's Failure body for a missing or malformed header, 403 for a
 // key that is not this directory's, 404 for a valid key on a directory
 // that does not exist.
 func (s *Server) scimAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		dir := pathVar(r, "directoryId", "/scim/directory/")
-		key, ok := bearer(r.Header.Get("Authorization"))
+		httpx.SetTenant(r, dir)
+		key, ok := httpx.BearerToken(r.Header.Get("Authorization"))
 		if !ok {
 			msg := "Missing authorization header"
 			if r.Header.Get("Authorization") != "" {
@@ -68,15 +64,6 @@ func (s *Server) scimAuth(next http.Handler) http.Handler {
 			s.authError(w, r, http.StatusForbidden, "Not authorized to access : "+strings.TrimPrefix(r.URL.Path, "/"))
 		}
 	})
-}
-
-func bearer(h string) (string, bool) {
-	scheme, token, found := strings.Cut(strings.TrimSpace(h), " ")
-	token = strings.TrimSpace(token)
-	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return "", false
-	}
-	return token, true
 }
 
 // failure is Atlassian's non-SCIM error body for auth failures.

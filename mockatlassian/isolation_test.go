@@ -226,7 +226,7 @@ func TestControlTokenGuardsEveryControlRoute(t *testing.T) {
 		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		c.Options.Logger = c.Logger
 	})
-	routes := controlRoutesOf(t, e.srv.router, map[string]string{"orgId": testOrg, "directoryId": testDir,
+	routes := controlRoutesOf(t, e.srv.handler.Router, map[string]string{"orgId": testOrg, "directoryId": testDir,
 		"site": testSite, "product": "jira-software", "group": "jira-software-users", "account": "x"})
 	routes = append(routes, [2]string{"GET", "/_sim/no-such-route"}, [2]string{"DELETE", "/_sim/orgs"},
 		[2]string{"GET", "/_sim/orgs/no-such-org"}, [2]string{"POST", "/_sim/health"})

@@ -6,9 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
-
-	"github.com/gorilla/mux"
+	"strconv"
 
 	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/httpx"
@@ -70,17 +68,16 @@ type Server struct {
 	Journal *journal.Journal
 	Booted  *Booted
 
-	cfg    Config
-	log    *slog.Logger
-	router *mux.Router
-	faults *faults.Registry
-	store  *store.Store // --data-dir (persist.go), nil in memory
-	stored bootRecord   // the boot organization a data directory remembers
+	cfg     Config
+	log     *slog.Logger
+	handler *httpx.Handler
+	faults  *faults.Registry
+	store   *store.Store // --data-dir (persist.go), nil in memory
+	stored  bootRecord   // the boot organization a data directory remembers
 }
 
-// DefaultMaxBodyBytes bounds request bodies. Atlassian publishes no limit;
-// 1 MiB holds a group PATCH of several thousand members.
-const DefaultMaxBodyBytes = 1 << 20
+// DefaultMaxBodyBytes bounds request bodies (httpx.DefaultMaxBodyBytes).
+const DefaultMaxBodyBytes = httpx.DefaultMaxBodyBytes
 
 // NewServer builds a server and runs its boot.
 func NewServer(cfg Config) (*Server, error) {
@@ -123,7 +120,10 @@ func NewServer(cfg Config) (*Server, error) {
 		s.closeState()
 		return nil, err
 	}
-	s.router = s.routes()
+	if s.handler, err = httpx.Build(s.Journal, httpx.Layers{Faults: s.faultMiddleware, Durable: s.durable}, s.surfaces()...); err != nil {
+		s.closeState()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -148,65 +148,63 @@ func (s *Server) boot(b Boot) (*Booted, error) {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-func (s *Server) routes() *mux.Router {
-	r := mux.NewRouter()
-	r.Use(s.Journal.Middleware(journalTenant, func(r *http.Request) bool {
-		return strings.HasPrefix(r.URL.Path, "/_sim/")
-	}))
-	r.Use(s.faultMiddleware) // inside the journal, which then records each fault
-	r.Use(s.durable)
-	s.scimRoutes(r.PathPrefix("/scim/directory/{directoryId}").Subrouter())
-	s.adminRoutes(r.PathPrefix("/admin/user-provisioning/v1/org/{orgId}").Subrouter())
-	s.controlRoutes(s.controlAuth(r.PathPrefix("/_sim").Subrouter()))
-	// Outside the three APIs: a SCIM error, since SCIM clients are the ones
-	// that mistype base URLs.
-	r.NotFoundHandler = s.unrouted(func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+// surfaces lists the server's APIs, most specific prefix first: where each
+// lives, how its requests authenticate and name their tenant, and in which
+// error family it answers an unknown path or a wrong method. A new API
+// (the Organizations REST API, a console) is one more entry here, placed
+// before any shorter prefix that contains it (before "/admin/" for
+// "/admin/v1/orgs/{orgId}"), with its routes in a function of its own.
+func (s *Server) surfaces() []httpx.Surface {
+	scimErr := func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 		writeJSON(w, r, status, &scimStatusError{status: status, detail: msg})
-	})
-	return r
-}
-
-// otherMethodRoutes reports whether the path is routed for another method.
-// gorilla/mux v1.8.1 forgets a method mismatch once a later subrouter's
-// path prefix matches, so the 405-or-404 decision is made here, by probing
-// the router with each method, and each API answers it in its own format.
-func (s *Server) otherMethodRoutes(r *http.Request) bool {
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		if m == r.Method {
-			continue
-		}
-		probe := r.Clone(r.Context())
-		probe.Method = m
-		var match mux.RouteMatch
-		if s.router.Match(probe, &match) && match.MatchErr == nil {
-			return true
-		}
 	}
-	return false
-}
-
-// unrouted builds a subrouter's not-found handler: 405 when another method
-// routes the path, else 404, both written by answer.
-func (s *Server) unrouted(answer func(w http.ResponseWriter, r *http.Request, status int, msg string)) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.otherMethodRoutes(r) {
-			answer(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not supported on %s", r.Method, r.URL.Path))
-			return
-		}
-		answer(w, r, http.StatusNotFound, "No resource at "+r.URL.Path)
-	})
-}
-
-// journalTenant files SCIM traffic under its directory id and admin traffic
-// under its organization id.
-func journalTenant(r *http.Request) string {
-	v := mux.Vars(r)
-	if d := v["directoryId"]; d != "" {
-		return d
+	provisioningErr := func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+		writeJSON(w, r, status, failure{Error: msg, TraceID: s.Model.ids.Hex(8)})
 	}
-	return v["orgId"]
+	// The Organizations REST API's unknown resource is ApplicationErrors
+	// ADMIN-404-1, a wrong method ADMIN-405-1 (ATL-ORGAPI-3).
+	orgsErr := func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+		code, title := "ADMIN-404-1", "Not Found"
+		if status == http.StatusMethodNotAllowed {
+			code, title = "ADMIN-405-1", "Method Not Allowed"
+		}
+		type applicationError struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+			Code   string `json:"code"`
+			Title  string `json:"title"`
+			Detail string `json:"detail"`
+		}
+		writeJSON(w, r, status, map[string][]applicationError{"errors": {{ID: s.Model.ids.UUID(),
+			Status: strconv.Itoa(status), Code: code, Title: title, Detail: msg}}})
+	}
+	// The user management API answers {"key": …} bodies (ATL-ORGAPI-3);
+	// its key for a wrong method is not documented.
+	userManagementErr := func(w http.ResponseWriter, r *http.Request, status int, _ string) {
+		key := "notFound"
+		if status == http.StatusMethodNotAllowed {
+			key = "methodNotAllowed"
+		}
+		writeJSON(w, r, status, map[string]string{"key": key})
+	}
+	return []httpx.Surface{
+		{Name: "scim", Prefix: "/scim/directory/{directoryId}", Auth: s.scimAuth, Routes: s.scimRoutes, Unrouted: scimErr},
+		{Name: "user provisioning admin API", Prefix: "/admin/user-provisioning/v1/org/{orgId}", Auth: s.orgAuth,
+			Routes: s.adminRoutes, Unrouted: provisioningErr},
+		// Atlassian's other admin APIs answer in their own error bodies even
+		// where provsim has no route.
+		{Name: "organizations API", Prefix: "/admin/", Unrouted: orgsErr},
+		{Name: "user management API", Prefix: "/users/{accountId}/manage", Unrouted: userManagementErr},
+		{Name: "control", Prefix: "/_sim", Routes: s.controlRoutes, Unjournaled: true,
+			Unrouted: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+				writeJSON(w, r, status, controlErr{msg})
+			}},
+		// Anywhere else: a SCIM error, since SCIM clients are the ones that
+		// mistype base URLs.
+		{Name: "fallback", Unrouted: scimErr},
+	}
 }
 
 // Run serves s on addr until ctx ends, then shuts down gracefully; ready,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/provsim/provsim/internal/control"
 	"github.com/provsim/provsim/internal/journal"
 )
 
@@ -61,9 +62,8 @@ func (s *Server) boot(b Boot) (*Booted, error) {
 // Management API lacks (Test API Credentials, Import, Push Now, app
 // settings, simulated SSO). Documented in docs/mockokta.md.
 func (s *Server) controlRoutes(r *mux.Router) {
-	r.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "service": "mockokta"})
-	}).Methods(http.MethodGet)
+	s.controlAuth(r) // first: it guards every route below
+	control.HealthRoute(r, "mockokta", controlAPI{s})
 	r.HandleFunc("/reset", s.ctlResetAll).Methods(http.MethodPost)
 	r.HandleFunc("/journal", s.ctlJournal).Methods(http.MethodGet)
 	r.HandleFunc("/journal", s.ctlClearJournal).Methods(http.MethodDelete)
@@ -88,10 +88,7 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	o.HandleFunc("/apps/{appId}/group-push/mappings/{mappingId}/link", s.ctlLinkPushMapping).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/group-push/refresh", s.ctlRefreshAppGroups).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/sso", s.ctlSSO).Methods(http.MethodPost)
-	s.faultRoutes(r) // faults.go
-	unrouted := s.unrouted()
-	o.NotFoundHandler = unrouted
-	r.NotFoundHandler = unrouted
+	control.FaultRoutes(r, s.faults, "org", controlAPI{s})
 }
 
 // ctlOrg puts the org named in the path into the context, like SSWS does.
@@ -113,8 +110,8 @@ func (s *Server) ctlResetAll(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Model.Reset(keep...)
 	s.Model.Journal().Clear("")
-	s.Inbound.Clear("")
-	s.cfg.faults.Clear("")
+	s.Journal.Clear("")
+	s.faults.Clear("")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -125,7 +122,7 @@ func (s *Server) ctlResetOrg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Model.Journal().Clear(o.ID)
-	s.Inbound.Clear(o.ID)
+	s.Journal.Clear(o.ID)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -203,7 +200,7 @@ func (s *Server) ctlJournal(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	j := s.Model.Journal()
 	if q.Get("direction") == "inbound" {
-		j = s.Inbound
+		j = s.Journal
 	}
 	jq := journal.Query{Tenant: q.Get("org")}
 	if v := q.Get("limit"); v != "" {
@@ -228,7 +225,7 @@ func (s *Server) ctlJournal(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ctlClearJournal(w http.ResponseWriter, r *http.Request) {
 	org := r.URL.Query().Get("org")
 	s.Model.Journal().Clear(org)
-	s.Inbound.Clear(org)
+	s.Journal.Clear(org)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -1,42 +1,44 @@
 package mockokta
 
 import (
+	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gorilla/mux"
 
-	"github.com/provsim/provsim/internal/secret"
+	"github.com/provsim/provsim/internal/control"
 )
 
-// controlAuth guards the /_sim/ subrouter when Config.ControlToken is set:
-// every request but GET /_sim/health must carry `Authorization: Bearer
-// <token>`, else 401 E0000011 in Okta's envelope, the control API's error
-// format. The guard is the subrouter's first route, matching exactly the
-// requests it refuses, so it runs before the org in the path is looked up
-// (an unknown org is a 401, not a 404) and also covers unknown paths and
-// wrong methods: without the token nothing about /_sim/ is disclosed. Only
-// the token's hash is kept; it is compared in constant time and never
-// logged.
-func (s *Server) controlAuth(r *mux.Router) *mux.Router {
-	if s.cfg.ControlToken == "" {
-		return r
-	}
-	want := secret.HashOf(s.cfg.ControlToken)
-	r.MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool {
-		return !controlAllowed(req, want)
-	}).HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="_sim"`)
-		s.writeError(w, req, errInvalidToken())
-	})
-	return r
+// controlAuth guards the /_sim/ routes with Config.ControlToken
+// (control.RequireToken); refused requests get 401 E0000011 in Okta's
+// envelope, the control API's error format here.
+func (s *Server) controlAuth(r *mux.Router) {
+	control.RequireToken(r, s.cfg.ControlToken, nil, controlAPI{s})
 }
 
-func controlAllowed(r *http.Request, want secret.Hash) bool {
-	if r.Method == http.MethodGet && r.URL.Path == "/_sim/health" {
-		return true
+// controlAPI is how the control routes shared with mockatlassian
+// (internal/control) read and answer here: Okta's envelope.
+type controlAPI struct{ s *Server }
+
+func (c controlAPI) ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	return c.s.readBody(w, r)
+}
+
+func (c controlAPI) WriteJSON(w http.ResponseWriter, _ *http.Request, status int, v any) {
+	writeJSON(w, status, v)
+}
+
+func (c controlAPI) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	var ce *control.Error
+	if errors.As(err, &ce) {
+		switch ce.Status {
+		case http.StatusUnauthorized:
+			err = errInvalidToken()
+		case http.StatusNotFound:
+			err = errNotFound(ce.Kind, ce.ID)
+		default:
+			err = errValidation(ce.Message)
+		}
 	}
-	scheme, token, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
-	token = strings.TrimSpace(token)
-	return strings.EqualFold(scheme, "Bearer") && token != "" && want.Matches(token)
+	c.s.writeError(w, r, err)
 }

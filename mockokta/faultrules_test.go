@@ -37,12 +37,12 @@ func TestFaultRuleOn429(t *testing.T) {
 		h.Get("Date") == "" || h.Get("X-Okta-Request-Id") == "" || !strings.HasPrefix(h.Get("Content-Type"), "application/json") {
 		t.Fatalf("headers %v", h)
 	}
-	es := e.srv.Inbound.Entries(journal.Query{Tenant: e.org.ID, Limit: 1})
+	es := e.srv.Journal.Entries(journal.Query{Tenant: e.org.ID, Limit: 1})
 	if len(es) != 1 || es[0].Status != 429 || es[0].Fault != "f1 429 Retry-After 7" {
 		t.Fatalf("journal %+v", es)
 	}
 	e.do("GET", "/api/v1/users", nil).must(t, 200)
-	if es := e.srv.Inbound.Entries(journal.Query{Tenant: e.org.ID, Limit: 1}); es[0].Fault != "" {
+	if es := e.srv.Journal.Entries(journal.Query{Tenant: e.org.ID, Limit: 1}); es[0].Fault != "" {
 		t.Fatalf("journal %+v", es[0])
 	}
 }

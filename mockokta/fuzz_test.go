@@ -51,7 +51,11 @@ func FuzzOktaAPIBody(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Cleanup(s.Close)
+	f.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			f.Error(err)
+		}
+	})
 	created, err := s.Model.CreateOrg(CreateOrgInput{Token: testToken})
 	if err != nil {
 		f.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,7 +15,7 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/provsim/provsim/internal/journal"
+	"github.com/provsim/provsim/internal/httpx"
 )
 
 // The Management API's HTTP plumbing: SSWS auth selecting the org, the
@@ -25,18 +24,7 @@ import (
 
 type ctxKey int
 
-const (
-	orgKey ctxKey = iota + 1
-	orgHolderKey
-)
-
-// withOrgHolder gives the request a slot for the org id that ssws fills.
-func withOrgHolder(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var holder string
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), orgHolderKey, &holder)))
-	})
-}
+const orgKey ctxKey = 1
 
 // orgOf returns the org the request authenticated as.
 func orgOf(r *http.Request) *Org { return r.Context().Value(orgKey).(*Org) }
@@ -62,7 +50,8 @@ func (s *Server) oktaHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// ssws authenticates `Authorization: SSWS <token>` and selects the org.
+// ssws authenticates `Authorization: SSWS <token>` and selects the org,
+// which is also the request's tenant in the journal and fault rules.
 func (s *Server) ssws(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		scheme, token, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
@@ -75,9 +64,7 @@ func (s *Server) ssws(next http.Handler) http.Handler {
 			s.writeError(w, r, errInvalidToken())
 			return
 		}
-		if h, ok := r.Context().Value(orgHolderKey).(*string); ok {
-			*h = o.ID
-		}
+		httpx.SetTenant(r, o.ID)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), orgKey, o)))
 	})
 }
@@ -256,14 +243,3 @@ func href(base string, parts ...string) link {
 }
 
 func vars(r *http.Request) map[string]string { return mux.Vars(r) }
-
-// Server is mockokta's HTTP face over a Model.
-type Server struct {
-	Model   *Model
-	Inbound *journal.Journal // inbound Management API calls
-	Booted  *Booted
-
-	cfg    Config
-	log    *slog.Logger
-	router *mux.Router
-}

@@ -211,7 +211,11 @@ func TestControlTokenGuardsEveryControlRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	call := func(method, path, auth string) (int, map[string]any, http.Header) {
 		req := httptest.NewRequest(method, path, strings.NewReader("{}"))
 		req.Header.Set("Content-Type", "application/json")
@@ -227,7 +231,7 @@ func TestControlTokenGuardsEveryControlRoute(t *testing.T) {
 	varRE := regexp.MustCompile(`\{([^}:]+)(:[^}]*)?\}`)
 	values := map[string]string{"orgId": "00octl"}
 	var routes [][2]string
-	_ = s.router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+	_ = s.handler.Router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		tpl, err := route.GetPathTemplate()
 		if err != nil || !strings.HasPrefix(tpl, "/_sim/") {
 			return nil

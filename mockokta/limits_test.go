@@ -37,7 +37,11 @@ func TestLimits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(s.Close)
+		t.Cleanup(func() {
+			if err := s.Close(); err != nil {
+				t.Error(err)
+			}
+		})
 		if _, err := s.Model.CreateOrg(CreateOrgInput{Token: "tok"}); err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +83,11 @@ func TestLimits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(s.Close)
+		t.Cleanup(func() {
+			if err := s.Close(); err != nil {
+				t.Error(err)
+			}
+		})
 		created, _ := s.Model.CreateOrg(CreateOrgInput{Token: "tok"})
 		o, _ := s.Model.Org(created.ID)
 		for i := range 8 {

@@ -155,7 +155,11 @@ func goldPipeline(t *testing.T, s goldSetup) (*pipeline, *goldWire) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(okta.Close)
+	t.Cleanup(func() {
+		if err := okta.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	p := &pipeline{t: t, okta: okta, atl: atl, atlURL: ts.URL, clock: clock, token: pipeToken,
 		orgID: okta.Booted.Org.ID, appID: okta.Booted.AppID, scimURL: scimURL}
 	t.Cleanup(func() { goldNoUserDeletes(t, p) })

@@ -65,7 +65,11 @@ func newPipeline(t *testing.T, mutate ...func(*mockatlassian.Config)) *pipeline 
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(okta.Close)
+	t.Cleanup(func() {
+		if err := okta.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return &pipeline{t: t, okta: okta, atl: atl, atlURL: ts.URL, clock: clock, token: pipeToken,
 		orgID: okta.Booted.Org.ID, appID: okta.Booted.AppID, scimURL: scimURL}
 }

@@ -73,7 +73,11 @@ func seededPair(t *testing.T) (*Server, *mockatlassian.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return srv, atl
 }
 

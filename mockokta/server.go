@@ -22,8 +22,7 @@ type Config struct {
 	MaxBodyBytes int64           // default 1 MiB
 	Boot         *Boot
 	Logger       *slog.Logger
-	Faults       []faults.Rule    // fault rules on /api/v1 from the start (--faults-file); faults.go
-	faults       *faults.Registry // the live registry, made by NewServer
+	Faults       []faults.Rule // fault rules on /api/v1 from the start (--faults-file); faults.go
 	// ControlToken, when set, is required as `Authorization: Bearer <token>`
 	// on every /_sim/ route but GET /_sim/health (controlauth.go).
 	ControlToken string
@@ -34,9 +33,21 @@ type Config struct {
 }
 
 // Server is mockokta's HTTP face over a Model.
+type Server struct {
+	Model   *Model
+	Journal *journal.Journal // inbound calls; the engine's outbound SCIM traffic is Model.Journal()
+	Booted  *Booted
+
+	cfg     Config
+	log     *slog.Logger
+	handler *httpx.Handler
+	faults  *faults.Registry
+}
+
+// NewServer builds a server and runs its boot.
 func NewServer(cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = 1 << 20
+		cfg.MaxBodyBytes = httpx.DefaultMaxBodyBytes
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -44,13 +55,12 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Options.Logger == nil {
 		cfg.Options.Logger = cfg.Logger
 	}
-	faults, err := faults.NewRegistryFrom(cfg.Options.Seed, cfg.Faults)
+	registry, err := faults.NewRegistryFrom(cfg.Options.Seed, cfg.Faults)
 	if err != nil {
 		return nil, fmt.Errorf("faults: %w", err)
 	}
-	cfg.faults = faults
 	m := New(cfg.Options)
-	s := &Server{Model: m, Inbound: journal.New(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger}
+	s := &Server{Model: m, Journal: journal.New(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger, faults: registry}
 	if err := s.openState(); err != nil {
 		m.Close()
 		return nil, err
@@ -69,62 +79,50 @@ func NewServer(cfg Config) (*Server, error) {
 		s.abandonState()
 		return nil, err
 	}
-	s.router = s.routes()
+	if s.handler, err = httpx.Build(s.Journal, httpx.Layers{Faults: s.faultMiddleware, Durable: s.durable}, s.surfaces()...); err != nil {
+		m.Close()
+		s.abandonState()
+		return nil, err
+	}
 	return s, nil
 }
 
 // Close stops the engine, then saves and closes --data-dir's store.
-func (s *Server) Close() {
+func (s *Server) Close() error {
 	s.Model.Close()
 	if err := s.closeState(); err != nil {
-		s.log.Error("state not saved at close", "err", err)
+		return fmt.Errorf("state not saved at close: %w", err)
 	}
+	return nil
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-func (s *Server) routes() *mux.Router {
-	r := mux.NewRouter()
-	r.Use(s.durable)
-	api := r.PathPrefix("/api/v1").Subrouter()
-	// The journal wraps authentication, so rejected calls are journaled too;
-	// ssws reports the org it selected through a holder set before both.
-	api.Use(s.oktaHeaders, withOrgHolder, s.Inbound.Middleware(func(r *http.Request) string {
-		if h, ok := r.Context().Value(orgHolderKey).(*string); ok {
-			return *h
-		}
-		return ""
-	}, nil), s.ssws, s.faultMiddleware) // faults inside the journal, which records them
-	s.userRoutes(api)
-	s.groupRoutes(api)
-	s.appRoutes(api)
-	s.logRoutes(api)
-	api.NotFoundHandler = s.oktaHeaders(s.ssws(s.unrouted()))
-	s.controlRoutes(s.controlAuth(r.PathPrefix("/_sim").Subrouter()))
-	r.NotFoundHandler = s.oktaHeaders(s.unrouted())
-	return r
-}
-
-// unrouted answers 405 when another method routes the path, else 404, in
-// Okta's envelope. gorilla/mux v1.8.1 forgets a method mismatch across
-// subrouters, so the router is probed with each method.
-func (s *Server) unrouted() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-			if m == r.Method {
-				continue
-			}
-			probe := r.Clone(r.Context())
-			probe.Method = m
-			var match mux.RouteMatch
-			if s.router.Match(probe, &match) && match.MatchErr == nil {
-				s.writeError(w, r, errMethod(r.Method, r.URL.Path))
-				return
-			}
+// surfaces lists the server's APIs, most specific prefix first: where each
+// lives, how its requests authenticate and name their org, and how an
+// unknown path or a wrong method is answered: in Okta's envelope
+// everywhere, the control API included. A new API (a console) is one more
+// entry, placed before any shorter prefix that contains it.
+func (s *Server) surfaces() []httpx.Surface {
+	unrouted := func(w http.ResponseWriter, r *http.Request, status int, _ string) {
+		if status == http.StatusMethodNotAllowed {
+			s.writeError(w, r, errMethod(r.Method, r.URL.Path))
+			return
 		}
 		s.writeError(w, r, errNoSuchPath(r.URL.Path))
-	})
+	}
+	return []httpx.Surface{
+		{Name: "management API", Prefix: "/api/v1", Headers: s.oktaHeaders, Auth: s.ssws, Unrouted: unrouted,
+			Routes: func(r *mux.Router) {
+				s.userRoutes(r)
+				s.groupRoutes(r)
+				s.appRoutes(r)
+				s.logRoutes(r)
+			}},
+		{Name: "control", Prefix: "/_sim", Routes: s.controlRoutes, Unrouted: unrouted, Unjournaled: true},
+		{Name: "fallback", Headers: s.oktaHeaders, Unrouted: unrouted},
+	}
 }
 
 // Run serves s on addr until ctx ends, then shuts down gracefully; ready,

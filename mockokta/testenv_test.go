@@ -38,7 +38,11 @@ func newOktaEnv(t *testing.T) *oktaEnv {
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
-	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	created, err := s.Model.CreateOrg(CreateOrgInput{Token: testToken})
 	if err != nil {
 		t.Fatalf("CreateOrg: %v", err)

@@ -265,8 +265,59 @@ func NewRegistry(seed uint64) *Registry {
 // Add validates a rule and appends it; it returns the rule as stored, with
 // its id.
 func (f *Registry) Add(r Rule) (Rule, error) {
-	if err := r.Validate(); err != nil {
+	out, err := f.AddAll([]Rule{r})
+	if err != nil {
 		return Rule{}, err
+	}
+	return out[0], nil
+}
+
+// AddAll adds rules all at once or, when any is invalid or its id is
+// taken, none of them; it returns the rules as stored, with their ids.
+func (f *Registry) AddAll(rules []Rule) ([]Rule, error) {
+	prepared := make([]*faultRule, 0, len(rules))
+	for _, r := range rules {
+		fr, err := prepare(r)
+		if err != nil {
+			return nil, err
+		}
+		prepared = append(prepared, fr)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	taken := map[string]bool{}
+	for _, fr := range prepared {
+		if fr.ID == "" {
+			continue
+		}
+		if taken[fr.ID] || f.find(fr.ID) >= 0 {
+			return nil, fmt.Errorf("fault rule: id %q is taken", fr.ID)
+		}
+		taken[fr.ID] = true
+	}
+	out := make([]Rule, 0, len(prepared))
+	for _, fr := range prepared {
+		for fr.ID == "" {
+			f.next++
+			if id := "f" + strconv.Itoa(f.next); !taken[id] && f.find(id) < 0 {
+				fr.ID = id
+			}
+		}
+		seed := fr.Seed
+		if seed == 0 {
+			seed = f.seed
+		}
+		fr.rng = mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+		f.rules = append(f.rules, fr)
+		out = append(out, fr.view())
+	}
+	return out, nil
+}
+
+// prepare validates a rule and builds its matcher.
+func prepare(r Rule) (*faultRule, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
 	}
 	r.Hits, r.Remaining = 0, nil
 	fr := &faultRule{Rule: r, released: make(chan struct{}), left: r.Times}
@@ -279,30 +330,11 @@ func (f *Registry) Add(r Rule) (Rule, error) {
 		// Compare as JSON values: 1 and 1.0, YAML's and JSON's, are equal.
 		raw, err := json.Marshal(r.BodyValue)
 		if err != nil {
-			return Rule{}, fmt.Errorf("fault rule: bodyValue: %w", err)
+			return nil, fmt.Errorf("fault rule: bodyValue: %w", err)
 		}
 		_ = json.Unmarshal(raw, &fr.want)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if fr.ID == "" {
-		for {
-			f.next++
-			fr.ID = "f" + strconv.Itoa(f.next)
-			if f.find(fr.ID) < 0 {
-				break
-			}
-		}
-	} else if f.find(fr.ID) >= 0 {
-		return Rule{}, fmt.Errorf("fault rule: id %q is taken", fr.ID)
-	}
-	seed := fr.Seed
-	if seed == 0 {
-		seed = f.seed
-	}
-	fr.rng = mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	f.rules = append(f.rules, fr)
-	return fr.view(), nil
+	return fr, nil
 }
 
 // find returns the index of a rule. Caller holds f.mu.
