@@ -64,9 +64,32 @@ type serviceProviderConfig struct {
 	Meta discoveryMeta `json:"meta"`
 }
 
-// servedSchemas are the schemas with a /Schemas path (SCIM-WIRE-1);
-// Atlassian's own extension has none.
-var servedSchemas = []*scim.Schema{scim.UserCoreSchema, scim.GroupCoreSchema, scim.EnterpriseUserExtSchema}
+// servedSchemas are the schemas with a /Schemas path (SCIM-WIRE-1), as the
+// directory advertises them. Atlassian's own extension has none by default
+// (SCIM-DISC-3); Options.AdvertiseAtlassianExtension adds it for clients
+// that validate every response against the advertised schemas.
+func (m *Model) servedSchemas() []*scim.Schema {
+	served := []*scim.Schema{scim.UserCoreSchema, advertisedGroupSchema, scim.EnterpriseUserExtSchema}
+	if m.opts.AdvertiseAtlassianExtension {
+		served = append(served, scim.AtlassianExternalExtSchema)
+	}
+	return served
+}
+
+// advertisedGroupSchema is the core Group schema as the directory enforces
+// it: displayName is immutable, since a rename is either ignored or refused
+// (SCIM-GROUP-2, SCIM-DISC-2). The PATCH engine keeps it writable so that
+// the rename rule, not the engine, decides.
+var advertisedGroupSchema = func() *scim.Schema {
+	s := *scim.GroupCoreSchema
+	s.Attributes = append([]scim.Attribute(nil), s.Attributes...)
+	for i := range s.Attributes {
+		if s.Attributes[i].Name == "displayName" {
+			s.Attributes[i].Mutability = "immutable"
+		}
+	}
+	return &s
+}()
 
 func (m *Model) base(dirID string) string { return m.opts.LocationBase + "/scim/directory/" + dirID }
 
@@ -77,8 +100,9 @@ func (m *Model) schemaDoc(dirID string, s *scim.Schema) schemaDoc {
 
 // Schemas returns the schema documents, or one of them by URN.
 func (m *Model) Schemas(dirID string) []any {
-	out := make([]any, 0, len(servedSchemas))
-	for _, s := range servedSchemas {
+	served := m.servedSchemas()
+	out := make([]any, 0, len(served))
+	for _, s := range served {
 		out = append(out, m.schemaDoc(dirID, s))
 	}
 	return out
@@ -86,7 +110,7 @@ func (m *Model) Schemas(dirID string) []any {
 
 // Schema returns one schema document; ok is false for an unserved URN.
 func (m *Model) Schema(dirID, urn string) (any, bool) {
-	for _, s := range servedSchemas {
+	for _, s := range m.servedSchemas() {
 		if s.ID == urn {
 			return m.schemaDoc(dirID, s), true
 		}
@@ -100,8 +124,12 @@ func (m *Model) resourceTypes(dirID string) []resourceTypeDoc {
 			Description: desc, Schema: schema, SchemaExtensions: ext,
 			Meta: discoveryMeta{ResourceType: "ResourceType", Location: m.base(dirID) + "/ResourceTypes/" + id}}
 	}
+	userExt := []schemaExtension{{Schema: scim.EnterpriseUserSchema}}
+	if m.opts.AdvertiseAtlassianExtension {
+		userExt = append(userExt, schemaExtension{Schema: scim.AtlassianExternalSchema})
+	}
 	return []resourceTypeDoc{
-		mk("User", "/Users", "User Account", scim.UserSchema, schemaExtension{Schema: scim.EnterpriseUserSchema}),
+		mk("User", "/Users", "User Account", scim.UserSchema, userExt...),
 		mk("Group", "/Groups", "Group", scim.GroupSchema),
 	}
 }

@@ -69,6 +69,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.opts.MaxMembersPerPatch, "max-members-per-patch", DefaultMaxMembersPerPatch, "members one group PATCH may add or remove (400 invalidValue beyond)")
 	fs.BoolVar(&f.opts.RequireVerifiedDomain, "require-verified-domain", false, "legacy: refuse users whose email is not on a verified domain")
 	fs.StringVar(&f.opts.LocationBase, "location-base", "https://api.atlassian.com", "prefix of meta.location and $ref URLs")
+	fs.BoolVar(&f.opts.AdvertiseAtlassianExtension, "advertise-atlassian-extension", false, "serve a /Schemas document for the atlassian-external user extension (real Atlassian serves none), for clients that validate responses against the advertised schemas")
 	fs.StringVar(&f.authErr, "auth-error-body", string(AuthErrorFailure), "401/403 body on SCIM routes: failure ({error,traceId}, Atlassian) or scim")
 	fs.Int64Var(&f.cli.Config.MaxBodyBytes, "max-body-bytes", DefaultMaxBodyBytes, "request body limit in bytes")
 	fs.IntVar(&f.journal.MaxEntries, "journal-size", 10000, "entries kept in the request journal")

@@ -6,6 +6,9 @@ import (
 	"github.com/provsim/provsim/internal/scim"
 )
 
+// memberTypeUser is the only member type a directory group has.
+const memberTypeUser = "User"
+
 func groupNotFound(id string) error {
 	return scim.NotFound("Resource [GROUP]: with id[%s] not found.", id)
 }
@@ -28,7 +31,7 @@ func (m *Model) renderGroup(d *Directory, g *groupRecord) scim.Group {
 			Created: scim.Timestamp(g.created), LastModified: scim.Timestamp(g.modified)},
 	}
 	for _, uid := range sortedGroupMembers(g) {
-		ref := scim.Ref{Type: "User", Value: uid, Ref: m.userLocation(d, uid)}
+		ref := scim.Ref{Type: memberTypeUser, Value: uid, Ref: m.userLocation(d, uid)}
 		if u, ok := d.users[uid]; ok {
 			ref.Display = u.res.UserName
 		}
@@ -47,9 +50,15 @@ func (d *Directory) group(id string) (*groupRecord, error) {
 
 // memberIDs validates a member list: every member must be a live user of
 // this directory. notFound selects PATCH's 404 over POST/PUT's 400 (SCIM-GROUP-5).
+// A member typed as anything but a user is refused rather than rewritten:
+// Atlassian groups hold users only (SCIM-GROUP-7).
 func (m *Model) memberIDs(d *Directory, refs []scim.Ref, notFound bool) (map[string]bool, error) {
 	ids := make(map[string]bool, len(refs))
 	for _, ref := range refs {
+		if ref.Type != "" && !strings.EqualFold(ref.Type, memberTypeUser) {
+			return nil, scim.Invalid(scim.TypeInvalidValue,
+				"members[value eq %q].type %q is not supported: the members of a group are users (type %q)", ref.Value, ref.Type, memberTypeUser)
+		}
 		if _, err := d.liveUser(ref.Value); err != nil {
 			if notFound {
 				return nil, scim.NotFound("The directory, group, or user does not exist: user %s", ref.Value)

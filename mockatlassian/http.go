@@ -311,6 +311,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.Model.CreateUser(dirOf(r), in)
+	if err == nil {
+		w.Header().Set("Location", u.Meta.Location) // RFC 7644 §3.3 (SCIM-USER-8)
+	}
 	s.userResponse(w, r, http.StatusCreated, u, err)
 }
 
@@ -401,6 +404,9 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g, err := s.Model.CreateGroup(dirOf(r), in)
+	if err == nil {
+		w.Header().Set("Location", g.Meta.Location) // RFC 7644 §3.3 (SCIM-USER-8)
+	}
 	s.groupResponse(w, r, http.StatusCreated, g, err)
 }
 

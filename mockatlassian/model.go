@@ -84,7 +84,11 @@ type Options struct {
 	MaxMembersPerPatch    int    // members one group PATCH may add or remove; default 1,000
 	PageSize              int    // default and maximum count, 100
 	LocationBase          string // meta.location prefix; default https://api.atlassian.com
-	Logger                *slog.Logger
+	// AdvertiseAtlassianExtension serves a schema document for the
+	// atlassian-external extension every user carries and lists it on the
+	// User resource type; Atlassian serves none (SCIM-DISC-3).
+	AdvertiseAtlassianExtension bool
+	Logger                      *slog.Logger
 }
 
 func (o Options) withDefaults() Options {

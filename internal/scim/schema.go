@@ -4,17 +4,20 @@ package scim
 // definitions serve the /Schemas discovery documents, PATCH path resolution
 // (canonical names, types, multi-valued-ness) and attribute projection.
 type Attribute struct {
-	Name           string      `json:"name"`
-	Type           string      `json:"type"`
-	MultiValued    bool        `json:"multiValued"`
-	Description    string      `json:"description,omitempty"`
-	Required       bool        `json:"required"`
-	CaseExact      bool        `json:"caseExact"`
-	Mutability     string      `json:"mutability"`
-	Returned       string      `json:"returned"`
-	Uniqueness     string      `json:"uniqueness"`
-	ReferenceTypes []string    `json:"referenceTypes,omitempty"`
-	SubAttributes  []Attribute `json:"subAttributes,omitempty"`
+	Name           string   `json:"name"`
+	Type           string   `json:"type"`
+	MultiValued    bool     `json:"multiValued"`
+	Description    string   `json:"description,omitempty"`
+	Required       bool     `json:"required"`
+	CaseExact      bool     `json:"caseExact"`
+	Mutability     string   `json:"mutability"`
+	Returned       string   `json:"returned"`
+	Uniqueness     string   `json:"uniqueness"`
+	ReferenceTypes []string `json:"referenceTypes,omitempty"`
+	// CanonicalValues are the values the server accepts, when it accepts
+	// only some (RFC 7643 §7 "canonicalValues").
+	CanonicalValues []string    `json:"canonicalValues,omitempty"`
+	SubAttributes   []Attribute `json:"subAttributes,omitempty"`
 }
 
 // Attribute types used here.
@@ -140,7 +143,7 @@ var UserCoreSchema = &Schema{
 		str("timezone", "The user's time zone, in IANA format."),
 		func() Attribute {
 			a := multiComplex("emails", "Email addresses for the user. One value must be marked as primary.",
-				str("value", "The email address."),
+				required(str("value", "The email address.")),
 				str("type", "The type of email address."),
 				boolean("primary", "Whether this is the primary email address."),
 			)
@@ -148,7 +151,7 @@ var UserCoreSchema = &Schema{
 			return a
 		}(),
 		multiComplex("phoneNumbers", "Phone numbers for the user.",
-			str("value", "The phone number."),
+			required(str("value", "The phone number.")),
 			str("type", "The type of phone number."),
 			boolean("primary", "Whether this is the primary phone number."),
 		),
@@ -189,7 +192,10 @@ var AtlassianExternalExtSchema = &Schema{
 	},
 }
 
-// GroupCoreSchema is the core Group schema.
+// GroupCoreSchema is the core Group schema. displayName is writable here so
+// that PATCH hands a rename to the directory, whose rename rule decides
+// (SCIM-GROUP-2); the directory's discovery document advertises what that
+// rule amounts to.
 var GroupCoreSchema = &Schema{
 	ID:          GroupSchema,
 	Name:        "Group",
@@ -202,11 +208,19 @@ var GroupCoreSchema = &Schema{
 			a.Uniqueness = "server"
 			return a
 		}(),
-		multiComplex("members", "Members of the group.",
-			func() Attribute { a := str("value", "The member's id."); a.Mutability = "immutable"; return a }(),
-			ref("$ref", "The member's URI.", "User"),
-			readOnly(str("display", "The member's name.")),
-			func() Attribute { a := str("type", "The member type."); a.Mutability = "immutable"; return a }(),
+		multiComplex("members", "Members of the group: users of the directory.",
+			func() Attribute {
+				a := required(str("value", "The member's id: a user of the directory."))
+				a.Mutability = "immutable"
+				return a
+			}(),
+			ref("$ref", "The member's URI, set by the server; ignored when sent.", "User"),
+			readOnly(str("display", "The member's userName, set by the server.")),
+			func() Attribute {
+				a := str("type", "The member type: groups hold users only.")
+				a.Mutability, a.CanonicalValues = "immutable", []string{"User"}
+				return a
+			}(),
 		),
 	},
 }

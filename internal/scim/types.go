@@ -86,11 +86,12 @@ type Email struct {
 	Primary bool   `json:"primary"`
 }
 
-// PhoneNumber is one entry of User.phoneNumbers.
+// PhoneNumber is one entry of User.phoneNumbers. Primary is a pointer so
+// that an explicit false is kept as sent, as emails keep theirs (SCIM-USER-9).
 type PhoneNumber struct {
 	Value   string `json:"value"`
 	Type    string `json:"type,omitempty"`
-	Primary bool   `json:"primary,omitempty"`
+	Primary *bool  `json:"primary,omitempty"`
 }
 
 // EnterpriseUser is the enterprise extension as Atlassian supports it: only
