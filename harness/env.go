@@ -68,17 +68,27 @@ func StartEmbedded(opts EmbeddedOptions) (*Env, error) {
 		return nil, fmt.Errorf("mockatlassian: %w", err)
 	}
 	ats := httptest.NewServer(atl)
-	clock := &clock.Virtual{}
-	okta, err := mockokta.NewServer(mockokta.Config{Logger: log, Options: mockokta.Options{Seed: opts.Seed, Clock: clock,
-		SCIMClient: &http.Client{Timeout: 60 * time.Second}, Journal: journal.New(journal.Options{MaxEntries: 200000}, clock)}})
+	e, err := startOkta(opts.Seed, log, &clock.Virtual{})
 	if err != nil {
 		ats.Close()
+		return nil, err
+	}
+	e.AtlassianURL, e.Atlassian = ats.URL, atl
+	e.closers = append(append([]func(){ats.Close}, e.closers...), func() { _ = atl.Close() })
+	return e, nil
+}
+
+// startOkta runs mockokta alone in this process, its engine waiting on clk.
+func startOkta(seed uint64, log *slog.Logger, clk clock.Sleeper) (*Env, error) {
+	okta, err := mockokta.NewServer(mockokta.Config{Logger: log, Options: mockokta.Options{Seed: seed, Clock: clk,
+		SCIMClient: &http.Client{Timeout: 60 * time.Second}, Journal: journal.New(journal.Options{MaxEntries: 200000}, clk)}})
+	if err != nil {
 		return nil, fmt.Errorf("mockokta: %w", err)
 	}
 	ots := httptest.NewServer(okta)
-	e := &Env{OktaURL: ots.URL, AtlassianURL: ats.URL, HTTP: &http.Client{Timeout: 2 * time.Minute}, Okta: okta, Atlassian: atl}
-	// In memory both servers have nothing to save, so closing cannot fail.
-	e.closers = append(e.closers, ats.Close, ots.Close, func() { _ = okta.Close(); _ = atl.Close() })
+	e := &Env{OktaURL: ots.URL, HTTP: &http.Client{Timeout: 2 * time.Minute}, Okta: okta}
+	// In memory the server has nothing to save, so closing cannot fail.
+	e.closers = append(e.closers, ots.Close, func() { _ = okta.Close() })
 	return e, nil
 }
 

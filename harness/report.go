@@ -48,6 +48,9 @@ func WriteText(w io.Writer, results []*Result) {
 				}
 			}
 		}
+		for _, c := range r.Cleanup {
+			fmt.Fprintf(w, "    cleanup: %s\n", c)
+		}
 	}
 	fmt.Fprintf(w, "\n%d passed, %d failed\n", passed, len(results)-passed)
 }

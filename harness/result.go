@@ -12,6 +12,9 @@ type Result struct {
 	Duration time.Duration `json:"durationNs"`
 	Error    string        `json:"error,omitempty"` // a failure outside any step (setup)
 	Steps    []StepResult  `json:"steps"`
+	// Cleanup says what a run against a SCIM target removed from it, or
+	// left there (target.go).
+	Cleanup []string `json:"cleanup,omitempty"`
 }
 
 // StepResult is the outcome of one step.

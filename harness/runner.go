@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/parser"
 
+	"github.com/provsim/provsim/internal/clock"
 	"github.com/provsim/provsim/mockatlassian"
 )
 
@@ -24,6 +26,11 @@ type RunOptions struct {
 	Timeout time.Duration
 	// Progress, when set, receives progress lines during long setups.
 	Progress func(done, total int, what string)
+	// Target, when set, runs scenarios against a SCIM server of yours in
+	// place of mockatlassian (target.go); with Env nil only mockokta is
+	// started. Keep leaves what the run created on it.
+	Target *SCIMTarget
+	Keep   bool
 }
 
 // RunFile parses and runs one scenario file.
@@ -45,7 +52,23 @@ func RunScenario(ctx context.Context, s *Scenario, file string, data []byte, opt
 	start := time.Now()
 	res := &Result{File: file, Name: s.Name}
 	env := opts.Env
-	if env == nil {
+	if opts.Target != nil {
+		if err := opts.Target.Validate(); err != nil {
+			return nil, err
+		}
+		if problems := needsAtlassian(s); len(problems) > 0 {
+			res.Error = "against a SCIM server of your own, these need mockatlassian: " + strings.Join(problems, "; ")
+			res.Duration = time.Since(start)
+			return res, nil
+		}
+		if env == nil {
+			var err error
+			if env, err = startOkta(s.Seed, slog.New(slog.DiscardHandler), clock.System{}); err != nil {
+				return nil, err
+			}
+			defer env.Close()
+		}
+	} else if env == nil {
 		var err error
 		if env, err = StartEmbedded(EmbeddedOptions{Seed: s.Seed, Atlassian: switches(s.Atlassian.Switches)}); err != nil {
 			return nil, err
@@ -61,6 +84,9 @@ func RunScenario(ctx context.Context, s *Scenario, file string, data []byte, opt
 		return nil, err
 	}
 	lines := stepLines(data, len(s.Steps))
+	if r.target != nil {
+		defer r.cleanupTarget(res)
+	}
 	if err := r.setup(); err != nil {
 		res.Error = "setup: " + err.Error()
 		res.Duration = time.Since(start)
@@ -130,6 +156,8 @@ type run struct {
 	ctx     context.Context
 	timeout time.Duration
 
+	target *SCIMTarget // a SCIM server of the user's in place of mockatlassian
+
 	oktaCtl, atlCtl *client // control APIs
 	okta            *client // Management API with the org's token
 	scim            *client // the directory's SCIM API with its key
@@ -173,7 +201,7 @@ func newRun(ctx context.Context, s *Scenario, env *Env, opts RunOptions) (*run, 
 	if err != nil {
 		return nil, err
 	}
-	r := &run{s: s, env: env, opts: opts, ctx: ctx, timeout: timeout, people: people,
+	r := &run{s: s, env: env, opts: opts, ctx: ctx, timeout: timeout, people: people, target: opts.Target,
 		persons: map[string]*personState{}, groups: map[string]*groupState{},
 		oktaCtl: &client{base: env.OktaURL, http: env.HTTP, ctx: ctx, control: env.ControlToken},
 		atlCtl:  &client{base: env.AtlassianURL, http: env.HTTP, ctx: ctx, control: env.ControlToken}}
@@ -211,12 +239,23 @@ func (r *run) progress(done, total int, what string) {
 	}
 }
 
-// setup makes the scenario's tenants: the Atlassian organization, domains,
-// sites, directory and key, accounts and local groups; the Okta org, the
-// app with its API integration and To App settings; people and groups.
+// setup makes the scenario's tenants: the Atlassian organization (unless
+// the run targets a SCIM server of the user's), then the Okta org, the app
+// with its API integration and To App settings, people and groups.
 func (r *run) setup() error {
+	if r.target != nil {
+		r.useTarget()
+	} else if err := r.setupAtlassian(); err != nil {
+		return err
+	}
+	return r.setupOkta(r.s)
+}
+
+// setupAtlassian makes the Atlassian organization (guide prerequisites and
+// Step 1): domains, sites, the directory and its key, accounts and local
+// groups.
+func (r *run) setupAtlassian() error {
 	s := r.s
-	// Atlassian (guide prerequisites and Step 1).
 	var org mockatlassian.OrgCreated
 	if err := r.atlCtl.do("POST", "/_sim/orgs", map[string]any{"name": s.Name, "verifiedDomains": s.Atlassian.Domains}, &org); err != nil {
 		return err
@@ -259,8 +298,12 @@ func (r *run) setup() error {
 			return err
 		}
 	}
+	return nil
+}
 
-	// Okta (Step 2).
+// setupOkta makes the Okta org (guide Step 2): the app with its API
+// integration and To App settings, people and groups.
+func (r *run) setupOkta(s *Scenario) error {
 	var oorg struct{ ID, Token string }
 	if err := r.oktaCtl.do("POST", "/_sim/orgs", map[string]any{"name": s.Name}, &oorg); err != nil {
 		return err
@@ -279,8 +322,7 @@ func (r *run) setup() error {
 	}
 	r.appID = created.ID
 	if app.Connect == nil || *app.Connect {
-		if err := r.oktaCtl.do("PUT", r.appCtl("/connection"), map[string]any{"baseUrl": r.scimBase, "authMode": "bearer",
-			"token": r.dirKey, "enabled": true}, nil); err != nil {
+		if err := r.oktaCtl.do("PUT", r.appCtl("/connection"), r.connection(), nil); err != nil {
 			return err
 		}
 		toApp := app.ToApp

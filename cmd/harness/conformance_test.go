@@ -79,3 +79,26 @@ func TestConformanceUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// harness run --scim-url takes a scenario to a SCIM server of your own.
+func TestRunAgainstASCIMServer(t *testing.T) {
+	url := scimServer(t, mockatlassian.AuthErrorFailure)
+	var out, errb bytes.Buffer
+	code := run([]string{"run", "--scim-url", url, "--token", "cmd-key", "../../harness/testdata/valid/scim-target.yaml"}, &out, &errb)
+	if code != 0 || !strings.Contains(out.String(), "cleanup: removed 3 of the 3 users and groups the run created") {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	code = run([]string{"run", "--scim-url", url, "--token", "cmd-key", "../../scenarios/lifecycle-deactivate-reactivate.yaml"}, &out, &errb)
+	if code != 1 || !strings.Contains(out.String(), "these need mockatlassian: steps[1] grantAccess") {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	for _, args := range [][]string{
+		{"run", "--scim-url", url, "../../harness/testdata/valid/scim-target.yaml"},
+		{"run", "--scim-url", url, "--token", "k", "--atlassian-url", "http://x", "../../harness/testdata/valid/scim-target.yaml"},
+		{"run", "--scim-url", url, "--token", "k", "--auth", "oauth", "../../harness/testdata/valid/scim-target.yaml"},
+	} {
+		if code := run(args, &out, &errb); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}

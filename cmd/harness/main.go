@@ -21,6 +21,7 @@ import (
 	"github.com/provsim/provsim/harness"
 	"github.com/provsim/provsim/harness/bench"
 	"github.com/provsim/provsim/internal/cli"
+	"github.com/provsim/provsim/mockokta"
 )
 
 func main() { cli.Main(command()) }
@@ -93,6 +94,9 @@ func runCommand() *cobra.Command {
 		junit, jsonOut               string
 		timeout                      time.Duration
 		controlToken                 string
+		target                       harness.SCIMTarget
+		auth                         string
+		keep                         bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run FILE|DIR... [flags]",
@@ -110,7 +114,18 @@ func runCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if (oktaURL == "") != (atlURL == "") {
+			if target.BaseURL != "" {
+				if atlURL != "" {
+					return cli.Usagef("--scim-url replaces mockatlassian: leave out --atlassian-url")
+				}
+				if target.Token == "" {
+					return cli.Usagef("--scim-url needs --token")
+				}
+				target.Auth = mockokta.AuthMode(auth)
+				if err := target.Validate(); err != nil {
+					return cli.Usagef("%w", err)
+				}
+			} else if (oktaURL == "") != (atlURL == "") {
 				return cli.Usagef("--okta-url and --atlassian-url go together")
 			}
 			if controlToken != "" && oktaURL == "" {
@@ -126,8 +141,12 @@ func runCommand() *cobra.Command {
 				env.AtlassianURLFromOkta = atlFromOkta
 				env.ControlToken = controlToken
 			}
+			opts := harness.RunOptions{Env: env, Timeout: timeout, Keep: keep}
+			if target.BaseURL != "" {
+				opts.Target = &target
+			}
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			results := runFiles(cmd.Context(), files, env, max(1, parallel), timeout, newProgress(stderr))
+			results := runFiles(cmd.Context(), files, opts, max(1, parallel), newProgress(stderr))
 			harness.WriteText(stdout, results)
 			if junit != "" {
 				if err := writeFile(junit, func(w io.Writer) error { return harness.WriteJUnit(w, results) }); err != nil {
@@ -156,13 +175,18 @@ func runCommand() *cobra.Command {
 	f.StringVar(&jsonOut, "json", "", "write a JSON report (results and each scenario's people) to `FILE`")
 	f.DurationVar(&timeout, "timeout", 0, "wait-for-engine timeout per step, a Go `DURATION` (default: the scenario's, else 30s)")
 	f.StringVar(&controlToken, "control-token", "", "control token of servers started with --control-token, sent on their /_sim/ routes (prefer the environment variable: flags show in ps)")
+	f.StringVar(&target.BaseURL, "scim-url", "", "provision into the SCIM server at this base `URL` instead of mockatlassian (docs/scenarios.md, \"Against your own SCIM server\")")
+	f.StringVar(&target.URLFromOkta, "scim-url-from-okta", "", "the SCIM base `URL` as a running mockokta reaches it (default --scim-url)")
+	f.StringVar(&target.Token, "token", "", "the --scim-url server's credential: a bearer token, the whole Authorization value (--auth header) or user:password (--auth basic); prefer the environment variable")
+	f.StringVar(&auth, "auth", "bearer", "how Okta authenticates to --scim-url: bearer, header or basic")
+	f.BoolVar(&keep, "keep", false, "leave on the --scim-url server the users and groups the run created")
 	cli.EnvPrefix(cmd, harness.ServeEnvPrefix)
 	return cmd
 }
 
-// runFiles runs scenario files, parallel at a time, in-process when env is
-// nil.
-func runFiles(ctx context.Context, files []string, env *harness.Env, parallel int, timeout time.Duration, progress *progress) []*harness.Result {
+// runFiles runs scenario files, parallel at a time, in-process when
+// base.Env is nil.
+func runFiles(ctx context.Context, files []string, base harness.RunOptions, parallel int, progress *progress) []*harness.Result {
 	results := make([]*harness.Result, len(files))
 	work := make(chan int)
 	var wg sync.WaitGroup
@@ -171,7 +195,8 @@ func runFiles(ctx context.Context, files []string, env *harness.Env, parallel in
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				opts := harness.RunOptions{Env: env, Timeout: timeout, Progress: progress.fn(files[i])}
+				opts := base
+				opts.Progress = progress.fn(files[i])
 				res, err := harness.RunFile(ctx, files[i], opts)
 				if err != nil {
 					res = &harness.Result{File: files[i], Name: files[i], Error: err.Error()}

@@ -85,8 +85,8 @@ type Target struct {
 	Token string
 }
 
-// authorization is the Authorization header value.
-func (t Target) authorization() string {
+// Authorization is the Authorization header value requests send.
+func (t Target) Authorization() string {
 	switch t.Auth {
 	case mockokta.AuthHeader:
 		return t.Token
@@ -191,25 +191,33 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	return r.report, ctx.Err()
 }
 
-func (o *Options) validate() error {
-	u, err := url.Parse(o.Target.BaseURL)
+// Validate checks the target and fills in its defaults.
+func (t *Target) Validate() error {
+	u, err := url.Parse(t.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("SCIM URL %q: want an http or https URL", o.Target.BaseURL)
+		return fmt.Errorf("SCIM URL %q: want an http or https URL", t.BaseURL)
 	}
-	o.Target.BaseURL = strings.TrimRight(o.Target.BaseURL, "/")
-	switch o.Target.Auth {
+	t.BaseURL = strings.TrimRight(t.BaseURL, "/")
+	switch t.Auth {
 	case "":
-		o.Target.Auth = mockokta.AuthBearer
+		t.Auth = mockokta.AuthBearer
 	case mockokta.AuthBearer, mockokta.AuthHeader:
 	case mockokta.AuthBasic:
-		if !strings.Contains(o.Target.Token, ":") {
+		if !strings.Contains(t.Token, ":") {
 			return errors.New("basic auth: the token must be user:password")
 		}
 	default:
-		return fmt.Errorf("auth %q: want bearer, header or basic", o.Target.Auth)
+		return fmt.Errorf("auth %q: want bearer, header or basic", t.Auth)
 	}
-	if o.Target.Token == "" {
+	if t.Token == "" {
 		return errors.New("a token is required")
+	}
+	return nil
+}
+
+func (o *Options) validate() error {
+	if err := o.Target.Validate(); err != nil {
+		return err
 	}
 	if len(o.Profiles) == 0 {
 		o.Profiles = Profiles
@@ -238,7 +246,7 @@ func (o *Options) validate() error {
 
 // client sends requests to the server as from, recorded.
 func (r *run) client(from string) *apiClient {
-	return &apiClient{ctx: r.ctx, base: r.opts.Target.BaseURL, auth: r.opts.Target.authorization(),
+	return &apiClient{ctx: r.ctx, base: r.opts.Target.BaseURL, auth: r.opts.Target.Authorization(),
 		http: &http.Client{Transport: r.rec.transport(from, partServer, r.opts.Transport), Timeout: 60 * time.Second}}
 }
 

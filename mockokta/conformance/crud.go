@@ -37,7 +37,7 @@ type engine struct {
 func (e *engine) close() {
 	if !e.closed {
 		e.ts.Close()
-		e.srv.Close()
+		_ = e.srv.Close() // in memory: nothing to save, nothing to fail
 		e.closed = true
 	}
 }
@@ -136,7 +136,7 @@ func (r *run) oktaCRUD() *ProfileResult {
 	email = strings.ToLower(email)
 	givenUpdated := given + "update"
 	var userID, scimID string
-	scimHeaders := map[string]string{"Authorization": r.opts.Target.authorization(), "Accept": "application/scim+json"}
+	scimHeaders := map[string]string{"Authorization": r.opts.Target.Authorization(), "Accept": "application/scim+json"}
 	scimGet := func(path string) response { return r.client(partCRUDTest).send(http.MethodGet, path, scimHeaders, nil) }
 	assignment := func(givenName string) map[string]any {
 		return map[string]any{"id": userID, "scope": "USER", "credentials": map[string]any{"userName": email},

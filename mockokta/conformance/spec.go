@@ -66,7 +66,7 @@ func (r *run) oktaSpec() *ProfileResult {
 	res := &ProfileResult{Profile: ProfileOktaSpec, Title: "Okta SCIM 2.0 SPEC Test",
 		Source: specSource + ", the suite Okta asks OIN submitters to pass"}
 	v := r.newSpecVars()
-	auth := r.opts.Target.authorization()
+	auth := r.opts.Target.Authorization()
 	c := r.client(partSpecTest)
 	// The headers of the suite's GET steps ...
 	getHeaders := func(auth string) map[string]string {
