@@ -5,17 +5,16 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/provsim/provsim/internal/scim"
 )
 
-// The Users API model (OAPI-USER-1): create, read,
-// update, the lifecycle state machine and the two-step delete. Every
+// The Users API model (OAPI-USER-1): create, read, search, update and the
+// two-step delete; the status machine is in userstatus.go, request
+// checks in userinput.go, the JSON in views.go. Every
 // exported function takes the org, locks o.mu, validates the whole request
 // before changing anything, then mutates, writes the System Log and calls
 // the hooks (hooks.go) with o.mu still held. Users handed back are
@@ -26,55 +25,6 @@ import (
 // every org shares this id.
 const defaultUserTypeID = "oty1simdefaultuser01"
 
-// CreateUserInput is POST /api/v1/users: the body plus the query flags.
-type CreateUserInput struct {
-	Profile     map[string]any
-	Credentials *UserCredentialsInput
-	GroupIDs    []string
-	TypeID      string // "" or defaultUserTypeID
-	// Activate runs the activation lifecycle at once (Okta's default).
-	Activate bool
-	// Provider creates a user whose credentials live with an external
-	// authentication provider: activation makes it ACTIVE without a password.
-	Provider bool
-	// NextLogin "changePassword" with Activate and a password makes the
-	// user PASSWORD_EXPIRED.
-	NextLogin string
-}
-
-// UserCredentialsInput is the writable part of a user's credentials, as
-// the SDK sends it. A password object without value, hash or hook (what a
-// GET returns, `"password":{}`) changes nothing.
-type UserCredentialsInput struct {
-	Password         *PasswordInput         `json:"password"`
-	RecoveryQuestion *RecoveryQuestionInput `json:"recovery_question"`
-	Provider         *struct {
-		Type *string `json:"type"`
-		Name *string `json:"name"`
-	} `json:"provider"`
-}
-
-// PasswordInput is credentials.password. Hash and Hook (imported
-// passwords) count as setting a password; their content is not checked.
-type PasswordInput struct {
-	Value *string        `json:"value"`
-	Hash  map[string]any `json:"hash"`
-	Hook  map[string]any `json:"hook"`
-}
-
-// RecoveryQuestionInput is credentials.recovery_question.
-type RecoveryQuestionInput struct {
-	Question *string `json:"question"`
-	Answer   *string `json:"answer"`
-}
-
-// UpdateUserInput is POST (partial) or PUT (replace) /api/v1/users/{id}.
-// A nil Profile leaves the profile alone.
-type UpdateUserInput struct {
-	Profile     map[string]any
-	Credentials *UserCredentialsInput
-}
-
 // UserQuery selects users for GET /api/v1/users.
 type UserQuery struct {
 	Q         string // prefix of firstName, lastName, email or login
@@ -83,25 +33,6 @@ type UserQuery struct {
 	SortBy    string // attribute path, e.g. "profile.lastName"
 	SortOrder string // "asc" (default) or "desc"
 }
-
-// Base profile attributes that must be strings when present.
-var stringProfileAttrs = []string{"login", "email", "firstName", "lastName", "secondEmail", "middleName",
-	"honorificPrefix", "honorificSuffix", "title", "displayName", "nickName", "profileUrl", "mobilePhone",
-	"primaryPhone", "streetAddress", "city", "state", "zipCode", "countryCode", "postalAddress",
-	"preferredLanguage", "locale", "timezone", "userType", "employeeNumber", "costCenter", "organization",
-	"division", "department", "managerId", "manager"}
-
-// emailPattern is deliberately loose: something@something.tld.
-var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-
-// Okta's validation messages (OAPI-ERR-1).
-const (
-	causeBlank        = "The field cannot be left blank"
-	causePattern      = "Does not match required pattern"
-	causeLoginTaken   = "An object with this field already exists in the current organization"
-	causeTypeMismatch = "Property type mismatch"
-	passwordPolicy    = "Password requirements were not met. Password requirements: at least 8 characters, a lowercase letter, an uppercase letter, a number."
-)
 
 // errInvalidSearch is E0000031, a filter or search Okta cannot parse.
 func errInvalidSearch(detail string) *Error {
@@ -244,18 +175,6 @@ func (m *Model) CreateUser(o *Org, in CreateUserInput) (*User, error) {
 		m.activate(o, u, status, now)
 	}
 	return snapshotUser(u), nil
-}
-
-// activate moves a STAGED or DEPROVISIONED user to status (ACTIVE,
-// PROVISIONED or PASSWORD_EXPIRED), logs it and tells the engine. Caller
-// holds o.mu.
-func (m *Model) activate(o *Org, u *User, status string, now time.Time) {
-	u.Status = status
-	u.Activated = timePtr(now)
-	u.StatusChanged = timePtr(now)
-	u.LastUpdated = now
-	m.logAPI(o, "user.lifecycle.activate", "Activate Okta user", userTarget(u))
-	m.onUserActivated(o, u)
 }
 
 // GetUser is GET /api/v1/users/{idOrLogin}.
@@ -497,151 +416,6 @@ func (m *Model) DeleteUser(o *Org, idOrLogin string) (deleted bool, err error) {
 	return true, nil
 }
 
-func (m *Model) deactivate(o *Org, u *User, now time.Time) {
-	u.Status = StatusDeprovisioned
-	u.StatusChanged = timePtr(now)
-	u.LastUpdated = now
-	m.logAPI(o, "user.lifecycle.deactivate", "Deactivate Okta user", userTarget(u))
-	m.onUserDeactivated(o, u)
-}
-
-// ActivateUser is POST …/lifecycle/activate, for STAGED and DEPROVISIONED
-// users only (others: 403 E0000016). The user becomes ACTIVE when it has a
-// password, else PROVISIONED. It returns a fresh activation token (Okta
-// shows it only when sendEmail is false).
-func (m *Model) ActivateUser(o *Org, idOrLogin string) (token string, err error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	u, err := o.user(idOrLogin)
-	if err != nil {
-		return "", err
-	}
-	if u.Status != StatusStaged && u.Status != StatusDeprovisioned {
-		return "", errAlreadyActive()
-	}
-	status := StatusProvisioned
-	if u.HasPassword {
-		status = StatusActive
-	}
-	m.activate(o, u, status, m.now())
-	return m.ids.Token(20), nil
-}
-
-// DeactivateUser is POST …/lifecycle/deactivate: any status but
-// DEPROVISIONED becomes DEPROVISIONED. On a DEPROVISIONED user Okta
-// answers 404 E0000007 (okta-sdk-java#721; Okta Workflows' "Deactivate
-// User" card documents 404 for "already been deactivated").
-func (m *Model) DeactivateUser(o *Org, idOrLogin string) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	u, err := o.user(idOrLogin)
-	if err != nil {
-		return err
-	}
-	if u.Status == StatusDeprovisioned {
-		return errNotFound("User", idOrLogin)
-	}
-	m.deactivate(o, u, m.now())
-	return nil
-}
-
-// ReactivateUser is POST …/lifecycle/reactivate: for PROVISIONED (and
-// RECOVERY) users it restarts activation; the status does not change and
-// no hook runs. Other statuses: 403 E0000038. It returns a fresh
-// activation token.
-func (m *Model) ReactivateUser(o *Org, idOrLogin string) (token string, err error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	u, err := o.user(idOrLogin)
-	if err != nil {
-		return "", err
-	}
-	if u.Status != StatusProvisioned && u.Status != StatusRecovery {
-		return "", errOperationNotAllowed("reactivate: not allowed for a user with status " + u.Status)
-	}
-	m.logAPI(o, "user.lifecycle.reactivate", "Reactivate Okta user", userTarget(u))
-	return m.ids.Token(20), nil
-}
-
-// SuspendUser is POST …/lifecycle/suspend: ACTIVE only, else 400 E0000001.
-func (m *Model) SuspendUser(o *Org, idOrLogin string) error {
-	return m.transition(o, idOrLogin, "suspend", StatusActive, StatusSuspended,
-		"user.lifecycle.suspend", "Suspend Okta user", m.onUserSuspended)
-}
-
-// UnsuspendUser is POST …/lifecycle/unsuspend: SUSPENDED only, else 400
-// E0000001.
-func (m *Model) UnsuspendUser(o *Org, idOrLogin string) error {
-	return m.transition(o, idOrLogin, "unsuspend", StatusSuspended, StatusActive,
-		"user.lifecycle.unsuspend", "Unsuspend Okta user", m.onUserUnsuspended)
-}
-
-func (m *Model) transition(o *Org, idOrLogin, op, from, to, eventType, message string, hook func(*Org, *User)) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	u, err := o.user(idOrLogin)
-	if err != nil {
-		return err
-	}
-	if u.Status != from {
-		return errStatus(op, u.Status)
-	}
-	now := m.now()
-	u.Status = to
-	u.StatusChanged = timePtr(now)
-	u.LastUpdated = now
-	m.logAPI(o, eventType, message, userTarget(u))
-	hook(o, u)
-	return nil
-}
-
-// UnlockUser is POST …/lifecycle/unlock: LOCKED_OUT becomes ACTIVE; an
-// ACTIVE user is left as is (Okta clears unknown-device blocks); other
-// statuses: 403 E0000038. No hook: both statuses count as active.
-func (m *Model) UnlockUser(o *Org, idOrLogin string) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	u, err := o.user(idOrLogin)
-	if err != nil {
-		return err
-	}
-	switch u.Status {
-	case StatusActive:
-		return nil
-	case StatusLockedOut:
-		now := m.now()
-		u.Status = StatusActive
-		u.StatusChanged = timePtr(now)
-		u.LastUpdated = now
-		m.logAPI(o, "user.account.unlock", "Unlock Okta user", userTarget(u))
-		return nil
-	}
-	return errOperationNotAllowed("unlock: not allowed for a user with status " + u.Status)
-}
-
-// ExpirePassword is POST …/lifecycle/expire_password: ACTIVE (or already
-// PASSWORD_EXPIRED) users become PASSWORD_EXPIRED; others: 403 E0000038.
-// No hook: both statuses count as active.
-func (m *Model) ExpirePassword(o *Org, idOrLogin string) (*User, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	u, err := o.user(idOrLogin)
-	if err != nil {
-		return nil, err
-	}
-	switch u.Status {
-	case StatusPasswordExpired:
-	case StatusActive:
-		now := m.now()
-		u.Status = StatusPasswordExpired
-		u.StatusChanged = timePtr(now)
-		u.LastUpdated = now
-	default:
-		return nil, errOperationNotAllowed("expire_password: not allowed for a user with status " + u.Status)
-	}
-	return snapshotUser(u), nil
-}
-
 // UserGroups is GET /api/v1/users/{id}/groups: the user's groups in group
 // creation order.
 func (m *Model) UserGroups(o *Org, idOrLogin string) ([]*Group, error) {
@@ -658,138 +432,6 @@ func (m *Model) UserGroups(o *Org, idOrLogin string) ([]*Group, error) {
 		}
 	}
 	return out, nil
-}
-
-// cleanProfile copies a profile as received, dropping null attributes
-// (Okta stores null as "not set").
-func cleanProfile(p map[string]any) map[string]any {
-	out := make(map[string]any, len(p))
-	for k, v := range p {
-		if v != nil {
-			out[k] = deepCopyJSON(v)
-		}
-	}
-	return out
-}
-
-// validateUserProfile checks what Okta's default user profile requires:
-// login, email, firstName and lastName present; email and secondEmail
-// shaped like addresses; base attributes strings; no nested objects
-// (custom attributes are otherwise accepted: there is no schema).
-func validateUserProfile(p map[string]any) []string {
-	var causes []string
-	for _, name := range []string{"login", "email", "firstName", "lastName"} {
-		switch v := p[name].(type) {
-		case nil:
-			causes = append(causes, name+": "+causeBlank)
-		case string:
-			if strings.TrimSpace(v) == "" {
-				causes = append(causes, name+": "+causeBlank)
-			}
-		} // other types: a type mismatch, reported below
-	}
-	for _, name := range stringProfileAttrs {
-		if v, ok := p[name]; ok && v != nil {
-			if _, isString := v.(string); !isString {
-				causes = append(causes, name+": "+causeTypeMismatch)
-			}
-		}
-	}
-	for _, name := range []string{"email", "secondEmail"} {
-		if s, ok := p[name].(string); ok && strings.TrimSpace(s) != "" && !emailPattern.MatchString(s) {
-			causes = append(causes, name+": "+causePattern)
-		}
-	}
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if nested(p[k]) {
-			causes = append(causes, k+": "+causeTypeMismatch)
-		}
-	}
-	return causes
-}
-
-func nested(v any) bool {
-	switch x := v.(type) {
-	case map[string]any:
-		return true
-	case []any:
-		for _, e := range x {
-			if _, ok := e.(map[string]any); ok {
-				return true
-			}
-			if _, ok := e.([]any); ok {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// passwordChange is the outcome of checking credentials.password.
-type passwordChange struct{ set bool }
-
-// checkCredentials validates credentials; u is the user being updated
-// (nil on create). It returns whether a password is being set and the new
-// recovery question, if any.
-func checkCredentials(c *UserCredentialsInput, u *User) (passwordChange, *string, []string) {
-	var pw passwordChange
-	var causes []string
-	if c == nil {
-		return pw, nil, nil
-	}
-	if p := c.Password; p != nil {
-		switch {
-		case p.Value != nil:
-			if !passwordOK(*p.Value) {
-				causes = append(causes, "password: "+passwordPolicy)
-			} else {
-				pw.set = true
-			}
-		case p.Hash != nil || p.Hook != nil:
-			pw.set = true
-		}
-	}
-	var recovery *string
-	rq := c.RecoveryQuestion
-	if rq != nil && rq.Answer == nil && (rq.Question == nil || (u != nil && *rq.Question == u.Recovery)) {
-		rq = nil // what a GET shows, echoed back by a PUT of the fetched user
-	}
-	if rq != nil {
-		q, a := deref(rq.Question), deref(rq.Answer)
-		switch {
-		case strings.TrimSpace(q) == "":
-			causes = append(causes, "recovery_question.question: "+causeBlank)
-		case len(strings.TrimSpace(a)) < 4:
-			causes = append(causes, "recovery_question.answer: The security question answer must be at least 4 characters in length")
-		default:
-			recovery = &q
-		}
-	}
-	return pw, recovery, causes
-}
-
-// passwordOK applies Okta's default password policy (the "no parts of the
-// username" rule is not checked).
-func passwordOK(p string) bool {
-	var lowerC, upperC, digit bool
-	for _, r := range p {
-		lowerC = lowerC || unicode.IsLower(r)
-		upperC = upperC || unicode.IsUpper(r)
-		digit = digit || unicode.IsDigit(r)
-	}
-	return len([]rune(p)) >= 8 && lowerC && upperC && digit
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 func timePtr(t time.Time) *time.Time { return &t }
@@ -823,108 +465,4 @@ func deepCopyJSON(v any) any {
 		return out
 	}
 	return v
-}
-
-// oktaTimeLayout is Okta's timestamp format: UTC with milliseconds.
-const oktaTimeLayout = "2006-01-02T15:04:05.000Z"
-
-func oktaTimestamp(t time.Time) string { return t.UTC().Format(oktaTimeLayout) }
-
-// oktaTimestampOrNil is nil (JSON null) for an unset time.
-func oktaTimestampOrNil(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return oktaTimestamp(*t)
-}
-
-// userView is the JSON of an Okta User (okta-sdk-golang v5 model_user.go).
-type userView struct {
-	ID              string         `json:"id"`
-	Status          string         `json:"status"`
-	Created         string         `json:"created"`
-	Activated       any            `json:"activated"`
-	StatusChanged   any            `json:"statusChanged"`
-	LastLogin       any            `json:"lastLogin"`
-	LastUpdated     string         `json:"lastUpdated"`
-	PasswordChanged any            `json:"passwordChanged"`
-	Type            userTypeRef    `json:"type"`
-	Profile         map[string]any `json:"profile"`
-	Credentials     userCredsView  `json:"credentials"`
-	Links           map[string]any `json:"_links"`
-}
-
-type userTypeRef struct {
-	ID string `json:"id"`
-}
-
-type userCredsView struct {
-	Password         *struct{}         `json:"password,omitempty"`
-	RecoveryQuestion *recoveryQuestion `json:"recovery_question,omitempty"`
-	Provider         authProvider      `json:"provider"`
-}
-
-type recoveryQuestion struct {
-	Question string `json:"question"`
-}
-
-type authProvider struct {
-	Type string `json:"type"`
-	Name string `json:"name"`
-}
-
-// userJSON renders a user as Okta does; base is the org URL for _links.
-// It copies what it needs, so the result may be marshalled after o.mu is
-// released (call it with o.mu held when u is a live user).
-func userJSON(base string, u *User) any {
-	v := userView{ID: u.ID, Status: u.Status, Created: oktaTimestamp(u.Created),
-		Activated: oktaTimestampOrNil(u.Activated), StatusChanged: oktaTimestampOrNil(u.StatusChanged),
-		LastLogin: oktaTimestampOrNil(u.LastLogin), LastUpdated: oktaTimestamp(u.LastUpdated),
-		PasswordChanged: oktaTimestampOrNil(u.PasswordChanged),
-		Type:            userTypeRef{defaultUserTypeID}, Profile: deepCopyProfile(u.Profile),
-		Credentials: userCredsView{Provider: authProvider{"OKTA", "OKTA"}},
-		Links:       userLinks(base, u)}
-	if u.HasPassword {
-		v.Credentials.Password = &struct{}{}
-	}
-	if u.Recovery != "" {
-		v.Credentials.RecoveryQuestion = &recoveryQuestion{u.Recovery}
-	}
-	return v
-}
-
-// userLinks are the _links Okta shows for the user's status: the
-// lifecycle operations that status allows.
-func userLinks(base string, u *User) map[string]any {
-	op := func(parts ...string) link {
-		l := href(base, append([]string{"users", u.ID}, parts...)...)
-		l.Method = http.MethodPost
-		return l
-	}
-	links := map[string]any{
-		"self": href(base, "users", u.ID),
-		"type": href(base, "meta", "types", "user", defaultUserTypeID),
-	}
-	switch u.Status {
-	case StatusStaged:
-		links["activate"] = op("lifecycle", "activate")
-	case StatusProvisioned, StatusRecovery:
-		links["reactivate"] = op("lifecycle", "reactivate")
-	case StatusDeprovisioned:
-		links["activate"] = op("lifecycle", "activate")
-	case StatusActive, StatusPasswordExpired:
-		links["suspend"] = op("lifecycle", "suspend")
-		links["resetPassword"] = op("lifecycle", "reset_password")
-		links["expirePassword"] = op("lifecycle", "expire_password")
-		links["changeRecoveryQuestion"] = op("credentials", "change_recovery_question")
-		links["changePassword"] = op("credentials", "change_password")
-	case StatusSuspended:
-		links["unsuspend"] = op("lifecycle", "unsuspend")
-	case StatusLockedOut:
-		links["unlock"] = op("lifecycle", "unlock")
-	}
-	if u.Status != StatusDeprovisioned {
-		links["deactivate"] = op("lifecycle", "deactivate")
-	}
-	return links
 }
