@@ -2,11 +2,12 @@ package harness
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/provsim/provsim/internal/junit"
 )
 
 // WriteText prints results for a person: each step with a tick or a cross
@@ -66,52 +67,19 @@ func WriteJSON(w io.Writer, results []*Result) error {
 	return enc.Encode(map[string]any{"results": results})
 }
 
-// JUnit XML, as CI systems read it: a testsuite per scenario, a testcase
-// per step.
-type junitSuites struct {
-	XMLName xml.Name     `xml:"testsuites"`
-	Suites  []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     string      `xml:"time,attr"`
-	File     string      `xml:"file,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name    string        `xml:"name,attr"`
-	Class   string        `xml:"classname,attr"`
-	Time    string        `xml:"time,attr"`
-	Failure *junitFailure `xml:"failure,omitempty"`
-	Skipped *struct{}     `xml:"skipped,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Text    string `xml:",chardata"`
-}
-
-// WriteJUnit writes the results as JUnit XML.
+// WriteJUnit writes the results as JUnit XML: a testsuite per scenario, a
+// testcase per step.
 func WriteJUnit(w io.Writer, results []*Result) error {
-	var out junitSuites
+	var out junit.Suites
 	for _, r := range results {
-		s := junitSuite{Name: r.Name, File: r.File, Time: secs(r.Duration)}
+		s := junit.Suite{Name: r.Name, File: r.File, Time: junit.Seconds(r.Duration)}
 		if r.Error != "" {
-			s.Tests++
-			s.Failures++
-			s.Cases = append(s.Cases, junitCase{Name: "setup", Class: r.Name, Failure: &junitFailure{Message: r.Error, Text: r.Error}})
+			s.Add(junit.Case{Name: "setup", ClassName: r.Name, Failure: &junit.Message{Message: r.Error, Text: r.Error}})
 		}
 		for _, st := range r.Steps {
-			c := junitCase{Name: fmt.Sprintf("%d. %s", st.Index, st.Name), Class: r.Name, Time: secs(st.Duration)}
-			s.Tests++
+			c := junit.Case{Name: fmt.Sprintf("%d. %s", st.Index, st.Name), ClassName: r.Name, Time: junit.Seconds(st.Duration)}
 			switch st.Status {
 			case StepFailed:
-				s.Failures++
 				var b strings.Builder
 				for _, f := range st.Failures {
 					fmt.Fprintf(&b, "%s:%d: %s\n  expected: %s\n  found: %s\n", r.File, st.Line, f.What, f.Expected, f.Found)
@@ -123,25 +91,13 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 				if len(st.Failures) > 0 {
 					msg = st.Failures[0].What
 				}
-				c.Failure = &junitFailure{Message: msg, Text: b.String()}
+				c.Failure = &junit.Message{Message: msg, Text: b.String()}
 			case StepSkipped:
-				s.Skipped++
-				c.Skipped = &struct{}{}
+				c.Skipped = &junit.Message{}
 			}
-			s.Cases = append(s.Cases, c)
+			s.Add(c)
 		}
 		out.Suites = append(out.Suites, s)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return junit.Write(w, out)
 }
-
-func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }

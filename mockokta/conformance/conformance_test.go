@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/provsim/provsim/internal/junit"
 	"github.com/provsim/provsim/mockatlassian"
 	"github.com/provsim/provsim/mockokta"
 )
@@ -264,7 +265,7 @@ func TestJUnit(t *testing.T) {
 	if err := WriteJUnit(&b, rep); err != nil {
 		t.Fatal(err)
 	}
-	var got junitSuites
+	var got junit.Suites
 	if err := xml.Unmarshal(b.Bytes(), &got); err != nil {
 		t.Fatalf("%v\n%s", err, b.String())
 	}
@@ -281,7 +282,7 @@ func TestJUnit(t *testing.T) {
 		t.Errorf("junit: %d failures of %d, report %v", fails, tests, n)
 	}
 	crud := got.Suites[1]
-	var deact junitCase
+	var deact junit.Case
 	for _, c := range crud.Cases {
 		if strings.HasPrefix(c.Name, "okta-crud/07-08 ") {
 			deact = c

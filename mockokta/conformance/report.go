@@ -2,11 +2,12 @@ package conformance
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/provsim/provsim/internal/junit"
 )
 
 // Report is the outcome of a conformance run.
@@ -205,73 +206,32 @@ func WriteJSON(w io.Writer, r *Report) error {
 	return enc.Encode(r)
 }
 
-// JUnit XML as CI systems read it: a testsuite per profile, a testcase per
-// check, the details of a failure in its body.
-type junitSuites struct {
-	XMLName xml.Name     `xml:"testsuites"`
-	Name    string       `xml:"name,attr"`
-	Suites  []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     string      `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	ClassName string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitMessage `xml:"failure,omitempty"`
-	Skipped   *junitMessage `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitMessage struct {
-	Message string `xml:"message,attr"`
-	Text    string `xml:",chardata"`
-}
-
-// WriteJUnit writes the report as JUnit XML.
+// WriteJUnit writes the report as JUnit XML: a testsuite per profile, a
+// testcase per check, the details of a failure in its body.
 func WriteJUnit(w io.Writer, r *Report) error {
-	out := junitSuites{Name: "SCIM conformance of " + r.Target}
+	out := junit.Suites{Name: "SCIM conformance of " + r.Target}
 	for _, p := range r.Profiles {
-		s := junitSuite{Name: p.Title + " (" + string(p.Profile) + ")", Tests: len(p.Checks)}
+		s := junit.Suite{Name: p.Title + " (" + string(p.Profile) + ")"}
 		var total time.Duration
 		for _, c := range p.Checks {
 			total += c.Duration
-			jc := junitCase{Name: c.ID + " " + c.Name, ClassName: "conformance." + string(p.Profile), Time: seconds(c.Duration)}
+			jc := junit.Case{Name: c.ID + " " + c.Name, ClassName: "conformance." + string(p.Profile), Time: junit.Seconds(c.Duration)}
 			var detail strings.Builder
 			writeCheckDetail(&detail, c, "")
 			switch c.Status {
 			case Failed:
-				s.Failures++
-				jc.Failure = &junitMessage{Message: firstFailure(c), Text: detail.String()}
+				jc.Failure = &junit.Message{Message: firstFailure(c), Text: detail.String()}
 			case Skipped:
-				s.Skipped++
-				jc.Skipped = &junitMessage{Message: c.Reason}
+				jc.Skipped = &junit.Message{Message: c.Reason}
 			case Warned:
 				jc.SystemOut = "optional check failed (does not fail the run):\n" + detail.String()
 			}
-			s.Cases = append(s.Cases, jc)
+			s.Add(jc)
 		}
-		s.Time = seconds(total)
+		s.Time = junit.Seconds(total)
 		out.Suites = append(out.Suites, s)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return junit.Write(w, out)
 }
 
 func firstFailure(c *Check) string {
@@ -281,5 +241,3 @@ func firstFailure(c *Check) string {
 	f := c.Failures[0]
 	return fmt.Sprintf("%s: expected %s, found %s", f.Assertion, f.Expected, f.Found)
 }
-
-func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
