@@ -600,15 +600,14 @@ func (m *Model) UnassignUser(o *Org, appID, userID string) error {
 	if !ok || au.removed {
 		return errNotFound("AppUser", userID)
 	}
-	if !au.direct {
-		return &Error{Status: 403, Code: "E0000038", Summary: "This operation is not allowed in the user's current status.",
-			Causes: []string{"The user is assigned to the application through a group; remove the group assignment or the group membership"}}
+	if len(au.viaGroups) > 0 {
+		// Refused while a group grants the app, even on top of a direct
+		// assignment (OAPI-APP-4).
+		return &Error{Status: 403, Code: "E0000046", Summary: "Deactivate application for user forbidden.",
+			Causes: []string{"The application cannot be unassigned from the user while their group memberships grant them access"}}
 	}
 	au.direct = false
 	m.logAPI(o, "application.user_membership.remove", "Remove user from application membership", userTarget(u), appTarget(a))
-	if len(au.viaGroups) > 0 {
-		return nil // still assigned through a group
-	}
 	m.removeAppUser(o, a, au)
 	return nil
 }
