@@ -98,7 +98,7 @@ func assignTarget(a *AssignStep) string {
 // step runs one step: the action, the wait for the engine, the checks. It
 // returns the unmet expectations and, when there are any, the SCIM traffic
 // of the step.
-func (r *run) step(st Step) ([]Failure, []string) {
+func (r *run) step(i int, st Step) ([]Failure, []string) {
 	if err := r.markJournal(); err != nil {
 		return []Failure{{What: "journal", Found: err.Error()}}, nil
 	}
@@ -108,13 +108,19 @@ func (r *run) step(st Step) ([]Failure, []string) {
 	} else if err := r.waitIdle(); err != nil {
 		fails = append(fails, Failure{What: "wait for the provisioning engine", Expected: "idle", Found: err.Error()})
 	}
+	// The action's own checks and errors point at the action.
+	if action := st.Action(); action != "" {
+		for j := range fails {
+			fails[j].Path = fmt.Sprintf("$.steps[%d].%s", i, action)
+		}
+	}
 	if len(fails) == 0 {
 		if err := r.refreshIDs(); err != nil {
 			fails = append(fails, Failure{What: "read app users", Found: err.Error()})
 		}
 	}
 	if len(fails) == 0 && st.Expect != nil {
-		fails = append(fails, r.check(st.Expect)...)
+		fails = append(fails, r.check(st.Expect, fmt.Sprintf("$.steps[%d].expect", i))...)
 	}
 	if len(fails) == 0 {
 		return nil, nil
@@ -174,9 +180,9 @@ func (r *run) act(st Step, fails *[]Failure) error {
 		g.mappingID = ""
 		return nil
 	case st.Assign != nil:
-		return r.assign(st.Assign, true)
+		return refusal(stepName(st), st.Assign.Error, r.assign(st.Assign, true), fails)
 	case st.Unassign != nil:
-		return r.assign(st.Unassign, false)
+		return refusal(stepName(st), st.Unassign.Error, r.assign(st.Unassign, false), fails)
 	case st.UpdateProfile != nil:
 		p, err := r.person(st.UpdateProfile.User)
 		if err != nil {
@@ -232,16 +238,7 @@ func (r *run) act(st Step, fails *[]Failure) error {
 		return r.access(st.RevokeAccess, "DELETE")
 	case st.MakeDefaultGroup != nil:
 		err := r.atlCtl.do("PUT", "/_sim/orgs/"+r.atlOrg+"/groups/"+url.PathEscape(st.MakeDefaultGroup.Group)+"/default", nil, nil)
-		want := st.MakeDefaultGroup.Error
-		switch {
-		case want == "" && err != nil:
-			return err
-		case want != "" && err == nil:
-			*fails = append(*fails, Failure{What: "make default group", Expected: "refused: " + want, Found: "accepted"})
-		case want != "" && !strings.Contains(err.Error(), want):
-			*fails = append(*fails, Failure{What: "make default group", Expected: "refused: " + want, Found: err.Error()})
-		}
-		return nil
+		return refusal("make default group", st.MakeDefaultGroup.Error, err, fails)
 	case st.SSO != nil:
 		return r.sso(st.SSO, fails)
 	case st.Import != nil:
@@ -459,6 +456,21 @@ func (r *run) testCredentials(c *CredentialsStep, fails *[]Failure) error {
 	}
 	if c.Message != "" && !strings.Contains(res.Message, c.Message) {
 		*fails = append(*fails, Failure{What: "Test API Credentials message", Expected: "contains " + quote(c.Message), Found: quote(res.Message)})
+	}
+	return nil
+}
+
+// refusal applies an action's error setting: without one (want ""), the
+// action must succeed and its error is the step's; with one, the action
+// must be refused with a message containing want.
+func refusal(what, want string, err error, fails *[]Failure) error {
+	switch {
+	case want == "":
+		return err
+	case err == nil:
+		*fails = append(*fails, Failure{What: what, Expected: "refused: " + want, Found: "accepted"})
+	case !strings.Contains(err.Error(), want):
+		*fails = append(*fails, Failure{What: what, Expected: "refused: " + want, Found: err.Error()})
 	}
 	return nil
 }

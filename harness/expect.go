@@ -121,31 +121,48 @@ func (r *run) refreshIDs() error {
 	}
 }
 
-// check evaluates a step's expectations.
-func (r *run) check(e *Expect) []Failure {
-	var f []Failure
+// check evaluates a step's expectations; path is where they are in the
+// scenario ($.steps[3].expect).
+func (r *run) check(e *Expect, path string) []Failure {
+	f := &failures{}
 	if e.Okta != nil {
-		f = append(f, r.checkOkta(e.Okta)...)
+		r.checkOkta(f, e.Okta, path+".okta")
 	}
 	if e.Atlassian != nil {
-		f = append(f, r.checkAtlassian(e.Atlassian)...)
+		r.checkAtlassian(f, e.Atlassian, path+".atlassian")
 	}
 	if e.SCIM != nil {
-		f = append(f, r.checkSCIM(e.SCIM)...)
+		r.checkSCIM(f, e.SCIM, path+".scim")
 	}
-	return f
+	return f.list
 }
 
-func fail(what, expected string, found any) Failure {
-	return Failure{What: what, Expected: expected, Found: fmt.Sprint(found)}
+// failures collects unmet expectations, each with the path of the
+// expectation being checked, so a report points at its line.
+type failures struct {
+	list []Failure
+	path string // e.g. $.steps[3].expect.atlassian.accounts[0]
 }
 
-func (r *run) checkOkta(e *OktaExpect) []Failure {
-	var f []Failure
-	for _, want := range e.AppUsers {
+func (f *failures) add(what, expected string, found any) {
+	f.list = append(f.list, Failure{What: what, Expected: expected, Found: fmt.Sprint(found), Path: f.path})
+}
+
+// at sets the path of the expectations checked next: base, or its i-th
+// item under key when key is given.
+func (f *failures) at(base, key string, i int) {
+	f.path = base
+	if key != "" {
+		f.path = fmt.Sprintf("%s.%s[%d]", base, key, i)
+	}
+}
+
+func (r *run) checkOkta(f *failures, e *OktaExpect, path string) {
+	for i, want := range e.AppUsers {
+		f.at(path, "appUsers", i)
 		p, err := r.person(want.User)
 		if err != nil {
-			f = append(f, fail("app user", want.User, err))
+			f.add("app user", want.User, err)
 			continue
 		}
 		var au struct {
@@ -160,57 +177,64 @@ func (r *run) checkOkta(e *OktaExpect) []Failure {
 		err = r.okta.do("GET", "/api/v1/apps/"+r.appID+"/users/"+p.oktaID, nil, &au)
 		assigned := err == nil
 		if err != nil && status(err) != 404 {
-			f = append(f, fail(what, "readable", err))
+			f.add(what, "readable", err)
 			continue
 		}
 		if want.Assigned != nil && *want.Assigned != assigned {
-			f = append(f, fail(what, fmt.Sprintf("assigned=%t", *want.Assigned), fmt.Sprintf("assigned=%t", assigned)))
+			f.add(what, fmt.Sprintf("assigned=%t", *want.Assigned), fmt.Sprintf("assigned=%t", assigned))
 			continue
 		}
 		if !assigned {
 			if want.Status != "" || want.SyncState != "" || want.ExternalID != "" || want.UserName != "" {
-				f = append(f, fail(what, "assigned to the app", "not assigned"))
+				f.add(what, "assigned to the app", "not assigned")
 			}
 			continue
 		}
 		if want.Status != "" && au.Status != want.Status {
-			f = append(f, fail(what+" status", want.Status, au.Status))
+			f.add(what+" status", want.Status, au.Status)
 		}
 		if want.SyncState != "" && au.SyncState != want.SyncState {
-			f = append(f, fail(what+" syncState", want.SyncState, au.SyncState))
+			f.add(what+" syncState", want.SyncState, au.SyncState)
 		}
 		has := au.ExternalID != nil && *au.ExternalID != ""
 		if (want.ExternalID == "present" && !has) || (want.ExternalID == "absent" && has) {
-			f = append(f, fail(what+" externalId", want.ExternalID, ptrStr(au.ExternalID)))
+			f.add(what+" externalId", want.ExternalID, ptrStr(au.ExternalID))
 		}
 		if want.UserName != "" && au.Credentials.UserName != want.UserName {
-			f = append(f, fail(what+" userName", want.UserName, au.Credentials.UserName))
+			f.add(what+" userName", want.UserName, au.Credentials.UserName)
 		}
 	}
 	if e.Tasks != nil || len(e.TaskMessages) > 0 {
+		f.at(path+".tasks", "", 0)
+		if e.Tasks == nil {
+			f.at(path+".taskMessages", "", 0)
+		}
 		var tasks []struct{ Message string }
 		if err := r.oktaCtl.do("GET", "/_sim/orgs/"+r.oktaOrg+"/tasks", nil, &tasks); err != nil {
-			return append(f, fail("provisioning tasks", "readable", err))
+			f.add("provisioning tasks", "readable", err)
+			return
 		}
 		var msgs []string
 		for _, t := range tasks {
 			msgs = append(msgs, t.Message)
 		}
 		if e.Tasks != nil && len(tasks) != *e.Tasks {
-			f = append(f, fail("open provisioning tasks", strconv.Itoa(*e.Tasks), fmt.Sprintf("%d %q", len(tasks), msgs)))
+			f.add("open provisioning tasks", strconv.Itoa(*e.Tasks), fmt.Sprintf("%d %q", len(tasks), msgs))
 		}
-		for _, want := range e.TaskMessages {
+		for i, want := range e.TaskMessages {
+			f.at(path, "taskMessages", i)
 			if !anyContains(msgs, want) {
-				f = append(f, fail("provisioning task", "a message containing "+quote(want), fmt.Sprintf("%q", msgs)))
+				f.add("provisioning task", "a message containing "+quote(want), fmt.Sprintf("%q", msgs))
 			}
 		}
 	}
-	for _, want := range e.Log {
+	for i, want := range e.Log {
+		f.at(path, "log", i)
 		flt := `eventType eq "` + want.EventType + `"`
 		if want.User != "" {
 			p, err := r.person(want.User)
 			if err != nil {
-				f = append(f, fail("System Log", want.User, err))
+				f.add("System Log", want.User, err)
 				continue
 			}
 			flt += ` and target.id eq "` + p.oktaID + `"`
@@ -220,20 +244,21 @@ func (r *run) checkOkta(e *OktaExpect) []Failure {
 		}
 		var events []json.RawMessage
 		if err := r.okta.do("GET", "/api/v1/logs?since=2000-01-01T00:00:00Z&until=2999-01-01T00:00:00Z&limit=1000&filter="+url.QueryEscape(flt), nil, &events); err != nil {
-			f = append(f, fail("System Log", flt, err))
+			f.add("System Log", flt, err)
 			continue
 		}
 		switch {
 		case want.Count != nil && len(events) != *want.Count:
-			f = append(f, fail("System Log events "+flt, strconv.Itoa(*want.Count), len(events)))
+			f.add("System Log events "+flt, strconv.Itoa(*want.Count), len(events))
 		case want.Count == nil && len(events) == 0:
-			f = append(f, fail("System Log events "+flt, "at least one", 0))
+			f.add("System Log events "+flt, "at least one", 0)
 		}
 	}
-	for _, want := range e.PushedGroups {
+	for i, want := range e.PushedGroups {
+		f.at(path, "pushedGroups", i)
 		g, err := r.group(want.Group)
 		if err != nil {
-			f = append(f, fail("pushed group", want.Group, err))
+			f.add("pushed group", want.Group, err)
 			continue
 		}
 		var ms []struct {
@@ -241,21 +266,20 @@ func (r *run) checkOkta(e *OktaExpect) []Failure {
 			ErrorSummary *string `json:"errorSummary"`
 		}
 		if err := r.okta.do("GET", "/api/v1/apps/"+r.appID+"/group-push/mappings?sourceGroupId="+g.oktaID, nil, &ms); err != nil {
-			f = append(f, fail("pushed group "+want.Group, "readable", err))
+			f.add("pushed group "+want.Group, "readable", err)
 			continue
 		}
 		if len(ms) == 0 {
-			f = append(f, fail("pushed group "+want.Group, "a push mapping", "none"))
+			f.add("pushed group "+want.Group, "a push mapping", "none")
 			continue
 		}
 		if want.Status != "" && ms[0].Status != want.Status {
-			f = append(f, fail("pushed group "+want.Group+" status", want.Status, ms[0].Status+" "+ptrStr(ms[0].ErrorSummary)))
+			f.add("pushed group "+want.Group+" status", want.Status, ms[0].Status+" "+ptrStr(ms[0].ErrorSummary))
 		}
 		if want.ErrorContains != "" && !strings.Contains(ptrStr(ms[0].ErrorSummary), want.ErrorContains) {
-			f = append(f, fail("pushed group "+want.Group+" error", "contains "+quote(want.ErrorContains), ptrStr(ms[0].ErrorSummary)))
+			f.add("pushed group "+want.Group+" error", "contains "+quote(want.ErrorContains), ptrStr(ms[0].ErrorSummary))
 		}
 	}
-	return f
 }
 
 func ptrStr(s *string) string {
@@ -298,46 +322,50 @@ func (r *run) scimUser(p *personState) (map[string]any, error) {
 	return nil, nil
 }
 
-func (r *run) checkAtlassian(e *AtlassianExpect) []Failure {
-	var f []Failure
-	for _, want := range e.Users {
+func (r *run) checkAtlassian(f *failures, e *AtlassianExpect, path string) {
+	for i, want := range e.Users {
+		f.at(path, "users", i)
 		p, err := r.person(want.User)
 		if err != nil {
-			f = append(f, fail("Atlassian user", want.User, err))
+			f.add("Atlassian user", want.User, err)
 			continue
 		}
 		what := "Atlassian SCIM user " + want.User
 		u, err := r.scimUser(p)
 		if err != nil {
-			f = append(f, fail(what, "readable", err))
+			f.add(what, "readable", err)
 			continue
 		}
 		exists := u != nil
 		if want.Exists != nil && *want.Exists != exists {
-			f = append(f, fail(what, fmt.Sprintf("exists=%t", *want.Exists), fmt.Sprintf("exists=%t", exists)))
+			found := fmt.Sprintf("exists=%t", exists)
+			if !exists {
+				found += "; " + r.scimUserList(p)
+			}
+			f.add(what, fmt.Sprintf("exists=%t", *want.Exists), found)
 			continue
 		}
 		if !exists {
 			if want.Active != nil || want.UserName != "" || want.Email != "" || want.Linked != nil || want.Groups != nil || len(want.Attributes) > 0 {
-				f = append(f, fail(what, "to exist", "no such SCIM user"))
+				f.add(what, "to exist", "no such SCIM user; "+r.scimUserList(p))
 			}
 			continue
 		}
 		if want.Active != nil && u["active"] != *want.Active {
-			f = append(f, fail(what+" active", fmt.Sprint(*want.Active), u["active"]))
+			f.add(what+" active", fmt.Sprint(*want.Active), u["active"])
 		}
 		if want.UserName != "" && u["userName"] != want.UserName {
-			f = append(f, fail(what+" userName", want.UserName, u["userName"]))
+			f.add(what+" userName", want.UserName, u["userName"])
 		}
 		if want.Email != "" {
 			if got := primaryEmail(u); !strings.EqualFold(got, want.Email) {
-				f = append(f, fail(what+" primary email", want.Email, got))
+				f.add(what+" primary email", want.Email, got)
 			}
 		}
 		if want.Linked != nil {
 			_, linked := u["urn:scim:schemas:extension:atlassian-external:1.0"]
 			if linked != *want.Linked {
-				f = append(f, fail(what+" linked to an Atlassian account", fmt.Sprint(*want.Linked), linked))
+				f.add(what+" linked to an Atlassian account", fmt.Sprint(*want.Linked), linked)
 			}
 		}
 		if want.Groups != nil {
@@ -346,56 +374,62 @@ func (r *run) checkAtlassian(e *AtlassianExpect) []Failure {
 				got = append(got, fmt.Sprint(asMap(g)["display"]))
 			}
 			if !sameSet(got, want.Groups) {
-				f = append(f, fail(what+" groups", fmt.Sprint(sorted(want.Groups)), fmt.Sprint(sorted(got))))
+				f.add(what+" groups", fmt.Sprint(sorted(want.Groups)), fmt.Sprint(sorted(got)))
 			}
 		}
 		for path, v := range want.Attributes {
 			if got := fmt.Sprint(digPath(u, path)); got != v {
-				f = append(f, fail(what+" "+path, v, got))
+				f.add(what+" "+path, v, got)
 			}
 		}
 	}
 	if e.UserCount != nil {
+		f.at(path+".userCount", "", 0)
 		var list struct{ TotalResults int }
 		if err := r.scim.do("GET", "/Users?count=0", nil, &list); err != nil {
-			f = append(f, fail("SCIM user count", "readable", err))
+			f.add("SCIM user count", "readable", err)
 		} else if list.TotalResults != *e.UserCount {
-			f = append(f, fail("SCIM users in the directory", strconv.Itoa(*e.UserCount), list.TotalResults))
+			f.add("SCIM users in the directory", strconv.Itoa(*e.UserCount), list.TotalResults)
 		}
 	}
 	var accounts []accountView
 	needAccounts := len(e.Accounts) > 0 || e.AccountCount != nil || e.Duplicates != nil || len(e.Groups) > 0
 	if needAccounts && r.target == nil { // a SCIM target has no accounts (target.go)
 		if err := r.atlCtl.do("GET", "/_sim/orgs/"+r.atlOrg+"/accounts", nil, &accounts); err != nil {
-			return append(f, fail("Atlassian accounts", "readable", err))
+			f.add("Atlassian accounts", "readable", err)
+			return
 		}
 	}
-	for _, want := range e.Groups {
-		f = append(f, r.checkGroup(want, accounts)...)
+	for i, want := range e.Groups {
+		f.at(path, "groups", i)
+		r.checkGroup(f, want, accounts)
 	}
-	for _, want := range e.Accounts {
-		what := "Atlassian account " + want.Email
-		var a *accountView
-		for i := range accounts {
-			if strings.EqualFold(accounts[i].Email, want.Email) {
-				a = &accounts[i]
-			}
+	for i, want := range e.Accounts {
+		f.at(path, "accounts", i)
+		a, what, err := r.account(want, accounts)
+		if err != nil {
+			f.add(what, "one account", err)
+			continue
 		}
 		if want.Exists != nil && *want.Exists != (a != nil) {
-			f = append(f, fail(what, fmt.Sprintf("exists=%t", *want.Exists), fmt.Sprintf("exists=%t", a != nil)))
+			found := fmt.Sprintf("exists=%t", a != nil)
+			if a == nil {
+				found += "; " + accountList(accounts)
+			}
+			f.add(what, fmt.Sprintf("exists=%t", *want.Exists), found)
 			continue
 		}
 		if a == nil {
 			if want.Status != "" || want.Managed != nil || want.Products != nil {
-				f = append(f, fail(what, "to exist", "no such account"))
+				f.add(what, "to exist", "no such account; "+accountList(accounts))
 			}
 			continue
 		}
 		if want.Status != "" && a.Status != want.Status {
-			f = append(f, fail(what+" status", want.Status, a.Status))
+			f.add(what+" status", want.Status, a.Status)
 		}
 		if want.Managed != nil && a.Managed != *want.Managed {
-			f = append(f, fail(what+" managed", fmt.Sprint(*want.Managed), a.Managed))
+			f.add(what+" managed", fmt.Sprint(*want.Managed), a.Managed)
 		}
 		if want.Products != nil {
 			var got []string
@@ -403,18 +437,20 @@ func (r *run) checkAtlassian(e *AtlassianExpect) []Failure {
 				got = append(got, pa.Product)
 			}
 			if !sameSet(got, want.Products) {
-				f = append(f, fail(what+" product access", fmt.Sprint(sorted(want.Products)), fmt.Sprint(sorted(got))))
+				f.add(what+" product access", fmt.Sprint(sorted(want.Products)), fmt.Sprint(sorted(got)))
 			}
 		}
 	}
 	if e.AccountCount != nil && len(accounts) != *e.AccountCount {
+		f.at(path+".accountCount", "", 0)
 		var emails []string
 		for _, a := range accounts {
 			emails = append(emails, a.Email)
 		}
-		f = append(f, fail("Atlassian accounts", strconv.Itoa(*e.AccountCount), fmt.Sprintf("%d %v", len(accounts), emails)))
+		f.add("Atlassian accounts", strconv.Itoa(*e.AccountCount), fmt.Sprintf("%d %v", len(accounts), emails))
 	}
 	if e.Duplicates != nil {
+		f.at(path+".duplicates", "", 0)
 		var dups []string
 		for _, p := range r.people {
 			ps := r.persons[p.Ref]
@@ -431,10 +467,120 @@ func (r *run) checkAtlassian(e *AtlassianExpect) []Failure {
 			}
 		}
 		if len(dups) != *e.Duplicates {
-			f = append(f, fail("people with duplicate Atlassian accounts", strconv.Itoa(*e.Duplicates), fmt.Sprintf("%d %v", len(dups), dups)))
+			f.add("people with duplicate Atlassian accounts", strconv.Itoa(*e.Duplicates), fmt.Sprintf("%d %v", len(dups), dups))
 		}
 	}
-	return f
+}
+
+// account finds the account an expectation names: by email, or the
+// account of a person (by ref or login), found by the person's email, else
+// by any address the person has (login, profile emails). what names it for
+// reports. A person with several accounts is an error: name one by email.
+func (r *run) account(want AccountExpect, accounts []accountView) (*accountView, string, error) {
+	if want.User == "" {
+		for i := range accounts {
+			if strings.EqualFold(accounts[i].Email, want.Email) {
+				return &accounts[i], "Atlassian account " + want.Email, nil
+			}
+		}
+		return nil, "Atlassian account " + want.Email, nil
+	}
+	what := "Atlassian account of " + want.User
+	p, err := r.person(want.User)
+	if err != nil {
+		return nil, what, err
+	}
+	what += " (" + p.Email + ")"
+	var owned []*accountView
+	for i := range accounts {
+		if strings.EqualFold(accounts[i].Email, p.Email) {
+			return &accounts[i], what, nil
+		}
+		if p.owns(accounts[i].Email) {
+			owned = append(owned, &accounts[i])
+		}
+	}
+	switch len(owned) {
+	case 0:
+		return nil, what, nil
+	case 1:
+		return owned[0], "Atlassian account of " + want.User + " (" + owned[0].Email + ")", nil
+	}
+	var emails []string
+	for _, a := range owned {
+		emails = append(emails, a.Email)
+	}
+	return nil, what, fmt.Errorf("%s has %d accounts (%s): name one by email", want.User, len(owned), strings.Join(emails, ", "))
+}
+
+// scimUserList says which SCIM users the directory has, for a report on a
+// person's that is not there (looked up by the usernames Okta would send).
+func (r *run) scimUserList(p *personState) string {
+	var list struct {
+		TotalResults int
+		Resources    []struct{ UserName string }
+	}
+	if err := r.scim.do("GET", "/Users?count=10&attributes=userName", nil, &list); err != nil {
+		return "(the directory's users are unreadable: " + err.Error() + ")"
+	}
+	looked := fmt.Sprintf("looked for userName %s or %s", p.Login, p.Email)
+	if p.Login == p.Email {
+		looked = "looked for userName " + p.Login
+	}
+	if list.TotalResults == 0 {
+		return looked + "; the directory has no users"
+	}
+	var names []string
+	for _, u := range list.Resources {
+		names = append(names, u.UserName)
+	}
+	more := ""
+	if list.TotalResults > len(names) {
+		more = fmt.Sprintf(" and %d more", list.TotalResults-len(names))
+	}
+	return looked + "; the directory's users are: " + strings.Join(names, ", ") + more
+}
+
+// orgGroup is an Atlassian group as the control API lists it.
+type orgGroup struct {
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Source  string   `json:"source"`
+	Members []string `json:"members"`
+}
+
+// groupList says which groups the organization has.
+func groupList(groups []orgGroup) string {
+	if len(groups) == 0 {
+		return "the organization has no groups"
+	}
+	var names []string
+	for _, g := range groups {
+		names = append(names, g.Name)
+	}
+	return "the groups are: " + listSome(names, 10)
+}
+
+// accountList says which accounts there are, for a report on one that is
+// not there.
+func accountList(accounts []accountView) string {
+	if len(accounts) == 0 {
+		return "the organization has no accounts"
+	}
+	var emails []string
+	for _, a := range accounts {
+		emails = append(emails, a.Email)
+	}
+	return "the accounts are: " + listSome(emails, 10)
+}
+
+// listSome joins up to n items, sorted, and says how many more there are.
+func listSome(items []string, n int) string {
+	items = sorted(items)
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }
 
 // owns reports whether an email is one of the person's addresses.
@@ -460,18 +606,13 @@ type accountView struct {
 	} `json:"productAccess"`
 }
 
-func (r *run) checkGroup(want GroupExpect, accounts []accountView) []Failure {
-	var f []Failure
+func (r *run) checkGroup(f *failures, want GroupExpect, accounts []accountView) {
 	what := "Atlassian group " + want.Name
-	var groups []struct {
-		ID      string   `json:"id"`
-		Name    string   `json:"name"`
-		Source  string   `json:"source"`
-		Members []string `json:"members"`
-	}
+	var groups []orgGroup
 	if r.target == nil { // a SCIM target's SCIM groups are all there is
 		if err := r.atlCtl.do("GET", "/_sim/orgs/"+r.atlOrg+"/groups", nil, &groups); err != nil {
-			return append(f, fail(what, "readable", err))
+			f.add(what, "readable", err)
+			return
 		}
 	}
 	found := -1
@@ -483,21 +624,27 @@ func (r *run) checkGroup(want GroupExpect, accounts []accountView) []Failure {
 	// A directory group that was not synced is not an org group.
 	var list struct{ Resources []map[string]any }
 	if err := r.scim.do("GET", "/Groups?filter="+url.QueryEscape(`displayName eq "`+want.Name+`"`), nil, &list); err != nil {
-		return append(f, fail(what, "readable", err))
+		f.add(what, "readable", err)
+		return
 	}
 	exists := found >= 0 || len(list.Resources) > 0
 	if want.Exists != nil && *want.Exists != exists {
-		return append(f, fail(what, fmt.Sprintf("exists=%t", *want.Exists), fmt.Sprintf("exists=%t", exists)))
+		found := fmt.Sprintf("exists=%t", exists)
+		if !exists {
+			found += "; " + groupList(groups)
+		}
+		f.add(what, fmt.Sprintf("exists=%t", *want.Exists), found)
+		return
 	}
 	if !exists {
 		if want.Synced != nil || want.Members != nil || want.MemberCount != nil {
-			f = append(f, fail(what, "to exist", "no such group"))
+			f.add(what, "to exist", "no such group; "+groupList(groups))
 		}
-		return f
+		return
 	}
 	synced := found >= 0 && groups[found].Source == "scim"
 	if want.Synced != nil && synced != *want.Synced {
-		f = append(f, fail(what+" synced from the directory", fmt.Sprint(*want.Synced), synced))
+		f.add(what+" synced from the directory", fmt.Sprint(*want.Synced), synced)
 	}
 	// Members as person refs: SCIM members of the directory group, else the
 	// org group's accounts.
@@ -542,25 +689,26 @@ func (r *run) checkGroup(want GroupExpect, accounts []accountView) []Failure {
 			}
 		}
 		if !sameSet(members, refs) {
-			f = append(f, fail(what+" members", fmt.Sprint(sorted(refs)), fmt.Sprint(sorted(members))))
+			f.add(what+" members", fmt.Sprint(sorted(refs)), fmt.Sprint(sorted(members)))
 		}
 	}
 	if want.MemberCount != nil && len(members) != *want.MemberCount {
-		f = append(f, fail(what+" member count", strconv.Itoa(*want.MemberCount), len(members)))
+		f.add(what+" member count", strconv.Itoa(*want.MemberCount), len(members))
 	}
-	return f
 }
 
-func (r *run) checkSCIM(e *SCIMExpect) []Failure {
+func (r *run) checkSCIM(f *failures, e *SCIMExpect, path string) {
 	entries, err := r.traffic()
 	if err != nil {
-		return []Failure{fail("SCIM traffic", "readable", err)}
+		f.at(path, "", 0)
+		f.add("SCIM traffic", "readable", err)
+		return
 	}
-	var f []Failure
-	for _, m := range e.Sent {
+	for i, m := range e.Sent {
+		f.at(path, "sent", i)
 		n, err := r.countMatches(m, entries)
 		if err != nil {
-			f = append(f, fail("SCIM request", describe(m), err))
+			f.add("SCIM request", describe(m), err)
 			continue
 		}
 		if (m.Count == nil && n == 0) || (m.Count != nil && n != *m.Count) {
@@ -568,18 +716,18 @@ func (r *run) checkSCIM(e *SCIMExpect) []Failure {
 			if m.Count != nil {
 				want = strconv.Itoa(*m.Count)
 			}
-			f = append(f, fail("SCIM requests "+describe(m), want, n))
+			f.add("SCIM requests "+describe(m), want, n)
 		}
 	}
-	for _, m := range e.NotSent {
+	for i, m := range e.NotSent {
+		f.at(path, "notSent", i)
 		n, err := r.countMatches(m, entries)
 		if err != nil {
-			f = append(f, fail("SCIM request", describe(m), err))
+			f.add("SCIM request", describe(m), err)
 		} else if n > 0 {
-			f = append(f, fail("SCIM requests "+describe(m), "none", n))
+			f.add("SCIM requests "+describe(m), "none", n)
 		}
 	}
-	return f
 }
 
 func describe(m RequestMatch) string {

@@ -13,6 +13,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 )
 
 // Problem is one thing wrong with a scenario file, at a position in it.
@@ -108,7 +109,7 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 	sc := shapeChecker{file: filename, ps: &ps}
 	sc.check(body, reflect.TypeFor[Scenario](), "$")
 	if len(ps) > 0 {
-		return nil, ps.err()
+		return nil, validateRest(body, filename, ps)
 	}
 	var s Scenario
 	if err := yaml.UnmarshalWithOptions(data, &s, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
@@ -120,6 +121,49 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// validateRest finds the rest of a file's problems once the shape check
+// has found some (every problem of a file is reported at once): it decodes
+// what is left, unknown keys ignored and values of the wrong kind nulled,
+// and validates that. A problem on a line the shape check already reported
+// is a consequence of it ("step does nothing" for a misspelled action) and
+// is left out.
+func validateRest(body ast.Node, filename string, shape Problems) error {
+	var s Scenario
+	if err := yaml.NodeToValue(body, &s); err != nil {
+		return shape.err()
+	}
+	ix := newPosIndex(body)
+	normalizeActions(&s, ix)
+	rest, _ := validate(&s, filename, ix).(*Problems)
+	if rest == nil {
+		return shape.err()
+	}
+	reported, meant := map[int]bool{}, map[string]bool{}
+	for _, p := range shape {
+		reported[p.Line] = true
+		if m, ok := strings.CutPrefix(p.Hint, `did you mean "`); ok {
+			meant[strings.TrimSuffix(m, `"?`)] = true
+		}
+	}
+	all := shape
+	for _, p := range *rest {
+		if !reported[p.Line] && !missingMisspelt(p, meant) {
+			all = append(all, p)
+		}
+	}
+	return all.err()
+}
+
+// missingMisspelt reports whether p says a key is required that a
+// misspelling the shape check reported stands for ("stepz" for steps).
+func missingMisspelt(p Problem, meant map[string]bool) bool {
+	subject, _, _ := strings.Cut(p.Message, " ")
+	if i := strings.LastIndexByte(subject, '.'); i >= 0 {
+		subject = subject[i+1:]
+	}
+	return strings.Contains(p.Message, " required") && meant[subject]
 }
 
 // documentBody returns the single document's body, reporting an empty file
@@ -398,13 +442,16 @@ func pathLabel(path string) string {
 	return strings.TrimPrefix(path, "$.")
 }
 
-func (c *shapeChecker) check(n ast.Node, t reflect.Type, path string) {
+// check reports what is wrong with n as a value of type t. It returns
+// false when n has the wrong kind: the caller then puts a null in its
+// place, so the rest of the file can still be decoded and validated.
+func (c *shapeChecker) check(n ast.Node, t reflect.Type, path string) bool {
 	n = unwrapNode(n)
 	if n == nil {
-		return
+		return true
 	}
 	if _, isNull := n.(*ast.NullNode); isNull {
-		return
+		return true
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -414,7 +461,7 @@ func (c *shapeChecker) check(n ast.Node, t reflect.Type, path string) {
 		entries, ok := yamlMapEntries(n)
 		if !ok {
 			c.problem(n, "", "%s must be a mapping, not %s", pathLabel(path), yamlNodeKind(n))
-			return
+			return false
 		}
 		fields := yamlFields(t)
 		for _, mv := range entries {
@@ -433,51 +480,70 @@ func (c *shapeChecker) check(n ast.Node, t reflect.Type, path string) {
 				c.problem(mv.Key, unknownFieldHint(t, key), "unknown field %q in %s", key, pathLabel(path))
 				continue
 			}
-			c.check(mv.Value, f.typ, path+"."+key)
+			if !c.check(mv.Value, f.typ, path+"."+key) {
+				mv.Value = nullIn(mv.Value)
+			}
 		}
 	case reflect.Slice:
 		seq, ok := n.(*ast.SequenceNode)
 		if !ok {
 			c.problem(n, "", "%s must be a list, not %s", pathLabel(path), yamlNodeKind(n))
-			return
+			return false
 		}
 		for i, e := range seq.Values {
-			c.check(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+			if !c.check(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)) {
+				seq.Values[i] = nullIn(e)
+			}
 		}
 	case reflect.Map:
 		entries, ok := yamlMapEntries(n)
 		if !ok {
 			c.problem(n, "", "%s must be a mapping, not %s", pathLabel(path), yamlNodeKind(n))
-			return
+			return false
 		}
 		for _, mv := range entries {
 			key := yamlKeyString(mv.Key)
 			if key == "<<" {
 				continue
 			}
-			c.check(mv.Value, t.Elem(), path+"."+key)
+			if !c.check(mv.Value, t.Elem(), path+"."+key) {
+				mv.Value = nullIn(mv.Value)
+			}
 		}
 	case reflect.String:
 		switch n.(type) {
 		case *ast.MappingNode, *ast.MappingValueNode, *ast.SequenceNode:
 			c.problem(n, "", "%s must be a string, not %s", pathLabel(path), yamlNodeKind(n))
+			return false
 		}
 	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint, reflect.Uint64, reflect.Uint32:
 		iv, ok := n.(*ast.IntegerNode)
 		if !ok {
 			c.problem(n, "", "%s must be an integer, not %s", pathLabel(path), yamlNodeKind(n))
-			return
+			return false
 		}
 		if t.Kind() >= reflect.Uint && t.Kind() <= reflect.Uint64 {
 			if strings.HasPrefix(strings.TrimSpace(iv.GetToken().Value), "-") {
 				c.problem(n, "", "%s must not be negative", pathLabel(path))
+				return false
 			}
 		}
 	case reflect.Bool:
 		if _, ok := n.(*ast.BoolNode); !ok {
 			c.problem(n, "", "%s must be true or false, not %s", pathLabel(path), yamlNodeKind(n))
+			return false
 		}
 	}
+	return true
+}
+
+// nullIn is a null where n was, at n's position.
+func nullIn(n ast.Node) ast.Node {
+	var pos *token.Position
+	if tk := n.GetToken(); tk != nil {
+		pos = tk.Position
+	}
+	return ast.Null(token.New("null", "null", pos))
 }
 
 // unknownFieldHint suggests the closest known key of t; for a step it
@@ -629,6 +695,15 @@ func (ix *posIndex) value(path string) (int, int) {
 		}
 		path = parentYAMLPath(path)
 	}
+}
+
+// line is the line of the value at path (0 when unknown or path is "").
+func (ix *posIndex) line(path string) int {
+	if ix == nil || path == "" {
+		return 0
+	}
+	l, _ := ix.value(path)
+	return l
 }
 
 // key returns the position of the key at path, else of the value.

@@ -124,6 +124,20 @@ var invalidCases = map[string][]want{
 		{"7:34", "assign takes a user or a group, not both", ""},
 		{"8:15", "unassign needs a user or a group", ""},
 	},
+	// Every problem of a file at once: the shape check's and the rest.
+	"several_problems.yaml": {
+		{"7:5", `unknown field "assing" in steps[0]`, `did you mean "assign"?`},
+		{"8:20", `unknown person "alcie"`, `did you mean "alice"?`},
+		{"9:24", `unknown group "g2"`, `did you mean "g1"?`},
+		{"13:20", `unknown person "bob"`, "people: alice"},
+		{"13:33", `status "gone" is not one of active, deactivated`, ""},
+		{"14:17", "steps[3].deactivate must be a string, not a list", ""},
+	},
+	"account_expect.yaml": {
+		{"9:20", "an account is named by email or by user, not both", ""},
+		{"10:13", "an account expectation needs a user or an email", "{user: user2}"},
+		{"11:20", `person "user3" is out of range (3 > 2)`, ""},
+	},
 	"missing_values.yaml": {
 		{"4:7", `site "acme.atlassian.net" needs products`, ""},
 		{"6:15", `"not-an-email" is not an email address`, ""},

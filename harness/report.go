@@ -27,10 +27,6 @@ func WriteText(w io.Writer, results []*Result) {
 			fmt.Fprintf(w, "    ✗ %s\n", r.Error)
 		}
 		for _, s := range r.Steps {
-			loc := ""
-			if s.Line > 0 {
-				loc = fmt.Sprintf("%s:%d: ", r.File, s.Line)
-			}
 			switch s.Status {
 			case StepPassed:
 				fmt.Fprintf(w, "    ✓ %d. %s  %s\n", s.Index, s.Name, ms(s.Duration))
@@ -39,6 +35,10 @@ func WriteText(w io.Writer, results []*Result) {
 			default:
 				fmt.Fprintf(w, "    ✗ %d. %s  %s\n", s.Index, s.Name, ms(s.Duration))
 				for _, f := range s.Failures {
+					loc := ""
+					if l := failureLine(s, f); l > 0 {
+						loc = fmt.Sprintf("%s:%d: ", r.File, l)
+					}
 					fmt.Fprintf(w, "        %s%s\n          expected: %s\n          found:    %s\n", loc, f.What, f.Expected, f.Found)
 				}
 				if len(s.Exchange) > 0 {
@@ -54,6 +54,15 @@ func WriteText(w io.Writer, results []*Result) {
 		}
 	}
 	fmt.Fprintf(w, "\n%d passed, %d failed\n", passed, len(results)-passed)
+}
+
+// failureLine is where a failure points: its expectation's line, else
+// its step's.
+func failureLine(s StepResult, f Failure) int {
+	if f.Line > 0 {
+		return f.Line
+	}
+	return s.Line
 }
 
 func ms(d time.Duration) string {
@@ -82,7 +91,7 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 			case StepFailed:
 				var b strings.Builder
 				for _, f := range st.Failures {
-					fmt.Fprintf(&b, "%s:%d: %s\n  expected: %s\n  found: %s\n", r.File, st.Line, f.What, f.Expected, f.Found)
+					fmt.Fprintf(&b, "%s:%d: %s\n  expected: %s\n  found: %s\n", r.File, failureLine(st, f), f.What, f.Expected, f.Found)
 				}
 				for _, x := range st.Exchange {
 					fmt.Fprintf(&b, "%s\n", x)

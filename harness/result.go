@@ -15,6 +15,9 @@ type Result struct {
 	// Cleanup says what a run against a SCIM target removed from it, or
 	// left there (target.go).
 	Cleanup []string `json:"cleanup,omitempty"`
+	// People are the scenario's people, generated ones included, as
+	// created (refs for expectations; `harness people` prints the same).
+	People []Person `json:"people,omitempty"`
 }
 
 // StepResult is the outcome of one step.
@@ -35,6 +38,11 @@ type Failure struct {
 	What     string `json:"what"`
 	Expected string `json:"expected"`
 	Found    string `json:"found"`
+	// Path is the expectation (or action) in the scenario, as a YAML path
+	// ($.steps[3].expect.atlassian.accounts[0]); Line is its line in the
+	// file (0: unknown, the step's line applies).
+	Path string `json:"path,omitempty"`
+	Line int    `json:"line,omitempty"`
 }
 
 // Step statuses.

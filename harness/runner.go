@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/provsim/provsim/internal/clock"
@@ -83,7 +82,8 @@ func RunScenario(ctx context.Context, s *Scenario, file string, data []byte, opt
 	if err != nil {
 		return nil, err
 	}
-	lines := stepLines(data, len(s.Steps))
+	res.People = r.people
+	ix := sourceIndex(data)
 	if r.target != nil {
 		defer r.cleanupTarget(res)
 	}
@@ -94,14 +94,17 @@ func RunScenario(ctx context.Context, s *Scenario, file string, data []byte, opt
 	}
 	failed := false
 	for i, step := range s.Steps {
-		sr := StepResult{Index: i + 1, Name: stepName(step), Line: lines[i]}
+		sr := StepResult{Index: i + 1, Name: stepName(step), Line: ix.line(fmt.Sprintf("$.steps[%d]", i))}
 		if failed {
 			sr.Status = StepSkipped
 			res.Steps = append(res.Steps, sr)
 			continue
 		}
 		t0 := time.Now()
-		sr.Failures, sr.Exchange = r.step(step)
+		sr.Failures, sr.Exchange = r.step(i, step)
+		for j := range sr.Failures {
+			sr.Failures[j].Line = ix.line(sr.Failures[j].Path)
+		}
 		sr.Duration = time.Since(t0)
 		sr.Status = StepPassed
 		if len(sr.Failures) > 0 {
@@ -125,26 +128,22 @@ func switches(sw *AtlassianSwitches) mockatlassian.Options {
 		MaxUsersPerDirectory: sw.MaxUsersPerDirectory, MaxUsersPerGroup: sw.MaxUsersPerGroup}
 }
 
-// stepLines finds each step's line in the source, for reports.
-func stepLines(data []byte, n int) []int {
-	lines := make([]int, n)
+// sourceIndex finds the positions of a scenario's parts in its source,
+// for reports; nil when there is no source.
+func sourceIndex(data []byte) *posIndex {
 	if len(data) == 0 {
-		return lines
+		return nil
 	}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return lines
+		return nil
 	}
-	for i := range n {
-		p, err := yaml.PathString(fmt.Sprintf("$.steps[%d]", i))
-		if err != nil {
-			continue
-		}
-		if node, err := p.FilterFile(f); err == nil && node != nil {
-			lines[i] = node.GetToken().Position.Line
-		}
+	var ps Problems
+	body := documentBody(f, "", &ps)
+	if body == nil {
+		return nil
 	}
-	return lines
+	return newPosIndex(body)
 }
 
 // run is one scenario's state: its tenants on both sides and the ids of

@@ -184,9 +184,13 @@ type UnlinkStep struct {
 }
 
 // AssignStep assigns (or unassigns) a person or a group to the app.
+// Error, when set, is text Okta's refusal must contain: the step then
+// expects the change to be refused (unassigning a person who is assigned
+// only through a group).
 type AssignStep struct {
 	User  string `yaml:"user,omitempty" json:"user,omitempty"`
 	Group string `yaml:"group,omitempty" json:"group,omitempty"`
+	Error string `yaml:"error,omitempty" json:"error,omitempty"`
 }
 
 // ProfileStep changes Okta profile attributes (firstName, title, …).
@@ -355,9 +359,12 @@ type GroupExpect struct {
 	MemberCount *int     `yaml:"memberCount,omitempty" json:"memberCount,omitempty"`
 }
 
-// AccountExpect checks an Atlassian account, found by email.
+// AccountExpect checks an Atlassian account, found by Email or by the
+// person User names (a ref or a login; the account with the person's
+// email, else the one account with any of the person's addresses).
 type AccountExpect struct {
-	Email    string   `yaml:"email" json:"email"`
+	Email    string   `yaml:"email,omitempty" json:"email,omitempty"`
+	User     string   `yaml:"user,omitempty" json:"user,omitempty"`
 	Exists   *bool    `yaml:"exists,omitempty" json:"exists,omitempty"`
 	Status   string   `yaml:"status,omitempty" json:"status,omitempty"` // active | deactivated
 	Managed  *bool    `yaml:"managed,omitempty" json:"managed,omitempty"`

@@ -781,7 +781,16 @@ func (v *scenarioValidator) expect(path string, e *Expect) {
 		}
 		for i, acc := range a.Accounts {
 			cp := fmt.Sprintf("%s.accounts[%d]", ap, i)
-			v.email(cp+".email", acc.Email)
+			switch {
+			case acc.Email != "" && acc.User != "":
+				v.at(cp+".user", "give one of them", "an account is named by email or by user, not both")
+			case acc.User != "":
+				v.person(cp+".user", acc.User, false)
+			case acc.Email == "":
+				v.at(cp, "e.g. {user: user2} or {email: alice@example.com}", "an account expectation needs a user or an email")
+			default:
+				v.email(cp+".email", acc.Email)
+			}
 			v.enum(cp+".status", acc.Status, accountStatuses)
 			for j, p := range acc.Products {
 				v.product(fmt.Sprintf("%s.products[%d]", cp, j), p)
