@@ -40,6 +40,11 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	r.HandleFunc("/orgs/{orgId}/accounts", s.createAccount).Methods(http.MethodPost)
 	r.HandleFunc("/orgs/{orgId}/accounts/{account}", s.getAccount).Methods(http.MethodGet)
 	r.HandleFunc("/orgs/{orgId}/sso", s.ssoLogin).Methods(http.MethodPost)
+	r.HandleFunc("/orgs/{orgId}/api-keys", s.listAPIKeys).Methods(http.MethodGet) // apikeys.go
+	r.HandleFunc("/orgs/{orgId}/api-keys", s.createAPIKey).Methods(http.MethodPost)
+	r.HandleFunc("/orgs/{orgId}/api-keys/{keyId}", s.revokeAPIKey).Methods(http.MethodDelete)
+	r.HandleFunc("/orgs/{orgId}/accounts/{account}/activity", s.recordActivity).Methods(http.MethodPost) // accountadmin.go
+	r.HandleFunc("/orgs/{orgId}/accounts/{account}/api-tokens", s.createAccountToken).Methods(http.MethodPost)
 	r.HandleFunc("/directories/{directoryId}/sso", s.ssoLogin).Methods(http.MethodPost)
 	control.FaultRoutes(r, s.faults, "directory", controlAPI{s})
 	r.HandleFunc("/snapshot", s.getSnapshot).Methods(http.MethodGet)

@@ -39,6 +39,7 @@ type Flags struct {
 	journal                              journal.Options
 	authErr, del, rename, collide, limit string
 	seedFile, faultsFile                 string
+	orgAPI                               orgAPIFlags // orgapi.go
 }
 
 // bootFlags describe the boot organization: when any is given, a seed
@@ -78,6 +79,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.cli.Config.DataDir, "data-dir", "", "keep state in `DIR`/mockatlassian.db so it survives restarts (default: in memory)")
 	fs.StringVar(&f.seedFile, "seed-file", "", "YAML start state applied when nothing is stored: organizations, keys, domains, sites, accounts, groups")
 	fs.StringVar(&f.cli.Config.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_sim/ routes but GET /_sim/health (prefer the environment variable: flags show in ps)")
+	f.orgAPI.register(fs)
 	cli.Files(fs, "faults-file", "yaml", "yml", "json")
 	cli.Files(fs, "seed-file", "yaml", "yml")
 	cli.Dir(fs, "data-dir")
@@ -102,6 +104,9 @@ func (f *Flags) CLI(given func(flag string) bool) (CLI, error) {
 	opts := f.opts
 	opts.DeleteMode, opts.GroupRename = DeleteMode(f.del), GroupRenameMode(f.rename)
 	opts.GroupCollision, opts.LimitMode = CollisionMode(f.collide), LimitMode(f.limit)
+	if err := f.orgAPI.apply(&c.Config.OrgAPI, &opts); err != nil {
+		return CLI{}, err
+	}
 	if err := opts.Validate(); err != nil {
 		return CLI{}, err
 	}

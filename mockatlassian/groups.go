@@ -130,8 +130,10 @@ func (m *Model) CreateGroup(dirID string, in scim.Group) (scim.Group, error) {
 			og := d.org.addGroup(g.id, name, SourceSCIM)
 			og.DirectoryID, og.SCIMGroupID = d.ID, g.id
 			g.orgGroup = og.ID
+			m.auditGroup(d.org, directoryActor(d), og, true)
 		}
 		d.setMembers(g, members)
+		m.auditMembers(d, g, nil)
 		out = m.renderGroup(d, g)
 		return nil
 	})
@@ -237,7 +239,9 @@ func (m *Model) ReplaceGroup(dirID, id string, in scim.Group) (scim.Group, error
 			return err
 		}
 		g.displayName, g.externalID = name, in.ExternalID
+		before := g.members
 		d.setMembers(g, members)
+		m.auditMembers(d, g, before)
 		g.modified = m.now()
 		out = m.renderGroup(d, g)
 		return nil
@@ -280,7 +284,9 @@ func (m *Model) PatchGroup(dirID, id string, ops []scim.PatchOperation) (scim.Gr
 			return err
 		}
 		g.displayName, g.externalID = name, in.ExternalID
+		before := g.members
 		d.setMembers(g, members)
+		m.auditMembers(d, g, before)
 		g.modified = m.now()
 		out = m.renderGroup(d, g)
 		return nil
@@ -299,8 +305,9 @@ func (m *Model) DeleteGroup(dirID, id string) error {
 		d.setMembers(g, map[string]bool{})
 		delete(d.groups, id)
 		d.groupOrder = remove(d.groupOrder, id)
-		if g.orgGroup != "" {
-			d.org.removeGroup(g.orgGroup)
+		if og := d.org.groups[g.orgGroup]; og != nil {
+			m.auditGroup(d.org, directoryActor(d), og, false)
+			d.org.removeGroup(og.ID)
 		}
 		return nil
 	})

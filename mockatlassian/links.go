@@ -15,13 +15,17 @@ type SCIMLink struct {
 	DirectoryID string  `json:"directoryId"`
 }
 
-// AuthenticateOrg checks an organization API key in constant time.
+// AuthenticateOrg checks an organization API key (any of its unexpired
+// keys, apikeys.go) in constant time.
 func (m *Model) AuthenticateOrg(orgID, key string) AuthResult {
+	now := m.now()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	o, ok := m.orgs[orgID]
-	if ok && o.apiKey != nil && o.apiKey.Matches(key) {
-		return AuthOK
+	if ok {
+		if _, match := o.matchKey(key, now); match {
+			return AuthOK
+		}
 	}
 	if !ok {
 		if _, known := m.orgKeys[secret.HashOf(key)]; known {

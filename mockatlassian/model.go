@@ -89,6 +89,16 @@ type Options struct {
 	// User resource type; Atlassian serves none (SCIM-DISC-3).
 	AdvertiseAtlassianExtension bool
 	Logger                      *slog.Logger
+
+	// The organization admin APIs (orgapi.go; ATL-ORGAPI-1 and the entries after it).
+	MaxEventsPerOrg int // audit-log events kept per organization; default 10,000
+	// EventActionKeys renames the audit-log action keys provsim guesses
+	// (events.go), e.g. user_deactivated → the key a real log shows.
+	EventActionKeys map[string]string
+	// SyncedProfileWritable lets the user management API change profile
+	// fields and the lifecycle of accounts an identity provider manages,
+	// which is refused by default.
+	SyncedProfileWritable bool
 }
 
 func (o Options) withDefaults() Options {
@@ -118,6 +128,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxMembersPerPatch <= 0 {
 		o.MaxMembersPerPatch = DefaultMaxMembersPerPatch
+	}
+	if o.MaxEventsPerOrg <= 0 {
+		o.MaxEventsPerOrg = DefaultMaxEventsPerOrg
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = 100
@@ -150,6 +163,9 @@ func (o Options) Validate() error {
 	case "", LimitStopSync, LimitError:
 	default:
 		return fmt.Errorf("limit mode %q: want %q or %q", o.LimitMode, LimitStopSync, LimitError)
+	}
+	if err := validEventActionKeys(o.EventActionKeys); err != nil {
+		return err
 	}
 	return nil
 }

@@ -39,6 +39,11 @@ type Org struct {
 	groupByName map[string]string // lower-case name → org group id
 	sites       map[string]*Site
 	siteOrder   []string
+	// Further API keys (apikeys.go), guarded by Model.mu like all keys.
+	apiKeys []*OrgAPIKey
+	// The audit log (events.go), oldest first; eventSeq numbers them.
+	events   []*Event
+	eventSeq uint64
 }
 
 // Account is an Atlassian account as the organization sees it.
@@ -56,6 +61,12 @@ type Account struct {
 	Origin       string // "scim", "existing" (created before provisioning) or "sso"
 	Created      time.Time
 	links        map[string]string // directory id → SCIM user id
+	// Suspended: access to the organization suspended by an admin API
+	// (accountadmin.go); the account keeps its groups but no grant counts.
+	Suspended  bool
+	LastActive time.Time            // last sign-in or product use; zero: never
+	activity   map[string]time.Time // "siteID/product" → last use
+	tokens     []*UserAPIToken      // personal API tokens (user management API)
 }
 
 // Group sources.
@@ -358,6 +369,7 @@ func (m *Model) CreateLocalGroup(orgID, name string, isDefault bool, members []s
 			o.changes.New(kindGroupMember, memberKey(g.ID, id))
 		}
 	}
+	m.auditGroup(o, adminActor, g, true)
 	return o.groupView(g), nil
 }
 
@@ -404,8 +416,20 @@ func (m *Model) GrantAccess(orgID, site, product, group string, grant bool) (Sit
 	if err != nil {
 		return SiteView{}, err
 	}
-	if grant && g.Source == SourceSCIM && !knownProducts[product].groupSync {
-		return SiteView{}, errInvalid("synced groups cannot be given access to %s: group sync is only available for Jira products and Confluence", p.Name)
+	if err := m.grantLocked(o, s, p, g, grant, adminActor); err != nil {
+		return SiteView{}, err
+	}
+	return o.siteView(s), nil
+}
+
+// grantLocked gives a group access to a product, or takes it away, and
+// records the change. Caller holds o.mu.
+func (m *Model) grantLocked(o *Org, s *Site, p *Product, g *OrgGroup, grant bool, actor Actor) error {
+	if grant && g.Source == SourceSCIM && !knownProducts[p.Key].groupSync {
+		return errInvalid("synced groups cannot be given access to %s: group sync is only available for Jira products and Confluence", p.Name)
+	}
+	if p.accessGroups[g.ID] == grant {
+		return nil
 	}
 	if grant {
 		p.accessGroups[g.ID] = true
@@ -413,7 +437,8 @@ func (m *Model) GrantAccess(orgID, site, product, group string, grant bool) (Sit
 		delete(p.accessGroups, g.ID)
 	}
 	o.changes.Put(kindSite, s.ID)
-	return o.siteView(s), nil
+	m.auditAccess(o, actor, s, p, g, grant)
+	return nil
 }
 
 // CreateAccountInput describes an Atlassian account that exists before
@@ -461,9 +486,15 @@ func (m *Model) SSOLogin(orgID, subject string) (SSOResult, error) {
 		if !a.Active {
 			return SSOResult{Account: o.accountView(a), Denied: true, Reason: "account is deactivated"}, nil
 		}
+		if a.Suspended {
+			return SSOResult{Account: o.accountView(a), Denied: true, Reason: "access to the organization is suspended"}, nil
+		}
+		a.LastActive = m.now()
+		o.changes.Put(kindAccount, a.ID)
 		return SSOResult{Account: o.accountView(a)}, nil
 	}
 	a := m.newAccount(o, subject, "sso")
+	a.LastActive = a.Created
 	return SSOResult{Account: o.accountView(a), Created: true}, nil
 }
 
@@ -547,10 +578,10 @@ type ProductAccess struct {
 }
 
 // access computes an account's effective product access: none when the
-// account is deactivated. Caller holds o.mu.
+// account is deactivated or its access suspended. Caller holds o.mu.
 func (o *Org) access(a *Account) []ProductAccess {
 	out := []ProductAccess{}
-	if !a.Active {
+	if !a.Active || a.Suspended {
 		return out
 	}
 	for _, sid := range o.siteOrder {
@@ -585,6 +616,7 @@ func (m *Model) ResetOrg(orgID string) error {
 	o.accounts, o.acctOrder, o.acctByEmail = map[string]*Account{}, nil, map[string]string{}
 	o.groups, o.groupOrder, o.groupByName = map[string]*OrgGroup{}, nil, map[string]string{}
 	o.sites, o.siteOrder = map[string]*Site{}, nil
+	o.events, o.eventSeq = nil, 0
 	for _, d := range o.directories {
 		d.clear()
 	}
@@ -610,8 +642,8 @@ func (m *Model) Reset(keep ...string) {
 		}
 		dropped = append(dropped, o)
 		delete(m.orgs, id)
-		if o.apiKey != nil {
-			delete(m.orgKeys, *o.apiKey)
+		for _, h := range o.keyHashes() {
+			delete(m.orgKeys, h)
 		}
 		for did, d := range o.directories {
 			delete(m.dirs, did)

@@ -36,7 +36,8 @@ const (
 // Schema is mockatlassian's record schema.
 var Schema = store.Schema{
 	Server: "mockatlassian",
-	Kinds:  []string{kindOrg, kindAccount, kindGroup, kindGroupMember, kindDirectory, kindUser, kindSCIMGroup, kindSCIMMember, kindSite},
+	Kinds: []string{kindOrg, kindAccount, kindGroup, kindGroupMember, kindDirectory, kindUser, kindSCIMGroup, kindSCIMMember, kindSite,
+		kindAPIKey, kindEvent}, // adminstate.go
 	FromV1: fromV1,
 }
 
@@ -60,18 +61,19 @@ type DirectoryRecord struct {
 // AccountRecord is an Atlassian account. Its SCIM links are the users'
 // accountId fields.
 type AccountRecord struct {
-	ID           string    `json:"id"`
-	Email        string    `json:"email"`
-	DisplayName  string    `json:"displayName,omitempty"`
-	NickName     string    `json:"nickName,omitempty"`
-	Title        string    `json:"title,omitempty"`
-	Department   string    `json:"department,omitempty"`
-	Organization string    `json:"organization,omitempty"`
-	Timezone     string    `json:"timezone,omitempty"`
-	Language     string    `json:"preferredLanguage,omitempty"`
-	Active       bool      `json:"active"`
-	Origin       string    `json:"origin"`
-	Created      time.Time `json:"created"`
+	ID                string    `json:"id"`
+	Email             string    `json:"email"`
+	DisplayName       string    `json:"displayName,omitempty"`
+	NickName          string    `json:"nickName,omitempty"`
+	Title             string    `json:"title,omitempty"`
+	Department        string    `json:"department,omitempty"`
+	Organization      string    `json:"organization,omitempty"`
+	Timezone          string    `json:"timezone,omitempty"`
+	Language          string    `json:"preferredLanguage,omitempty"`
+	Active            bool      `json:"active"`
+	Origin            string    `json:"origin"`
+	Created           time.Time `json:"created"`
+	AccountAdminState           // suspension, activity, API tokens (adminstate.go)
 }
 
 // OrgGroupRecord is an org group, local or synced.
@@ -211,7 +213,7 @@ func (t orgTenant) Records(emit func(kind, id string, v any) error) error {
 			return err
 		}
 	}
-	return nil
+	return t.adminRecords(emit)
 }
 
 // Record is the current value of one record. Caller holds o.mu.
@@ -263,6 +265,8 @@ func (t orgTenant) Record(kind, id string) (any, bool) {
 		if s, ok := o.sites[id]; ok {
 			return siteRecord(s), true
 		}
+	default:
+		return t.adminRecord(kind, id)
 	}
 	return nil, false
 }
@@ -300,7 +304,7 @@ func directoryRecord(d *Directory, key secret.Hash) DirectoryRecord {
 func accountRecord(a *Account) AccountRecord {
 	return AccountRecord{ID: a.ID, Email: a.Email, DisplayName: a.DisplayName, NickName: a.NickName, Title: a.Title,
 		Department: a.Department, Organization: a.Organization, Timezone: a.Timezone, Language: a.Language,
-		Active: a.Active, Origin: a.Origin, Created: a.Created}
+		Active: a.Active, Origin: a.Origin, Created: a.Created, AccountAdminState: accountAdminState(a)}
 }
 
 func orgGroupRecord(g *OrgGroup) OrgGroupRecord {

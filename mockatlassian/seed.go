@@ -39,6 +39,8 @@ type SeedOrg struct {
 	Sites             []AddSiteInput  `yaml:"sites" json:"sites,omitempty"`
 	Accounts          []SeedAccount   `yaml:"accounts" json:"accounts,omitempty"`
 	Groups            []SeedGroup     `yaml:"groups" json:"groups,omitempty"`
+	// APIKeys are further organization API keys (apikeys.go), plain here.
+	APIKeys []CreateAPIKeyInput `yaml:"apiKeys" json:"apiKeys,omitempty"`
 }
 
 // SeedDirectory is a SCIM directory and its API key.
@@ -151,6 +153,11 @@ func (m *Model) applySeedOrg(so SeedOrg) error {
 	for _, d := range so.UnverifiedDomains {
 		if err := m.AddDomain(org.ID, d, false); err != nil {
 			return err
+		}
+	}
+	for j, k := range so.APIKeys {
+		if _, err := m.CreateAPIKey(org.ID, k); err != nil {
+			return fmt.Errorf("apiKeys[%d]: %w", j, err)
 		}
 	}
 	for j, d := range so.Directories {

@@ -11,6 +11,7 @@ import (
 	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/httpx"
 	"github.com/provsim/provsim/internal/journal"
+	"github.com/provsim/provsim/internal/ratelimit"
 	"github.com/provsim/provsim/internal/store"
 )
 
@@ -39,8 +40,9 @@ type Config struct {
 	// ControlToken, when set, is required as `Authorization: Bearer <token>`
 	// on every /_sim/ route but GET /_sim/health (controlauth.go).
 	ControlToken string
-	DataDir      string // keep state in DataDir/mockatlassian.db (persist.go); "" keeps it in memory
-	Seed         *Seed  // start state (seed.go), applied when nothing was stored
+	DataDir      string       // keep state in DataDir/mockatlassian.db (persist.go); "" keeps it in memory
+	Seed         *Seed        // start state (seed.go), applied when nothing was stored
+	OrgAPI       OrgAPIConfig // the Organizations and User management REST APIs (orgapi.go)
 }
 
 // Boot describes the organization and directory a server starts with
@@ -74,6 +76,9 @@ type Server struct {
 	faults  *faults.Registry
 	store   *store.Store // --data-dir (persist.go), nil in memory
 	stored  bootRecord   // the boot organization a data directory remembers
+
+	orgAPI    OrgAPIConfig
+	rateLimit *ratelimit.Limiter // the org admin APIs' limits (orgapi.go)
 }
 
 // DefaultMaxBodyBytes bounds request bodies (httpx.DefaultMaxBodyBytes).
@@ -101,7 +106,11 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Model: m, Journal: journal.New(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger}
+	s := &Server{Model: m, Journal: journal.New(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger,
+		rateLimit: newOrgAPIRateLimiter(m.clock)}
+	if s.orgAPI, err = cfg.OrgAPI.withDefaults(); err != nil {
+		return nil, err
+	}
 	if s.faults, err = faults.NewRegistryFrom(cfg.Options.Seed, cfg.Faults); err != nil {
 		return nil, fmt.Errorf("faults: %w", err)
 	}
@@ -180,23 +189,17 @@ func (s *Server) surfaces() []httpx.Surface {
 		writeJSON(w, r, status, map[string][]applicationError{"errors": {{ID: s.Model.ids.UUID(),
 			Status: strconv.Itoa(status), Code: code, Title: title, Detail: msg}}})
 	}
-	// The user management API answers {"key": …} bodies (ATL-ORGAPI-3);
-	// its key for a wrong method is not documented.
-	userManagementErr := func(w http.ResponseWriter, r *http.Request, status int, _ string) {
-		key := "notFound"
-		if status == http.StatusMethodNotAllowed {
-			key = "methodNotAllowed"
-		}
-		writeJSON(w, r, status, map[string]string{"key": key})
-	}
 	return []httpx.Surface{
 		{Name: "scim", Prefix: "/scim/directory/{directoryId}", Auth: s.scimAuth, Routes: s.scimRoutes, Unrouted: scimErr},
 		{Name: "user provisioning admin API", Prefix: "/admin/user-provisioning/v1/org/{orgId}", Auth: s.orgAuth,
 			Routes: s.adminRoutes, Unrouted: provisioningErr},
+		// The Organizations and User management REST APIs (orgapi.go).
+		s.orgAPISurface("organizations API v1", "/admin/v1/orgs", styleOrgs, s.v1Routes),
+		s.orgAPISurface("organizations API v2", "/admin/v2/orgs/{orgId}", styleOrgs, s.v2Routes),
+		s.orgAPISurface("user management API", "/users/{accountId}/manage", styleUserMgmt, s.userManagementRoutes),
 		// Atlassian's other admin APIs answer in their own error bodies even
 		// where provsim has no route.
 		{Name: "organizations API", Prefix: "/admin/", Unrouted: orgsErr},
-		{Name: "user management API", Prefix: "/users/{accountId}/manage", Unrouted: userManagementErr},
 		{Name: "control", Prefix: "/_sim", Routes: s.controlRoutes, Unjournaled: true,
 			Unrouted: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 				writeJSON(w, r, status, controlErr{msg})

@@ -96,8 +96,8 @@ func (m *Model) restore(tenants []store.TenantRecords, opts RestoreOptions, fres
 	orgKeys := map[secret.Hash]string{}
 	for id, o := range keep {
 		orgs[id] = o
-		if o.apiKey != nil {
-			orgKeys[*o.apiKey] = id
+		for _, h := range o.keyHashes() {
+			orgKeys[h] = id
 		}
 	}
 	for did, d := range m.dirs {
@@ -107,12 +107,12 @@ func (m *Model) restore(tenants []store.TenantRecords, opts RestoreOptions, fres
 		}
 	}
 	for _, o := range built {
-		if o.apiKey != nil {
-			if other, dup := orgKeys[*o.apiKey]; dup {
+		for _, h := range o.keyHashes() {
+			if other, dup := orgKeys[h]; dup {
 				m.mu.Unlock()
-				return errConflict("organization %s: its API key is already used by organization %s", o.ID, other)
+				return errConflict("organization %s: one of its API keys is already used by organization %s", o.ID, other)
 			}
-			orgKeys[*o.apiKey] = o.ID
+			orgKeys[h] = o.ID
 		}
 		for _, did := range o.dirOrder {
 			d := o.directories[did]
@@ -242,6 +242,9 @@ func (m *Model) buildOrg(tr store.TenantRecords) (*Org, error) {
 	if err := buildSites(o, tr); err != nil {
 		return nil, err
 	}
+	if err := buildOrgAdmin(o, tr); err != nil {
+		return nil, err
+	}
 	return o, nil
 }
 
@@ -271,6 +274,9 @@ func buildAccounts(o *Org, tr store.TenantRecords) error {
 		a := &Account{ID: as.ID, Email: as.Email, DisplayName: as.DisplayName, NickName: as.NickName, Title: as.Title,
 			Department: as.Department, Organization: as.Organization, Timezone: as.Timezone, Language: as.Language,
 			Active: as.Active, Origin: as.Origin, Created: as.Created, links: map[string]string{}}
+		if err := restoreAccountAdmin(a, as.AccountAdminState); err != nil {
+			return err
+		}
 		o.accounts[a.ID] = a
 		o.acctOrder = append(o.acctOrder, a.ID)
 		o.acctByEmail[strings.ToLower(a.Email)] = a.ID

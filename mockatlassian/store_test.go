@@ -22,6 +22,7 @@ func TestStoreMatchesModel(t *testing.T) {
 			e := newEnv(t, withDataDir(t.TempDir()), func(c *Config) {
 				c.Options.DeleteMode = mode
 				c.Options.MaxUsersPerDirectory = 8
+				c.Options.MaxEventsPerOrg = 20 // the audit log trims, and the store follows
 			})
 			t.Cleanup(func() { _ = e.srv.Close() })
 			step := 0
@@ -98,6 +99,31 @@ func TestStoreMatchesModel(t *testing.T) {
 			var acct AccountView
 			e.control("GET", "/orgs/"+testOrg+"/accounts/old@example.com", nil, &acct)
 			do("DELETE", "/admin/user-provisioning/v1/org/"+testOrg+"/user/"+acct.ID+"/onlyDeleteUserInDB", orgAuth, nil, http.StatusNoContent)
+
+			// The Organizations and User management REST APIs (orgapi.go):
+			// keys, suspension, removal, profile, lifecycle, tokens,
+			// activity, role assignment; each also appends audit events.
+			key := do("POST", "/_sim/orgs/"+testOrg+"/api-keys", "", map[string]any{"label": "ci", "apiKey": "ci-key"}, http.StatusCreated).str("id")
+			tmp := do("POST", "/_sim/orgs/"+testOrg+"/api-keys", "", map[string]any{"label": "tmp"}, http.StatusCreated).str("id")
+			do("DELETE", "/_sim/orgs/"+testOrg+"/api-keys/"+tmp, "", nil, http.StatusNoContent)
+			v1, v2 := "/admin/v1/orgs/"+testOrg, "/admin/v2/orgs/"+testOrg
+			var countess AccountView
+			e.control("GET", "/orgs/"+testOrg+"/accounts/ada2@example.com", nil, &countess)
+			do("POST", v1+"/directory/users/"+countess.ID+"/suspend-access", "Bearer ci-key", nil, http.StatusOK)
+			do("POST", v2+"/directories/-/users/"+countess.ID+"/restore", "Bearer ci-key", nil, http.StatusNoContent)
+			do("POST", "/_sim/orgs/"+testOrg+"/accounts/"+countess.ID+"/activity", "", map[string]any{"site": testSite, "product": "confluence"}, http.StatusOK)
+			local := do("POST", "/_sim/orgs/"+testOrg+"/accounts", "", map[string]any{"email": "local@example.com"}, http.StatusCreated).str("accountId")
+			do("PATCH", "/users/"+local+"/manage/profile", orgAuth, map[string]any{"nickname": "Lo"}, http.StatusOK)
+			do("POST", "/users/"+local+"/manage/lifecycle/disable", orgAuth, nil, http.StatusNoContent)
+			do("POST", "/users/"+local+"/manage/lifecycle/enable", orgAuth, nil, http.StatusNoContent)
+			tok := do("POST", "/_sim/orgs/"+testOrg+"/accounts/"+local+"/api-tokens", "", map[string]any{"label": "laptop"}, http.StatusCreated).str("id")
+			do("DELETE", "/users/"+local+"/manage/api-tokens/"+tok, orgAuth, nil, http.StatusNoContent)
+			do("POST", "/_sim/orgs/"+testOrg+"/groups", "", map[string]any{"name": "locals", "members": []string{local}}, http.StatusCreated)
+			do("DELETE", v1+"/directory/users/"+local, orgAuth, nil, http.StatusNoContent)
+			ws := do("POST", v2+"/workspaces", orgAuth, nil, http.StatusOK).str("data.0.id")
+			do("POST", v2+"/directories/"+testDir+"/groups/"+g+"/role-assignments/assign", orgAuth, map[string]string{"resourceId": ws, "roleId": "atlassian/user"}, http.StatusNoContent)
+			do("POST", v2+"/directories/"+testDir+"/groups/"+g+"/role-assignments/revoke", orgAuth, map[string]string{"resourceId": ws, "roleId": "atlassian/user"}, http.StatusNoContent)
+			do("DELETE", "/_sim/orgs/"+testOrg+"/api-keys/"+key, "", nil, http.StatusNoContent)
 
 			// Deletes (and, in the legacy mode, a revival), then the limit.
 			do("DELETE", dir+"/Users/"+grace, auth, nil, http.StatusNoContent)

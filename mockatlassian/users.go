@@ -287,8 +287,10 @@ func (m *Model) DeleteUser(dirID, id string) error {
 		}
 		o := d.org
 		if a := o.accounts[r.account]; a != nil && o.managed(a.Email) {
+			was := a.Active
 			a.Active = false
 			o.changes.Put(kindAccount, a.ID)
+			m.auditActive(o, directoryActor(d), was, a)
 		}
 		r.modified = m.now()
 		o.changes.Put(kindUser, dirKey(d.ID, id))
@@ -430,6 +432,16 @@ func (m *Model) writeUser(d *Directory, r *userRecord, in scim.User) (*userRecor
 		return r, nil
 	case plan.nosync:
 		return r, nil
+	}
+	var before *Account // the account as it was, for the audit log
+	if linked != nil {
+		copied := *linked
+		before = &copied
+	} else if plan.link != nil {
+		copied := *plan.link
+		before = &copied
+	}
+	switch {
 	case plan.moveTo != "":
 		o.setAccountEmail(linked, plan.moveTo)
 	case plan.create:
@@ -443,6 +455,7 @@ func (m *Model) writeUser(d *Directory, r *userRecord, in scim.User) (*userRecor
 	r.account = linked.ID
 	linked.links[d.ID] = in.ID
 	m.syncAccount(o, linked, &in)
+	m.auditAccountSync(o, d, before, linked)
 	return r, nil
 }
 
