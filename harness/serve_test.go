@@ -4,7 +4,37 @@ import (
 	"io"
 	"slices"
 	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/provsim/provsim/mockatlassian"
+	"github.com/provsim/provsim/mockokta"
 )
+
+// harness serve takes every setting of both servers: a flag a server
+// gains appears in serve under its serve name (or is wired, for mockokta's
+// SCIM connection).
+func TestServeTakesEveryServerFlag(t *testing.T) {
+	serve := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	ServeFlags(serve)
+	for side, register := range map[string]func(*pflag.FlagSet){
+		"atlassian": (&mockatlassian.Flags{}).Register,
+		"okta":      (&mockokta.Flags{}).Register,
+	} {
+		fs := pflag.NewFlagSet(side, pflag.ContinueOnError)
+		register(fs)
+		fs.VisitAll(func(f *pflag.Flag) {
+			name := serveName(side, f.Name)
+			if name == "" {
+				return
+			}
+			sf := serve.Lookup(name)
+			if sf == nil || sf.Value.Type() != f.Value.Type() {
+				t.Errorf("%s's --%s is not in harness serve as --%s", side, f.Name, name)
+			}
+		})
+	}
+}
 
 func TestServeFlags(t *testing.T) {
 	c, err := ParseServeFlags(nil, func(string) string { return "" }, io.Discard)

@@ -20,7 +20,7 @@ func conformanceCommand() *cobra.Command {
 		junit, html, jsonFile string
 	)
 	cmd := &cobra.Command{
-		Use:   "conformance --scim-url URL --token TOKEN [flags]",
+		Use:   "conformance --scim-base-url URL --scim-api-key KEY [flags]",
 		Short: "Test any SCIM server with Okta's SCIM test suites and Atlassian's behaviours",
 		Long: "conformance runs, against a SCIM server, the steps of Okta's SCIM 2.0 SPEC test and CRUD test\n" +
 			"(mockokta's engine sending what Okta sends) and the Atlassian directory's behaviours\n" +
@@ -28,13 +28,13 @@ func conformanceCommand() *cobra.Command {
 			"its Okta step, and a failure shows the exact requests and answers, what Okta expects and why.\n" +
 			"What the run creates is deleted at the end unless --keep (docs/scim-conformance.md).\n" +
 			"Exit 0 when every required check passes, 1 when one fails, 2 for a wrong command line.",
-		Example: "  harness conformance --scim-url https://example.com/scim/v2 --token $TOKEN\n" +
-			"  harness conformance --scim-url http://localhost:3000/scim/v2 --token $TOKEN --profile okta-spec,okta-crud --junit scim.xml --html scim.html\n" +
-			"  harness conformance --scim-url http://localhost:8081/scim/directory/dev --token dev-key --profile all",
+		Example: "  HARNESS_CONFORMANCE_SCIM_API_KEY=$KEY harness conformance --scim-base-url https://example.com/scim/v2\n" +
+			"  harness conformance --scim-base-url http://localhost:3000/scim/v2 --scim-api-key $KEY --profile okta-spec,okta-crud --junit scim.xml --html scim.html\n" +
+			"  harness conformance --scim-base-url http://localhost:8081/scim/directory/dev-directory --scim-api-key dev-scim-key --profile all",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Target.BaseURL == "" || opts.Target.Token == "" {
-				return cli.Usagef("--scim-url and --token are required (the token also reads from HARNESS_CONFORMANCE_TOKEN)")
+				return cli.Usagef("--scim-base-url and --scim-api-key are required (the key also reads from HARNESS_CONFORMANCE_SCIM_API_KEY)")
 			}
 			var err error
 			if opts.Profiles, err = conformance.ParseProfiles(profiles); err != nil {
@@ -71,9 +71,7 @@ func conformanceCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Target.BaseURL, "scim-url", "", "the server's SCIM base `URL`, e.g. https://example.com/scim/v2")
-	f.StringVar(&opts.Target.Token, "token", "", "the credential: a bearer token, the whole Authorization value (--auth header), or user:password (--auth basic); prefer the environment variable: flags show in ps")
-	f.StringVar(&auth, "auth", "bearer", "how requests authenticate: bearer (Authorization: Bearer TOKEN), header (TOKEN verbatim) or basic")
+	scimTargetFlags(f, &opts.Target, &auth, "the server's SCIM base `URL`, e.g. https://example.com/scim/v2")
 	f.StringVar(&profiles, "profile", "all", "checks to run: okta-spec, okta-crud, atlassian, comma-separated, or all")
 	f.StringVar(&app, "okta-app", "oin", "the Okta app the CRUD test provisions through: oin (PATCH for activation, as OIN apps) or wizard (PUT for everything, as App Integration Wizard apps)")
 	f.StringVar(&opts.EmailDomain, "email-domain", "atko.com", "email `DOMAIN` of the people the run creates")

@@ -17,11 +17,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/provsim/provsim/harness"
 	"github.com/provsim/provsim/harness/bench"
 	"github.com/provsim/provsim/internal/cli"
 	"github.com/provsim/provsim/mockokta"
+	"github.com/provsim/provsim/mockokta/conformance"
 )
 
 func main() { cli.Main(command()) }
@@ -116,10 +118,10 @@ func runCommand() *cobra.Command {
 			}
 			if target.BaseURL != "" {
 				if atlURL != "" {
-					return cli.Usagef("--scim-url replaces mockatlassian: leave out --atlassian-url")
+					return cli.Usagef("--scim-base-url replaces mockatlassian: leave out --atlassian-url")
 				}
 				if target.Token == "" {
-					return cli.Usagef("--scim-url needs --token")
+					return cli.Usagef("--scim-base-url needs --scim-api-key")
 				}
 				target.Auth = mockokta.AuthMode(auth)
 				if err := target.Validate(); err != nil {
@@ -175,13 +177,24 @@ func runCommand() *cobra.Command {
 	f.StringVar(&jsonOut, "json", "", "write a JSON report (results and each scenario's people) to `FILE`")
 	f.DurationVar(&timeout, "timeout", 0, "wait-for-engine timeout per step, a Go `DURATION` (default: the scenario's, else 30s)")
 	f.StringVar(&controlToken, "control-token", "", "control token of servers started with --control-token, sent on their /_sim/ routes (prefer the environment variable: flags show in ps)")
-	f.StringVar(&target.BaseURL, "scim-url", "", "provision into the SCIM server at this base `URL` instead of mockatlassian (docs/scenarios.md, \"Against your own SCIM server\")")
-	f.StringVar(&target.URLFromOkta, "scim-url-from-okta", "", "the SCIM base `URL` as a running mockokta reaches it (default --scim-url)")
-	f.StringVar(&target.Token, "token", "", "the --scim-url server's credential: a bearer token, the whole Authorization value (--auth header) or user:password (--auth basic); prefer the environment variable")
-	f.StringVar(&auth, "auth", "bearer", "how Okta authenticates to --scim-url: bearer, header or basic")
-	f.BoolVar(&keep, "keep", false, "leave on the --scim-url server the users and groups the run created")
+	scimTargetFlags(f, &target.Target, &auth, "provision into the SCIM server at this base `URL` instead of mockatlassian (docs/scenarios.md, \"Against your own SCIM server\")")
+	f.StringVar(&target.URLFromOkta, "scim-base-url-from-okta", "", "the SCIM base `URL` as a running mockokta reaches it (default --scim-base-url)")
+	cli.Alias(f, "scim-base-url-from-okta", "scim-url-from-okta")
+	f.BoolVar(&keep, "keep", false, "leave on the --scim-base-url server the users and groups the run created")
 	cli.EnvPrefix(cmd, harness.ServeEnvPrefix)
 	return cmd
+}
+
+// scimTargetFlags defines the flags naming a SCIM server of the user's and
+// its credential, with the names mockokta uses for its SCIM connection
+// (--scim-base-url, --scim-api-key); --scim-url and --token, their first
+// names, still work.
+func scimTargetFlags(f *pflag.FlagSet, t *conformance.Target, auth *string, urlUsage string) {
+	f.StringVar(&t.BaseURL, "scim-base-url", "", urlUsage)
+	f.StringVar(&t.Token, "scim-api-key", "", "the SCIM server's credential: a bearer token; with --auth header the whole Authorization value, with --auth basic user:password (prefer the environment variable: flags show in ps)")
+	f.StringVar(auth, "auth", "bearer", "how requests to the SCIM server authenticate: bearer (Authorization: Bearer KEY), header (KEY verbatim) or basic")
+	cli.Alias(f, "scim-base-url", "scim-url")
+	cli.Alias(f, "scim-api-key", "token")
 }
 
 // runFiles runs scenario files, parallel at a time, in-process when

@@ -101,12 +101,21 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		"people --help":   {"[env HARNESS_PEOPLE_JSON]"},
 		"bench --help":    {"[env HARNESS_BENCH_USERS]"},
 		"validate --help": {"file:line:column"},
+		"conformance --help": {"--scim-base-url URL", "--scim-api-key string", "[env HARNESS_CONFORMANCE_SCIM_API_KEY]"},
 	} {
 		out := clitest.Run(command(), nil, strings.Fields(args)...).Stdout
 		for _, w := range wants {
 			if !strings.Contains(out, w) {
 				t.Errorf("%s lacks %q", args, w)
 			}
+		}
+	}
+	// The SCIM server's flags have mockokta's names in every command; the
+	// first names are hidden aliases.
+	for _, args := range []string{"run --help", "conformance --help"} {
+		out := clitest.Run(command(), nil, strings.Fields(args)...).Stdout
+		if strings.Contains(out, "--scim-url ") || strings.Contains(out, "--token ") || !strings.Contains(out, "--scim-api-key") {
+			t.Errorf("%s shows the old SCIM flag names or lacks the new:\n%s", args, out)
 		}
 	}
 	if v := clitest.Run(command(), nil, "--version").Stdout; !strings.HasPrefix(v, "harness 0.") || !strings.Contains(v, "\ncommit: ") {
