@@ -95,12 +95,12 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		}
 	}
 	for args, wants := range map[string][]string{
-		"--help":          {"run", "validate", "people", "serve", "bench", "completion"},
-		"run --help":      {"--junit FILE", "[env HARNESS_JUNIT]", "[env HARNESS_OKTA_URL]", "[env HARNESS_CONTROL_TOKEN]"},
-		"serve --help":    {"--okta-api-token", "--scim-api-key", "--okta-seed-file", "--atlassian-seed-file", "--control-token", "--data-dir", "--site", "[env HARNESS_OKTA_ADDR]", "Both servers:"},
-		"people --help":   {"[env HARNESS_PEOPLE_JSON]"},
-		"bench --help":    {"[env HARNESS_BENCH_USERS]"},
-		"validate --help": {"file:line:column"},
+		"--help":             {"run", "validate", "people", "serve", "bench", "completion"},
+		"run --help":         {"--junit FILE", "[env HARNESS_JUNIT]", "[env HARNESS_OKTA_URL]", "[env HARNESS_CONTROL_TOKEN]"},
+		"serve --help":       {"--okta-api-token", "--scim-api-key", "--okta-seed-file", "--atlassian-seed-file", "--control-token", "--data-dir", "--site", "[env HARNESS_OKTA_ADDR]", "Both servers:"},
+		"people --help":      {"[env HARNESS_PEOPLE_JSON]"},
+		"bench --help":       {"[env HARNESS_BENCH_USERS]"},
+		"validate --help":    {"file:line:column"},
 		"conformance --help": {"--scim-base-url URL", "--scim-api-key string", "[env HARNESS_CONFORMANCE_SCIM_API_KEY]"},
 	} {
 		out := clitest.Run(command(), nil, strings.Fields(args)...).Stdout
