@@ -11,6 +11,7 @@ import (
 	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/mockatlassian"
 	"github.com/provsim/provsim/mockokta"
+	oktaconsole "github.com/provsim/provsim/mockokta/console"
 )
 
 // Env is where scenarios run: the base URLs of a mockokta and a
@@ -80,7 +81,7 @@ func StartEmbedded(opts EmbeddedOptions) (*Env, error) {
 
 // startOkta runs mockokta alone in this process, its engine waiting on clk.
 func startOkta(seed uint64, log *slog.Logger, clk clock.Sleeper) (*Env, error) {
-	okta, err := mockokta.NewServer(mockokta.Config{Logger: log, Options: mockokta.Options{Seed: seed, Clock: clk,
+	okta, err := mockokta.NewServer(mockokta.Config{Logger: log, Console: oktaconsole.Mount, Options: mockokta.Options{Seed: seed, Clock: clk,
 		SCIMClient: &http.Client{Timeout: 60 * time.Second}, Journal: journal.New(journal.Options{MaxEntries: 200000}, clk)}})
 	if err != nil {
 		return nil, fmt.Errorf("mockokta: %w", err)

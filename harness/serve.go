@@ -13,6 +13,7 @@ import (
 	"github.com/provsim/provsim/internal/cli"
 	"github.com/provsim/provsim/mockatlassian"
 	"github.com/provsim/provsim/mockokta"
+	oktaconsole "github.com/provsim/provsim/mockokta/console"
 )
 
 // ServeConfig is `harness serve`: both simulators in one process, with
@@ -195,6 +196,7 @@ func Serve(ctx context.Context, c ServeConfig, out, logs io.Writer) error {
 	boot.AtlassianSCIMURL = "http://" + reachable(atl.addr) + "/scim/directory/" + dir.ID
 	boot.AtlassianSCIMToken = dir.APIKey
 	c.Okta.Config.Boot = &boot
+	c.Okta.Config.Console = oktaconsole.Mount
 	atl.srv.WriteBoot(out, atl.addr, c.ShowAtlassianKeys)
 	go func() {
 		errc <- c.Okta.Serve(ctx, logs, func(s *mockokta.Server, a net.Addr) { s.WriteBoot(out, a, c.ShowOktaToken) })

@@ -16,6 +16,7 @@ import (
 	"github.com/provsim/provsim/internal/cli"
 	"github.com/provsim/provsim/internal/clock"
 	"github.com/provsim/provsim/internal/journal"
+	"github.com/provsim/provsim/internal/ui"
 )
 
 // EnvPrefix prefixes the environment variable of every flag.
@@ -70,6 +71,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.faultsFile, "faults-file", "", "YAML or JSON list of fault rules on /api/v1 active from the start (docs/mockatlassian.md, \"Fault injection\")")
 	fs.StringVar(&f.cli.Config.DataDir, "data-dir", "", "keep state in `DIR`/mockokta.db so it survives restarts (default: in memory)")
 	fs.StringVar(&f.seedFile, "seed-file", "", "YAML start state applied when nothing is stored: orgs, tokens, users, groups, apps, assignments, pushes")
+	fs.StringVar(&f.cli.Config.PublicURL, "public-url", "", "the `URL` people reach this server at, when it differs from the listen address (compose: http://127.0.0.1:8080): printed at start, and used by the admin console")
 	fs.StringVar(&f.cli.Config.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_sim/ routes but GET /_sim/health (prefer the environment variable: flags show in ps)")
 	cli.Files(fs, "faults-file", "yaml", "yml", "json")
 	cli.Files(fs, "seed-file", "yaml", "yml")
@@ -94,6 +96,11 @@ func (f *Flags) CLI(given func(flag string) bool) (CLI, error) {
 	}
 	if (boot.AtlassianSCIMURL == "") != (boot.AtlassianSCIMToken == "") {
 		return CLI{}, fmt.Errorf("--scim-base-url and --scim-api-key go together")
+	}
+	if c.Config.PublicURL != "" {
+		if _, err := ui.ParsePublicURL(c.Config.PublicURL); err != nil {
+			return CLI{}, err
+		}
 	}
 	if strings.ContainsAny(c.Config.ControlToken, " \t\r\n") {
 		return CLI{}, fmt.Errorf("control token: must not contain white space")
@@ -152,7 +159,15 @@ func (c CLI) Serve(ctx context.Context, logs io.Writer, ready func(*Server, net.
 // WriteBoot tells where the org is. The API token appears only when it
 // was generated at this start (shown once) or when show says to.
 func (s *Server) WriteBoot(w io.Writer, addr net.Addr, show bool) {
-	fmt.Fprintf(w, "mockokta listening on http://%s\n", addr)
+	base := s.PublicBase(addr)
+	if s.cfg.PublicURL != "" {
+		fmt.Fprintf(w, "mockokta listening on http://%s (%s)\n", addr, base)
+	} else {
+		fmt.Fprintf(w, "mockokta listening on http://%s\n", addr)
+	}
+	if s.console != nil {
+		fmt.Fprintf(w, "  admin console:  %s%s\n", base, ConsolePath)
+	}
 	b, boot := s.Booted, s.cfg.Boot
 	if b == nil || boot == nil {
 		return
@@ -169,5 +184,5 @@ func (s *Server) WriteBoot(w io.Writer, addr net.Addr, show bool) {
 	if b.AppID != "" {
 		fmt.Fprintf(w, "  Atlassian app:  %s -> %s\n", b.AppID, boot.AtlassianSCIMURL)
 	}
-	fmt.Fprintf(w, "  control API:    http://%s/_sim/\n", addr)
+	fmt.Fprintf(w, "  control API:    %s/_sim/\n", base)
 }

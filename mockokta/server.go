@@ -13,6 +13,7 @@ import (
 	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/httpx"
 	"github.com/provsim/provsim/internal/journal"
+	"github.com/provsim/provsim/internal/ui"
 )
 
 // Config is everything a Server needs.
@@ -28,6 +29,17 @@ type Config struct {
 	ControlToken string
 	DataDir      string // keep state in DataDir/mockokta.db (persist.go); "" keeps it in memory
 	Seed         *Seed  // start state (seed.go), applied when nothing was stored
+	// PublicURL is where people reach the server ("http://127.0.0.1:8080"
+	// in compose) when it differs from the listen address: printed at
+	// start, and the console's base for absolute links. "" : the listen
+	// address.
+	PublicURL string
+	// Console mounts the admin console (mockokta/console.Mount) under
+	// /admin/; nil: no console. It lives in a package of its own, beside
+	// the model, so it is handed in rather than imported. base carries
+	// the server's settings a console needs (control token, public URL,
+	// logger).
+	Console func(s *Server, base ui.Config) (httpx.Surface, error)
 
 	durable *state // opened by NewServer from DataDir
 }
@@ -42,6 +54,7 @@ type Server struct {
 	log     *slog.Logger
 	handler *httpx.Handler
 	faults  *faults.Registry
+	console *httpx.Surface // nil: no console
 }
 
 // NewServer builds a server and runs its boot.
@@ -79,6 +92,15 @@ func NewServer(cfg Config) (*Server, error) {
 		s.abandonState()
 		return nil, err
 	}
+	if cfg.Console != nil {
+		sf, err := cfg.Console(s, ui.Config{ControlToken: cfg.ControlToken, PublicURL: cfg.PublicURL, Logger: cfg.Logger})
+		if err != nil {
+			m.Close()
+			s.abandonState()
+			return nil, fmt.Errorf("console: %w", err)
+		}
+		s.console = &sf
+	}
 	if s.handler, err = httpx.Build(s.Journal, httpx.Layers{Faults: s.faultMiddleware, Durable: s.durable}, s.surfaces()...); err != nil {
 		m.Close()
 		s.abandonState()
@@ -112,7 +134,7 @@ func (s *Server) surfaces() []httpx.Surface {
 		}
 		s.writeError(w, r, errNoSuchPath(r.URL.Path))
 	}
-	return []httpx.Surface{
+	list := []httpx.Surface{
 		{Name: "management API", Prefix: "/api/v1", Headers: s.oktaHeaders, Auth: s.ssws, Unrouted: unrouted,
 			Routes: func(r *mux.Router) {
 				s.userRoutes(r)
@@ -121,8 +143,24 @@ func (s *Server) surfaces() []httpx.Surface {
 				s.logRoutes(r)
 			}},
 		{Name: "control", Prefix: "/_sim", Routes: s.controlRoutes, Unrouted: unrouted, Unjournaled: true},
-		{Name: "fallback", Headers: s.oktaHeaders, Unrouted: unrouted},
 	}
+	if s.console != nil {
+		list = append(list, *s.console)
+	}
+	return append(list, httpx.Surface{Name: "fallback", Headers: s.oktaHeaders, Unrouted: unrouted})
+}
+
+// ConsolePath is where mockokta's admin console lives (Okta's own admin
+// console is under /admin/ too).
+const ConsolePath = "/admin/"
+
+// PublicBase is the base URL people reach the server at: --public-url
+// when set, else the listen address.
+func (s *Server) PublicBase(addr net.Addr) string {
+	if s.cfg.PublicURL != "" {
+		return trimSlash(s.cfg.PublicURL)
+	}
+	return "http://" + addr.String()
 }
 
 // Run serves s on addr until ctx ends, then shuts down gracefully; ready,

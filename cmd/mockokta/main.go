@@ -14,6 +14,7 @@ import (
 
 	"github.com/provsim/provsim/internal/cli"
 	"github.com/provsim/provsim/mockokta"
+	"github.com/provsim/provsim/mockokta/console"
 )
 
 func main() { cli.Main(command()) }
@@ -35,6 +36,7 @@ func command() *cobra.Command {
 				if err != nil {
 					return cli.Usagef("%w", err)
 				}
+				c.Config.Console = console.Mount
 				return c.Serve(ctx, stderr, func(srv *mockokta.Server, addr net.Addr) {
 					srv.WriteBoot(stdout, addr, false)
 				})

@@ -19,7 +19,13 @@ func Serve(ctx context.Context, addr string, h http.Handler, ready func(net.Addr
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	stopping := make(chan struct{})
+	base := context.WithValue(context.Background(), stoppingKey{}, (<-chan struct{})(stopping))
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return base }}
+	// Shutdown waits for active requests; a live stream (a console's
+	// server-sent events) is active until told to end.
+	srv.RegisterOnShutdown(func() { close(stopping) })
 	if ready != nil {
 		ready(ln.Addr())
 	}
@@ -39,6 +45,16 @@ func Serve(ctx context.Context, addr string, h http.Handler, ready func(net.Addr
 		}
 		return nil
 	}
+}
+
+type stoppingKey struct{}
+
+// Stopping is closed when the server serving the request (through Serve)
+// begins to shut down, so a long-lived response can end in time; nil
+// (never closed) for a request served otherwise, e.g. by httptest.
+func Stopping(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(stoppingKey{}).(<-chan struct{})
+	return ch
 }
 
 // Healthcheck asks the simulator listening on addr for /_sim/health; a

@@ -47,6 +47,9 @@ type Surface struct {
 	// Unjournaled keeps the surface's requests out of the journal (the
 	// control API, whose journal reads would otherwise fill the journal).
 	Unjournaled bool
+	// Unfaulted keeps fault rules off the surface: a console is where an
+	// admin looks at a fault's effect, not an API a rule targets.
+	Unfaulted bool
 }
 
 // Layers are the middlewares every surface shares, in the order Build
@@ -100,7 +103,11 @@ func Build(j *journal.Journal, layers Layers, surfaces ...Surface) (*Handler, er
 			continue
 		}
 		sub := root.PathPrefix(sf.Prefix).Subrouter()
-		for _, mw := range []Middleware{sf.Headers, sf.Auth, sf.Limit, layers.Faults, layers.Durable} {
+		faulted := layers.Faults
+		if sf.Unfaulted {
+			faulted = nil
+		}
+		for _, mw := range []Middleware{sf.Headers, sf.Auth, sf.Limit, faulted, layers.Durable} {
 			if mw != nil {
 				sub.Use(mux.MiddlewareFunc(mw))
 			}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,9 @@ type Journal struct {
 	next    int // index of the next write in entries once the ring is full
 	seq     uint64
 	clock   clock.Clock
+	// changed is closed by the next Append, then replaced: live readers
+	// (the consoles' Traffic view) wait on it instead of polling.
+	changed chan struct{}
 }
 
 // NewJournal returns an empty journal.
@@ -74,6 +78,10 @@ func (j *Journal) Append(e Entry) {
 	defer j.mu.Unlock()
 	j.seq++
 	e.Seq = j.seq
+	if j.changed != nil {
+		close(j.changed)
+		j.changed = nil
+	}
 	if len(j.entries) < j.opts.MaxEntries {
 		j.entries = append(j.entries, e)
 		return
@@ -106,12 +114,29 @@ type Query struct {
 	Limit    int    // at most this many, newest kept; 0 = all
 }
 
-// Entries returns matching entries, oldest first.
+// Changed returns a channel closed at the next Append. Take it before
+// reading Entries, so an entry appended in between is not missed.
+func (j *Journal) Changed() <-chan struct{} {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.changed == nil {
+		j.changed = make(chan struct{})
+	}
+	return j.changed
+}
+
+// Entries returns matching entries, oldest first. Entries are in sequence
+// order, so only those after q.AfterSeq are copied: a live reader asking
+// for what is new does not copy the whole ring each time.
 func (j *Journal) Entries(q Query) []Entry {
 	j.mu.Lock()
-	ordered := make([]Entry, 0, len(j.entries))
-	ordered = append(ordered, j.entries[j.next:]...)
-	ordered = append(ordered, j.entries[:j.next]...)
+	n := len(j.entries)
+	at := func(i int) *Entry { return &j.entries[(j.next+i)%n] }
+	first := sort.Search(n, func(i int) bool { return at(i).Seq > q.AfterSeq })
+	ordered := make([]Entry, 0, n-first)
+	for i := first; i < n; i++ {
+		ordered = append(ordered, *at(i))
+	}
 	j.mu.Unlock()
 	out := ordered[:0:0]
 	for _, e := range ordered {

@@ -73,3 +73,34 @@ func TestJournalMiddleware(t *testing.T) {
 		t.Fatalf("entry = %+v", e)
 	}
 }
+
+func TestChangedSignalsTheNextAppend(t *testing.T) {
+	j := New(Options{MaxEntries: 4}, clock.NewFake(time.Unix(0, 0)))
+	ch := j.Changed()
+	select {
+	case <-ch:
+		t.Fatal("signalled before any append")
+	default:
+	}
+	j.Append(Entry{Path: "/a"})
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatal("append did not signal")
+	}
+	if next := j.Changed(); next == ch {
+		t.Fatal("a closed channel was handed out again")
+	}
+	for i := range 6 {
+		j.Append(Entry{Path: fmt.Sprint(i)})
+	}
+	// The ring wrapped: entries after seq 5 are 6 and 7, found without
+	// copying the rest.
+	got := j.Entries(Query{AfterSeq: 5})
+	if len(got) != 2 || got[0].Seq != 6 || got[1].Seq != 7 {
+		t.Fatalf("after 5 = %+v", got)
+	}
+	if got := j.Entries(Query{AfterSeq: 99}); len(got) != 0 {
+		t.Fatalf("after 99 = %+v", got)
+	}
+}
