@@ -1,6 +1,7 @@
 package mockokta
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -226,7 +227,7 @@ func (m *Model) CreateApp(o *Org, in CreateAppInput) (*App, error) {
 	if in.Activate {
 		m.logAPI(o, "application.lifecycle.activate", "Activate application", appTarget(a))
 	}
-	return a, nil
+	return copyApp(a), nil
 }
 
 func appTarget(a *App) LogTarget {
@@ -311,7 +312,7 @@ func (m *Model) UpdateApp(o *Org, appID string, in UpdateAppInput) (*App, error)
 		}
 	}
 	m.logAPI(o, "application.lifecycle.update", "Update application", appTarget(a))
-	return a, nil
+	return copyApp(a), nil
 }
 
 // mapProfile fills the app user profile from the Okta profile, as the app's
@@ -475,14 +476,36 @@ func (m *Model) SetToApp(o *Org, appID string, t ToApp) (ToApp, error) {
 	if err != nil {
 		return ToApp{}, err
 	}
+	if err := m.setToApp(o, a, t); err != nil {
+		return ToApp{}, err
+	}
+	return t, nil
+}
+
+// setToApp is SetToApp's save. Caller holds o.mu.
+func (m *Model) setToApp(o *Org, a *App, t ToApp) error {
 	if !a.Connection.configured() {
-		return ToApp{}, errFeatureNotEnabled("Provisioning is not enabled for this application: configure the API integration first")
+		return errFeatureNotEnabled("Provisioning is not enabled for this application: configure the API integration first")
 	}
 	a.ToApp = t
 	a.LastUpdated = m.now()
 	m.enqueue(o, a, job{kind: jobToAppSaved})
 	m.logAPI(o, "application.provision.features.update", "Update To App provisioning features", appTarget(a))
-	return t, nil
+	return nil
+}
+
+// presetToApp sets To App as a server's boot configures it: without the
+// save's read of the target's users and groups, since the target may not
+// be up yet when both servers start together.
+func (m *Model) presetToApp(o *Org, appID string, t ToApp) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return err
+	}
+	a.ToApp = t
+	return nil
 }
 
 // appUsers lists an app's assigned users in assignment order. Caller holds
@@ -544,7 +567,7 @@ func (m *Model) AssignUser(o *Org, appID string, in AssignUserInput) (*AppUser, 
 		// Okta's CRUD suite re-POSTs an existing assignment and expects 200;
 		// the profile is updated.
 		m.mergeAppProfile(au, in.Profile)
-		return au, false, nil
+		return copyAppUser(au), false, nil
 	}
 	if a.users[u.ID] == nil {
 		au = m.newAppUser(o, a, u)
@@ -558,7 +581,7 @@ func (m *Model) AssignUser(o *Org, appID string, in AssignUserInput) (*AppUser, 
 	if !exists || au.Status != AppUserProvisioned {
 		m.enqueueProvision(o, a, au)
 	}
-	return au, !exists, nil
+	return copyAppUser(au), !exists, nil
 }
 
 func (m *Model) mergeAppProfile(au *AppUser, p map[string]any) {
@@ -671,7 +694,7 @@ func (m *Model) AssignGroup(o *Org, appID, groupID string, priority *int, profil
 			m.addGroupScope(o, a, g.ID, o.users[uid])
 		}
 	}
-	return ag, nil
+	return copyAppGroup(ag), nil
 }
 
 // addGroupScope gives u the app through group gid and reports whether it
@@ -740,4 +763,117 @@ func (a *App) sortedAppGroups() []*AppGroup {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Priority < out[j].Priority })
 	return out
+}
+
+// UpdateAppUser is POST /api/v1/apps/{id}/users/{userId}: the app profile
+// attributes given are merged in, and a new username is pushed downstream
+// when Update User Attributes is on.
+func (m *Model) UpdateAppUser(o *Org, appID, userRef string, in AssignUserInput) (*AppUser, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, au, err := o.appUserOf(appID, userRef)
+	if err != nil {
+		return nil, err
+	}
+	m.mergeAppProfile(au, in.Profile)
+	if in.Credentials != nil && in.Credentials.UserName != "" && in.Credentials.UserName != au.UserName {
+		au.UserName = in.Credentials.UserName
+		if au.ExternalID != "" && a.ToApp.UpdateUsers {
+			m.enqueueUpdate(o, a, au)
+		}
+	}
+	return copyAppUser(au), nil
+}
+
+// AppGroupPatch is one JSON Patch operation on a group assignment.
+type AppGroupPatch struct {
+	Op    string          `json:"op"`
+	Path  string          `json:"path"`
+	Value json.RawMessage `json:"value"`
+}
+
+// PatchAppGroup is PATCH /api/v1/apps/{id}/groups/{groupId} (the
+// OpenAPI's updateGroupAssignmentToApplication): replace or remove on
+// /priority, /profile or /profile/<attribute>, every operation checked
+// before any applies. The group must already be assigned; no operations
+// change nothing.
+func (m *Model) PatchAppGroup(o *Org, appID, groupID string, ops []AppGroupPatch) (*AppGroup, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	ag, err := o.appGroupOf(appID, groupID)
+	if err != nil {
+		return nil, err
+	}
+	priority, profile := ag.Priority, make(map[string]any, len(ag.Profile))
+	for k, v := range ag.Profile {
+		profile[k] = v
+	}
+	for _, op := range ops {
+		remove := strings.EqualFold(op.Op, "remove")
+		if !remove && !strings.EqualFold(op.Op, "replace") {
+			return nil, errValidation("op: must be replace or remove")
+		}
+		switch attr, isAttr := strings.CutPrefix(op.Path, "/profile/"); {
+		case op.Path == "/priority":
+			if remove {
+				return nil, errValidation("priority: cannot be removed")
+			}
+			if err := json.Unmarshal(op.Value, &priority); err != nil || priority < 0 {
+				return nil, errValidation("priority: must be a non-negative integer")
+			}
+		case op.Path == "/profile":
+			profile = map[string]any{}
+			if !remove && len(op.Value) > 0 && string(op.Value) != "null" {
+				if err := json.Unmarshal(op.Value, &profile); err != nil {
+					return nil, errValidation("profile: must be an object")
+				}
+			}
+		case isAttr && attr != "" && !strings.Contains(attr, "/"):
+			if remove {
+				delete(profile, attr)
+				continue
+			}
+			var v any
+			if err := json.Unmarshal(op.Value, &v); err != nil {
+				return nil, errValidation(attr + ": invalid value")
+			}
+			profile[attr] = v
+		default:
+			return nil, errValidation("path: " + op.Path + " cannot be patched")
+		}
+	}
+	if len(ops) > 0 {
+		ag.Priority, ag.Profile, ag.LastUpdated = priority, profile, m.now()
+	}
+	return copyAppGroup(ag), nil
+}
+
+// ToAppChange switches To App features on or off; nil leaves one as is.
+type ToAppChange struct {
+	CreateUsers, UpdateUsers, DeactivateUsers, SyncPassword *bool
+}
+
+// ChangeToApp is PUT /api/v1/apps/{id}/features/USER_PROVISIONING: the
+// switches given change, the others stay, and the save is what SetToApp
+// does.
+func (m *Model) ChangeToApp(o *Org, appID string, ch ToAppChange) (*App, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return nil, err
+	}
+	t := a.ToApp
+	for _, c := range []struct {
+		on  *bool
+		dst *bool
+	}{{ch.CreateUsers, &t.CreateUsers}, {ch.UpdateUsers, &t.UpdateUsers}, {ch.DeactivateUsers, &t.DeactivateUsers}, {ch.SyncPassword, &t.SyncPassword}} {
+		if c.on != nil {
+			*c.dst = *c.on
+		}
+	}
+	if err := m.setToApp(o, a, t); err != nil {
+		return nil, err
+	}
+	return copyApp(a), nil
 }

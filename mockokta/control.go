@@ -48,11 +48,9 @@ func (s *Server) boot(b Boot) (*Booted, error) {
 	if _, err := s.Model.SetConnection(o, a.ID, ConnectionInput{BaseURL: &b.AtlassianSCIMURL, Auth: &bearer, Token: &b.AtlassianSCIMToken}, &on); err != nil {
 		return nil, err
 	}
-	// Set directly: saving To App through the API would also read the
-	// directory, which may not be up yet when both start together.
-	o.mu.Lock()
-	a.ToApp = ToApp{CreateUsers: true, UpdateUsers: true, DeactivateUsers: true}
-	o.mu.Unlock()
+	if err := s.Model.presetToApp(o, a.ID, ToApp{CreateUsers: true, UpdateUsers: true, DeactivateUsers: true}); err != nil {
+		return nil, err
+	}
 	out.AppID = a.ID
 	return out, nil
 }
@@ -127,13 +125,7 @@ func (s *Server) ctlResetOrg(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) ctlListOrgs(w http.ResponseWriter, r *http.Request) {
-	out := []map[string]any{}
-	for _, id := range s.Model.Orgs() {
-		if o, err := s.Model.Org(id); err == nil {
-			out = append(out, map[string]any{"id": o.ID, "name": o.Name, "pendingJobs": s.Model.engine.Pending(o.ID)})
-		}
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, s.Model.OrgSummaries())
 }
 
 func (s *Server) ctlCreateOrg(w http.ResponseWriter, r *http.Request) {
@@ -166,10 +158,11 @@ func (s *Server) ctlWait(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	o := orgOf(r)
 	if err := s.Model.WaitIdle(ctx, o.ID); err != nil {
-		writeJSON(w, http.StatusGatewayTimeout, map[string]any{"idle": false, "pendingJobs": s.Model.engine.Pending(o.ID)})
+		pending := s.Model.PendingJobs(o.ID)
+		writeJSON(w, http.StatusGatewayTimeout, waitView{Idle: false, PendingJobs: &pending})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"idle": true})
+	writeJSON(w, http.StatusOK, waitView{Idle: true})
 }
 
 func (s *Server) ctlTasks(w http.ResponseWriter, r *http.Request) {
@@ -219,7 +212,7 @@ func (s *Server) ctlJournal(w http.ResponseWriter, r *http.Request) {
 		}
 		jq.AfterSeq = n
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": j.Entries(jq)})
+	writeJSON(w, http.StatusOK, journalView{Entries: j.Entries(jq)})
 }
 
 func (s *Server) ctlClearJournal(w http.ResponseWriter, r *http.Request) {
@@ -282,11 +275,7 @@ func (s *Server) ctlSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.Model.UpdateApp(orgOf(r), vars(r)["appId"], UpdateAppInput{UserName: in.UserNameTemplate,
 		PrimaryEmailAttr: in.PrimaryEmailAttribute, RenameGroups: in.RenameGroups, GroupPushConflict: in.GroupPushConflict})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.getAppAfter(w, r, a)
+	s.writeApp(w, r, a, err)
 }
 
 func (s *Server) ctlImport(w http.ResponseWriter, r *http.Request) {
@@ -313,7 +302,7 @@ func (s *Server) ctlRefreshAppGroups(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"groups": groups})
+	writeJSON(w, http.StatusOK, appGroupRefsView{Groups: groups})
 }
 
 // ctlLinkPushMapping is Push Groups' "Link Group" on a mapping in error.
@@ -323,16 +312,8 @@ func (s *Server) ctlLinkPushMapping(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	o := orgOf(r)
-	pm, err := s.Model.LinkPushMapping(o, vars(r)["appId"], vars(r)["mappingId"], in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	o.mu.Lock()
-	out := pushMappingJSON(baseURL(r), vars(r)["appId"], pm)
-	o.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+	pm, err := s.Model.LinkPushMapping(orgOf(r), vars(r)["appId"], vars(r)["mappingId"], in)
+	s.writePushMapping(w, r, http.StatusOK, pm, err)
 }
 
 func (s *Server) ctlSSO(w http.ResponseWriter, r *http.Request) {

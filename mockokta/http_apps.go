@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/gorilla/mux"
 )
@@ -45,149 +43,32 @@ func (s *Server) appRoutes(r *mux.Router) {
 	r.HandleFunc("/apps/{appId}/group-push/mappings/{mappingId}", s.deletePushMapping).Methods(http.MethodDelete)
 }
 
-// JSON views. They are built under the org lock and hold copies.
-
-func ts(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
-func tsp(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return ts(*t)
-}
-
-func appJSON(base string, a *App) map[string]any {
-	status := "DISABLED"
-	if a.Connection.configured() {
-		status = "ENABLED"
-	}
-	features := []string{}
-	if a.Connection.configured() {
-		if a.ToApp.CreateUsers {
-			features = append(features, "PUSH_NEW_USERS")
-		}
-		if a.ToApp.UpdateUsers {
-			features = append(features, "PUSH_PROFILE_UPDATES")
-		}
-		if a.ToApp.DeactivateUsers {
-			features = append(features, "PUSH_USER_DEACTIVATION", "REACTIVATE_USERS")
-		}
-		if a.ToApp.SyncPassword {
-			features = append(features, "PUSH_PASSWORD_UPDATES")
-		}
-		features = append(features, "GROUP_PUSH", "IMPORT_NEW_USERS")
-	}
-	return map[string]any{
-		"id": a.ID, "name": a.Name, "label": a.Label, "status": a.Status, "signOnMode": a.SignOnMode,
-		"created": ts(a.Created), "lastUpdated": ts(a.LastUpdated),
-		"accessibility": map[string]any{"selfService": false, "errorRedirectUrl": nil, "loginRedirectUrl": nil},
-		"visibility":    map[string]any{"autoSubmitToolbar": false, "hide": map[string]bool{"iOS": false, "web": false}},
-		"features":      features,
-		"credentials": map[string]any{
-			"userNameTemplate": map[string]any{"template": a.UserName.Template, "type": a.UserName.Type, "pushStatus": nz(a.UserName.PushStatus, "NOT_CONFIGURED")},
-			"signing":          map[string]any{},
-		},
-		"settings": map[string]any{"app": map[string]any{}, "notifications": map[string]any{}, "signOn": map[string]any{}},
-		"_links": map[string]any{
-			"self":  href(base, "apps", a.ID),
-			"users": href(base, "apps", a.ID, "users"), "groups": href(base, "apps", a.ID, "groups"),
-			"deactivate": href(base, "apps", a.ID, "lifecycle", "deactivate"),
-		},
-		// Not Okta's: the simulator's view of the provisioning settings.
-		"_provsim": map[string]any{"flavour": a.Flavour, "provisioning": status, "primaryEmailAttribute": a.PrimaryEmailAttr, "renameGroups": a.RenameGroups,
-			"groupPushConflict": a.GroupPushConflict},
-	}
-}
-
-func nz(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
-func appUserJSON(base, appID string, au *AppUser) map[string]any {
-	return map[string]any{
-		"id": au.UserID, "externalId": nilIfEmpty(au.ExternalID), "created": ts(au.Created), "lastUpdated": ts(au.LastUpdated),
-		"scope": au.Scope(), "status": au.Status, "statusChanged": ts(au.StatusChanged), "passwordChanged": nil,
-		"syncState": au.SyncState, "lastSync": tsp(au.LastSync),
-		"credentials": map[string]any{"userName": au.UserName},
-		"profile":     deepCopyProfile(au.Profile), // encoded after the lock is released
-		"_links": map[string]any{
-			"app":  href(base, "apps", appID),
-			"user": href(base, "users", au.UserID),
-		},
-	}
-}
-
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func appGroupJSON(base, appID string, ag *AppGroup) map[string]any {
-	return map[string]any{"id": ag.GroupID, "lastUpdated": ts(ag.LastUpdated), "priority": ag.Priority, "profile": deepCopyProfile(ag.Profile),
-		"_links": map[string]any{"app": href(base, "apps", appID), "self": href(base, "apps", appID, "groups", ag.GroupID),
-			"group": href(base, "groups", ag.GroupID)}}
-}
-
-func pushMappingJSON(base, appID string, pm *PushMapping) map[string]any {
-	return map[string]any{"id": pm.ID, "sourceGroupId": pm.SourceGroupID, "targetGroupId": nilIfEmpty(pm.TargetGroupID),
-		"status": pm.Status, "created": ts(pm.Created), "lastUpdated": ts(pm.LastUpdated), "lastPush": tsp(pm.LastPush),
-		"errorSummary": nilIfEmpty(pm.ErrorSummary), "appConfig": nil,
-		"_links": map[string]any{"app": href(base, "apps", appID), "sourceGroup": href(base, "groups", pm.SourceGroupID)}}
-}
-
-// withApp runs fn with the org locked and the app found.
-func (s *Server) withApp(w http.ResponseWriter, r *http.Request, fn func(o *Org, a *App) (int, any, error)) {
-	o := orgOf(r)
-	o.mu.Lock()
-	a, err := o.app(vars(r)["appId"])
-	var status int
-	var out any
-	if err == nil {
-		status, out, err = fn(o, a)
-	}
-	o.mu.Unlock()
+// writeApp answers an app, or the error that came instead.
+func (s *Server) writeApp(w http.ResponseWriter, r *http.Request, a *App, err error) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if out == nil {
-		w.WriteHeader(status)
-		return
-	}
-	writeJSON(w, status, out)
+	writeJSON(w, http.StatusOK, appJSON(baseURL(r), a))
 }
 
 func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
-	o := orgOf(r)
 	p, err := pageParams(r, 200, 200)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	q := lower(r.URL.Query().Get("q"))
-	var ids []string
-	for _, id := range o.appOrder {
-		a := o.apps[id]
-		if q == "" || hasPrefixFold(a.Label, q) || hasPrefixFold(a.Name, q) {
-			ids = append(ids, id)
-		}
+	apps := s.Model.ListApps(orgOf(r), r.URL.Query().Get("q"))
+	byID := make(map[string]*App, len(apps))
+	ids := make([]string, len(apps))
+	for i, a := range apps {
+		ids[i], byID[a.ID] = a.ID, a
 	}
-	out := []any{}
+	out := []appView{}
 	for _, id := range paginate(w, r, ids, p) {
-		out = append(out, appJSON(baseURL(r), o.apps[id]))
+		out = append(out, appJSON(baseURL(r), byID[id]))
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && lower(s[:len(prefix)]) == prefix
 }
 
 func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
@@ -198,19 +79,12 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 	}
 	in.Activate = r.URL.Query().Get("activate") != "false"
 	a, err := s.Model.CreateApp(orgOf(r), in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	o := orgOf(r)
-	o.mu.Lock()
-	out := appJSON(baseURL(r), a)
-	o.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+	s.writeApp(w, r, a, err)
 }
 
 func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
-	s.withApp(w, r, func(o *Org, a *App) (int, any, error) { return http.StatusOK, appJSON(baseURL(r), a), nil })
+	a, err := s.Model.GetApp(orgOf(r), vars(r)["appId"])
+	s.writeApp(w, r, a, err)
 }
 
 // updateAppBody is the part of an Application PUT that mockokta applies.
@@ -232,19 +106,7 @@ func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) {
 		upd.UserName = in.Credentials.UserNameTemplate
 	}
 	a, err := s.Model.UpdateApp(orgOf(r), vars(r)["appId"], upd)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.getAppAfter(w, r, a)
-}
-
-func (s *Server) getAppAfter(w http.ResponseWriter, r *http.Request, a *App) {
-	o := orgOf(r)
-	o.mu.Lock()
-	out := appJSON(baseURL(r), a)
-	o.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+	s.writeApp(w, r, a, err)
 }
 
 func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) {
@@ -261,7 +123,7 @@ func (s *Server) appLifecycle(active bool) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{})
+		writeJSON(w, http.StatusOK, struct{}{})
 	}
 }
 
@@ -271,17 +133,26 @@ func (s *Server) listAppUsers(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.withApp(w, r, func(o *Org, a *App) (int, any, error) {
-		var ids []string
-		for _, au := range a.appUsers() {
-			ids = append(ids, au.UserID)
-		}
-		out := []any{}
-		for _, id := range paginate(w, r, ids, p) {
-			out = append(out, appUserJSON(baseURL(r), a.ID, a.users[id]))
-		}
-		return http.StatusOK, out, nil
-	})
+	o, appID := orgOf(r), vars(r)["appId"]
+	ids, err := s.Model.AppUserIDs(o, appID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []appUserView{}
+	for _, au := range s.Model.AppUsersByID(o, appID, paginate(w, r, ids, p)) {
+		out = append(out, appUserJSON(baseURL(r), appID, au))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// writeAppUser answers an app user, or the error that came instead.
+func (s *Server) writeAppUser(w http.ResponseWriter, r *http.Request, au *AppUser, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, appUserJSON(baseURL(r), vars(r)["appId"], au))
 }
 
 func (s *Server) assignUser(w http.ResponseWriter, r *http.Request) {
@@ -290,30 +161,13 @@ func (s *Server) assignUser(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	o := orgOf(r)
-	au, _, err := s.Model.AssignUser(o, vars(r)["appId"], in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	o.mu.Lock()
-	out := appUserJSON(baseURL(r), vars(r)["appId"], au)
-	o.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+	au, _, err := s.Model.AssignUser(orgOf(r), vars(r)["appId"], in)
+	s.writeAppUser(w, r, au, err)
 }
 
 func (s *Server) getAppUser(w http.ResponseWriter, r *http.Request) {
-	s.withApp(w, r, func(o *Org, a *App) (int, any, error) {
-		u, err := o.user(vars(r)["userId"])
-		if err != nil {
-			return 0, nil, err
-		}
-		au, ok := a.appUser(u.ID)
-		if !ok {
-			return 0, nil, errNotFound("AppUser", vars(r)["userId"])
-		}
-		return http.StatusOK, appUserJSON(baseURL(r), a.ID, au), nil
-	})
+	au, err := s.Model.GetAppUser(orgOf(r), vars(r)["appId"], vars(r)["userId"])
+	s.writeAppUser(w, r, au, err)
 }
 
 // updateAppUser is POST /apps/{id}/users/{uid}: profile and username.
@@ -323,24 +177,8 @@ func (s *Server) updateAppUser(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.withApp(w, r, func(o *Org, a *App) (int, any, error) {
-		u, err := o.user(vars(r)["userId"])
-		if err != nil {
-			return 0, nil, err
-		}
-		au, ok := a.appUser(u.ID)
-		if !ok {
-			return 0, nil, errNotFound("AppUser", vars(r)["userId"])
-		}
-		s.Model.mergeAppProfile(au, in.Profile)
-		if in.Credentials != nil && in.Credentials.UserName != "" && in.Credentials.UserName != au.UserName {
-			au.UserName = in.Credentials.UserName
-			if au.ExternalID != "" && a.ToApp.UpdateUsers {
-				s.Model.enqueueUpdate(o, a, au)
-			}
-		}
-		return http.StatusOK, appUserJSON(baseURL(r), a.ID, au), nil
-	})
+	au, err := s.Model.UpdateAppUser(orgOf(r), vars(r)["appId"], vars(r)["userId"], in)
+	s.writeAppUser(w, r, au, err)
 }
 
 func (s *Server) unassignUser(w http.ResponseWriter, r *http.Request) {
@@ -357,27 +195,32 @@ func (s *Server) listAppGroups(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.withApp(w, r, func(o *Org, a *App) (int, any, error) {
-		var ids []string
-		for _, ag := range a.sortedAppGroups() {
-			ids = append(ids, ag.GroupID)
-		}
-		out := []any{}
-		for _, id := range paginate(w, r, ids, p) {
-			out = append(out, appGroupJSON(baseURL(r), a.ID, a.groups[id]))
-		}
-		return http.StatusOK, out, nil
-	})
+	o, appID := orgOf(r), vars(r)["appId"]
+	ids, err := s.Model.AppGroupIDs(o, appID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []appGroupView{}
+	for _, ag := range s.Model.AppGroupsByID(o, appID, paginate(w, r, ids, p)) {
+		out = append(out, appGroupJSON(baseURL(r), appID, ag))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// writeAppGroup answers a group assignment, or the error that came
+// instead.
+func (s *Server) writeAppGroup(w http.ResponseWriter, r *http.Request, ag *AppGroup, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, appGroupJSON(baseURL(r), vars(r)["appId"], ag))
 }
 
 func (s *Server) getAppGroup(w http.ResponseWriter, r *http.Request) {
-	s.withApp(w, r, func(o *Org, a *App) (int, any, error) {
-		ag, ok := a.groups[vars(r)["groupId"]]
-		if !ok {
-			return 0, nil, errNotFound("ApplicationGroupAssignment", vars(r)["groupId"])
-		}
-		return http.StatusOK, appGroupJSON(baseURL(r), a.ID, ag), nil
-	})
+	ag, err := s.Model.GetAppGroup(orgOf(r), vars(r)["appId"], vars(r)["groupId"])
+	s.writeAppGroup(w, r, ag, err)
 }
 
 func (s *Server) assignGroup(w http.ResponseWriter, r *http.Request) {
@@ -389,34 +232,20 @@ func (s *Server) assignGroup(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	o := orgOf(r)
-	ag, err := s.Model.AssignGroup(o, vars(r)["appId"], vars(r)["groupId"], in.Priority, in.Profile)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	o.mu.Lock()
-	out := appGroupJSON(baseURL(r), vars(r)["appId"], ag)
-	o.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+	ag, err := s.Model.AssignGroup(orgOf(r), vars(r)["appId"], vars(r)["groupId"], in.Priority, in.Profile)
+	s.writeAppGroup(w, r, ag, err)
 }
 
 // patchGroupAssignment is PATCH /apps/{id}/groups/{gid}: a JSON Patch
-// array (the OpenAPI's updateGroupAssignmentToApplication) of replace or
-// remove on /priority, /profile or /profile/<attribute>. The group must
-// already be assigned. An absent body (okta-sdk-golang sends `null`)
-// changes nothing.
+// array (Model.PatchAppGroup). An absent body (okta-sdk-golang sends
+// `null`) changes nothing.
 func (s *Server) patchGroupAssignment(w http.ResponseWriter, r *http.Request) {
 	body, err := s.readBody(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	var ops []struct {
-		Op    string          `json:"op"`
-		Path  string          `json:"path"`
-		Value json.RawMessage `json:"value"`
-	}
+	var ops []AppGroupPatch
 	if len(body) > 0 && string(body) != "null" {
 		if body[0] != '[' {
 			s.writeError(w, r, errMalformed("the request body must be a JSON array of patch operations"))
@@ -427,55 +256,8 @@ func (s *Server) patchGroupAssignment(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.withApp(w, r, func(o *Org, a *App) (int, any, error) {
-		ag, ok := a.groups[vars(r)["groupId"]]
-		if !ok {
-			return 0, nil, errNotFound("ApplicationGroupAssignment", vars(r)["groupId"])
-		}
-		// Validate every operation before applying any.
-		priority, profile := ag.Priority, make(map[string]any, len(ag.Profile))
-		for k, v := range ag.Profile {
-			profile[k] = v
-		}
-		for _, op := range ops {
-			remove := strings.EqualFold(op.Op, "remove")
-			if !remove && !strings.EqualFold(op.Op, "replace") {
-				return 0, nil, errValidation("op: must be replace or remove")
-			}
-			switch attr, isAttr := strings.CutPrefix(op.Path, "/profile/"); {
-			case op.Path == "/priority":
-				if remove {
-					return 0, nil, errValidation("priority: cannot be removed")
-				}
-				if err := json.Unmarshal(op.Value, &priority); err != nil || priority < 0 {
-					return 0, nil, errValidation("priority: must be a non-negative integer")
-				}
-			case op.Path == "/profile":
-				profile = map[string]any{}
-				if !remove && len(op.Value) > 0 && string(op.Value) != "null" {
-					if err := json.Unmarshal(op.Value, &profile); err != nil {
-						return 0, nil, errValidation("profile: must be an object")
-					}
-				}
-			case isAttr && attr != "" && !strings.Contains(attr, "/"):
-				if remove {
-					delete(profile, attr)
-					continue
-				}
-				var v any
-				if err := json.Unmarshal(op.Value, &v); err != nil {
-					return 0, nil, errValidation(attr + ": invalid value")
-				}
-				profile[attr] = v
-			default:
-				return 0, nil, errValidation("path: " + op.Path + " cannot be patched")
-			}
-		}
-		if len(ops) > 0 {
-			ag.Priority, ag.Profile, ag.LastUpdated = priority, profile, s.Model.now()
-		}
-		return http.StatusOK, appGroupJSON(baseURL(r), a.ID, ag), nil
-	})
+	ag, err := s.Model.PatchAppGroup(orgOf(r), vars(r)["appId"], vars(r)["groupId"], ops)
+	s.writeAppGroup(w, r, ag, err)
 }
 
 func (s *Server) unassignGroup(w http.ResponseWriter, r *http.Request) {
@@ -488,57 +270,45 @@ func (s *Server) unassignGroup(w http.ResponseWriter, r *http.Request) {
 
 // Features: USER_PROVISIONING is To App (OAPI-APP-2).
 
-func status(on bool) map[string]string {
-	if on {
-		return map[string]string{"status": "ENABLED"}
-	}
-	return map[string]string{"status": "DISABLED"}
-}
-
-func featureJSON(base string, a *App) map[string]any {
-	t := a.ToApp
-	pw := status(t.SyncPassword)
-	return map[string]any{
-		"name": "USER_PROVISIONING", "status": "ENABLED", "description": "User provisioning settings from Okta to a downstream application",
-		"capabilities": map[string]any{
-			"create": map[string]any{"lifecycleCreate": status(t.CreateUsers)},
-			"update": map[string]any{"profile": status(t.UpdateUsers), "lifecycleDeactivate": status(t.DeactivateUsers),
-				"password": map[string]any{"status": pw["status"], "seed": "RANDOM", "change": "KEEP_EXISTING"}},
-		},
-		"_links": map[string]any{"self": href(base, "apps", a.ID, "features", "USER_PROVISIONING")},
-	}
-}
-
 func (s *Server) listFeatures(w http.ResponseWriter, r *http.Request) {
-	s.withApp(w, r, func(o *Org, a *App) (int, any, error) {
-		if !a.Connection.configured() {
-			return 0, nil, errFeatureNotEnabled("Provisioning is not enabled for this application")
-		}
-		return http.StatusOK, []any{featureJSON(baseURL(r), a)}, nil
-	})
+	a, err := s.Model.ProvisioningFeature(orgOf(r), vars(r)["appId"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, []featureView{featureJSON(baseURL(r), a)})
+}
+
+// writeFeature answers To App, or the error that came instead.
+func (s *Server) writeFeature(w http.ResponseWriter, r *http.Request, a *App, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, featureJSON(baseURL(r), a))
 }
 
 func (s *Server) getFeature(w http.ResponseWriter, r *http.Request) {
-	s.withApp(w, r, func(o *Org, a *App) (int, any, error) {
-		if vars(r)["feature"] != "USER_PROVISIONING" {
-			return 0, nil, errNotFound("ApplicationFeature", vars(r)["feature"])
-		}
-		if !a.Connection.configured() {
-			return 0, nil, errFeatureNotEnabled("Provisioning is not enabled for this application")
-		}
-		return http.StatusOK, featureJSON(baseURL(r), a), nil
-	})
-}
-
-type capStatus struct {
-	Status string `json:"status"`
-}
-
-func (c *capStatus) on(cur bool) bool {
-	if c == nil || c.Status == "" {
-		return cur
+	o, appID := orgOf(r), vars(r)["appId"]
+	if _, err := s.Model.GetApp(o, appID); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	return c.Status == "ENABLED"
+	if vars(r)["feature"] != "USER_PROVISIONING" {
+		s.writeError(w, r, errNotFound("ApplicationFeature", vars(r)["feature"]))
+		return
+	}
+	a, err := s.Model.ProvisioningFeature(o, appID)
+	s.writeFeature(w, r, a, err)
+}
+
+// on is a capability's new value: cur when not given.
+func (c *capStatus) on() *bool {
+	if c == nil || c.Status == "" {
+		return nil
+	}
+	on := c.Status == "ENABLED"
+	return &on
 }
 
 func (s *Server) updateFeature(w http.ResponseWriter, r *http.Request) {
@@ -560,70 +330,33 @@ func (s *Server) updateFeature(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	for _, c := range []*capStatus{getCreate(in.Create), getUpd(in.Update, 0), getUpd(in.Update, 1), getUpd(in.Update, 2)} {
+	var create, profile, deactivate, password *capStatus
+	if in.Create != nil {
+		create = in.Create.LifecycleCreate
+	}
+	if in.Update != nil {
+		profile, deactivate, password = in.Update.Profile, in.Update.LifecycleDeactivate, in.Update.Password
+	}
+	for _, c := range []*capStatus{create, profile, deactivate, password} {
 		if c != nil && c.Status != "" && c.Status != "ENABLED" && c.Status != "DISABLED" {
 			s.writeError(w, r, errValidation("status: must be ENABLED or DISABLED"))
 			return
 		}
 	}
-	o := orgOf(r)
-	o.mu.Lock()
-	a, err := o.app(vars(r)["appId"])
-	var t ToApp
-	if err == nil {
-		t = a.ToApp
-	}
-	o.mu.Unlock()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	t.CreateUsers = getCreate(in.Create).on(t.CreateUsers)
-	t.UpdateUsers = getUpd(in.Update, 0).on(t.UpdateUsers)
-	t.DeactivateUsers = getUpd(in.Update, 1).on(t.DeactivateUsers)
-	t.SyncPassword = getUpd(in.Update, 2).on(t.SyncPassword)
-	if _, err := s.Model.SetToApp(o, a.ID, t); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.withApp(w, r, func(o *Org, a *App) (int, any, error) { return http.StatusOK, featureJSON(baseURL(r), a), nil })
-}
-
-func getCreate(c *struct {
-	LifecycleCreate *capStatus `json:"lifecycleCreate"`
-}) *capStatus {
-	if c == nil {
-		return nil
-	}
-	return c.LifecycleCreate
-}
-
-func getUpd(u *struct {
-	Profile             *capStatus `json:"profile"`
-	LifecycleDeactivate *capStatus `json:"lifecycleDeactivate"`
-	Password            *capStatus `json:"password"`
-}, i int) *capStatus {
-	if u == nil {
-		return nil
-	}
-	return [...]*capStatus{u.Profile, u.LifecycleDeactivate, u.Password}[i]
+	a, err := s.Model.ChangeToApp(orgOf(r), vars(r)["appId"], ToAppChange{CreateUsers: create.on(),
+		UpdateUsers: profile.on(), DeactivateUsers: deactivate.on(), SyncPassword: password.on()})
+	s.writeFeature(w, r, a, err)
 }
 
 // The provisioning connection ("Configure API integration").
 
-func connectionJSON(base string, a *App) map[string]any {
-	st := "DISABLED"
-	if a.Connection.Enabled {
-		st = "ENABLED"
-	}
-	return map[string]any{"authScheme": "TOKEN", "status": st, "baseUrl": a.Connection.BaseURL,
-		"profile": map[string]any{"authScheme": "TOKEN"},
-		"_links": map[string]any{"self": href(base, "apps", a.ID, "connections", "default"),
-			"activate": href(base, "apps", a.ID, "connections", "default", "lifecycle", "activate")}}
-}
-
 func (s *Server) getConnection(w http.ResponseWriter, r *http.Request) {
-	s.withApp(w, r, func(o *Org, a *App) (int, any, error) { return http.StatusOK, connectionJSON(baseURL(r), a), nil })
+	a, err := s.Model.GetApp(orgOf(r), vars(r)["appId"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, connectionJSON(baseURL(r), a))
 }
 
 // connectionBody accepts Okta's {"profile":{"authScheme":"TOKEN","token":…}}
@@ -692,20 +425,27 @@ func (s *Server) listPushMappings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	s.withApp(w, r, func(o *Org, a *App) (int, any, error) {
-		var ids []string
-		for _, id := range a.mappingOrder {
-			pm := a.mappings[id]
-			if (q.Get("sourceGroupId") == "" || pm.SourceGroupID == q.Get("sourceGroupId")) && (q.Get("status") == "" || pm.Status == q.Get("status")) {
-				ids = append(ids, id)
-			}
-		}
-		out := []any{}
-		for _, id := range paginate(w, r, ids, p) {
-			out = append(out, pushMappingJSON(baseURL(r), a.ID, a.mappings[id]))
-		}
-		return http.StatusOK, out, nil
-	})
+	o, appID := orgOf(r), vars(r)["appId"]
+	ids, err := s.Model.PushMappingIDs(o, appID, q.Get("sourceGroupId"), q.Get("status"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []pushMappingView{}
+	for _, pm := range s.Model.PushMappingsByID(o, appID, paginate(w, r, ids, p)) {
+		out = append(out, pushMappingJSON(baseURL(r), appID, pm))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// writePushMapping answers a push mapping with status, or the error that
+// came instead.
+func (s *Server) writePushMapping(w http.ResponseWriter, r *http.Request, status int, pm *PushMapping, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, status, pushMappingJSON(baseURL(r), vars(r)["appId"], pm))
 }
 
 func (s *Server) createPushMapping(w http.ResponseWriter, r *http.Request) {
@@ -714,26 +454,13 @@ func (s *Server) createPushMapping(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	o := orgOf(r)
-	pm, err := s.Model.CreatePushMapping(o, vars(r)["appId"], in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	o.mu.Lock()
-	out := pushMappingJSON(baseURL(r), vars(r)["appId"], pm)
-	o.mu.Unlock()
-	writeJSON(w, http.StatusCreated, out)
+	pm, err := s.Model.CreatePushMapping(orgOf(r), vars(r)["appId"], in)
+	s.writePushMapping(w, r, http.StatusCreated, pm, err)
 }
 
 func (s *Server) getPushMapping(w http.ResponseWriter, r *http.Request) {
-	s.withApp(w, r, func(o *Org, a *App) (int, any, error) {
-		pm, err := a.mapping(vars(r)["mappingId"])
-		if err != nil {
-			return 0, nil, err
-		}
-		return http.StatusOK, pushMappingJSON(baseURL(r), a.ID, pm), nil
-	})
+	pm, err := s.Model.GetPushMapping(orgOf(r), vars(r)["appId"], vars(r)["mappingId"])
+	s.writePushMapping(w, r, http.StatusOK, pm, err)
 }
 
 func (s *Server) updatePushMapping(w http.ResponseWriter, r *http.Request) {
@@ -744,16 +471,8 @@ func (s *Server) updatePushMapping(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	o := orgOf(r)
-	pm, err := s.Model.UpdatePushMapping(o, vars(r)["appId"], vars(r)["mappingId"], in.Status)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	o.mu.Lock()
-	out := pushMappingJSON(baseURL(r), vars(r)["appId"], pm)
-	o.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+	pm, err := s.Model.UpdatePushMapping(orgOf(r), vars(r)["appId"], vars(r)["mappingId"], in.Status)
+	s.writePushMapping(w, r, http.StatusOK, pm, err)
 }
 
 func (s *Server) deletePushMapping(w http.ResponseWriter, r *http.Request) {

@@ -201,6 +201,29 @@ func (m *Model) Org(id string) (*Org, error) {
 	return o, nil
 }
 
+// OrgSummary is an org as GET /_sim/orgs lists it.
+type OrgSummary struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	PendingJobs int    `json:"pendingJobs"`
+}
+
+// OrgSummaries lists the orgs in creation order with their queued
+// provisioning work.
+func (m *Model) OrgSummaries() []OrgSummary {
+	out := []OrgSummary{}
+	for _, id := range m.Orgs() {
+		if o, err := m.Org(id); err == nil {
+			out = append(out, OrgSummary{ID: o.ID, Name: o.Name, PendingJobs: m.engine.Pending(o.ID)})
+		}
+	}
+	return out
+}
+
+// PendingJobs is the number of provisioning jobs queued or running for an
+// org.
+func (m *Model) PendingJobs(orgID string) int { return m.engine.Pending(orgID) }
+
 // Orgs lists org ids in creation order.
 func (m *Model) Orgs() []string {
 	m.mu.RLock()

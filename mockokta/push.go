@@ -118,7 +118,7 @@ func (m *Model) CreatePushMapping(o *Org, appID string, in PushMappingInput) (*P
 	if pm.Status == PushActive {
 		m.enqueue(o, a, job{kind: jobPushFull, mappingID: pm.ID})
 	}
-	return pm, nil
+	return copyPushMapping(pm), nil
 }
 
 func (a *App) mapping(id string) (*PushMapping, error) {
@@ -152,7 +152,7 @@ func (m *Model) UpdatePushMapping(o *Org, appID, id, status string) (*PushMappin
 		return nil, errGroupPush("status: must be ACTIVE or INACTIVE")
 	}
 	pm.LastUpdated = m.now()
-	return pm, nil
+	return copyPushMapping(pm), nil
 }
 
 // PushNow overwrites the target's members with Okta's ("makes Okta the
@@ -288,7 +288,7 @@ func (m *Model) LinkPushMapping(o *Org, appID, id string, in LinkInput) (*PushMa
 	// Pushed members were never confirmed in that group: the next push
 	// overwrites it.
 	pm.pushed = map[string]string{}
-	return pm, nil
+	return copyPushMapping(pm), nil
 }
 
 // eligible reports whether a user is pushed to a group: member of the

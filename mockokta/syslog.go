@@ -1,7 +1,13 @@
 package mockokta
 
 import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/scim2/filter-parser/v2"
 )
 
 // LogEvent is a System Log event (OAPI-LOG-1), with the
@@ -116,4 +122,127 @@ func (m *Model) appendLog(o *Org, e LogEvent) {
 		keep := m.opts.MaxLogEvents - m.opts.MaxLogEvents/10
 		o.logs = append(o.logs[:0:0], o.logs[len(o.logs)-keep:]...)
 	}
+}
+
+func eventDoc(e LogEvent) map[string]any {
+	b, _ := json.Marshal(e)
+	var doc map[string]any
+	_ = json.Unmarshal(b, &doc)
+	return doc
+}
+
+// evalLog evaluates a filter against an event. Paths are dotted
+// (outcome.result, target.id); a path through an array matches when any
+// element does.
+func evalLog(expr filter.Expression, doc map[string]any) bool {
+	switch e := expr.(type) {
+	case *filter.LogicalExpression:
+		if strings.EqualFold(string(e.Operator), "and") {
+			return evalLog(e.Left, doc) && evalLog(e.Right, doc)
+		}
+		return evalLog(e.Left, doc) || evalLog(e.Right, doc)
+	case *filter.NotExpression:
+		return !evalLog(e.Expression, doc)
+	case *filter.AttributeExpression:
+		path := e.AttributePath.AttributeName
+		if sub := e.AttributePath.SubAttributeName(); sub != "" {
+			path += "." + sub
+		}
+		for _, v := range collect(doc, strings.Split(path, ".")) {
+			if compare(v, string(e.Operator), e.CompareValue) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func collect(v any, parts []string) []any {
+	if len(parts) == 0 {
+		return []any{v}
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if strings.EqualFold(k, parts[0]) {
+				return collect(val, parts[1:])
+			}
+		}
+	case []any:
+		var out []any
+		for _, el := range x {
+			out = append(out, collect(el, parts)...)
+		}
+		return out
+	}
+	return nil
+}
+
+func compare(v any, op string, want any) bool {
+	s, _ := v.(string)
+	w := fmt.Sprint(want)
+	switch strings.ToLower(op) {
+	case "eq":
+		return fmt.Sprint(v) == w
+	case "ne":
+		return fmt.Sprint(v) != w
+	case "co":
+		return strings.Contains(lower(s), lower(w))
+	case "sw":
+		return strings.HasPrefix(lower(s), lower(w))
+	case "ew":
+		return strings.HasSuffix(lower(s), lower(w))
+	case "pr":
+		return v != nil && v != ""
+	case "gt":
+		return s > w
+	case "ge":
+		return s >= w
+	case "lt":
+		return s < w
+	case "le":
+		return s <= w
+	}
+	return false
+}
+
+// LogQuery selects System Log events for GET /api/v1/logs.
+type LogQuery struct {
+	Since, Until time.Time         // zero: seven days ago, an hour from now
+	Filter       filter.Expression // SCIM's grammar: eventType eq "…" and target.id eq "…"; nil: all
+	Text         string            // q: words anywhere in the event, any case
+	Descending   bool
+}
+
+// Logs returns the org's events that match q, oldest first unless
+// Descending.
+func (m *Model) Logs(o *Org, q LogQuery) []LogEvent {
+	now := m.clock.Now()
+	if q.Since.IsZero() {
+		q.Since = now.Add(-7 * 24 * time.Hour)
+	}
+	if q.Until.IsZero() {
+		q.Until = now.Add(time.Hour)
+	}
+	text := lower(q.Text)
+	o.mu.Lock()
+	var matched []LogEvent
+	for _, e := range o.logs {
+		if e.Published.Before(q.Since) || !e.Published.Before(q.Until) {
+			continue
+		}
+		doc := eventDoc(e)
+		if q.Filter != nil && !evalLog(q.Filter, doc) {
+			continue
+		}
+		if text != "" && !strings.Contains(lower(fmt.Sprint(doc)), text) {
+			continue
+		}
+		matched = append(matched, e)
+	}
+	o.mu.Unlock()
+	if q.Descending {
+		slices.Reverse(matched)
+	}
+	return matched
 }

@@ -3,6 +3,8 @@ package mockokta
 import (
 	"net/http"
 	"time"
+
+	"github.com/provsim/provsim/internal/journal"
 )
 
 // The JSON views of the Management API's objects, built from snapshots
@@ -158,4 +160,320 @@ func groupJSON(base string, g *Group) any {
 		v.Profile.Description = &d
 	}
 	return v
+}
+
+// The Apps API's objects. Their fields are in the order these answers have
+// always had (alphabetical: they used to be maps), which the golden and
+// SDK tests hold byte for byte.
+
+// appView is an Application (okta-sdk-golang v5 model_application.go).
+type appView struct {
+	Links         appLinks         `json:"_links"`
+	Provsim       appProvsimView   `json:"_provsim"`
+	Accessibility appAccessibility `json:"accessibility"`
+	Created       string           `json:"created"`
+	Credentials   appCredentials   `json:"credentials"`
+	Features      []string         `json:"features"`
+	ID            string           `json:"id"`
+	Label         string           `json:"label"`
+	LastUpdated   string           `json:"lastUpdated"`
+	Name          string           `json:"name"`
+	Settings      appSettings      `json:"settings"`
+	SignOnMode    string           `json:"signOnMode"`
+	Status        string           `json:"status"`
+	Visibility    appVisibility    `json:"visibility"`
+}
+
+type appLinks struct {
+	Deactivate link `json:"deactivate"`
+	Groups     link `json:"groups"`
+	Self       link `json:"self"`
+	Users      link `json:"users"`
+}
+
+// appProvsimView is not Okta's: the simulator's view of the provisioning
+// settings.
+type appProvsimView struct {
+	Flavour               Flavour           `json:"flavour"`
+	GroupPushConflict     GroupPushConflict `json:"groupPushConflict"`
+	PrimaryEmailAttribute string            `json:"primaryEmailAttribute"`
+	Provisioning          string            `json:"provisioning"`
+	RenameGroups          bool              `json:"renameGroups"`
+}
+
+type appAccessibility struct {
+	ErrorRedirectURL *string `json:"errorRedirectUrl"`
+	LoginRedirectURL *string `json:"loginRedirectUrl"`
+	SelfService      bool    `json:"selfService"`
+}
+
+type appCredentials struct {
+	Signing          struct{}             `json:"signing"`
+	UserNameTemplate userNameTemplateView `json:"userNameTemplate"`
+}
+
+type userNameTemplateView struct {
+	PushStatus string `json:"pushStatus"`
+	Template   string `json:"template"`
+	Type       string `json:"type"`
+}
+
+type appSettings struct {
+	App           struct{} `json:"app"`
+	Notifications struct{} `json:"notifications"`
+	SignOn        struct{} `json:"signOn"`
+}
+
+type appVisibility struct {
+	AutoSubmitToolbar bool          `json:"autoSubmitToolbar"`
+	Hide              appVisibleOff `json:"hide"`
+}
+
+type appVisibleOff struct {
+	IOS bool `json:"iOS"`
+	Web bool `json:"web"`
+}
+
+// appJSON renders an app; a is a snapshot.
+func appJSON(base string, a *App) appView {
+	status := "DISABLED"
+	features := []string{}
+	if a.Connection.configured() {
+		status = "ENABLED"
+		if a.ToApp.CreateUsers {
+			features = append(features, "PUSH_NEW_USERS")
+		}
+		if a.ToApp.UpdateUsers {
+			features = append(features, "PUSH_PROFILE_UPDATES")
+		}
+		if a.ToApp.DeactivateUsers {
+			features = append(features, "PUSH_USER_DEACTIVATION", "REACTIVATE_USERS")
+		}
+		if a.ToApp.SyncPassword {
+			features = append(features, "PUSH_PASSWORD_UPDATES")
+		}
+		features = append(features, "GROUP_PUSH", "IMPORT_NEW_USERS")
+	}
+	pushStatus := a.UserName.PushStatus
+	if pushStatus == "" {
+		pushStatus = "NOT_CONFIGURED"
+	}
+	return appView{
+		Links: appLinks{Self: href(base, "apps", a.ID), Users: href(base, "apps", a.ID, "users"),
+			Groups: href(base, "apps", a.ID, "groups"), Deactivate: href(base, "apps", a.ID, "lifecycle", "deactivate")},
+		Provsim: appProvsimView{Flavour: a.Flavour, Provisioning: status, PrimaryEmailAttribute: a.PrimaryEmailAttr,
+			RenameGroups: a.RenameGroups, GroupPushConflict: a.GroupPushConflict},
+		ID: a.ID, Name: a.Name, Label: a.Label, Status: a.Status, SignOnMode: a.SignOnMode,
+		Created: oktaTimestamp(a.Created), LastUpdated: oktaTimestamp(a.LastUpdated),
+		Features: features,
+		Credentials: appCredentials{UserNameTemplate: userNameTemplateView{Template: a.UserName.Template,
+			Type: a.UserName.Type, PushStatus: pushStatus}},
+	}
+}
+
+// appUserView is an AppUser.
+type appUserView struct {
+	Links           appUserLinks       `json:"_links"`
+	Created         string             `json:"created"`
+	Credentials     appUserCredentials `json:"credentials"`
+	ExternalID      *string            `json:"externalId"`
+	ID              string             `json:"id"`
+	LastSync        any                `json:"lastSync"`
+	LastUpdated     string             `json:"lastUpdated"`
+	PasswordChanged *string            `json:"passwordChanged"`
+	Profile         map[string]any     `json:"profile"`
+	Scope           string             `json:"scope"`
+	Status          string             `json:"status"`
+	StatusChanged   string             `json:"statusChanged"`
+	SyncState       string             `json:"syncState"`
+}
+
+type appUserLinks struct {
+	App  link `json:"app"`
+	User link `json:"user"`
+}
+
+type appUserCredentials struct {
+	UserName string `json:"userName"`
+}
+
+// appUserJSON renders an app user; au is a snapshot.
+func appUserJSON(base, appID string, au *AppUser) appUserView {
+	return appUserView{
+		Links: appUserLinks{App: href(base, "apps", appID), User: href(base, "users", au.UserID)},
+		ID:    au.UserID, ExternalID: stringOrNil(au.ExternalID),
+		Created: oktaTimestamp(au.Created), LastUpdated: oktaTimestamp(au.LastUpdated),
+		Scope: au.Scope(), Status: au.Status, StatusChanged: oktaTimestamp(au.StatusChanged),
+		SyncState: au.SyncState, LastSync: oktaTimestampOrNil(au.LastSync),
+		Credentials: appUserCredentials{UserName: au.UserName},
+		Profile:     au.Profile,
+	}
+}
+
+// stringOrNil is nil (JSON null) for "".
+func stringOrNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// appGroupView is an ApplicationGroupAssignment.
+type appGroupView struct {
+	Links       appGroupLinks  `json:"_links"`
+	ID          string         `json:"id"`
+	LastUpdated string         `json:"lastUpdated"`
+	Priority    int            `json:"priority"`
+	Profile     map[string]any `json:"profile"`
+}
+
+type appGroupLinks struct {
+	App   link `json:"app"`
+	Group link `json:"group"`
+	Self  link `json:"self"`
+}
+
+// appGroupJSON renders a group assignment; ag is a snapshot.
+func appGroupJSON(base, appID string, ag *AppGroup) appGroupView {
+	return appGroupView{
+		Links: appGroupLinks{App: href(base, "apps", appID), Self: href(base, "apps", appID, "groups", ag.GroupID),
+			Group: href(base, "groups", ag.GroupID)},
+		ID: ag.GroupID, LastUpdated: oktaTimestamp(ag.LastUpdated), Priority: ag.Priority, Profile: ag.Profile,
+	}
+}
+
+// pushMappingView is a GroupPushMapping.
+type pushMappingView struct {
+	Links         pushMappingLinks `json:"_links"`
+	AppConfig     *struct{}        `json:"appConfig"`
+	Created       string           `json:"created"`
+	ErrorSummary  *string          `json:"errorSummary"`
+	ID            string           `json:"id"`
+	LastPush      any              `json:"lastPush"`
+	LastUpdated   string           `json:"lastUpdated"`
+	SourceGroupID string           `json:"sourceGroupId"`
+	Status        string           `json:"status"`
+	TargetGroupID *string          `json:"targetGroupId"`
+}
+
+type pushMappingLinks struct {
+	App         link `json:"app"`
+	SourceGroup link `json:"sourceGroup"`
+}
+
+// pushMappingJSON renders a push mapping; pm is a snapshot.
+func pushMappingJSON(base, appID string, pm *PushMapping) pushMappingView {
+	return pushMappingView{
+		Links: pushMappingLinks{App: href(base, "apps", appID), SourceGroup: href(base, "groups", pm.SourceGroupID)},
+		ID:    pm.ID, SourceGroupID: pm.SourceGroupID, TargetGroupID: stringOrNil(pm.TargetGroupID),
+		Status: pm.Status, Created: oktaTimestamp(pm.Created), LastUpdated: oktaTimestamp(pm.LastUpdated),
+		LastPush: oktaTimestampOrNil(pm.LastPush), ErrorSummary: stringOrNil(pm.ErrorSummary),
+	}
+}
+
+// featureView is the USER_PROVISIONING ApplicationFeature: To App
+// (OAPI-APP-2).
+type featureView struct {
+	Links        selfLink            `json:"_links"`
+	Capabilities featureCapabilities `json:"capabilities"`
+	Description  string              `json:"description"`
+	Name         string              `json:"name"`
+	Status       string              `json:"status"`
+}
+
+type selfLink struct {
+	Self link `json:"self"`
+}
+
+type featureCapabilities struct {
+	Create featureCreate `json:"create"`
+	Update featureUpdate `json:"update"`
+}
+
+type featureCreate struct {
+	LifecycleCreate capStatus `json:"lifecycleCreate"`
+}
+
+type featureUpdate struct {
+	LifecycleDeactivate capStatus       `json:"lifecycleDeactivate"`
+	Password            featurePassword `json:"password"`
+	Profile             capStatus       `json:"profile"`
+}
+
+type featurePassword struct {
+	Change string `json:"change"`
+	Seed   string `json:"seed"`
+	Status string `json:"status"`
+}
+
+// capStatus is a capability's {"status": "ENABLED" | "DISABLED"}.
+type capStatus struct {
+	Status string `json:"status"`
+}
+
+func enabled(on bool) capStatus {
+	if on {
+		return capStatus{"ENABLED"}
+	}
+	return capStatus{"DISABLED"}
+}
+
+// featureJSON renders To App; a is a snapshot.
+func featureJSON(base string, a *App) featureView {
+	t := a.ToApp
+	return featureView{
+		Links: selfLink{href(base, "apps", a.ID, "features", "USER_PROVISIONING")},
+		Name:  "USER_PROVISIONING", Status: "ENABLED", Description: "User provisioning settings from Okta to a downstream application",
+		Capabilities: featureCapabilities{
+			Create: featureCreate{LifecycleCreate: enabled(t.CreateUsers)},
+			Update: featureUpdate{Profile: enabled(t.UpdateUsers), LifecycleDeactivate: enabled(t.DeactivateUsers),
+				Password: featurePassword{Status: enabled(t.SyncPassword).Status, Seed: "RANDOM", Change: "KEEP_EXISTING"}},
+		},
+	}
+}
+
+// connectionView is the app's provisioning connection.
+type connectionView struct {
+	Links      connectionLinks   `json:"_links"`
+	AuthScheme string            `json:"authScheme"`
+	BaseURL    string            `json:"baseUrl"`
+	Profile    connectionProfile `json:"profile"`
+	Status     string            `json:"status"`
+}
+
+type connectionLinks struct {
+	Activate link `json:"activate"`
+	Self     link `json:"self"`
+}
+
+type connectionProfile struct {
+	AuthScheme string `json:"authScheme"`
+}
+
+// connectionJSON renders the connection; a is a snapshot.
+func connectionJSON(base string, a *App) connectionView {
+	return connectionView{
+		Links: connectionLinks{Self: href(base, "apps", a.ID, "connections", "default"),
+			Activate: href(base, "apps", a.ID, "connections", "default", "lifecycle", "activate")},
+		AuthScheme: "TOKEN", Status: enabled(a.Connection.Enabled).Status, BaseURL: a.Connection.BaseURL,
+		Profile: connectionProfile{AuthScheme: "TOKEN"},
+	}
+}
+
+// The control API's answers (/_sim/).
+
+// waitView answers /_sim/orgs/{org}/wait.
+type waitView struct {
+	Idle        bool `json:"idle"`
+	PendingJobs *int `json:"pendingJobs,omitempty"` // when not idle
+}
+
+// journalView answers GET /_sim/journal.
+type journalView struct {
+	Entries []journal.Entry `json:"entries"`
+}
+
+// appGroupRefsView answers Refresh App Groups.
+type appGroupRefsView struct {
+	Groups []AppGroupRef `json:"groups"`
 }
