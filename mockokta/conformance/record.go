@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,15 +28,17 @@ const (
 // Exchange is one HTTP request and its answer, byte for byte as they went
 // over the wire (bodies up to 1 MiB), with secrets redacted.
 type Exchange struct {
-	From, To       string
-	Method, URL    string
-	RequestHeader  http.Header
-	RequestBody    string
-	Status         int // 0: no answer (see Err)
-	ResponseHeader http.Header
-	ResponseBody   string
-	Err            string
-	Duration       time.Duration
+	From           string        `json:"from"`
+	To             string        `json:"to"`
+	Method         string        `json:"method"`
+	URL            string        `json:"url"`
+	RequestHeader  http.Header   `json:"requestHeader"`
+	RequestBody    string        `json:"requestBody,omitempty"`
+	Status         int           `json:"status"` // 0: no answer (see Err)
+	ResponseHeader http.Header   `json:"responseHeader,omitempty"`
+	ResponseBody   string        `json:"responseBody,omitempty"`
+	Err            string        `json:"error,omitempty"`
+	Duration       time.Duration `json:"durationNs"`
 }
 
 // RequestText is the request as an HTTP/1.1 message.
@@ -151,7 +154,7 @@ type recordingTransport struct {
 }
 
 func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	e := Exchange{From: t.from, To: t.to, Method: req.Method, URL: req.URL.String(), RequestHeader: t.rec.redact(req.Header)}
+	e := Exchange{From: t.from, To: t.to, Method: req.Method, URL: req.URL.String(), RequestHeader: t.rec.redact(t.wireHeader(req))}
 	if req.Body != nil && req.Body != http.NoBody {
 		raw, err := io.ReadAll(req.Body)
 		req.Body.Close()
@@ -159,9 +162,17 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 			return nil, err
 		}
 		e.RequestBody = t.rec.redactText(clipBody(raw))
+		// The same request again, as replayable as it was: the engine makes
+		// its GETs unreplayable so that the Transport never re-sends one.
+		rewindable := req.GetBody != nil
 		req = req.Clone(req.Context())
-		req.Body = io.NopCloser(bytes.NewReader(raw))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil }
+		req.Body, req.GetBody = io.NopCloser(bytes.NewReader(raw)), nil
+		if rewindable {
+			req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil }
+		}
+		if len(raw) > 0 {
+			e.RequestHeader.Set("Content-Length", strconv.Itoa(len(raw)))
+		}
 	}
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req)
@@ -181,6 +192,22 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 	t.rec.add(e)
 	return resp, readErr
+}
+
+// wireHeader is the request's header with what Go's Transport adds as it
+// writes the request (the report shows what went over the wire).
+func (t *recordingTransport) wireHeader(req *http.Request) http.Header {
+	h := req.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	if _, set := h["User-Agent"]; !set {
+		h.Set("User-Agent", "Go-http-client/1.1")
+	}
+	if tr, ok := t.base.(*http.Transport); ok && !tr.DisableCompression && h.Get("Accept-Encoding") == "" && h.Get("Range") == "" && req.Method != http.MethodHead {
+		h.Set("Accept-Encoding", "gzip")
+	}
+	return h
 }
 
 func (r *recorder) add(e Exchange) {
