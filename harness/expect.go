@@ -551,27 +551,29 @@ type orgGroup struct {
 
 // groupList says which groups the organization has.
 func groupList(groups []orgGroup) string {
-	if len(groups) == 0 {
-		return "the organization has no groups"
-	}
 	var names []string
 	for _, g := range groups {
 		names = append(names, g.Name)
 	}
-	return "the groups are: " + listSome(names, 10)
+	return thereAre("groups", names)
 }
 
 // accountList says which accounts there are, for a report on one that is
 // not there.
 func accountList(accounts []accountView) string {
-	if len(accounts) == 0 {
-		return "the organization has no accounts"
-	}
 	var emails []string
 	for _, a := range accounts {
 		emails = append(emails, a.Email)
 	}
-	return "the accounts are: " + listSome(emails, 10)
+	return thereAre("accounts", emails)
+}
+
+// thereAre says which things of a kind the organization has.
+func thereAre(kind string, names []string) string {
+	if len(names) == 0 {
+		return "the organization has no " + kind
+	}
+	return "the " + kind + " are: " + listSome(names, 10)
 }
 
 // listSome joins up to n items, sorted, and says how many more there are.

@@ -151,14 +151,7 @@ func ParseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs := pflag.NewFlagSet("harness serve", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	build := ServeFlags(fs)
-	cli.BindEnv(fs, ServeEnvPrefix)
-	if err := fs.Parse(args); err != nil {
-		return ServeConfig{}, err
-	}
-	if fs.NArg() > 0 {
-		return ServeConfig{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if err := cli.ApplyEnv(fs, getenv); err != nil {
+	if err := cli.Parse(fs, ServeEnvPrefix, args, getenv); err != nil {
 		return ServeConfig{}, err
 	}
 	return build()

@@ -127,14 +127,7 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 	fs := pflag.NewFlagSet("mockokta", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f.Register(fs)
-	cli.BindEnv(fs, EnvPrefix)
-	if err := fs.Parse(args); err != nil {
-		return CLI{}, err
-	}
-	if fs.NArg() > 0 {
-		return CLI{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if err := cli.ApplyEnv(fs, getenv); err != nil {
+	if err := cli.Parse(fs, EnvPrefix, args, getenv); err != nil {
 		return CLI{}, err
 	}
 	return f.CLI(fs.Changed)

@@ -129,6 +129,21 @@ func unwrapInvalid(err error) error {
 	return err
 }
 
+// Parse parses args into fs as a command would, for code that parses a
+// command line without one (tests, embedding): the flags get their
+// variables under prefix, positional arguments are refused, and the
+// environment (getenv) fills what args leave.
+func Parse(fs *pflag.FlagSet, prefix string, args []string, getenv func(string) string) error {
+	BindEnv(fs, prefix)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return ApplyEnv(fs, getenv)
+}
+
 // Changed reports whether any of the named flags was given, on the
 // command line or in the environment (after ApplyEnv).
 func Changed(fs *pflag.FlagSet, names ...string) bool {
