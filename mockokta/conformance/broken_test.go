@@ -56,6 +56,7 @@ const (
 	breakRenamesGroups         breakage = "renames-groups"          // displayName changes rename groups
 	breakNoDiscovery           breakage = "no-discovery"            // no /ServiceProviderConfig, /ResourceTypes, /Schemas
 	breakAttributesIgnored     breakage = "attributes-ignored"      // attributes and excludedAttributes ignored
+	breakThrottlesCreates      breakage = "throttles-creates"       // POST /Users is 429, Retry-After 30 s
 )
 
 type brokenServer struct {
@@ -186,6 +187,10 @@ func (b *brokenServer) serve(req *http.Request) answer {
 		return plain(http.StatusUnsupportedMediaType, "unsupported media type")
 	case on[breakDeleteUnsupported] && req.Method == http.MethodDelete && user:
 		return scimErr(405, "DELETE is not supported")
+	case on[breakThrottlesCreates] && req.Method == http.MethodPost && path == "/Users":
+		a := scimErr(429, "Too many requests")
+		a.header.Set("Retry-After", "30")
+		return a
 	case on[breakSlowGroups] && req.Method == http.MethodGet && strings.HasPrefix(path, "/Groups"):
 		time.Sleep(650 * time.Millisecond)
 	}

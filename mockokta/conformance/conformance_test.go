@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/provsim/provsim/internal/junit"
 	"github.com/provsim/provsim/mockatlassian"
@@ -317,4 +318,25 @@ func TestOptionsAreChecked(t *testing.T) {
 func sameJSON(a, b string) bool {
 	var x, y any
 	return json.Unmarshal([]byte(a), &x) == nil && json.Unmarshal([]byte(b), &y) == nil && reflect.DeepEqual(x, y)
+}
+
+// A server that keeps Okta's engine waiting (a 429 with Retry-After: 30,
+// honoured in real time as Okta does, OKTA-RETRY-1) fails the step with the
+// wait, not the run: the check says the engine was still busy.
+func TestEngineStillBusy(t *testing.T) {
+	opts := atlassianTarget(t, scimErrorBody, breakThrottlesCreates)
+	opts.Profiles, opts.Timeout = []Profile{ProfileOktaCRUD}, 300*time.Millisecond
+	rep := mustRun(t, opts)
+	c := rep.Check("okta-crud/03-04")
+	if c.Status != Failed || len(c.Failures) == 0 || c.Failures[0].Assertion != "Okta's engine finished" ||
+		!strings.Contains(c.Failures[0].Found, "the engine was still busy after 300ms") {
+		t.Fatalf("okta-crud/03-04: %+v", c)
+	}
+	var throttled bool
+	for _, e := range c.Exchanges {
+		throttled = throttled || (e.From == partEngine && e.Status == 429)
+	}
+	if !throttled {
+		t.Error("the check does not show the 429")
+	}
 }

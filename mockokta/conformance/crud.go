@@ -76,7 +76,7 @@ func (e *engine) wait(timeout time.Duration) error {
 	resp := e.ctl.send(http.MethodPost, "/_sim/orgs/"+e.orgID+"/wait?timeout="+url.QueryEscape(timeout.String()), map[string]string{}, nil)
 	switch {
 	case resp.Status == http.StatusGatewayTimeout:
-		return fmt.Errorf("Okta's engine was still busy after %s (it retries a 429 after Retry-After, else 5 minutes)", timeout)
+		return fmt.Errorf("the engine was still busy after %s (Okta retries a 429 after Retry-After, else after 5 minutes)", timeout)
 	case resp.Status != http.StatusOK:
 		return fmt.Errorf("waiting for the engine: %s", statusText(resp))
 	}
