@@ -18,13 +18,6 @@ import (
 // server.
 func (s *Server) Faults() *faults.Registry { return s.faults }
 
-// readFaultsFile loads --faults-file into the config.
-func readFaultsFile(path string, cfg *Config) error {
-	rules, err := faults.ReadFile(path)
-	cfg.Faults = rules
-	return err
-}
-
 // faultMiddleware injects faults (httpx.Layers.Faults); a rule's tenant is
 // the directory or organization the request authenticated for.
 func (s *Server) faultMiddleware(next http.Handler) http.Handler {

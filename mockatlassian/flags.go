@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/provsim/provsim/internal/cli"
+	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/journal"
 )
 
@@ -110,7 +111,8 @@ func (f *Flags) CLI(given func(flag string) bool) (CLI, error) {
 	if err := opts.Validate(); err != nil {
 		return CLI{}, err
 	}
-	if err := readFaultsFile(f.faultsFile, &c.Config); err != nil {
+	var err error
+	if c.Config.Faults, err = faults.ReadFile(f.faultsFile); err != nil {
 		return CLI{}, err
 	}
 	if strings.ContainsAny(c.Config.ControlToken, " \t\r\n") {

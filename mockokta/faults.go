@@ -21,13 +21,6 @@ import (
 // server.
 func (s *Server) Faults() *faults.Registry { return s.faults }
 
-// readFaultsFile loads --faults-file into the config.
-func readFaultsFile(path string, cfg *Config) error {
-	rules, err := faults.ReadFile(path)
-	cfg.Faults = rules
-	return err
-}
-
 // faultMiddleware injects faults (httpx.Layers.Faults); a rule's tenant is
 // the org the request's token selected.
 func (s *Server) faultMiddleware(next http.Handler) http.Handler {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/provsim/provsim/internal/cli"
 	"github.com/provsim/provsim/internal/clock"
+	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/internal/ui"
 )
@@ -83,7 +84,8 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 func (f *Flags) CLI(given func(flag string) bool) (CLI, error) {
 	c := f.cli
 	boot := f.boot
-	if err := readFaultsFile(f.faultsFile, &c.Config); err != nil {
+	var err error
+	if c.Config.Faults, err = faults.ReadFile(f.faultsFile); err != nil {
 		return CLI{}, err
 	}
 	switch f.backoff {

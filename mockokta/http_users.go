@@ -186,10 +186,7 @@ func (s *Server) apiActivateUser(reactivate bool) http.HandlerFunc {
 			writeJSON(w, http.StatusOK, struct{}{})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{
-			"activationUrl":   baseURL(r) + "/welcome/" + token,
-			"activationToken": token,
-		})
+		writeJSON(w, http.StatusOK, activationView{ActivationToken: token, ActivationURL: baseURL(r) + "/welcome/" + token})
 	}
 }
 

@@ -162,6 +162,12 @@ func groupJSON(base string, g *Group) any {
 	return v
 }
 
+// activationView answers activate and reactivate without sendEmail.
+type activationView struct {
+	ActivationToken string `json:"activationToken"`
+	ActivationURL   string `json:"activationUrl"`
+}
+
 // The Apps API's objects. Their fields are in the order these answers have
 // always had (alphabetical: they used to be maps), which the golden and
 // SDK tests hold byte for byte.
