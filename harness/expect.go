@@ -63,6 +63,31 @@ func (r *run) exchange() []string {
 	return out
 }
 
+// maxStepTraffic bounds the exchanges a report keeps of one step: a step
+// that provisions thousands of people keeps the last ones and says how
+// many it left out.
+const maxStepTraffic = 200
+
+// stepTraffic is the step's SCIM traffic for a report, the newest
+// maxStepTraffic exchanges (an error reading the journal becomes an
+// exchange that says so, since a report must not hide it).
+func (r *run) stepTraffic() []Exchange {
+	entries, err := r.traffic()
+	if err != nil {
+		return []Exchange{{Method: "?", Path: "(journal unavailable: " + err.Error() + ")"}}
+	}
+	var out []Exchange
+	if over := len(entries) - maxStepTraffic; over > 0 {
+		out = append(out, Exchange{Method: "…", Path: fmt.Sprintf("(%d earlier exchanges of this step not kept)", over)})
+		entries = entries[over:]
+	}
+	for _, e := range entries {
+		out = append(out, Exchange{Method: e.Method, Path: r.relPath(e), Status: e.Status, DurationMS: e.DurationMS,
+			RequestBody: e.RequestBody, ResponseBody: e.ResponseBody, Fault: e.Fault})
+	}
+	return out
+}
+
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s

@@ -1,12 +1,15 @@
 package harness
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 
+	"github.com/provsim/provsim/harness/htmlreport"
 	"github.com/provsim/provsim/internal/junit"
 )
 
@@ -109,4 +112,100 @@ func WriteJUnit(w io.Writer, results []*Result) error {
 		out.Suites = append(out.Suites, s)
 	}
 	return junit.Write(w, out)
+}
+
+// Participants of the sequence diagrams of WriteHTML.
+const (
+	htmlOkta      = "Okta (mockokta)"
+	htmlAtlassian = "Atlassian (mockatlassian)"
+)
+
+// WriteHTML writes the results as one self-contained HTML page: a section
+// per scenario, an item per step with its status and time, its failures,
+// and its SCIM exchanges (kept with RunOptions.Traffic) drawn as a
+// sequence diagram Okta → the SCIM server, each body one click away.
+// scimServer names the receiving side; "" is mockatlassian.
+func WriteHTML(w io.Writer, results []*Result, scimServer string) error {
+	if scimServer == "" {
+		scimServer = htmlAtlassian
+	}
+	passed, steps := 0, 0
+	page := htmlreport.Report{Title: "provsim scenario run", Passed: true}
+	for _, r := range results {
+		if r.Passed {
+			passed++
+		} else {
+			page.Passed = false
+		}
+		sec := htmlreport.Section{Title: fmt.Sprintf("%s %s", map[bool]string{true: "✓", false: "✗"}[r.Passed], r.Name),
+			Notes: []string{fmt.Sprintf("%s · %s", r.File, ms(r.Duration))}}
+		if r.Error != "" {
+			sec.Items = append(sec.Items, htmlreport.Item{ID: "setup", Title: "setup", Status: htmlreport.Failed, Open: true,
+				Failures: []htmlreport.Failure{{What: "setup", Expected: "the scenario's tenants and people to be created", Found: r.Error}}})
+		}
+		for _, st := range r.Steps {
+			steps++
+			it := htmlreport.Item{ID: fmt.Sprintf("%d.", st.Index), Title: st.Name, Status: htmlStepStatus[st.Status],
+				Duration: st.Duration, Open: st.Status == StepFailed}
+			if st.Line > 0 {
+				it.Source = fmt.Sprintf("%s:%d", r.File, st.Line)
+			}
+			for _, f := range st.Failures {
+				what := f.What
+				if l := failureLine(st, f); l > 0 {
+					what = fmt.Sprintf("%s (line %d)", what, l)
+				}
+				it.Failures = append(it.Failures, htmlreport.Failure{What: what, Expected: f.Expected, Found: f.Found})
+			}
+			switch {
+			case st.Status == StepSkipped:
+				it.Reason = "an earlier step failed"
+			case len(st.Traffic) == 0 && len(st.Exchange) > 0:
+				it.Notes = st.Exchange // a run without Traffic: the failure's text
+			case len(st.Traffic) == 0:
+				it.Notes = []string{"No SCIM requests were sent in this step."}
+			}
+			for _, x := range st.Traffic {
+				it.Exchanges = append(it.Exchanges, htmlExchange(x, scimServer))
+			}
+			sec.Items = append(sec.Items, it)
+		}
+		for _, c := range r.Cleanup {
+			sec.Notes = append(sec.Notes, "Cleanup: "+c)
+		}
+		page.Sections = append(page.Sections, sec)
+	}
+	page.Summary = fmt.Sprintf("%d passed, %d failed · %d steps", passed, len(results)-passed, steps)
+	page.Subtitle = "Okta → " + scimServer + " · each step's SCIM exchange as a sequence diagram; click an arrow for its bodies"
+	return htmlreport.Write(w, page)
+}
+
+var htmlStepStatus = map[string]htmlreport.Status{StepPassed: htmlreport.Passed, StepFailed: htmlreport.Failed, StepSkipped: htmlreport.Skipped}
+
+// htmlExchange is one SCIM exchange as the report draws it.
+func htmlExchange(x Exchange, to string) htmlreport.Exchange {
+	answer := "no response"
+	if x.Status != 0 {
+		answer = fmt.Sprintf("%d %s", x.Status, http.StatusText(x.Status))
+	}
+	if x.Fault != "" {
+		answer += " (fault " + x.Fault + ")"
+	}
+	latency := fmt.Sprintf(" · %.1f ms", x.DurationMS)
+	return htmlreport.Exchange{From: htmlOkta, To: to, Request: x.Method + " " + x.Path, Response: answer,
+		RequestText:  x.Method + " " + x.Path + "\n\n" + showBody(x.RequestBody),
+		ResponseText: answer + latency + "\n\n" + showBody(x.ResponseBody),
+		Failed:       x.Status == 0 || x.Status >= 400}
+}
+
+// showBody indents a JSON body for reading; any other body is shown as it is.
+func showBody(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return "(no body)"
+	}
+	var b bytes.Buffer
+	if json.Indent(&b, raw, "", "  ") != nil {
+		return string(raw)
+	}
+	return b.String()
 }

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"encoding/json"
 	"time"
 )
 
@@ -31,6 +32,21 @@ type StepResult struct {
 	// Exchange is the SCIM traffic of a failed step, as "METHOD path ->
 	// status" lines with bodies.
 	Exchange []string `json:"exchange,omitempty"`
+	// Traffic is every SCIM exchange of the step, passed or not, when the
+	// run was asked to keep them (RunOptions.Traffic).
+	Traffic []Exchange `json:"traffic,omitempty"`
+}
+
+// Exchange is one SCIM request Okta's engine sent in a step and its answer,
+// as mockokta's outbound journal recorded it (Authorization redacted).
+type Exchange struct {
+	Method       string          `json:"method"`
+	Path         string          `json:"path"`   // relative to the SCIM base URL, with its query
+	Status       int             `json:"status"` // 0: no answer
+	DurationMS   float64         `json:"durationMs"`
+	RequestBody  json.RawMessage `json:"requestBody,omitempty"`
+	ResponseBody json.RawMessage `json:"responseBody,omitempty"`
+	Fault        string          `json:"fault,omitempty"` // an injected fault that answered it
 }
 
 // Failure is one unmet expectation.

@@ -30,6 +30,9 @@ type RunOptions struct {
 	// started. Keep leaves what the run created on it.
 	Target *SCIMTarget
 	Keep   bool
+	// Traffic keeps every step's SCIM exchanges in its result (StepResult.
+	// Traffic), for reports that draw them (`harness run --html`).
+	Traffic bool
 }
 
 // RunFile parses and runs one scenario file.
@@ -106,6 +109,9 @@ func RunScenario(ctx context.Context, s *Scenario, file string, data []byte, opt
 			sr.Failures[j].Line = ix.line(sr.Failures[j].Path)
 		}
 		sr.Duration = time.Since(t0)
+		if opts.Traffic {
+			sr.Traffic = r.stepTraffic()
+		}
 		sr.Status = StepPassed
 		if len(sr.Failures) > 0 {
 			sr.Status, failed = StepFailed, true

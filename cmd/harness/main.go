@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -93,7 +94,7 @@ func runCommand() *cobra.Command {
 	var (
 		oktaURL, atlURL, atlFromOkta string
 		parallel                     int
-		junit, jsonOut               string
+		junit, jsonOut, htmlOut      string
 		timeout                      time.Duration
 		controlToken                 string
 		target                       harness.SCIMTarget
@@ -108,6 +109,7 @@ func runCommand() *cobra.Command {
 			"traffic. Exit 0 when all pass, 1 when one fails, 2 for a wrong command line.",
 		Example: "  harness run scenarios/\n" +
 			"  harness run scenarios/ --junit report.xml --json report.json --parallel 2\n" +
+			"  harness run scenarios/guide-end-to-end.yaml --html report.html\n" +
 			"  harness run my.yaml --okta-url http://localhost:8080 --atlassian-url http://localhost:8081",
 		Args:              needScenarios("run"),
 		ValidArgsFunction: scenarioFiles,
@@ -143,7 +145,7 @@ func runCommand() *cobra.Command {
 				env.AtlassianURLFromOkta = atlFromOkta
 				env.ControlToken = controlToken
 			}
-			opts := harness.RunOptions{Env: env, Timeout: timeout, Keep: keep}
+			opts := harness.RunOptions{Env: env, Timeout: timeout, Keep: keep, Traffic: htmlOut != ""}
 			if target.BaseURL != "" {
 				opts.Target = &target
 			}
@@ -160,6 +162,16 @@ func runCommand() *cobra.Command {
 					return err
 				}
 			}
+			if htmlOut != "" {
+				server := ""
+				if target.BaseURL != "" {
+					server = "SCIM server " + target.BaseURL
+				}
+				if err := writeFile(htmlOut, func(w io.Writer) error { return harness.WriteHTML(w, results, server) }); err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "HTML report: %s\n", fileURL(htmlOut))
+			}
 			for _, r := range results {
 				if !r.Passed {
 					return cli.ErrReported
@@ -174,6 +186,7 @@ func runCommand() *cobra.Command {
 	f.StringVar(&atlFromOkta, "atlassian-url-from-okta", "", "mockatlassian's base `URL` as mockokta reaches it (e.g. http://mockatlassian:8081 in compose; default --atlassian-url)")
 	f.IntVar(&parallel, "parallel", 1, "scenarios run at once")
 	f.StringVar(&junit, "junit", "", "write a JUnit XML report to `FILE`")
+	f.StringVar(&htmlOut, "html", "", "write a self-contained HTML report to `FILE`: each step with its time and its SCIM exchange as a sequence diagram")
 	f.StringVar(&jsonOut, "json", "", "write a JSON report (results and each scenario's people) to `FILE`")
 	f.DurationVar(&timeout, "timeout", 0, "wait-for-engine timeout per step, a Go `DURATION` (default: the scenario's, else 30s)")
 	f.StringVar(&controlToken, "control-token", "", "control token of servers started with --control-token, sent on their /_sim/ routes (prefer the environment variable: flags show in ps)")
@@ -225,6 +238,16 @@ func runFiles(ctx context.Context, files []string, base harness.RunOptions, para
 	close(work)
 	wg.Wait()
 	return results
+}
+
+// fileURL is a file's absolute file:// URL, which terminals make
+// clickable; the path as given when it cannot be made absolute.
+func fileURL(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 }
 
 func writeFile(path string, fn func(io.Writer) error) error {
