@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/provsim/provsim/harness/htmlreport"
 	"github.com/provsim/provsim/internal/junit"
+	"github.com/provsim/provsim/internal/ui"
 )
 
 // WriteText prints results for a person: each step with a tick or a cross
@@ -198,14 +198,11 @@ func htmlExchange(x Exchange, to string) htmlreport.Exchange {
 		Failed:       x.Status == 0 || x.Status >= 400}
 }
 
-// showBody indents a JSON body for reading; any other body is shown as it is.
+// showBody is a body as the consoles' Traffic view shows it: JSON
+// indented, with secrets (the password Okta sends) redacted.
 func showBody(raw json.RawMessage) string {
 	if len(raw) == 0 {
 		return "(no body)"
 	}
-	var b bytes.Buffer
-	if json.Indent(&b, raw, "", "  ") != nil {
-		return string(raw)
-	}
-	return b.String()
+	return ui.ShowJSON(raw)
 }

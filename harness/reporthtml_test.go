@@ -59,6 +59,9 @@ func TestHTMLReportDrawsEachStepsExchange(t *testing.T) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
+	if strings.Contains(page, `&#34;password&#34;: &#34;`) && !strings.Contains(page, `&#34;password&#34;: &#34;[redacted]`) {
+		t.Error("the report shows a password Okta sent")
+	}
 	if strings.Contains(page, "<script") || strings.Contains(page, `src="http`) {
 		t.Error("the report must be self-contained: no scripts, no external assets")
 	}
