@@ -10,6 +10,7 @@ import (
 	"github.com/provsim/provsim/internal/clock"
 	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/mockatlassian"
+	atlconsole "github.com/provsim/provsim/mockatlassian/console"
 	"github.com/provsim/provsim/mockokta"
 	oktaconsole "github.com/provsim/provsim/mockokta/console"
 )
@@ -64,7 +65,7 @@ func StartEmbedded(opts EmbeddedOptions) (*Env, error) {
 	}
 	aopts := opts.Atlassian
 	aopts.Seed, aopts.Logger = opts.Seed, log
-	atl, err := mockatlassian.NewServer(mockatlassian.Config{Options: aopts, Logger: log})
+	atl, err := mockatlassian.NewServer(mockatlassian.Config{Options: aopts, Logger: log, Console: atlconsole.Mount})
 	if err != nil {
 		return nil, fmt.Errorf("mockatlassian: %w", err)
 	}

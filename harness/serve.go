@@ -12,6 +12,7 @@ import (
 
 	"github.com/provsim/provsim/internal/cli"
 	"github.com/provsim/provsim/mockatlassian"
+	atlconsole "github.com/provsim/provsim/mockatlassian/console"
 	"github.com/provsim/provsim/mockokta"
 	oktaconsole "github.com/provsim/provsim/mockokta/console"
 )
@@ -170,6 +171,7 @@ func Serve(ctx context.Context, c ServeConfig, out, logs io.Writer) error {
 	}
 	errc := make(chan error, 2)
 	up := make(chan started, 1)
+	c.Atlassian.Config.Console = atlconsole.Mount
 	go func() {
 		errc <- c.Atlassian.Serve(ctx, logs, func(s *mockatlassian.Server, a net.Addr) { up <- started{s, a} })
 	}()

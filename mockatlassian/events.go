@@ -96,6 +96,10 @@ type EventObject struct {
 // /_sim/ action that Atlassian only offers in its UI.
 var adminActor = Actor{ID: "admin", Name: "Organization admin"}
 
+// AdminActor is the organization admin working in the console
+// (mockatlassian/console), for the model methods that take an actor.
+func AdminActor() Actor { return adminActor }
+
 // APIKeyActor is the actor of a call made with an organization API key.
 func APIKeyActor(c Caller, ip string) Actor {
 	return Actor{ID: c.KeyID, Name: c.KeyLabel, AuthType: "api-token", TokenID: c.KeyID, TokenLabel: c.KeyLabel, IP: ip}

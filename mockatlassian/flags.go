@@ -70,7 +70,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.opts.MaxUsersPerGroup, "max-users-per-group", 35000, "members per SCIM group")
 	fs.IntVar(&f.opts.MaxMembersPerPatch, "max-members-per-patch", DefaultMaxMembersPerPatch, "members one group PATCH may add or remove (400 invalidValue beyond)")
 	fs.BoolVar(&f.opts.RequireVerifiedDomain, "require-verified-domain", false, "legacy: refuse users whose email is not on a verified domain")
-	fs.StringVar(&f.opts.LocationBase, "location-base", "https://api.atlassian.com", "prefix of meta.location and $ref URLs")
+	fs.StringVar(&f.opts.LocationBase, "location-base", DefaultLocationBase, "prefix of meta.location and $ref URLs")
 	fs.BoolVar(&f.opts.AdvertiseAtlassianExtension, "advertise-atlassian-extension", false, "serve a /Schemas document for the atlassian-external user extension (real Atlassian serves none), for clients that validate responses against the advertised schemas")
 	fs.StringVar(&f.authErr, "auth-error-body", string(AuthErrorFailure), "401/403 body on SCIM routes: failure ({error,traceId}, Atlassian) or scim")
 	fs.Int64Var(&f.cli.Config.MaxBodyBytes, "max-body-bytes", DefaultMaxBodyBytes, "request body limit in bytes")
@@ -161,6 +161,9 @@ func (c CLI) Serve(ctx context.Context, logs io.Writer, ready func(*Server, net.
 // admin.atlassian.com shows keys once) or when show says to.
 func (s *Server) WriteBoot(w io.Writer, addr net.Addr, show bool) {
 	fmt.Fprintf(w, "mockatlassian listening on http://%s\n", addr)
+	if s.console != nil {
+		fmt.Fprintf(w, "  admin console:      http://%s%s\n", addr, ConsolePath)
+	}
 	b, boot := s.Booted, s.cfg.Boot
 	if b == nil || boot == nil {
 		return

@@ -69,6 +69,10 @@ const (
 // members, as Okta's Push Now does) is bounded by MaxUsersPerGroup.
 const DefaultMaxMembersPerPatch = 1000
 
+// DefaultLocationBase is where Atlassian's SCIM and admin APIs live: the
+// prefix of meta.location and of the links the APIs return.
+const DefaultLocationBase = "https://api.atlassian.com"
+
 // Options configure a Model. The zero value is the documented default.
 type Options struct {
 	Clock clock.Clock
@@ -136,7 +140,7 @@ func (o Options) withDefaults() Options {
 		o.PageSize = 100
 	}
 	if o.LocationBase == "" {
-		o.LocationBase = "https://api.atlassian.com"
+		o.LocationBase = DefaultLocationBase
 	}
 	o.LocationBase = strings.TrimRight(o.LocationBase, "/")
 	return o

@@ -13,6 +13,7 @@ import (
 	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/internal/ratelimit"
 	"github.com/provsim/provsim/internal/store"
+	"github.com/provsim/provsim/internal/ui"
 )
 
 // AuthErrorBody selects the body of 401/403 answers on SCIM routes.
@@ -43,6 +44,11 @@ type Config struct {
 	DataDir      string       // keep state in DataDir/mockatlassian.db (persist.go); "" keeps it in memory
 	Seed         *Seed        // start state (seed.go), applied when nothing was stored
 	OrgAPI       OrgAPIConfig // the Organizations and User management REST APIs (orgapi.go)
+	// Console mounts the admin console (mockatlassian/console.Mount)
+	// under ConsolePath; nil: no console. It lives in a package of its own
+	// beside the model, so it is handed in rather than imported; base
+	// carries the server's settings a console needs.
+	Console func(s *Server, base ui.Config) (httpx.Surface, error)
 }
 
 // Boot describes the organization and directory a server starts with
@@ -79,7 +85,12 @@ type Server struct {
 
 	orgAPI    OrgAPIConfig
 	rateLimit *ratelimit.Limiter // the org admin APIs' limits (orgapi.go)
+	console   *httpx.Surface     // nil: no console
 }
+
+// ConsolePath is where the admin console lives: not under /admin/, whose
+// /admin/v1 and /admin/v2 are the Organizations REST API's paths.
+const ConsolePath = "/console/"
 
 // DefaultMaxBodyBytes bounds request bodies (httpx.DefaultMaxBodyBytes).
 const DefaultMaxBodyBytes = httpx.DefaultMaxBodyBytes
@@ -128,6 +139,14 @@ func NewServer(cfg Config) (*Server, error) {
 	if err := s.saveState(); err != nil {
 		s.closeState()
 		return nil, err
+	}
+	if cfg.Console != nil {
+		sf, err := cfg.Console(s, ui.Config{ControlToken: cfg.ControlToken, Logger: cfg.Logger})
+		if err != nil {
+			s.closeState()
+			return nil, fmt.Errorf("console: %w", err)
+		}
+		s.console = &sf
 	}
 	if s.handler, err = httpx.Build(s.Journal, httpx.Layers{Faults: s.faultMiddleware, Durable: s.durable}, s.surfaces()...); err != nil {
 		s.closeState()
@@ -189,7 +208,7 @@ func (s *Server) surfaces() []httpx.Surface {
 		writeJSON(w, r, status, map[string][]applicationError{"errors": {{ID: s.Model.ids.UUID(),
 			Status: strconv.Itoa(status), Code: code, Title: title, Detail: msg}}})
 	}
-	return []httpx.Surface{
+	list := []httpx.Surface{
 		{Name: "scim", Prefix: "/scim/directory/{directoryId}", Auth: s.scimAuth, Routes: s.scimRoutes, Unrouted: scimErr},
 		{Name: "user provisioning admin API", Prefix: "/admin/user-provisioning/v1/org/{orgId}", Auth: s.orgAuth,
 			Routes: s.adminRoutes, Unrouted: provisioningErr},
@@ -204,10 +223,13 @@ func (s *Server) surfaces() []httpx.Surface {
 			Unrouted: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 				writeJSON(w, r, status, controlErr{msg})
 			}},
-		// Anywhere else: a SCIM error, since SCIM clients are the ones that
-		// mistype base URLs.
-		{Name: "fallback", Unrouted: scimErr},
 	}
+	if s.console != nil {
+		list = append(list, *s.console)
+	}
+	// Anywhere else: a SCIM error, since SCIM clients are the ones that
+	// mistype base URLs.
+	return append(list, httpx.Surface{Name: "fallback", Unrouted: scimErr})
 }
 
 // Run serves s on addr until ctx ends, then shuts down gracefully; ready,

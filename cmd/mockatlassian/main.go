@@ -14,6 +14,7 @@ import (
 
 	"github.com/provsim/provsim/internal/cli"
 	"github.com/provsim/provsim/mockatlassian"
+	"github.com/provsim/provsim/mockatlassian/console"
 )
 
 func main() { cli.Main(command()) }
@@ -24,7 +25,8 @@ func command() *cobra.Command {
 		Short: "A simulated Atlassian organization and its SCIM provisioning directory",
 		Long: "mockatlassian serves a simulated Atlassian organization: one organization and one SCIM\n" +
 			"directory at start (SCIM base URL http://ADDR/scim/directory/ID, bearer token the\n" +
-			"directory's API key), the admin APIs, and the control API under /_sim/.",
+			"directory's API key), the admin APIs, the admin console under /console/, and the\n" +
+			"control API under /_sim/.",
 		EnvPrefix:   mockatlassian.EnvPrefix,
 		DefaultAddr: mockatlassian.DefaultAddr,
 		Flags: func(fs *pflag.FlagSet) cli.Start {
@@ -35,6 +37,7 @@ func command() *cobra.Command {
 				if err != nil {
 					return cli.Usagef("%w", err)
 				}
+				c.Config.Console = console.Mount
 				return c.Serve(ctx, stderr, func(srv *mockatlassian.Server, addr net.Addr) {
 					srv.WriteBoot(stdout, addr, false)
 				})
