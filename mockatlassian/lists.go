@@ -1,7 +1,6 @@
 package mockatlassian
 
 import (
-	"sort"
 	"strings"
 	"time"
 )
@@ -77,7 +76,7 @@ func (o *Org) groupRow(g *OrgGroup) GroupRow {
 	if v.Synced {
 		if d, ok := o.directories[g.DirectoryID]; ok {
 			v.DirectoryName = d.Name
-			v.Members = len(o.syncedMembers(d, g))
+			v.Members = o.syncedCount(d, g)
 		}
 	} else {
 		v.Members = len(g.members)
@@ -107,6 +106,19 @@ func (o *Org) syncedMembers(d *Directory, g *OrgGroup) []string {
 		}
 	}
 	return out
+}
+
+// syncedCount counts syncedMembers without listing them. Caller holds o.mu.
+func (o *Org) syncedCount(d *Directory, g *OrgGroup) int {
+	n := 0
+	if sg, ok := d.groups[g.SCIMGroupID]; ok {
+		for uid := range sg.members {
+			if u, ok := d.users[uid]; ok && !u.deleted && u.account != "" {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // GroupQuery selects groups; empty fields match everything.
@@ -167,7 +179,7 @@ func (m *Model) GroupByID(orgID, idOrName string) (GroupRow, error) {
 	return o.groupRow(g), nil
 }
 
-// GroupMemberIDs lists the accounts in a group, by email.
+// GroupMemberIDs lists the accounts in a group, in creation order.
 func (m *Model) GroupMemberIDs(orgID, groupID string) ([]string, error) {
 	o, err := m.org(orgID)
 	if err != nil {
@@ -179,18 +191,23 @@ func (m *Model) GroupMemberIDs(orgID, groupID string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
+	in := g.members
 	if g.Source == SourceSCIM {
+		in = map[string]bool{}
 		if d, ok := o.directories[g.DirectoryID]; ok {
-			ids = o.syncedMembers(d, g)
+			for _, id := range o.syncedMembers(d, g) {
+				in[id] = true
+			}
 		}
-	} else {
-		ids = sortedKeys(g.members)
 	}
-	sort.Slice(ids, func(i, j int) bool {
-		return strings.ToLower(o.accounts[ids[i]].Email) < strings.ToLower(o.accounts[ids[j]].Email)
-	})
-	return ids, nil
+	// One pass over the accounts keeps their order without sorting.
+	out := make([]string, 0, len(in))
+	for _, id := range o.acctOrder {
+		if in[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // SyncedUser is a user of a SCIM directory as the console lists it.

@@ -212,11 +212,24 @@ func statusOf(err error) int {
 		}
 		return http.StatusBadRequest
 	}
+	if errors.As(err, new(notFound)) {
+		return http.StatusNotFound
+	}
 	var p ui.Problem
 	if errors.As(err, &p) {
 		return http.StatusBadRequest
 	}
 	return scim.AsError(err).Status()
+}
+
+// notFound is something the organization does not have (a site, a
+// directory), said as a Problem, answered 404.
+type notFound struct{ ui.Problem }
+
+func (e notFound) Unwrap() error { return e.Problem }
+
+func missing(title, summary string) error {
+	return notFound{ui.Problem{Title: title, Summary: summary}}
 }
 
 // fail shows a model error on the error page, with a way back.

@@ -55,7 +55,7 @@ func site(o mockatlassian.OrgView, idOrName string) (mockatlassian.SiteView, err
 			return s, nil
 		}
 	}
-	return mockatlassian.SiteView{}, ui.Problem{Title: "Site not found", Summary: "There is no site " + idOrName + " in " + o.Name + ".", Back: "/products"}
+	return mockatlassian.SiteView{}, missing("Site not found", "There is no site "+idOrName+" in "+o.Name+".")
 }
 
 func (c *Console) productAccess(w http.ResponseWriter, r *http.Request) {

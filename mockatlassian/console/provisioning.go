@@ -120,8 +120,7 @@ func (c *Console) orgDirectory(o mockatlassian.OrgView, id string) (mockatlassia
 			return d, nil
 		}
 	}
-	return mockatlassian.DirectoryView{}, ui.Problem{Title: "Directory not found",
-		Summary: "There is no user provisioning directory " + id + " in " + o.Name + "."}
+	return mockatlassian.DirectoryView{}, missing("Directory not found", "There is no user provisioning directory "+id+" in "+o.Name+".")
 }
 
 type directoryData struct {
