@@ -3,6 +3,7 @@ package mockokta
 import (
 	"encoding/json"
 	"io"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -91,6 +92,13 @@ func TestFaultsFileFlagOkta(t *testing.T) {
 	defer srv.Close()
 	if l := srv.Faults().List(); len(l) != 1 || l[0].Status != 500 {
 		t.Fatalf("boot faults %+v", l)
+	}
+	req := httptest.NewRequest("GET", "/api/v1/users", nil)
+	req.Header.Set("Authorization", "SSWS tok")
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	if l := srv.Faults().List(); rec.Code != 500 || l[0].Hits != 1 {
+		t.Fatalf("boot fault did not fire: %d %s, hits %d", rec.Code, rec.Body, l[0].Hits)
 	}
 	if _, err := ParseFlags([]string{"--faults-file", path + ".missing"}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Fatal("missing faults file accepted")

@@ -18,11 +18,24 @@ import (
 )
 
 // faultInjector sits in front of mockatlassian. While rule is set, it is
-// asked first about each engine request and may answer it itself.
+// asked first about each engine request and may answer it itself. A rule
+// that is replaced, cleared or left at the end of the test without having
+// fired fails the test: a fault test whose fault never fired proves
+// nothing.
 type faultInjector struct {
+	t    *testing.T
 	mu   sync.Mutex
 	rule func(w http.ResponseWriter, r *http.Request, next http.Handler) bool
 	hits int
+}
+
+// checkFired fails the test when the current rule never fired. Caller
+// holds f.mu.
+func (f *faultInjector) checkFired() {
+	if f.rule != nil && f.hits == 0 {
+		f.t.Helper()
+		f.t.Error("the injected fault never fired")
+	}
 }
 
 func (f *faultInjector) wrap(next http.Handler) http.Handler {
@@ -43,7 +56,9 @@ func (f *faultInjector) wrap(next http.Handler) http.Handler {
 }
 
 func (f *faultInjector) set(rule func(w http.ResponseWriter, r *http.Request, next http.Handler) bool) {
+	f.t.Helper()
 	f.mu.Lock()
+	f.checkFired()
 	f.rule, f.hits = rule, 0
 	f.mu.Unlock()
 }
@@ -160,7 +175,12 @@ type faultEnv struct {
 
 func newFaultEnv(t *testing.T, flavour string, timeout time.Duration) *faultEnv {
 	t.Helper()
-	f := &faultInjector{}
+	f := &faultInjector{t: t}
+	t.Cleanup(func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.checkFired()
+	})
 	p, wire := goldPipeline(t, goldSetup{wrap: f.wrap, timeout: timeout})
 	e := &pushEnv{pipeline: p, wire: wire, app: p.appID, fl: flavour}
 	if flavour == "aiw" {
@@ -169,6 +189,17 @@ func newFaultEnv(t *testing.T, flavour string, timeout time.Duration) *faultEnv 
 	}
 	p.idle()
 	return &faultEnv{pushEnv: e, f: f}
+}
+
+// waitFired waits for a fault to signal done, failing the test when it
+// does not within ten seconds (the fault did not fire, or hangs).
+func waitFired(t *testing.T, done <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the injected fault did not finish within 10s")
+	}
 }
 
 // times returns the journal times of the matching entries after seq.
@@ -466,7 +497,7 @@ func TestFaultTimeouts(t *testing.T) {
 		seq := goldSeq(e.pipeline)
 		goldAssign(e.pipeline, e.app, uid)
 		e.idle()
-		<-done
+		waitFired(t, done)
 		task := e.openTask()
 		if msg := task["message"].(string); !strings.Contains(msg, "Error while verifying if user tim.eout@example.com exists") {
 			t.Errorf("task message %q", msg)
@@ -488,7 +519,7 @@ func TestFaultTimeouts(t *testing.T) {
 		seq := goldSeq(e.pipeline)
 		goldAssign(e.pipeline, e.app, uid)
 		e.idle()
-		<-done // the server has now made the account
+		waitFired(t, done) // the server has now made the account
 		task := e.openTask()
 		if msg := task["message"].(string); !strings.Contains(msg, "Error while creating user lena.late@example.com") {
 			t.Errorf("task message %q", msg)

@@ -335,7 +335,10 @@ func TestFaultHang(t *testing.T) {
 		_, _, err := fs.do(t, http.DefaultClient, "POST", "/Users", "", `{}`)
 		done <- err
 	}()
-	for fs.faults.List()[0].Hits < 2 {
+	for deadline := time.Now().Add(5 * time.Second); fs.faults.List()[0].Hits < 2; {
+		if time.Now().After(deadline) {
+			t.Fatal("the second request never reached the hang rule")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	if !fs.faults.Remove("stuck") || fs.faults.Remove("stuck") {
