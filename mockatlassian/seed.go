@@ -1,8 +1,6 @@
 package mockatlassian
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -67,7 +65,7 @@ type SeedGroup struct {
 
 // ParseSeed reads a seed document; unknown fields are errors.
 func ParseSeed(data []byte) (Seed, error) {
-	if doc, ok, err := seedSnapshot(data); ok || err != nil {
+	if doc, ok, err := Schema.SeedDocument(data); ok || err != nil {
 		return Seed{Snapshot: doc}, err
 	}
 	var s Seed
@@ -98,34 +96,6 @@ func LoadSeedFile(path string) (Seed, error) {
 		return Seed{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
-}
-
-// seedSnapshot reads a seed file that is a snapshot document: one with a
-// top-level "format". ok is false for a declarative seed.
-func seedSnapshot(data []byte) (*store.Document, bool, error) {
-	var head struct {
-		Format string `yaml:"format" json:"format"`
-	}
-	raw := data
-	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
-		// JSON, as exported: no YAML pass over a document that may be large.
-		if err := json.Unmarshal(data, &head); err != nil || head.Format == "" {
-			return nil, false, nil
-		}
-	} else {
-		if err := yaml.Unmarshal(data, &head); err != nil || head.Format == "" {
-			return nil, false, nil
-		}
-		var err error
-		if raw, err = yaml.YAMLToJSON(data); err != nil {
-			return nil, true, err
-		}
-	}
-	doc, err := Schema.DecodeDocument(raw)
-	if err != nil {
-		return nil, true, fmt.Errorf("snapshot document: %w", err)
-	}
-	return &doc, true, nil
 }
 
 // ApplySeed creates what a seed describes through the model's own

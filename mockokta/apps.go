@@ -223,6 +223,7 @@ func (m *Model) CreateApp(o *Org, in CreateAppInput) (*App, error) {
 	defer o.mu.Unlock()
 	o.apps[a.ID] = a
 	o.appOrder = append(o.appOrder, a.ID)
+	o.changes.New(kindApp, a.ID)
 	m.logAPI(o, "application.lifecycle.create", "Create application", appTarget(a))
 	if in.Activate {
 		m.logAPI(o, "application.lifecycle.activate", "Activate application", appTarget(a))
@@ -299,12 +300,14 @@ func (m *Model) UpdateApp(o *Org, appID string, in UpdateAppInput) (*App, error)
 		a.GroupPushConflict = c
 	}
 	a.LastUpdated = m.now()
+	o.changes.Put(kindApp, a.ID)
 	// Usernames follow the format: refresh them, and push when allowed.
 	for _, uid := range a.userOrder {
 		au := a.users[uid]
 		if u := o.users[uid]; u != nil {
 			if name := a.userNameFor(u); name != au.UserName {
 				au.UserName = name
+				o.changes.Put(kindAppUser, pairKey(a.ID, uid))
 				if a.UserName.PushStatus != "DONT_PUSH" {
 					m.enqueueUpdate(o, a, au)
 				}
@@ -357,6 +360,7 @@ func (m *Model) SetAppStatus(o *Org, appID string, active bool) error {
 	if a.Status != status {
 		a.Status = status
 		a.LastUpdated = m.now()
+		o.changes.Put(kindApp, a.ID)
 		m.logAPI(o, event, strings.Title(strings.ToLower(status))+" application", appTarget(a))
 	}
 	return nil
@@ -376,8 +380,10 @@ func (m *Model) DeleteApp(o *Org, appID string) error {
 			Causes: []string{"The application must be deactivated before it can be deleted."}}
 	}
 	m.engine.dropApp(o.ID, a.ID)
+	o.forgetAppJobs(a.ID)
 	delete(o.apps, a.ID)
 	o.appOrder = removeID(o.appOrder, a.ID)
+	o.changedAppWhole(a)
 	m.logAPI(o, "application.lifecycle.delete", "Delete application", appTarget(a))
 	return nil
 }
@@ -463,6 +469,7 @@ func (m *Model) SetConnection(o *Org, appID string, in ConnectionInput, enable *
 	}
 	a.Connection = c
 	a.LastUpdated = m.now()
+	o.changes.Put(kindApp, a.ID)
 	m.logAPI(o, "application.provision.integration.update", "Update provisioning integration", appTarget(a))
 	return c, nil
 }
@@ -489,6 +496,7 @@ func (m *Model) setToApp(o *Org, a *App, t ToApp) error {
 	}
 	a.ToApp = t
 	a.LastUpdated = m.now()
+	o.changes.Put(kindApp, a.ID)
 	m.enqueue(o, a, job{kind: jobToAppSaved})
 	m.logAPI(o, "application.provision.features.update", "Update To App provisioning features", appTarget(a))
 	return nil
@@ -505,6 +513,7 @@ func (m *Model) presetToApp(o *Org, appID string, t ToApp) error {
 		return err
 	}
 	a.ToApp = t
+	o.changes.Put(kindApp, a.ID)
 	return nil
 }
 
@@ -563,6 +572,7 @@ func (m *Model) AssignUser(o *Org, appID string, in AssignUserInput) (*AppUser, 
 		au.revive()
 		exists = false
 	}
+	o.changes.Put(kindAppUser, pairKey(a.ID, u.ID))
 	if exists && au.direct {
 		// Okta's CRUD suite re-POSTs an existing assignment and expects 200;
 		// the profile is updated.
@@ -603,6 +613,7 @@ func (m *Model) newAppUser(o *Org, a *App, u *User) *AppUser {
 	a.mapProfile(au, u)
 	a.users[u.ID] = au
 	a.userOrder = append(a.userOrder, u.ID)
+	o.changes.New(kindAppUser, pairKey(a.ID, u.ID))
 	return au
 }
 
@@ -630,6 +641,7 @@ func (m *Model) UnassignUser(o *Org, appID, userID string) error {
 			Causes: []string{"The application cannot be unassigned from the user while their group memberships grant them access"}}
 	}
 	au.direct = false
+	o.changes.Put(kindAppUser, pairKey(a.ID, u.ID))
 	m.logAPI(o, "application.user_membership.remove", "Remove user from application membership", userTarget(u), appTarget(a))
 	m.removeAppUser(o, a, au)
 	return nil
@@ -641,6 +653,7 @@ func (m *Model) UnassignUser(o *Org, appID, userID string) error {
 func (m *Model) removeAppUser(o *Org, a *App, au *AppUser) {
 	au.removed, au.direct = true, false
 	au.viaGroups = map[string]bool{}
+	o.changes.Put(kindAppUser, pairKey(a.ID, au.UserID))
 	m.enqueueDeactivate(o, a, au)
 }
 
@@ -680,7 +693,9 @@ func (m *Model) AssignGroup(o *Org, appID, groupID string, priority *int, profil
 		ag.Priority = len(a.groupOrder)
 		a.groups[g.ID] = ag
 		a.groupOrder = append(a.groupOrder, g.ID)
+		o.changes.New(kindAppGroup, pairKey(a.ID, g.ID))
 	}
+	o.changes.Put(kindAppGroup, pairKey(a.ID, g.ID))
 	if priority != nil {
 		ag.Priority = *priority
 	}
@@ -712,6 +727,7 @@ func (m *Model) addGroupScope(o *Org, a *App, gid string, u *User) bool {
 		au = m.newAppUser(o, a, u)
 	}
 	au.viaGroups[gid] = true
+	o.changes.Put(kindAppUser, pairKey(a.ID, u.ID))
 	if !exists || au.Status != AppUserProvisioned {
 		m.enqueueProvision(o, a, au)
 		return true
@@ -727,6 +743,7 @@ func (m *Model) dropGroupScope(o *Org, a *App, gid, userID string) {
 		return
 	}
 	delete(au.viaGroups, gid)
+	o.changes.Put(kindAppUser, pairKey(a.ID, userID))
 	if !au.direct && len(au.viaGroups) == 0 {
 		m.removeAppUser(o, a, au)
 	}
@@ -746,6 +763,7 @@ func (m *Model) UnassignGroup(o *Org, appID, groupID string) error {
 	}
 	delete(a.groups, groupID)
 	a.groupOrder = removeID(a.groupOrder, groupID)
+	o.changes.Put(kindAppGroup, pairKey(a.ID, groupID))
 	for _, uid := range append([]string(nil), a.userOrder...) {
 		m.dropGroupScope(o, a, groupID, uid)
 	}
@@ -776,6 +794,7 @@ func (m *Model) UpdateAppUser(o *Org, appID, userRef string, in AssignUserInput)
 		return nil, err
 	}
 	m.mergeAppProfile(au, in.Profile)
+	o.changes.Put(kindAppUser, pairKey(a.ID, au.UserID))
 	if in.Credentials != nil && in.Credentials.UserName != "" && in.Credentials.UserName != au.UserName {
 		au.UserName = in.Credentials.UserName
 		if au.ExternalID != "" && a.ToApp.UpdateUsers {
@@ -844,6 +863,7 @@ func (m *Model) PatchAppGroup(o *Org, appID, groupID string, ops []AppGroupPatch
 	}
 	if len(ops) > 0 {
 		ag.Priority, ag.Profile, ag.LastUpdated = priority, profile, m.now()
+		o.changes.Put(kindAppGroup, pairKey(appID, ag.GroupID))
 	}
 	return copyAppGroup(ag), nil
 }

@@ -211,6 +211,7 @@ func (m *Model) runImport(ctx context.Context, j job) {
 		if au.ExternalID == "" {
 			au.ExternalID = r.ID
 			m.markSynced(au, AppUserProvisioned)
+			o.changes.Put(kindAppUser, pairKey(a.ID, au.UserID))
 		}
 	}
 	m.logEngine(o, a, "application.provision.user.import", "")

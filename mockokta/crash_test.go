@@ -1,152 +1,86 @@
 package mockokta
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os/exec"
+	"net/url"
 	"path/filepath"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/provsim/provsim/internal/sim"
+	"github.com/provsim/provsim/internal/crashtest"
+	"github.com/provsim/provsim/internal/store"
 )
 
-// Proof of crash safety for the Management API (the same proof as
-// mockatlassian's crash_test.go): the real binary with --data-dir takes
-// concurrent user and group writes, is killed with SIGKILL mid-stream and
-// restarted on the same directory; every acknowledged write must be there
-// with its last acknowledged value, and the store must check cleanly.
-
-// binary builds a command of this module into dir.
-func binary(t *testing.T, dir, name string) string {
-	t.Helper()
-	out := filepath.Join(dir, name)
-	cmd := exec.Command("go", "build", "-o", out, "github.com/provsim/provsim/cmd/"+name)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", name, err, b)
-	}
-	return out
-}
-
-// process is a running simulator binary.
-type process struct {
-	cmd    *exec.Cmd
-	url    string
-	stderr *lockedBuffer
-}
-
-// lockedBuffer collects a process's stderr while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// start runs a simulator on a free port and waits for its "listening on"
-// line.
-func start(t *testing.T, bin string, args ...string) *process {
-	t.Helper()
-	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &process{cmd: cmd, stderr: &lockedBuffer{}}
-	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if _, addr, ok := strings.Cut(sc.Text(), "listening on "); ok {
-				found <- addr
-			}
-		}
-	}()
-	select {
-	case p.url = <-found:
-	case <-time.After(15 * time.Second):
-		t.Fatalf("%s did not start: %s", bin, p.stderr)
-	}
-	return p
-}
-
-// kill9 ends the process with SIGKILL: no shutdown, no final save.
-func (p *process) kill9(t *testing.T) {
-	t.Helper()
-	if err := syscall.Kill(p.cmd.Process.Pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = p.cmd.Wait()
-}
+// Proof of crash safety for the Management API and the provisioning engine
+// (the same rounds as mockatlassian's crash_test.go, internal/crashtest):
+// the real binary with --data-dir takes concurrent user, group and app
+// assignment writes while its engine provisions into a real mockatlassian
+// slowed down by a latency fault, so that jobs queue up; it is killed with
+// SIGKILL mid-stream and restarted on the same directory. Every
+// acknowledged write must be there with its last acknowledged value, every
+// acknowledged assignment must end up provisioned in mockatlassian (its
+// job was queued, perhaps not run, at the kill), and the store must check
+// cleanly.
 
 // oktaLedger records acknowledged writes: users' last acknowledged title,
-// groups' acknowledged members; and what may be in flight at the kill.
+// groups' acknowledged members, acknowledged app assignments; and what may
+// be in flight at the kill.
 type oktaLedger struct {
 	mu       sync.Mutex
 	title    map[string]string          // user id → last acknowledged profile.title
 	inFlight map[string]string          // user id → title of an unanswered update
 	members  map[string]map[string]bool // group id → acknowledged member ids
-	writes   int
+	assigned map[string]string          // user id → login, acknowledged assignments
 }
 
-func (l *oktaLedger) count() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.writes
+// client sends API calls with an Authorization header: the org's SSWS
+// token, or a SCIM directory's bearer key.
+type client struct {
+	http *http.Client
+	base string
+	auth string
 }
 
-func oktaWriter(client *http.Client, base, token string, w int, l *oktaLedger, stop <-chan struct{}) {
-	send := func(method, path string, body any) (int, map[string]any) {
-		var rd *bytes.Reader
-		if body != nil {
-			raw, _ := json.Marshal(body)
-			rd = bytes.NewReader(raw)
-		} else {
-			rd = bytes.NewReader(nil)
-		}
-		req, _ := http.NewRequest(method, base+path, rd)
-		req.Header.Set("Authorization", "SSWS "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			return 0, nil
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+func (c client) send(method, path string, body any) (int, any) {
+	var raw []byte
+	if body != nil {
+		raw, _ = json.Marshal(body)
 	}
-	status, g := send("POST", "/api/v1/groups", map[string]any{"profile": map[string]any{"name": fmt.Sprintf("group-%d", w)}})
+	req, _ := http.NewRequest(method, c.base+path, bytes.NewReader(raw))
+	req.Header.Set("Authorization", c.auth)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	var out any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func field(v any, name string) string {
+	m, _ := v.(map[string]any)
+	s, _ := m[name].(string)
+	return s
+}
+
+func oktaWriter(c client, app string, w int, l *oktaLedger, acked func(), stop <-chan struct{}) {
+	status, g := c.send("POST", "/api/v1/groups", map[string]any{"profile": map[string]any{"name": fmt.Sprintf("group-%d", w)}})
 	if status != http.StatusOK {
 		return
 	}
-	gid := g["id"].(string)
+	gid := field(g, "id")
 	l.mu.Lock()
 	l.members[gid] = map[string]bool{}
-	l.writes++
 	l.mu.Unlock()
+	acked()
 	var mine []string
+	logins := map[string]string{}
 	for n := 0; ; n++ {
 		select {
 		case <-stop:
@@ -156,25 +90,32 @@ func oktaWriter(client *http.Client, base, token string, w int, l *oktaLedger, s
 		switch {
 		case n%5 == 0:
 			login := fmt.Sprintf("w%d-u%d@example.com", w, n)
-			status, u := send("POST", "/api/v1/users?activate=false", map[string]any{"profile": map[string]any{
-				"login": login, "email": login, "firstName": "W", "lastName": "U", "title": "t0"}})
+			status, u := c.send("POST", "/api/v1/users?activate=true", withPassword(map[string]any{"profile": map[string]any{
+				"login": login, "email": login, "firstName": "W", "lastName": "U", "title": "t0"}}, goodPassword))
 			if status != http.StatusOK {
 				return
 			}
-			id := u["id"].(string)
+			id := field(u, "id")
 			l.mu.Lock()
 			l.title[id] = "t0"
-			l.writes++
 			l.mu.Unlock()
 			mine = append(mine, id)
+			logins[id] = login
 		case n%5 == 1:
 			id := mine[len(mine)-1]
-			if status, _ := send("PUT", "/api/v1/groups/"+gid+"/users/"+id, nil); status != http.StatusNoContent {
+			if status, _ := c.send("PUT", "/api/v1/groups/"+gid+"/users/"+id, nil); status != http.StatusNoContent {
 				return
 			}
 			l.mu.Lock()
 			l.members[gid][id] = true
-			l.writes++
+			l.mu.Unlock()
+		case n%5 == 2:
+			id := mine[len(mine)-1]
+			if status, _ := c.send("POST", "/api/v1/apps/"+app+"/users", map[string]any{"id": id, "scope": "USER"}); status != http.StatusOK {
+				return
+			}
+			l.mu.Lock()
+			l.assigned[id] = logins[id]
 			l.mu.Unlock()
 		default:
 			id := mine[n%len(mine)]
@@ -182,36 +123,24 @@ func oktaWriter(client *http.Client, base, token string, w int, l *oktaLedger, s
 			l.mu.Lock()
 			l.inFlight[id] = value
 			l.mu.Unlock()
-			if status, _ := send("POST", "/api/v1/users/"+id, map[string]any{"profile": map[string]any{"title": value}}); status != http.StatusOK {
+			if status, _ := c.send("POST", "/api/v1/users/"+id, map[string]any{"profile": map[string]any{"title": value}}); status != http.StatusOK {
 				return
 			}
 			l.mu.Lock()
 			delete(l.inFlight, id)
 			l.title[id] = value
-			l.writes++
 			l.mu.Unlock()
 		}
+		acked()
 	}
 }
 
-func (l *oktaLedger) verify(t *testing.T, client *http.Client, base, token string) {
+func (l *oktaLedger) verify(t *testing.T, c client, app string, atl client) {
 	t.Helper()
-	get := func(path string) (int, any) {
-		req, _ := http.NewRequest("GET", base+path, nil)
-		req.Header.Set("Authorization", "SSWS "+token)
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatalf("GET %s: %v", path, err)
-		}
-		defer resp.Body.Close()
-		var out any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for id, want := range l.title {
-		status, u := get("/api/v1/users/" + id)
+		status, u := c.send("GET", "/api/v1/users/"+id, nil)
 		if status != http.StatusOK {
 			t.Errorf("acknowledged user %s is gone after the crash (%d)", id, status)
 			continue
@@ -224,14 +153,14 @@ func (l *oktaLedger) verify(t *testing.T, client *http.Client, base, token strin
 	}
 	l.inFlight = map[string]string{}
 	for gid, want := range l.members {
-		status, list := get("/api/v1/groups/" + gid + "/users?limit=200")
+		status, list := c.send("GET", "/api/v1/groups/"+gid+"/users?limit=200", nil)
 		if status != http.StatusOK {
 			t.Errorf("acknowledged group %s is gone after the crash (%d)", gid, status)
 			continue
 		}
 		got := map[string]bool{}
 		for _, u := range list.([]any) {
-			got[u.(map[string]any)["id"].(string)] = true
+			got[field(u, "id")] = true
 		}
 		for id := range want {
 			if !got[id] {
@@ -241,58 +170,86 @@ func (l *oktaLedger) verify(t *testing.T, client *http.Client, base, token strin
 		// A membership in flight may have landed; keep what is there.
 		l.members[gid] = got
 	}
+	// Every acknowledged assignment is provisioned once the engine has run
+	// the jobs it found stored at the restart.
+	if status, _ := c.send("GET", "/_sim/orgs/crash-org/wait?timeout=60s", nil); status != http.StatusOK {
+		t.Fatalf("the engine did not fall idle after the restart (%d)", status)
+	}
+	for id, login := range l.assigned {
+		status, au := c.send("GET", "/api/v1/apps/"+app+"/users/"+id, nil)
+		if status != http.StatusOK || field(au, "status") != AppUserProvisioned || field(au, "externalId") == "" {
+			t.Errorf("acknowledged assignment of %s after the crash: %d %v", id, status, au)
+		}
+		status, list := atl.send("GET", "/Users?filter="+url.QueryEscape(`userName eq "`+login+`"`), nil)
+		if n, _ := list.(map[string]any)["totalResults"].(float64); status != http.StatusOK || n != 1 {
+			t.Errorf("acknowledged assignment of %s: not in mockatlassian after the crash: %d %v", login, status, list)
+		}
+	}
 }
 
-func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
+func TestCrashKeepsAcknowledgedWritesAndQueuedJobs(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and kills the real binary")
+		t.Skip("builds and kills the real binaries")
 	}
 	tmp := t.TempDir()
-	bin := binary(t, tmp, "mockokta")
 	data := filepath.Join(tmp, "data")
-	const token = "crash-token"
-	args := []string{"--data-dir", data, "--org-id", "crash-org", "--api-token", token}
-	client := &http.Client{Timeout: 10 * time.Second}
-	l := &oktaLedger{title: map[string]string{}, inFlight: map[string]string{}, members: map[string]map[string]bool{}}
+	const token, dir, key = "crash-token", "crash-dir", "crash-key"
+	httpc := &http.Client{Timeout: 70 * time.Second}
 
-	for round := range 2 {
-		p := start(t, bin, args...)
-		if round > 0 {
-			l.verify(t, client, p.url, token)
-		}
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		for w := range 6 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				oktaWriter(client, p.url, token, round*10+w, l, stop)
-			}()
-		}
-		before := l.count()
-		deadline := time.Now().Add(10 * time.Second)
-		for l.count() < before+150 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		p.kill9(t)
-		close(stop)
-		wg.Wait()
-		if l.count() == before {
-			t.Fatalf("round %d: no write was acknowledged: %s", round, p.stderr)
-		}
-		t.Logf("round %d: %d writes acknowledged before SIGKILL", round, l.count()-before)
-		st, err := sim.OpenStore(filepath.Join(data, StoreFile))
-		if err != nil {
-			t.Fatalf("store after SIGKILL: %v", err)
-		}
-		if err := st.Check(); err != nil {
-			t.Fatalf("store check after SIGKILL: %v", err)
-		}
-		_ = st.Close()
+	// The SCIM target, slowed down so that jobs queue up in the engine.
+	atlBin := crashtest.Binary(t, tmp, "mockatlassian")
+	atlProc := crashtest.Start(t, atlBin, "--org-id", "atl", "--directory-id", dir, "--api-key", key, "--verified-domain", "example.com")
+	atl := client{http: httpc, base: atlProc.URL + "/scim/directory/" + dir, auth: "Bearer " + key}
+	fault := client{http: httpc, base: atlProc.URL}
+	if status, out := fault.send("POST", "/_sim/faults", map[string]any{"method": "POST", "path": "/scim/directory/*/Users", "latency": "40ms"}); status != http.StatusCreated {
+		t.Fatalf("latency fault: %d %v", status, out)
 	}
-	p := start(t, bin, args...)
-	l.verify(t, client, p.url, token)
-	if !strings.Contains(p.stderr.String(), "state loaded") {
-		t.Errorf("the restart did not load the stored state: %s", p.stderr)
+
+	l := &oktaLedger{title: map[string]string{}, inFlight: map[string]string{}, members: map[string]map[string]bool{},
+		assigned: map[string]string{}}
+	app := func(base string) string {
+		_, apps := client{http: httpc, base: base, auth: "SSWS " + token}.send("GET", "/api/v1/apps", nil)
+		list, _ := apps.([]any)
+		if len(list) != 1 {
+			t.Fatalf("apps: %v", apps)
+		}
+		return field(list[0], "id")
+	}
+	queuedAtKill := 0
+	crashtest.Run(t, crashtest.Rounds{
+		Binary: crashtest.Binary(t, tmp, "mockokta"),
+		Args: []string{"--data-dir", data, "--org-id", "crash-org", "--api-token", token,
+			"--scim-base-url", atl.base, "--scim-api-key", key},
+		StoreFile: filepath.Join(data, StoreFile),
+		Schema:    Schema,
+		Rounds:    2,
+		Writers:   6,
+		PerRound:  150,
+		Write: func(base string, w int, acked func(), stop <-chan struct{}) {
+			oktaWriter(client{http: httpc, base: base, auth: "SSWS " + token}, app(base), w, l, acked, stop)
+		},
+		Verify: func(t *testing.T, base string) {
+			l.verify(t, client{http: httpc, base: base, auth: "SSWS " + token}, app(base), atl)
+		},
+		Killed: func(round int) {
+			st, err := store.Open(filepath.Join(data, StoreFile), Schema, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Abandon()
+			tenants, err := st.Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			queued := 0
+			for _, tr := range tenants {
+				queued += len(tr.Records[kindJob])
+			}
+			queuedAtKill += queued
+			t.Logf("round %d: %d engine jobs stored at the kill", round, queued)
+		},
+	})
+	if queuedAtKill == 0 {
+		t.Fatal("no engine job was queued at any kill: the test proved nothing about queued work")
 	}
 }

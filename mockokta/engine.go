@@ -48,6 +48,7 @@ type job struct {
 	reactivate bool
 	taskID     string // set when a task is retried
 	done       chan ImportSummary
+	seq        uint64 // its record with --data-dir (jobs.go); 0 when not recorded
 }
 
 type queueKey struct{ org, app string }
@@ -112,10 +113,16 @@ func (e *Engine) work(k queueKey) {
 			return
 		}
 		j, n := coalesce(q)
+		done := jobSeqs(q[:n])
 		e.queues[k] = q[n:]
 		e.mu.Unlock()
 
 		e.m.run(e.ctx, j)
+		// A job cut short by shutdown stays recorded: it runs again at
+		// the next start.
+		if e.ctx.Err() == nil {
+			e.m.jobsDone(k.org, done)
+		}
 		if pace := e.m.opts.Pace; pace > 0 {
 			_ = e.m.clock.Sleep(e.ctx, pace)
 		}
@@ -250,6 +257,7 @@ func (m *Model) WaitIdleTimeout(orgID string, d time.Duration) error {
 
 func (m *Model) enqueue(o *Org, a *App, j job) {
 	j.orgID, j.appID = o.ID, a.ID
+	m.jobQueued(o, &j)
 	m.engine.enqueue(j)
 }
 
@@ -275,6 +283,8 @@ func (m *Model) withJobApp(j job, fn func(o *Org, a *App)) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if a, ok := o.apps[j.appID]; ok {
+		note := m.engineBefore(o, a, j)
 		fn(o, a)
+		m.engineAfter(o, a, j, note)
 	}
 }

@@ -82,6 +82,7 @@ func (m *Model) CreateGroup(o *Org, in GroupProfileInput) (*Group, error) {
 		LastMembershipUpdated: now, memberSet: map[string]bool{}}
 	o.groups[id] = g
 	o.groupOrder = append(o.groupOrder, id)
+	o.changes.New(kindGroup, id)
 	m.logAPI(o, "group.lifecycle.create", "Create Okta group", groupTarget(g))
 	return snapshotGroup(g), nil
 }
@@ -182,6 +183,7 @@ func (m *Model) ReplaceGroup(o *Org, id string, in GroupProfileInput) (*Group, e
 	oldName := g.Name
 	g.Name, g.Description = name, desc
 	g.LastUpdated = m.now()
+	o.changes.Put(kindGroup, g.ID)
 	m.logAPI(o, "group.profile.update", "Update group profile", groupTarget(g))
 	if oldName != name {
 		m.onGroupRenamed(o, g, oldName)
@@ -207,8 +209,10 @@ func (m *Model) DeleteGroup(o *Org, id string) error {
 		if u := o.users[uid]; u != nil && u.groups != nil {
 			delete(u.groups, g.ID)
 		}
+		o.changes.Put(kindMember, pairKey(g.ID, uid))
 	}
 	delete(o.groups, g.ID)
+	o.changes.Put(kindGroup, g.ID)
 	if i := slices.Index(o.groupOrder, g.ID); i >= 0 {
 		o.groupOrder = slices.Delete(o.groupOrder, i, i+1)
 	}
@@ -284,6 +288,8 @@ func (m *Model) addGroupMember(o *Org, g *Group, u *User, now time.Time) bool {
 	}
 	u.groups[g.ID] = true
 	g.LastMembershipUpdated = now
+	o.changes.Put(kindGroup, g.ID)
+	o.changes.New(kindMember, pairKey(g.ID, u.ID))
 	m.logAPI(o, "group.user_membership.add", "Add user to group membership", userTarget(u), groupTarget(g))
 	m.onGroupMembership(o, g, u.ID, true)
 	return true
@@ -297,6 +303,8 @@ func (m *Model) removeGroupMember(o *Org, g *Group, u *User, now time.Time) bool
 	}
 	delete(u.groups, g.ID)
 	g.LastMembershipUpdated = now
+	o.changes.Put(kindGroup, g.ID)
+	o.changes.Put(kindMember, pairKey(g.ID, u.ID))
 	m.logAPI(o, "group.user_membership.remove", "Remove user from group membership", userTarget(u), groupTarget(g))
 	m.onGroupMembership(o, g, u.ID, false)
 	return true

@@ -40,6 +40,7 @@ func (m *Model) userDeactivated(o *Org, u *User) {
 			continue
 		}
 		au.direct = false
+		o.changes.Put(kindAppUser, pairKey(a.ID, u.ID))
 		if len(au.viaGroups) == 0 {
 			m.removeAppUser(o, a, au)
 			continue
@@ -62,6 +63,7 @@ func (m *Model) userProfileChanged(o *Org, u *User, before map[string]any) {
 			au.UserName = a.userNameFor(u)
 		}
 		a.mapProfile(au, u)
+		o.changes.Put(kindAppUser, pairKey(a.ID, u.ID))
 		if au.ExternalID != "" && au.Status == AppUserProvisioned && a.ToApp.UpdateUsers {
 			m.enqueueUpdate(o, a, au)
 		}
@@ -75,9 +77,13 @@ func (m *Model) userDeleted(o *Org, u *User) {
 		a := o.apps[aid]
 		if au, ok := a.users[u.ID]; ok && !au.removed {
 			a.forget(u.ID)
+			o.changes.Put(kindAppUser, pairKey(a.ID, u.ID))
 		}
 		for _, pm := range a.mappings {
-			delete(pm.pushed, u.ID)
+			if _, ok := pm.pushed[u.ID]; ok {
+				delete(pm.pushed, u.ID)
+				o.changes.Put(kindPushed, tripleKey(a.ID, pm.ID, u.ID))
+			}
 		}
 	}
 }
@@ -136,12 +142,14 @@ func (m *Model) groupDeleted(o *Org, g *Group) {
 		if _, assigned := a.groups[g.ID]; assigned {
 			delete(a.groups, g.ID)
 			a.groupOrder = removeID(a.groupOrder, g.ID)
+			o.changes.Put(kindAppGroup, pairKey(a.ID, g.ID))
 			for _, uid := range append([]string(nil), a.userOrder...) {
 				m.dropGroupScope(o, a, g.ID, uid)
 			}
 		}
 		for _, mid := range append([]string(nil), a.mappingOrder...) {
-			if a.mappings[mid].SourceGroupID == g.ID {
+			if pm := a.mappings[mid]; pm.SourceGroupID == g.ID {
+				o.changedMappingWhole(a, pm)
 				delete(a.mappings, mid)
 				a.mappingOrder = removeID(a.mappingOrder, mid)
 			}

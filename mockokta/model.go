@@ -14,12 +14,14 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/provsim/provsim/internal/clock"
 	"github.com/provsim/provsim/internal/ids"
 	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/internal/secret"
+	"github.com/provsim/provsim/internal/store"
 )
 
 // Options configure a Model. The zero value is the documented default.
@@ -72,6 +74,11 @@ type Model struct {
 	ids    *ids.Generator
 	clock  clock.Sleeper
 	engine *Engine
+	// store, with --data-dir, is told what each mutation changed
+	// (records.go); nil in memory. jobSeq numbers the engine's jobs
+	// (jobs.go).
+	store  *store.Store
+	jobSeq atomic.Uint64
 
 	mu       sync.RWMutex
 	orgs     map[string]*Org
@@ -116,14 +123,19 @@ type Org struct {
 	apps       map[string]*App
 	appOrder   []string
 	logs       []LogEvent
+	logSeq     uint64 // sequence number of the last event in logs
 	tasks      map[string]*Task
 	taskOrder  []string
+	// With --data-dir: what mutations changed, for the store, and the
+	// engine's queued jobs by sequence number (records.go, jobs.go).
+	changes *store.Changes
+	jobs    map[uint64]*job
 }
 
 func newOrg(id, name string, created time.Time) *Org {
 	return &Org{ID: id, Name: name, Created: created,
 		users: map[string]*User{}, byLogin: map[string]string{},
-		groups: map[string]*Group{}, apps: map[string]*App{}, tasks: map[string]*Task{}}
+		groups: map[string]*Group{}, apps: map[string]*App{}, tasks: map[string]*Task{}, jobs: map[uint64]*job{}}
 }
 
 // CreateOrgInput describes an org. Token is its API token (random when empty).
@@ -168,6 +180,7 @@ func (m *Model) CreateOrg(in CreateOrgInput) (OrgCreated, error) {
 	m.orgs[o.ID] = o
 	m.orgOrder = append(m.orgOrder, o.ID)
 	m.tokens[h] = o.ID
+	o.changes = m.store.Changes(o.ID, true)
 	return OrgCreated{ID: o.ID, Name: o.Name, Token: in.Token}, nil
 }
 
@@ -247,6 +260,8 @@ func (m *Model) ResetOrg(id string) error {
 	o.apps, o.appOrder = fresh.apps, nil
 	o.logs = nil
 	o.tasks, o.taskOrder = fresh.tasks, nil
+	o.jobs = fresh.jobs
+	o.changes.All()
 	return nil
 }
 
@@ -258,6 +273,7 @@ func (m *Model) Reset(keep ...string) {
 	}
 	m.mu.Lock()
 	var order, dropped []string
+	var droppedOrgs []*Org
 	for _, id := range m.orgOrder {
 		if kept[id] {
 			order = append(order, id)
@@ -266,6 +282,7 @@ func (m *Model) Reset(keep ...string) {
 		for _, t := range m.orgs[id].tokens {
 			delete(m.tokens, t)
 		}
+		droppedOrgs = append(droppedOrgs, m.orgs[id])
 		delete(m.orgs, id)
 		dropped = append(dropped, id)
 	}
@@ -273,6 +290,12 @@ func (m *Model) Reset(keep ...string) {
 	m.mu.Unlock()
 	for _, id := range dropped {
 		m.engine.dropOrg(id)
+	}
+	// The store deletes what the model no longer has.
+	for _, o := range droppedOrgs {
+		o.mu.Lock()
+		o.changes.All()
+		o.mu.Unlock()
 	}
 	for _, id := range order {
 		_ = m.ResetOrg(id)

@@ -114,6 +114,7 @@ func (m *Model) CreatePushMapping(o *Org, appID string, in PushMappingInput) (*P
 		TargetGroupName: in.TargetGroupName, Status: in.Status, Created: now, LastUpdated: now, pushed: map[string]string{}}
 	a.mappings[pm.ID] = pm
 	a.mappingOrder = append(a.mappingOrder, pm.ID)
+	o.changes.New(kindMapping, pairKey(a.ID, pm.ID))
 	m.logAPI(o, "application.provision.group_push.mapping.created", "Group push mapping created", groupTarget(g), appTarget(a))
 	if pm.Status == PushActive {
 		m.enqueue(o, a, job{kind: jobPushFull, mappingID: pm.ID})
@@ -152,6 +153,7 @@ func (m *Model) UpdatePushMapping(o *Org, appID, id, status string) (*PushMappin
 		return nil, errGroupPush("status: must be ACTIVE or INACTIVE")
 	}
 	pm.LastUpdated = m.now()
+	o.changes.Put(kindMapping, pairKey(a.ID, pm.ID))
 	return copyPushMapping(pm), nil
 }
 
@@ -193,6 +195,7 @@ func (m *Model) DeletePushMapping(o *Org, appID, id string, deleteTarget bool) e
 	}
 	delete(a.mappings, id)
 	a.mappingOrder = removeID(a.mappingOrder, id)
+	o.changedMappingWhole(a, pm)
 	if deleteTarget && pm.TargetGroupID != "" {
 		m.enqueue(o, a, job{kind: jobPushDelete, mappingID: id, targetID: pm.TargetGroupID})
 	}
@@ -287,6 +290,7 @@ func (m *Model) LinkPushMapping(o *Org, appID, id string, in LinkInput) (*PushMa
 	}
 	// Pushed members were never confirmed in that group: the next push
 	// overwrites it.
+	o.changedMappingWhole(a, pm)
 	pm.pushed = map[string]string{}
 	return copyPushMapping(pm), nil
 }

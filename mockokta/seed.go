@@ -8,6 +8,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/provsim/provsim/internal/secret"
+	"github.com/provsim/provsim/internal/store"
 )
 
 // Seed is a declarative start state (--seed-file, YAML; docs/state.md, "Seeds,
@@ -22,8 +23,14 @@ import (
 // and groups to a connected app with Create Users on queues their
 // provisioning at once, and an active push mapping pushes its group, so a
 // seeded mockokta populates the Atlassian directory it points at.
+//
+// A seed file may also be a snapshot document (GET /_sim/snapshot, in JSON
+// or YAML): an export is a seed, and its orgs are imported whole, their
+// queued engine jobs included.
 type Seed struct {
 	Orgs []SeedOrg `yaml:"orgs" json:"orgs"`
+	// Snapshot is set when the seed file is a snapshot document.
+	Snapshot *store.Document `yaml:"-" json:"-"`
 }
 
 // SeedOrg is one org.
@@ -97,6 +104,9 @@ type SeedPush struct {
 
 // ParseSeed reads a seed document; unknown fields are errors.
 func ParseSeed(data []byte) (Seed, error) {
+	if doc, ok, err := Schema.SeedDocument(data); ok || err != nil {
+		return Seed{Snapshot: doc}, err
+	}
 	var s Seed
 	if err := yaml.UnmarshalWithOptions(data, &s, yaml.Strict(), yaml.DisallowUnknownField()); err != nil {
 		return Seed{}, err
@@ -126,6 +136,9 @@ func LoadSeedFile(path string) (Seed, error) {
 // operations, so the same rules apply as to API calls. It stops at the
 // first error, naming where in the seed it is.
 func (m *Model) ApplySeed(s Seed) error {
+	if s.Snapshot != nil {
+		return m.Restore(*s.Snapshot, RestoreOptions{})
+	}
 	for i, so := range s.Orgs {
 		if err := m.applySeedOrg(so); err != nil {
 			return fmt.Errorf("orgs[%d] (%s): %w", i, so.ID, err)
@@ -205,13 +218,19 @@ func (m *Model) addToken(o *Org, token string) error {
 	}
 	h := secret.HashOf(token)
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if _, dup := m.tokens[h]; dup {
+		m.mu.Unlock()
 		return errValidation("token: That token is already in use")
 	}
 	m.tokens[h] = o.ID
 	// o.tokens is read under m.mu (OrgByToken, tokensOf).
 	o.tokens = append(o.tokens, h)
+	m.mu.Unlock()
+	// The org lock is taken after m.mu: the model's lock order is org
+	// lock first.
+	o.mu.Lock()
+	o.changes.Put(kindOrg, o.ID)
+	o.mu.Unlock()
 	return nil
 }
 
@@ -345,6 +364,13 @@ func seedFromFlags(bootGiven bool, path string, cfg *Config, boot *Boot) error {
 	}
 	cfg.Seed = &s
 	if bootGiven {
+		return nil
+	}
+	if s.Snapshot != nil {
+		// The first org is the boot org; its tokens are only hashes there.
+		if len(s.Snapshot.Orgs) > 0 {
+			*boot = Boot{OrgID: s.Snapshot.Orgs[0].ID}
+		}
 		return nil
 	}
 	if len(s.Orgs) == 0 {

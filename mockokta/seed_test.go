@@ -3,6 +3,7 @@ package mockokta
 import (
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goccy/go-yaml"
 
 	"github.com/provsim/provsim/mockatlassian"
 )
@@ -198,5 +201,48 @@ func TestREADMESeedExample(t *testing.T) {
 	defer model.Close()
 	if err := model.ApplySeed(seed); err != nil {
 		t.Fatalf("docs/state.md example: %v", err)
+	}
+}
+
+// TestSeedFromSnapshot: a snapshot document is a seed, in JSON as exported
+// or in YAML, and so is one the first release wrote (version 1).
+func TestSeedFromSnapshot(t *testing.T) {
+	src := newWired(t, "")
+	src.provisionSome()
+	raw := src.do("GET", "/_sim/snapshot", nil).must(t, http.StatusOK).Raw
+	asYAML, err := yaml.JSONToYAML(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, doc := range map[string][]byte{"json": raw, "yaml": asYAML} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "seed."+name)
+			if err := os.WriteFile(path, doc, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			logger := slog.New(slog.DiscardHandler)
+			cfg := Config{Options: Options{Logger: logger, Clock: src.clock}, Logger: logger}
+			var boot Boot
+			if err := seedFromFlags(false, path, &cfg, &boot); err != nil {
+				t.Fatal(err)
+			}
+			if boot.OrgID != "okta-org" {
+				t.Fatalf("boot from a snapshot seed = %+v", boot)
+			}
+			cfg.Boot = &boot
+			dst, err := NewServer(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer dst.Close()
+			if dst.Booted.Org.Token != keptKey || len(dst.Model.Orgs()) != 1 {
+				t.Fatalf("booted %+v, orgs %v", dst.Booted, dst.Model.Orgs())
+			}
+			sameView(t, "seeded from a snapshot", apiView(t, src.srv, testToken), apiView(t, dst, testToken))
+		})
+	}
+	old, err := LoadSeedFile(filepath.Join(release1, "snapshot.json"))
+	if err != nil || old.Snapshot == nil || len(old.Snapshot.Orgs) != 2 {
+		t.Fatalf("a release-1 snapshot as a seed: %+v, %v", old, err)
 	}
 }

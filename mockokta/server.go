@@ -13,6 +13,7 @@ import (
 	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/httpx"
 	"github.com/provsim/provsim/internal/journal"
+	"github.com/provsim/provsim/internal/store"
 	"github.com/provsim/provsim/internal/ui"
 )
 
@@ -40,8 +41,6 @@ type Config struct {
 	// the server's settings a console needs (control token, public URL,
 	// logger).
 	Console func(s *Server, base ui.Config) (httpx.Surface, error)
-
-	durable *state // opened by NewServer from DataDir
 }
 
 // Server is mockokta's HTTP face over a Model.
@@ -55,6 +54,8 @@ type Server struct {
 	handler *httpx.Handler
 	faults  *faults.Registry
 	console *httpx.Surface // nil: no console
+	store   *store.Store   // --data-dir (persist.go), nil in memory
+	stored  bootRecord     // the boot org a data directory remembers
 }
 
 // NewServer builds a server and runs its boot.

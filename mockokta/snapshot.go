@@ -2,195 +2,39 @@ package mockokta
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/provsim/provsim/internal/secret"
+	"github.com/provsim/provsim/internal/store"
 )
 
 // Snapshots: a whole server, or some of its orgs, as one versioned JSON
-// document (the same shape as mockatlassian's). API tokens travel as their
-// SHA-256 hashes (hex), so an imported org answers to its old tokens while
-// the document holds none. An app's connection secrets (the token or
-// password mockokta sends to the SCIM server) are the exception: mockokta
-// must present them, so they are kept as given — treat snapshots as
-// secrets when connections carry real ones. Queued engine jobs are not part
-// of a snapshot; tasks keep the job they retry.
-
-// Snapshot document identity.
-const (
-	SnapshotFormat  = "provsim.mockokta.snapshot"
-	SnapshotVersion = 1
-)
-
-// Snapshot is the exported state of some orgs.
-type Snapshot struct {
-	Format  string        `json:"format"`
-	Version int           `json:"version"`
-	Orgs    []OrgSnapshot `json:"orgs"`
-}
-
-// OrgSnapshot is one org with everything in it.
-type OrgSnapshot struct {
-	ID          string          `json:"id"`
-	Name        string          `json:"name"`
-	Created     time.Time       `json:"created"`
-	TokenHashes []string        `json:"tokenHashes"` // hex SHA-256 of each API token
-	Users       []UserSnapshot  `json:"users"`
-	Groups      []GroupSnapshot `json:"groups"`
-	Apps        []AppSnapshot   `json:"apps"`
-	Tasks       []TaskSnapshot  `json:"tasks"`
-	Logs        []LogEvent      `json:"logs"`
-}
-
-// UserSnapshot is an Okta user; group memberships are the groups' members.
-type UserSnapshot struct {
-	ID              string         `json:"id"`
-	Status          string         `json:"status"`
-	Created         time.Time      `json:"created"`
-	LastUpdated     time.Time      `json:"lastUpdated"`
-	Activated       *time.Time     `json:"activated,omitempty"`
-	StatusChanged   *time.Time     `json:"statusChanged,omitempty"`
-	LastLogin       *time.Time     `json:"lastLogin,omitempty"`
-	PasswordChanged *time.Time     `json:"passwordChanged,omitempty"`
-	Profile         map[string]any `json:"profile"`
-	HasPassword     bool           `json:"hasPassword,omitempty"`
-	Recovery        string         `json:"recoveryQuestion,omitempty"`
-}
-
-// GroupSnapshot is a group with its members in the order they joined.
-type GroupSnapshot struct {
-	ID                    string    `json:"id"`
-	Type                  string    `json:"type"`
-	Name                  string    `json:"name"`
-	Description           string    `json:"description,omitempty"`
-	Created               time.Time `json:"created"`
-	LastUpdated           time.Time `json:"lastUpdated"`
-	LastMembershipUpdated time.Time `json:"lastMembershipUpdated"`
-	Members               []string  `json:"members"`
-}
-
-// ConnectionSnapshot is an app's API integration, secrets included.
-type ConnectionSnapshot struct {
-	BaseURL  string   `json:"baseUrl,omitempty"`
-	Auth     AuthMode `json:"authMode"`
-	Token    string   `json:"token,omitempty"`
-	Username string   `json:"username,omitempty"`
-	Password string   `json:"password,omitempty"`
-	Enabled  bool     `json:"enabled"`
-}
-
-// AppSnapshot is an app integration with its assignments and push mappings.
-type AppSnapshot struct {
-	ID               string             `json:"id"`
-	Name             string             `json:"name"`
-	Label            string             `json:"label"`
-	Status           string             `json:"status"`
-	SignOnMode       string             `json:"signOnMode"`
-	Flavour          Flavour            `json:"flavour"`
-	Created          time.Time          `json:"created"`
-	LastUpdated      time.Time          `json:"lastUpdated"`
-	Connection       ConnectionSnapshot `json:"connection"`
-	ToApp            ToApp              `json:"toApp"`
-	UserName         UserNameTemplate   `json:"userNameTemplate"`
-	PrimaryEmailAttr string             `json:"primaryEmailAttribute"`
-	RenameGroups     bool               `json:"renameGroups,omitempty"`
-	// GroupPushConflict is the app's answer to a 409 on creating a pushed
-	// group; empty is Okta's ("error").
-	GroupPushConflict GroupPushConflict     `json:"groupPushConflict,omitempty"`
-	Users             []AppUserSnapshot     `json:"users"`
-	Groups            []AppGroupSnapshot    `json:"groups"`
-	PushMappings      []PushMappingSnapshot `json:"pushMappings"`
-	// RemoteGroups is Okta's cache of the target's groups (id and name).
-	RemoteGroups []RemoteGroupSnapshot `json:"remoteGroups"`
-}
-
-// AppUserSnapshot is an assignment and the state of its account downstream.
-type AppUserSnapshot struct {
-	UserID        string         `json:"userId"`
-	ExternalID    string         `json:"externalId,omitempty"`
-	Status        string         `json:"status"`
-	SyncState     string         `json:"syncState"`
-	Created       time.Time      `json:"created"`
-	LastUpdated   time.Time      `json:"lastUpdated"`
-	StatusChanged time.Time      `json:"statusChanged"`
-	LastSync      *time.Time     `json:"lastSync,omitempty"`
-	UserName      string         `json:"userName"`
-	Profile       map[string]any `json:"profile"`
-	Direct        bool           `json:"direct,omitempty"`
-	ViaGroups     []string       `json:"viaGroups,omitempty"`
-	// Removed marks an unassigned user whose deactivation had not run.
-	Removed bool `json:"removed,omitempty"`
-}
-
-// AppGroupSnapshot is a group assignment.
-type AppGroupSnapshot struct {
-	GroupID     string         `json:"groupId"`
-	Priority    int            `json:"priority"`
-	Profile     map[string]any `json:"profile"`
-	LastUpdated time.Time      `json:"lastUpdated"`
-}
-
-// PushMappingSnapshot is a Group Push mapping and what it last pushed.
-type PushMappingSnapshot struct {
-	ID              string            `json:"id"`
-	SourceGroupID   string            `json:"sourceGroupId"`
-	TargetGroupID   string            `json:"targetGroupId,omitempty"`
-	TargetGroupName string            `json:"targetGroupName,omitempty"`
-	Status          string            `json:"status"`
-	Created         time.Time         `json:"created"`
-	LastUpdated     time.Time         `json:"lastUpdated"`
-	LastPush        *time.Time        `json:"lastPush,omitempty"`
-	ErrorSummary    string            `json:"errorSummary,omitempty"`
-	Pushed          map[string]string `json:"pushed"` // user id → downstream id
-}
-
-// RemoteGroupSnapshot is one cached target group.
-type RemoteGroupSnapshot struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// TaskSnapshot is a provisioning task with the job a retry runs again.
-type TaskSnapshot struct {
-	Task
-	Job JobSnapshot `json:"job"`
-}
-
-// JobSnapshot is a task's job.
-type JobSnapshot struct {
-	Kind      string   `json:"kind"`
-	UserID    string   `json:"userId,omitempty"`
-	MappingID string   `json:"mappingId,omitempty"`
-	TargetID  string   `json:"targetId,omitempty"`
-	ExtID     string   `json:"externalId,omitempty"`
-	Add       []string `json:"add,omitempty"`
-	Remove    []string `json:"remove,omitempty"`
-	// Reactivate: the job sends active:true whatever Okta believes.
-	Reactivate bool `json:"reactivate,omitempty"`
-}
+// document holding every record of each (records.go), the same records
+// --data-dir stores: users, groups and members, apps with their
+// assignments and push mappings, tasks, the System Log and queued engine
+// jobs, which an import queues again. Version-1 documents are read too.
 
 // Snapshot exports the named orgs, or every one (in creation order) when
 // none is named.
-func (m *Model) Snapshot(orgIDs ...string) (Snapshot, error) {
+func (m *Model) Snapshot(orgIDs ...string) (store.Document, error) {
 	if len(orgIDs) == 0 {
 		orgIDs = m.Orgs()
 	}
-	out := Snapshot{Format: SnapshotFormat, Version: SnapshotVersion, Orgs: []OrgSnapshot{}}
+	out := Schema.NewDocument()
 	for _, id := range orgIDs {
 		o, err := m.Org(id)
 		if err != nil {
-			return Snapshot{}, err
+			return store.Document{}, err
 		}
-		o.mu.Lock()
-		s := snapshotOrgLocked(o, m.tokensOf(o))
-		s.Logs = append([]LogEvent{}, o.logs...)
-		o.mu.Unlock()
-		out.Orgs = append(out.Orgs, s)
+		tr, err := store.Collect(id, orgTenant{m, o})
+		if err != nil {
+			return store.Document{}, err
+		}
+		out.Orgs = append(out.Orgs, tr)
 	}
 	return out, nil
 }
@@ -202,78 +46,6 @@ func (m *Model) tokensOf(o *Org) []secret.Hash {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return append([]secret.Hash(nil), o.tokens...)
-}
-
-// snapshotOrgLocked copies everything but the System Log. Caller holds o.mu.
-func snapshotOrgLocked(o *Org, tokens []secret.Hash) OrgSnapshot {
-	s := OrgSnapshot{ID: o.ID, Name: o.Name, Created: o.Created, TokenHashes: []string{},
-		Users: make([]UserSnapshot, 0, len(o.userOrder)), Groups: make([]GroupSnapshot, 0, len(o.groupOrder)),
-		Apps: make([]AppSnapshot, 0, len(o.appOrder)), Tasks: make([]TaskSnapshot, 0, len(o.taskOrder)),
-		Logs: []LogEvent{}}
-	for _, t := range tokens {
-		s.TokenHashes = append(s.TokenHashes, hex.EncodeToString(t[:]))
-	}
-	for _, id := range o.userOrder {
-		u := o.users[id]
-		s.Users = append(s.Users, UserSnapshot{ID: u.ID, Status: u.Status, Created: u.Created, LastUpdated: u.LastUpdated,
-			Activated: u.Activated, StatusChanged: u.StatusChanged, LastLogin: u.LastLogin, PasswordChanged: u.PasswordChanged,
-			Profile: deepCopyProfile(u.Profile), HasPassword: u.HasPassword, Recovery: u.Recovery})
-	}
-	for _, id := range o.groupOrder {
-		g := o.groups[id]
-		s.Groups = append(s.Groups, GroupSnapshot{ID: g.ID, Type: g.Type, Name: g.Name, Description: g.Description,
-			Created: g.Created, LastUpdated: g.LastUpdated, LastMembershipUpdated: g.LastMembershipUpdated, Members: g.Members()})
-	}
-	for _, id := range o.appOrder {
-		s.Apps = append(s.Apps, snapshotApp(o.apps[id]))
-	}
-	for _, id := range o.taskOrder {
-		t := o.tasks[id]
-		ts := TaskSnapshot{Task: *t, Job: JobSnapshot{Kind: t.job.kind.String(), UserID: t.job.userID,
-			MappingID: t.job.mappingID, TargetID: t.job.targetID, ExtID: t.job.extID, Add: t.job.add, Remove: t.job.remove,
-			Reactivate: t.job.reactivate}}
-		ts.Task.job = job{}
-		s.Tasks = append(s.Tasks, ts)
-	}
-	return s
-}
-
-func snapshotApp(a *App) AppSnapshot {
-	c := a.Connection
-	s := AppSnapshot{ID: a.ID, Name: a.Name, Label: a.Label, Status: a.Status, SignOnMode: a.SignOnMode, Flavour: a.Flavour,
-		Created: a.Created, LastUpdated: a.LastUpdated,
-		Connection: ConnectionSnapshot{BaseURL: c.BaseURL, Auth: c.Auth, Token: c.Token, Username: c.Username, Password: c.Password, Enabled: c.Enabled},
-		ToApp:      a.ToApp, UserName: a.UserName, PrimaryEmailAttr: a.PrimaryEmailAttr, RenameGroups: a.RenameGroups,
-		GroupPushConflict: nonDefault(a.GroupPushConflict, ConflictError),
-		Users:             make([]AppUserSnapshot, 0, len(a.userOrder)), Groups: make([]AppGroupSnapshot, 0, len(a.groupOrder)),
-		PushMappings: make([]PushMappingSnapshot, 0, len(a.mappingOrder)), RemoteGroups: []RemoteGroupSnapshot{}}
-	for _, uid := range a.userOrder {
-		au := a.users[uid]
-		s.Users = append(s.Users, AppUserSnapshot{UserID: au.UserID, ExternalID: au.ExternalID, Status: au.Status,
-			SyncState: au.SyncState, Created: au.Created, LastUpdated: au.LastUpdated, StatusChanged: au.StatusChanged,
-			LastSync: au.LastSync, UserName: au.UserName, Profile: deepCopyProfile(au.Profile), Direct: au.direct,
-			ViaGroups: sortedSet(au.viaGroups), Removed: au.removed})
-	}
-	for _, gid := range a.groupOrder {
-		ag := a.groups[gid]
-		s.Groups = append(s.Groups, AppGroupSnapshot{GroupID: ag.GroupID, Priority: ag.Priority,
-			Profile: deepCopyProfile(ag.Profile), LastUpdated: ag.LastUpdated})
-	}
-	for _, id := range a.mappingOrder {
-		pm := a.mappings[id]
-		pushed := make(map[string]string, len(pm.pushed))
-		for k, v := range pm.pushed {
-			pushed[k] = v
-		}
-		s.PushMappings = append(s.PushMappings, PushMappingSnapshot{ID: pm.ID, SourceGroupID: pm.SourceGroupID,
-			TargetGroupID: pm.TargetGroupID, TargetGroupName: pm.TargetGroupName, Status: pm.Status, Created: pm.Created,
-			LastUpdated: pm.LastUpdated, LastPush: pm.LastPush, ErrorSummary: pm.ErrorSummary, Pushed: pushed})
-	}
-	for _, name := range sortedSet(a.remoteGroups) {
-		rg := a.remoteGroups[name]
-		s.RemoteGroups = append(s.RemoteGroups, RemoteGroupSnapshot{ID: rg.ID, Name: rg.Name})
-	}
-	return s
 }
 
 func sortedSet[V any](m map[string]V) []string {
@@ -294,35 +66,38 @@ type RestoreOptions struct {
 }
 
 // Restore imports a snapshot. The document is validated whole first
-// (format and version, references, unique ids, logins, group names and
-// tokens, also against the orgs that stay); the new orgs are built aside,
-// the engine's queued jobs for every replaced org are dropped, and the
-// orgs are swapped in under the model lock: an import applies whole or not
-// at all. A job already running for a replaced org may still write its
-// outcome into the imported org, as if it had finished just after.
-func (m *Model) Restore(s Snapshot, opts RestoreOptions) error {
-	if s.Format != SnapshotFormat {
-		return errValidation(fmt.Sprintf("format: %q is not %q", s.Format, SnapshotFormat))
-	}
-	if s.Version != SnapshotVersion {
-		return errValidation(fmt.Sprintf("version: %d is not %d, the version this server reads", s.Version, SnapshotVersion))
-	}
-	built := make([]*Org, 0, len(s.Orgs))
+// (references, unique ids, logins, group names and tokens, also against
+// the orgs that stay); the new orgs are built aside, the engine's queued
+// jobs for every replaced org are dropped, and the orgs are swapped in
+// under the model lock: an import applies whole or not at all. The
+// imported orgs' own queued jobs are queued then. A job already running
+// for a replaced org may still write its outcome into the imported org, as
+// if it had finished just after.
+func (m *Model) Restore(doc store.Document, opts RestoreOptions) error {
+	return m.restore(doc.Orgs, opts, true)
+}
+
+// restore builds orgs from their records and swaps them in. fresh says
+// whether the store must write them (an import) or already holds them
+// (loading --data-dir).
+func (m *Model) restore(tenants []store.TenantRecords, opts RestoreOptions, fresh bool) error {
+	built := make([]*Org, 0, len(tenants))
 	seen := map[string]bool{}
-	for i, snap := range s.Orgs {
-		if seen[snap.ID] {
-			return errValidation(fmt.Sprintf("orgs[%d]: org %s appears twice", i, snap.ID))
+	for i, tr := range tenants {
+		if seen[tr.ID] {
+			return errValidation(fmt.Sprintf("orgs[%d]: org %s appears twice", i, tr.ID))
 		}
-		seen[snap.ID] = true
-		o, err := buildOrg(snap)
+		seen[tr.ID] = true
+		o, err := m.buildOrg(tr, fresh)
 		if err != nil {
-			return errValidation(fmt.Sprintf("orgs[%d] (%s): %v", i, snap.ID, err))
+			return errValidation(fmt.Sprintf("orgs[%d] (%s): %v", i, tr.ID, err))
 		}
 		built = append(built, o)
 	}
 
 	m.mu.Lock()
 	var order, dropped []string
+	var gone []*Org
 	orgs := map[string]*Org{}
 	tokens := map[secret.Hash]string{}
 	for _, id := range m.orgOrder {
@@ -332,6 +107,7 @@ func (m *Model) Restore(s Snapshot, opts RestoreOptions) error {
 			dropped = append(dropped, id)
 		case opts.ReplaceAll:
 			dropped = append(dropped, id)
+			gone = append(gone, m.orgs[id])
 		default:
 			order = append(order, id)
 			orgs[id] = m.orgs[id]
@@ -349,9 +125,10 @@ func (m *Model) Restore(s Snapshot, opts RestoreOptions) error {
 			tokens[t] = o.ID
 		}
 		orgs[o.ID] = o
-		if !containsID(order, o.ID) {
+		if !slices.Contains(order, o.ID) {
 			order = append(order, o.ID)
 		}
+		o.changes = m.store.Changes(o.ID, fresh)
 	}
 	// Queued jobs of replaced orgs go before the swap: they were queued
 	// against state the import replaces.
@@ -360,16 +137,16 @@ func (m *Model) Restore(s Snapshot, opts RestoreOptions) error {
 	}
 	m.orgs, m.orgOrder, m.tokens = orgs, order, tokens
 	m.mu.Unlock()
-	return nil
-}
-
-func containsID(list []string, id string) bool {
-	for _, x := range list {
-		if x == id {
-			return true
-		}
+	// The store deletes what the model no longer has.
+	for _, o := range gone {
+		o.mu.Lock()
+		o.changes.All()
+		o.mu.Unlock()
 	}
-	return false
+	for _, o := range built {
+		m.resumeJobs(o)
+	}
+	return nil
 }
 
 var jobKinds = map[string]jobKind{}
@@ -383,12 +160,30 @@ func init() {
 var userStatuses = map[string]bool{StatusStaged: true, StatusProvisioned: true, StatusActive: true, StatusRecovery: true,
 	StatusLockedOut: true, StatusPasswordExpired: true, StatusSuspended: true, StatusDeprovisioned: true}
 
-// buildOrg turns an org snapshot into a detached Org, checking every
-// reference and uniqueness rule the model keeps.
-func buildOrg(s OrgSnapshot) (*Org, error) {
-	if s.ID == "" {
-		return nil, fmt.Errorf("id is required")
+// validID refuses ids that cannot be part of a record key.
+func validID(what, id string) error {
+	if id == "" || strings.Contains(id, "/") {
+		return fmt.Errorf("%s: id %q must be non-empty without '/'", what, id)
 	}
+	return nil
+}
+
+// buildOrg turns an org's records into a detached Org, checking every
+// reference and uniqueness rule the model keeps. Queued jobs of an import
+// (fresh) get new sequence numbers, so they cannot be mistaken for jobs
+// already running here.
+func (m *Model) buildOrg(tr store.TenantRecords, fresh bool) (*Org, error) {
+	if err := validID("org", tr.ID); err != nil {
+		return nil, err
+	}
+	orgRecs, err := store.Decode[OrgRecord](tr, kindOrg)
+	if err != nil {
+		return nil, err
+	}
+	if len(orgRecs) != 1 || orgRecs[0].ID != tr.ID {
+		return nil, fmt.Errorf("want one %s record, with id %s", kindOrg, tr.ID)
+	}
+	s := orgRecs[0]
 	o := newOrg(s.ID, s.Name, s.Created)
 	for i, h := range s.TokenHashes {
 		b, err := hex.DecodeString(h)
@@ -399,22 +194,38 @@ func buildOrg(s OrgSnapshot) (*Org, error) {
 		copy(t[:], b)
 		o.tokens = append(o.tokens, t)
 	}
-	for i, us := range s.Users {
-		if us.ID == "" {
-			return nil, fmt.Errorf("users[%d]: id is required", i)
+	for _, build := range []func(*Org, store.TenantRecords) error{buildUsers, buildGroups, buildApps, buildTasks, buildLogs} {
+		if err := build(o, tr); err != nil {
+			return nil, err
+		}
+	}
+	if err := m.buildJobs(o, tr, fresh); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func buildUsers(o *Org, tr store.TenantRecords) error {
+	recs, err := store.Decode[UserRecord](tr, kindUser)
+	if err != nil {
+		return err
+	}
+	for i, us := range recs {
+		if err := validID(fmt.Sprintf("users[%d]", i), us.ID); err != nil {
+			return err
 		}
 		if _, dup := o.users[us.ID]; dup {
-			return nil, fmt.Errorf("user %s appears twice", us.ID)
+			return fmt.Errorf("user %s appears twice", us.ID)
 		}
 		if !userStatuses[us.Status] {
-			return nil, fmt.Errorf("user %s: status %q is not an Okta user status", us.ID, us.Status)
+			return fmt.Errorf("user %s: status %q is not an Okta user status", us.ID, us.Status)
 		}
 		login, _ := us.Profile["login"].(string)
 		if strings.TrimSpace(login) == "" {
-			return nil, fmt.Errorf("user %s: profile.login is required", us.ID)
+			return fmt.Errorf("user %s: profile.login is required", us.ID)
 		}
 		if other, dup := o.byLogin[lower(login)]; dup {
-			return nil, fmt.Errorf("users %s and %s have the same login %s", other, us.ID, login)
+			return fmt.Errorf("users %s and %s have the same login %s", other, us.ID, login)
 		}
 		u := &User{ID: us.ID, Status: us.Status, Created: us.Created, LastUpdated: us.LastUpdated, Activated: us.Activated,
 			StatusChanged: us.StatusChanged, LastLogin: us.LastLogin, PasswordChanged: us.PasswordChanged,
@@ -423,71 +234,191 @@ func buildOrg(s OrgSnapshot) (*Org, error) {
 		o.userOrder = append(o.userOrder, u.ID)
 		o.byLogin[lower(login)] = u.ID
 	}
-	for i, gs := range s.Groups {
-		if gs.ID == "" || strings.TrimSpace(gs.Name) == "" {
-			return nil, fmt.Errorf("groups[%d]: id and name are required", i)
+	return nil
+}
+
+func buildGroups(o *Org, tr store.TenantRecords) error {
+	recs, err := store.Decode[GroupRecord](tr, kindGroup)
+	if err != nil {
+		return err
+	}
+	for i, gs := range recs {
+		if err := validID(fmt.Sprintf("groups[%d]", i), gs.ID); err != nil {
+			return err
+		}
+		if strings.TrimSpace(gs.Name) == "" {
+			return fmt.Errorf("groups[%d]: name is required", i)
 		}
 		if _, dup := o.groups[gs.ID]; dup {
-			return nil, fmt.Errorf("group %s appears twice", gs.ID)
+			return fmt.Errorf("group %s appears twice", gs.ID)
 		}
 		if o.groupNameTaken(gs.Name, "") {
-			return nil, fmt.Errorf("two groups are named %s", gs.Name)
+			return fmt.Errorf("two groups are named %s", gs.Name)
 		}
 		switch gs.Type {
 		case GroupOkta, GroupBuiltIn:
 		default:
-			return nil, fmt.Errorf("group %s: type %q: want %s or %s", gs.ID, gs.Type, GroupOkta, GroupBuiltIn)
+			return fmt.Errorf("group %s: type %q: want %s or %s", gs.ID, gs.Type, GroupOkta, GroupBuiltIn)
 		}
 		g := &Group{ID: gs.ID, Type: gs.Type, Name: gs.Name, Description: gs.Description, Created: gs.Created,
 			LastUpdated: gs.LastUpdated, LastMembershipUpdated: gs.LastMembershipUpdated, memberSet: map[string]bool{}}
-		for _, uid := range gs.Members {
-			u, ok := o.users[uid]
-			if !ok {
-				return nil, fmt.Errorf("group %s: member %s is not a user of the org", gs.ID, uid)
-			}
-			if !g.addMember(uid) {
-				return nil, fmt.Errorf("group %s: member %s appears twice", gs.ID, uid)
-			}
-			u.groups[g.ID] = true
-		}
 		o.groups[g.ID] = g
 		o.groupOrder = append(o.groupOrder, g.ID)
 	}
-	for _, as := range s.Apps {
-		a, err := buildApp(o, as)
+	members, err := store.Decode[MemberRecord](tr, kindMember)
+	if err != nil {
+		return err
+	}
+	for _, ms := range members {
+		g, ok := o.groups[ms.GroupID]
+		if !ok {
+			return fmt.Errorf("member %s: group %s is not a group of the org", ms.UserID, ms.GroupID)
+		}
+		u, ok := o.users[ms.UserID]
+		if !ok {
+			return fmt.Errorf("group %s: member %s is not a user of the org", g.ID, ms.UserID)
+		}
+		if !g.addMember(u.ID) {
+			return fmt.Errorf("group %s: member %s appears twice", g.ID, u.ID)
+		}
+		u.groups[g.ID] = true
+	}
+	return nil
+}
+
+func buildApps(o *Org, tr store.TenantRecords) error {
+	apps, err := store.Decode[AppRecord](tr, kindApp)
+	if err != nil {
+		return err
+	}
+	for _, s := range apps {
+		a, err := buildApp(o, s)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		o.apps[a.ID] = a
 		o.appOrder = append(o.appOrder, a.ID)
 	}
-	for i, ts := range s.Tasks {
-		if ts.ID == "" {
-			return nil, fmt.Errorf("tasks[%d]: id is required", i)
-		}
-		if _, dup := o.tasks[ts.ID]; dup {
-			return nil, fmt.Errorf("task %s appears twice", ts.ID)
-		}
-		kind, ok := jobKinds[ts.Job.Kind]
+	app := func(kind, id string) (*App, error) {
+		a, ok := o.apps[id]
 		if !ok {
-			return nil, fmt.Errorf("task %s: job kind %q is not one of the engine's", ts.ID, ts.Job.Kind)
+			return nil, fmt.Errorf("%s: app %s is not an app of the org", kind, id)
 		}
-		if ts.Status != TaskOpen && ts.Status != TaskResolved {
-			return nil, fmt.Errorf("task %s: status %q: want %s or %s", ts.ID, ts.Status, TaskOpen, TaskResolved)
-		}
-		t := ts.Task
-		t.job = job{kind: kind, orgID: o.ID, appID: t.AppID, userID: ts.Job.UserID, mappingID: ts.Job.MappingID,
-			targetID: ts.Job.TargetID, extID: ts.Job.ExtID, add: ts.Job.Add, remove: ts.Job.Remove, reactivate: ts.Job.Reactivate, taskID: t.ID}
-		o.tasks[t.ID] = &t
-		o.taskOrder = append(o.taskOrder, t.ID)
+		return a, nil
 	}
-	o.logs = append([]LogEvent(nil), s.Logs...)
-	return o, nil
+	remote, err := store.Decode[RemoteGroupRecord](tr, kindRemoteGroup)
+	if err != nil {
+		return err
+	}
+	for _, rg := range remote {
+		a, err := app(kindRemoteGroup, rg.AppID)
+		if err != nil {
+			return err
+		}
+		if rg.ID != "" && rg.Name != "" {
+			a.remoteGroups[lower(rg.Name)] = remoteGroup{ID: rg.ID, Name: rg.Name}
+		}
+	}
+	groups, err := store.Decode[AppGroupRecord](tr, kindAppGroup)
+	if err != nil {
+		return err
+	}
+	for _, gs := range groups {
+		a, err := app(kindAppGroup, gs.AppID)
+		if err != nil {
+			return err
+		}
+		if _, ok := o.groups[gs.GroupID]; !ok {
+			return fmt.Errorf("app %s: assigned group %s is not a group of the org", a.ID, gs.GroupID)
+		}
+		if _, dup := a.groups[gs.GroupID]; dup {
+			return fmt.Errorf("app %s: group %s is assigned twice", a.ID, gs.GroupID)
+		}
+		a.groups[gs.GroupID] = &AppGroup{GroupID: gs.GroupID, Priority: gs.Priority, Profile: orEmpty(gs.Profile), LastUpdated: gs.LastUpdated}
+		a.groupOrder = append(a.groupOrder, gs.GroupID)
+	}
+	users, err := store.Decode[AppUserRecord](tr, kindAppUser)
+	if err != nil {
+		return err
+	}
+	for _, us := range users {
+		a, err := app(kindAppUser, us.AppID)
+		if err != nil {
+			return err
+		}
+		if _, ok := o.users[us.UserID]; !ok {
+			return fmt.Errorf("app %s: assigned user %s is not a user of the org", a.ID, us.UserID)
+		}
+		if _, dup := a.users[us.UserID]; dup {
+			return fmt.Errorf("app %s: user %s is assigned twice", a.ID, us.UserID)
+		}
+		au := &AppUser{UserID: us.UserID, ExternalID: us.ExternalID, Status: us.Status, SyncState: us.SyncState,
+			Created: us.Created, LastUpdated: us.LastUpdated, StatusChanged: us.StatusChanged, LastSync: us.LastSync,
+			UserName: us.UserName, Profile: orEmpty(us.Profile), direct: us.Direct, viaGroups: map[string]bool{}, removed: us.Removed}
+		for _, gid := range us.ViaGroups {
+			if _, ok := a.groups[gid]; !ok {
+				return fmt.Errorf("app %s: user %s is assigned through group %s, which is not assigned to the app", a.ID, us.UserID, gid)
+			}
+			au.viaGroups[gid] = true
+		}
+		a.users[au.UserID] = au
+		a.userOrder = append(a.userOrder, au.UserID)
+	}
+	mappings, err := store.Decode[MappingRecord](tr, kindMapping)
+	if err != nil {
+		return err
+	}
+	for _, ps := range mappings {
+		a, err := app(kindMapping, ps.AppID)
+		if err != nil {
+			return err
+		}
+		if err := validID("app "+a.ID+", push mapping", ps.ID); err != nil {
+			return err
+		}
+		if _, dup := a.mappings[ps.ID]; dup {
+			return fmt.Errorf("app %s: push mapping %s appears twice", a.ID, ps.ID)
+		}
+		if _, ok := o.groups[ps.SourceGroupID]; !ok {
+			return fmt.Errorf("app %s, push mapping %s: source group %s is not a group of the org", a.ID, ps.ID, ps.SourceGroupID)
+		}
+		switch ps.Status {
+		case PushActive, PushInactive, PushError:
+		default:
+			return fmt.Errorf("app %s, push mapping %s: status %q: want ACTIVE, INACTIVE or ERROR", a.ID, ps.ID, ps.Status)
+		}
+		a.mappings[ps.ID] = &PushMapping{ID: ps.ID, SourceGroupID: ps.SourceGroupID, TargetGroupID: ps.TargetGroupID,
+			TargetGroupName: ps.TargetGroupName, Status: ps.Status, Created: ps.Created, LastUpdated: ps.LastUpdated,
+			LastPush: ps.LastPush, ErrorSummary: ps.ErrorSummary, pushed: map[string]string{}}
+		a.mappingOrder = append(a.mappingOrder, ps.ID)
+	}
+	pushed, err := store.Decode[PushedRecord](tr, kindPushed)
+	if err != nil {
+		return err
+	}
+	for _, p := range pushed {
+		a, err := app(kindPushed, p.AppID)
+		if err != nil {
+			return err
+		}
+		pm, ok := a.mappings[p.MappingID]
+		if !ok {
+			return fmt.Errorf("app %s: pushed user %s: push mapping %s is not a mapping of the app", a.ID, p.UserID, p.MappingID)
+		}
+		if _, ok := o.users[p.UserID]; !ok {
+			return fmt.Errorf("app %s, push mapping %s: pushed user %s is not a user of the org", a.ID, pm.ID, p.UserID)
+		}
+		pm.pushed[p.UserID] = p.ExternalID
+	}
+	return nil
 }
 
-func buildApp(o *Org, s AppSnapshot) (*App, error) {
-	if s.ID == "" || s.Name == "" {
-		return nil, fmt.Errorf("apps: id and name are required")
+func buildApp(o *Org, s AppRecord) (*App, error) {
+	if err := validID("apps", s.ID); err != nil {
+		return nil, err
+	}
+	if s.Name == "" {
+		return nil, fmt.Errorf("app %s: name is required", s.ID)
 	}
 	if _, dup := o.apps[s.ID]; dup {
 		return nil, fmt.Errorf("app %s appears twice", s.ID)
@@ -521,68 +452,89 @@ func buildApp(o *Org, s AppSnapshot) (*App, error) {
 	if a.PrimaryEmailAttr == "" {
 		a.PrimaryEmailAttr = "email"
 	}
-	for _, gs := range s.Groups {
-		if _, ok := o.groups[gs.GroupID]; !ok {
-			return nil, fmt.Errorf("app %s: assigned group %s is not a group of the org", s.ID, gs.GroupID)
-		}
-		if _, dup := a.groups[gs.GroupID]; dup {
-			return nil, fmt.Errorf("app %s: group %s is assigned twice", s.ID, gs.GroupID)
-		}
-		a.groups[gs.GroupID] = &AppGroup{GroupID: gs.GroupID, Priority: gs.Priority, Profile: orEmpty(gs.Profile), LastUpdated: gs.LastUpdated}
-		a.groupOrder = append(a.groupOrder, gs.GroupID)
-	}
-	for _, us := range s.Users {
-		if _, ok := o.users[us.UserID]; !ok {
-			return nil, fmt.Errorf("app %s: assigned user %s is not a user of the org", s.ID, us.UserID)
-		}
-		if _, dup := a.users[us.UserID]; dup {
-			return nil, fmt.Errorf("app %s: user %s is assigned twice", s.ID, us.UserID)
-		}
-		au := &AppUser{UserID: us.UserID, ExternalID: us.ExternalID, Status: us.Status, SyncState: us.SyncState,
-			Created: us.Created, LastUpdated: us.LastUpdated, StatusChanged: us.StatusChanged, LastSync: us.LastSync,
-			UserName: us.UserName, Profile: orEmpty(us.Profile), direct: us.Direct, viaGroups: map[string]bool{}, removed: us.Removed}
-		for _, gid := range us.ViaGroups {
-			if _, ok := a.groups[gid]; !ok {
-				return nil, fmt.Errorf("app %s: user %s is assigned through group %s, which is not assigned to the app", s.ID, us.UserID, gid)
-			}
-			au.viaGroups[gid] = true
-		}
-		a.users[au.UserID] = au
-		a.userOrder = append(a.userOrder, au.UserID)
-	}
-	for _, ps := range s.PushMappings {
-		if ps.ID == "" {
-			return nil, fmt.Errorf("app %s: push mapping id is required", s.ID)
-		}
-		if _, dup := a.mappings[ps.ID]; dup {
-			return nil, fmt.Errorf("app %s: push mapping %s appears twice", s.ID, ps.ID)
-		}
-		if _, ok := o.groups[ps.SourceGroupID]; !ok {
-			return nil, fmt.Errorf("app %s, push mapping %s: source group %s is not a group of the org", s.ID, ps.ID, ps.SourceGroupID)
-		}
-		switch ps.Status {
-		case PushActive, PushInactive, PushError:
-		default:
-			return nil, fmt.Errorf("app %s, push mapping %s: status %q: want ACTIVE, INACTIVE or ERROR", s.ID, ps.ID, ps.Status)
-		}
-		pm := &PushMapping{ID: ps.ID, SourceGroupID: ps.SourceGroupID, TargetGroupID: ps.TargetGroupID,
-			TargetGroupName: ps.TargetGroupName, Status: ps.Status, Created: ps.Created, LastUpdated: ps.LastUpdated,
-			LastPush: ps.LastPush, ErrorSummary: ps.ErrorSummary, pushed: map[string]string{}}
-		for uid, ext := range ps.Pushed {
-			if _, ok := o.users[uid]; !ok {
-				return nil, fmt.Errorf("app %s, push mapping %s: pushed user %s is not a user of the org", s.ID, ps.ID, uid)
-			}
-			pm.pushed[uid] = ext
-		}
-		a.mappings[pm.ID] = pm
-		a.mappingOrder = append(a.mappingOrder, pm.ID)
-	}
-	for _, rg := range s.RemoteGroups {
-		if rg.ID != "" && rg.Name != "" {
-			a.remoteGroups[lower(rg.Name)] = remoteGroup{ID: rg.ID, Name: rg.Name}
-		}
-	}
 	return a, nil
+}
+
+// buildJob checks a stored job and turns it back into engine work.
+func buildJob(o *Org, what string, r JobRecord) (job, error) {
+	kind, ok := jobKinds[r.Kind]
+	if !ok {
+		return job{}, fmt.Errorf("%s: job kind %q is not one of the engine's", what, r.Kind)
+	}
+	return job{kind: kind, orgID: o.ID, appID: r.AppID, userID: r.UserID, mappingID: r.MappingID,
+		targetID: r.TargetID, extID: r.ExtID, add: r.Add, remove: r.Remove, taskID: r.TaskID, reactivate: r.Reactivate}, nil
+}
+
+func buildTasks(o *Org, tr store.TenantRecords) error {
+	recs, err := store.Decode[TaskRecord](tr, kindTask)
+	if err != nil {
+		return err
+	}
+	for i, ts := range recs {
+		if err := validID(fmt.Sprintf("tasks[%d]", i), ts.ID); err != nil {
+			return err
+		}
+		if _, dup := o.tasks[ts.ID]; dup {
+			return fmt.Errorf("task %s appears twice", ts.ID)
+		}
+		if ts.Status != TaskOpen && ts.Status != TaskResolved {
+			return fmt.Errorf("task %s: status %q: want %s or %s", ts.ID, ts.Status, TaskOpen, TaskResolved)
+		}
+		t := ts.Task
+		t.job, err = buildJob(o, "task "+ts.ID, ts.Job)
+		if err != nil {
+			return err
+		}
+		t.job.appID, t.job.taskID = t.AppID, t.ID
+		o.tasks[t.ID] = &t
+		o.taskOrder = append(o.taskOrder, t.ID)
+	}
+	return nil
+}
+
+func buildLogs(o *Org, tr store.TenantRecords) error {
+	recs, err := store.Decode[LogRecord](tr, kindLog)
+	if err != nil {
+		return err
+	}
+	for i, r := range recs {
+		// Events are numbered without gaps: the oldest go first.
+		if i > 0 && r.Seq != o.logSeq+1 {
+			return fmt.Errorf("log event %s: number %d follows %d", r.UUID, r.Seq, o.logSeq)
+		}
+		o.logs = append(o.logs, r.LogEvent)
+		o.logSeq = r.Seq
+	}
+	return nil
+}
+
+// buildJobs restores queued jobs; the engine runs them once the org is in
+// the model (resumeJobs).
+func (m *Model) buildJobs(o *Org, tr store.TenantRecords, fresh bool) error {
+	recs, err := store.Decode[JobRecord](tr, kindJob)
+	if err != nil {
+		return err
+	}
+	for i, r := range recs {
+		j, err := buildJob(o, fmt.Sprintf("jobs[%d]", i), r)
+		if err != nil {
+			return err
+		}
+		if _, ok := o.apps[j.appID]; !ok {
+			return fmt.Errorf("jobs[%d]: app %s is not an app of the org", i, j.appID)
+		}
+		j.seq = r.Seq
+		if fresh || j.seq == 0 {
+			j.seq = m.jobSeq.Add(1)
+		} else if j.seq > m.jobSeq.Load() {
+			m.jobSeq.Store(j.seq)
+		}
+		if _, dup := o.jobs[j.seq]; dup {
+			return fmt.Errorf("jobs[%d]: job %d appears twice", i, j.seq)
+		}
+		o.jobs[j.seq] = &j
+	}
+	return nil
 }
 
 func orEmpty(p map[string]any) map[string]any {
@@ -613,8 +565,13 @@ func (s *Server) ctlGetSnapshot(w http.ResponseWriter, r *http.Request) {
 // server) and PUT /_sim/orgs/{orgId}/snapshot (a document holding that one
 // org adds or replaces it).
 func (s *Server) ctlPutSnapshot(w http.ResponseWriter, r *http.Request) {
-	var in Snapshot
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSnapshotBytes)).Decode(&in); err != nil {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSnapshotBytes))
+	if err != nil {
+		s.writeError(w, r, errMalformed("the body is not a snapshot document: "+err.Error()))
+		return
+	}
+	in, err := Schema.DecodeDocument(raw)
+	if err != nil {
 		s.writeError(w, r, errMalformed("the body is not a snapshot document: "+err.Error()))
 		return
 	}
@@ -635,13 +592,4 @@ func (s *Server) ctlPutSnapshot(w http.ResponseWriter, r *http.Request) {
 		ids = append(ids, o.ID)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"imported": ids})
-}
-
-// nonDefault is v, or "" when v is the default (kept out of snapshots).
-func nonDefault[T comparable](v, def T) T {
-	var zero T
-	if v == def {
-		return zero
-	}
-	return v
 }

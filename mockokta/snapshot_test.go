@@ -2,6 +2,7 @@ package mockokta
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/provsim/provsim/internal/clock"
+	"github.com/provsim/provsim/internal/store"
 	"github.com/provsim/provsim/mockatlassian"
 )
 
@@ -26,7 +28,7 @@ const (
 	atlKey = "atl-key"
 )
 
-func newWired(t *testing.T, dataDir string) *wired {
+func newWired(t *testing.T, dataDir string, mutate ...func(*Config)) *wired {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
 	atl, err := mockatlassian.NewServer(mockatlassian.Config{Logger: logger, Options: mockatlassian.Options{Logger: logger},
@@ -37,8 +39,12 @@ func newWired(t *testing.T, dataDir string) *wired {
 	ts := httptest.NewServer(atl)
 	t.Cleanup(ts.Close)
 	clock := clock.NewFake(time.Date(2026, 3, 14, 15, 9, 26, 535897000, time.UTC))
-	s, err := NewServer(Config{Options: Options{Clock: clock, Seed: 1, Logger: logger}, Logger: logger, DataDir: dataDir,
-		Boot: &Boot{OrgID: "okta-org", APIToken: testToken, AtlassianSCIMURL: ts.URL + "/scim/directory/" + atlDir, AtlassianSCIMToken: atlKey}})
+	cfg := Config{Options: Options{Clock: clock, Seed: 1, Logger: logger}, Logger: logger, DataDir: dataDir,
+		Boot: &Boot{OrgID: "okta-org", APIToken: testToken, AtlassianSCIMURL: ts.URL + "/scim/directory/" + atlDir, AtlassianSCIMToken: atlKey}}
+	for _, f := range mutate {
+		f(&cfg)
+	}
+	s, err := NewServer(cfg)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
@@ -77,6 +83,70 @@ func (w *wired) externalIDs() map[string]string {
 	return out
 }
 
+// apiView is everything the Management API and the control API show of a
+// server, for the orgs whose tokens are given: users (all pages), groups
+// and their members, apps with their users, groups and push mappings, the
+// System Log and tasks. Comparing it before and after a restart, an
+// export and import or a migration proves the state came through as its
+// clients see it.
+func apiView(t *testing.T, srv *Server, tokens ...string) string {
+	t.Helper()
+	var b strings.Builder
+	e := &oktaEnv{t: t, srv: srv}
+	get := func(path string) resp {
+		r := e.do("GET", path, nil)
+		fmt.Fprintf(&b, "GET %s → %d %s\n", path, r.Status, r.Raw)
+		return r
+	}
+	ids := func(r resp) []string {
+		var out []string
+		for _, m := range r.list() {
+			out = append(out, m["id"].(string))
+		}
+		return out
+	}
+	e.token = ""
+	get("/_sim/orgs")
+	for _, token := range tokens {
+		e.token = token
+		o, ok := srv.Model.OrgByToken(token)
+		if !ok {
+			fmt.Fprintf(&b, "token %s selects no org\n", token)
+			continue
+		}
+		get("/_sim/orgs/" + o.ID + "/tasks?all=true")
+		get("/api/v1/users?limit=200")
+		for _, g := range ids(get("/api/v1/groups?limit=200")) {
+			get("/api/v1/groups/" + g + "/users?limit=200")
+		}
+		for _, a := range ids(get("/api/v1/apps")) {
+			get("/api/v1/apps/" + a + "/users?limit=200")
+			get("/api/v1/apps/" + a + "/groups")
+			get("/api/v1/apps/" + a + "/group-push/mappings")
+		}
+		get("/api/v1/logs?limit=1000")
+	}
+	return b.String()
+}
+
+// sameView fails with the first line that differs.
+func sameView(t *testing.T, what, before, after string) {
+	t.Helper()
+	b, a := strings.Split(before, "\n"), strings.Split(after, "\n")
+	for i := range max(len(a), len(b)) {
+		var x, y string
+		if i < len(b) {
+			x = b[i]
+		}
+		if i < len(a) {
+			y = a[i]
+		}
+		if x != y {
+			t.Fatalf("%s: what the API shows changed at line %d:\nbefore: %s\nafter:  %s", what, i+1, x, y)
+		}
+	}
+}
+
 func TestSnapshotRoundTrip(t *testing.T) {
 	src := newWired(t, "")
 	src.provisionSome()
@@ -84,75 +154,93 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if len(ext) != 2 || ext[src.org.userOrder[0]] == "" {
 		t.Fatalf("externalIds after provisioning = %v", ext)
 	}
-	snap, err := src.srv.Model.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := json.Marshal(snap)
+	before := apiView(t, src.srv, testToken)
+	raw := src.do("GET", "/_sim/snapshot", nil).must(t, http.StatusOK).Raw
 	if strings.Contains(string(raw), testToken) {
 		t.Fatal("the snapshot holds the plain API token")
 	}
-	if len(snap.Orgs[0].Logs) == 0 || len(snap.Orgs[0].Apps[0].PushMappings) != 1 {
-		t.Fatalf("snapshot misses logs or push mappings: %s", raw)
-	}
 
 	logger := slog.New(slog.DiscardHandler)
-	dst, err := NewServer(Config{Options: Options{Logger: logger}, Logger: logger})
+	// The same clock: the System Log lists the last week by default.
+	dst, err := NewServer(Config{Options: Options{Logger: logger, Clock: src.clock}, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer dst.Close()
-	if err := dst.Model.Restore(snap, RestoreOptions{ReplaceAll: true}); err != nil {
-		t.Fatalf("Restore: %v", err)
-	}
-	again, _ := dst.Model.Snapshot()
-	raw2, _ := json.Marshal(again)
-	if string(raw) != string(raw2) {
-		t.Fatalf("snapshot changed across a restore:\n%s\n%s", raw, raw2)
-	}
-	// The old token still selects the org, and its API works.
-	o, ok := dst.Model.OrgByToken(testToken)
-	if !ok || o.ID != "okta-org" {
-		t.Fatal("the imported token does not authenticate")
-	}
+	(&oktaEnv{t: t, srv: dst}).do("PUT", "/_sim/snapshot", raw).must(t, http.StatusOK)
+	// The old token still selects the org (apiView calls with it), and the
+	// API shows the same.
+	sameView(t, "export then import", before, apiView(t, dst, testToken))
+	o, _ := dst.Model.OrgByToken(testToken)
 	e := &oktaEnv{t: t, srv: dst, org: o, token: testToken}
-	e.do("GET", "/api/v1/users/ada@example.com", nil).must(t, 200)
 	// The login index was rebuilt: the login is taken.
 	e.do("POST", "/api/v1/users", withPassword(userBody("ADA@example.com", "A", "L"), goodPassword)).must(t, http.StatusBadRequest)
+}
+
+// editRecords changes the records of one kind of a document's first org,
+// as generic JSON.
+func editRecords(t *testing.T, doc *store.Document, kind string, fn func(recs []map[string]any) []map[string]any) {
+	t.Helper()
+	var recs []map[string]any
+	for _, raw := range doc.Orgs[0].Records[kind] {
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, m)
+	}
+	recs = fn(recs)
+	doc.Orgs[0].Records[kind] = nil
+	for _, m := range recs {
+		raw, _ := json.Marshal(m)
+		doc.Orgs[0].Records[kind] = append(doc.Orgs[0].Records[kind], raw)
+	}
 }
 
 func TestRestoreRejectsBrokenSnapshots(t *testing.T) {
 	src := newWired(t, "")
 	src.provisionSome()
+	edit := func(kind string, fn func(r []map[string]any)) func(*testing.T, *store.Document) {
+		return func(t *testing.T, d *store.Document) {
+			editRecords(t, d, kind, func(r []map[string]any) []map[string]any { fn(r); return r })
+		}
+	}
 	cases := []struct {
 		name   string
-		break_ func(s *Snapshot)
+		break_ func(*testing.T, *store.Document)
 		want   string
 	}{
-		{"version", func(s *Snapshot) { s.Version = 9 }, "version"},
-		{"dangling member", func(s *Snapshot) { s.Orgs[0].Groups[0].Members = append(s.Orgs[0].Groups[0].Members, "00unobody") }, "not a user"},
-		{"duplicate login", func(s *Snapshot) { s.Orgs[0].Users[1].Profile["login"] = "ADA@example.com" }, "same login"},
-		{"assignment of a missing user", func(s *Snapshot) { s.Orgs[0].Apps[0].Users[0].UserID = "00unobody" }, "not a user"},
-		{"push of a missing group", func(s *Snapshot) { s.Orgs[0].Apps[0].PushMappings[0].SourceGroupID = "00gnothing" }, "not a group"},
-		{"bad token hash", func(s *Snapshot) { s.Orgs[0].TokenHashes = []string{testToken} }, "hex SHA-256"},
-		{"unknown status", func(s *Snapshot) { s.Orgs[0].Users[0].Status = "HAPPY" }, "status"},
-		{"org twice", func(s *Snapshot) { s.Orgs = append(s.Orgs, s.Orgs[0]) }, "appears twice"},
+		{"version", func(t *testing.T, d *store.Document) { d.Version = 9 }, "version"},
+		{"dangling member", func(t *testing.T, d *store.Document) {
+			editRecords(t, d, kindMember, func(r []map[string]any) []map[string]any {
+				return append(r, map[string]any{"groupId": r[0]["groupId"], "userId": "00unobody"})
+			})
+		}, "not a user"},
+		{"duplicate login", edit(kindUser, func(r []map[string]any) { r[1]["profile"].(map[string]any)["login"] = "ADA@example.com" }), "same login"},
+		{"assignment of a missing user", edit(kindAppUser, func(r []map[string]any) { r[0]["userId"] = "00unobody" }), "not a user"},
+		{"push of a missing group", edit(kindMapping, func(r []map[string]any) { r[0]["sourceGroupId"] = "00gnothing" }), "not a group"},
+		{"bad token hash", edit(kindOrg, func(r []map[string]any) { r[0]["tokenHashes"] = []string{testToken} }), "hex SHA-256"},
+		{"unknown status", edit(kindUser, func(r []map[string]any) { r[0]["status"] = "HAPPY" }), "status"},
+		{"org twice", func(t *testing.T, d *store.Document) { d.Orgs = append(d.Orgs, d.Orgs[0]) }, "appears twice"},
+		{"a field this server does not know", edit(kindGroup, func(r []map[string]any) { r[0]["colour"] = "teal" }), "unknown field"},
+		{"a job of an unknown kind", func(t *testing.T, d *store.Document) {
+			editRecords(t, d, kindJob, func(r []map[string]any) []map[string]any {
+				return append(r, map[string]any{"seq": 1, "appId": src.appID, "kind": "teleport"})
+			})
+		}, "job kind"},
+		{"a gap in the System Log", edit(kindLog, func(r []map[string]any) { r[1]["seq"] = 99 }), "follows"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			snap, _ := src.srv.Model.Snapshot()
-			raw, _ := json.Marshal(snap)
-			var broken Snapshot
-			_ = json.Unmarshal(raw, &broken)
-			tc.break_(&broken)
-			before := src.snapshot()
-			err := src.srv.Model.Restore(broken, RestoreOptions{ReplaceAll: true})
-			if err == nil || !strings.Contains(err.Error()+strings.Join(asError(err).Causes, " "), tc.want) {
-				t.Fatalf("Restore = %v, want an error about %q", err, tc.want)
+			doc, _ := src.srv.Model.Snapshot()
+			before := apiView(t, src.srv, testToken)
+			tc.break_(t, &doc)
+			raw, _ := json.Marshal(doc)
+			r := src.do("PUT", "/_sim/snapshot", raw)
+			if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Raw), tc.want) {
+				t.Fatalf("import answered %d %s, want 400 about %q", r.Status, r.Raw, tc.want)
 			}
-			if src.snapshot() != before {
-				t.Fatal("a rejected import changed the org")
-			}
+			sameView(t, "a rejected import", before, apiView(t, src.srv, testToken))
 		})
 	}
 }

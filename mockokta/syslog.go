@@ -116,10 +116,16 @@ func (m *Model) appendLog(o *Org, e LogEvent) {
 		e.DebugContext.DebugData = map[string]string{}
 	}
 	o.logs = append(o.logs, e)
+	o.logSeq++
+	o.changes.New(kindLog, seqKey(o.logSeq))
 	// Past the bound, drop the oldest tenth at once: copying the log on
 	// every event would make each event cost the whole log.
 	if len(o.logs) > m.opts.MaxLogEvents {
 		keep := m.opts.MaxLogEvents - m.opts.MaxLogEvents/10
+		first := o.logSeq - uint64(len(o.logs)) + 1
+		for seq := first; seq < first+uint64(len(o.logs)-keep); seq++ {
+			o.changes.Put(kindLog, seqKey(seq))
+		}
 		o.logs = append(o.logs[:0:0], o.logs[len(o.logs)-keep:]...)
 	}
 }

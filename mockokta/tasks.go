@@ -115,6 +115,7 @@ func (m *Model) RetryTask(o *Org, id string, force bool) error {
 	if t.UserID != "" {
 		if au, ok := a.users[t.UserID]; ok {
 			au.SyncState = SyncSyncing
+			o.changes.Put(kindAppUser, pairKey(a.ID, t.UserID))
 		}
 	}
 	m.enqueue(o, a, t.job)
@@ -129,5 +130,6 @@ func (m *Model) ResolveTask(o *Org, id string) error {
 		return errNotFound("Task", id)
 	}
 	m.resolveTask(o, id)
+	o.changes.Put(kindTask, id)
 	return nil
 }

@@ -160,6 +160,7 @@ func (m *Model) CreateUser(o *Org, in CreateUserInput) (*User, error) {
 	o.users[id] = u
 	o.userOrder = append(o.userOrder, id)
 	o.byLogin[lower(login)] = id
+	o.changes.New(kindUser, id)
 	m.logAPI(o, "user.lifecycle.create", "Create Okta user", userTarget(u))
 	for _, g := range groups {
 		m.addGroupMember(o, g, u, now)
@@ -358,6 +359,7 @@ func (m *Model) changeUser(o *Org, idOrLogin string, in UpdateUserInput, replace
 	}
 
 	now := m.now()
+	o.changes.Put(kindUser, u.ID)
 	profileChanged := !reflect.DeepEqual(u.Profile, next)
 	if profileChanged {
 		before := u.Profile
@@ -404,8 +406,11 @@ func (m *Model) DeleteUser(o *Org, idOrLogin string) (deleted bool, err error) {
 	for _, gid := range o.groupOrder {
 		if g := o.groups[gid]; g != nil && g.removeMember(u.ID) {
 			g.LastMembershipUpdated = now
+			o.changes.Put(kindGroup, gid)
+			o.changes.Put(kindMember, pairKey(gid, u.ID))
 		}
 	}
+	o.changes.Put(kindUser, u.ID)
 	delete(o.users, u.ID)
 	if o.byLogin[lower(u.Login())] == u.ID {
 		delete(o.byLogin, lower(u.Login()))

@@ -17,6 +17,7 @@ func (m *Model) activate(o *Org, u *User, status string, now time.Time) {
 	u.Activated = timePtr(now)
 	u.StatusChanged = timePtr(now)
 	u.LastUpdated = now
+	o.changes.Put(kindUser, u.ID)
 	m.logAPI(o, "user.lifecycle.activate", "Activate Okta user", userTarget(u))
 	m.onUserActivated(o, u)
 }
@@ -25,6 +26,7 @@ func (m *Model) deactivate(o *Org, u *User, now time.Time) {
 	u.Status = StatusDeprovisioned
 	u.StatusChanged = timePtr(now)
 	u.LastUpdated = now
+	o.changes.Put(kindUser, u.ID)
 	m.logAPI(o, "user.lifecycle.deactivate", "Deactivate Okta user", userTarget(u))
 	m.onUserDeactivated(o, u)
 }
@@ -114,6 +116,7 @@ func (m *Model) transition(o *Org, idOrLogin, op, from, to, eventType, message s
 	u.Status = to
 	u.StatusChanged = timePtr(now)
 	u.LastUpdated = now
+	o.changes.Put(kindUser, u.ID)
 	m.logAPI(o, eventType, message, userTarget(u))
 	hook(o, u)
 	return nil
@@ -137,6 +140,7 @@ func (m *Model) UnlockUser(o *Org, idOrLogin string) error {
 		u.Status = StatusActive
 		u.StatusChanged = timePtr(now)
 		u.LastUpdated = now
+		o.changes.Put(kindUser, u.ID)
 		m.logAPI(o, "user.account.unlock", "Unlock Okta user", userTarget(u))
 		return nil
 	}
@@ -160,6 +164,7 @@ func (m *Model) ExpirePassword(o *Org, idOrLogin string) (*User, error) {
 		u.Status = StatusPasswordExpired
 		u.StatusChanged = timePtr(now)
 		u.LastUpdated = now
+		o.changes.Put(kindUser, u.ID)
 	default:
 		return nil, errOperationNotAllowed("expire_password: not allowed for a user with status " + u.Status)
 	}

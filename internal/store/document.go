@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+
+	"github.com/goccy/go-yaml"
 )
 
 // TenantRecords is one tenant with all its records: per kind, the values in
@@ -126,4 +128,32 @@ func (t *TenantRecords) Add(kind string, v any) error {
 	}
 	t.Records[kind] = append(t.Records[kind], b)
 	return nil
+}
+
+// SeedDocument reads a seed file that is a snapshot document, in JSON (as
+// exported) or YAML: one with a top-level "format". ok is false for any
+// other seed file, which the server reads as its own declarative seed.
+func (s Schema) SeedDocument(data []byte) (doc *Document, ok bool, err error) {
+	var head struct {
+		Format string `yaml:"format" json:"format"`
+	}
+	raw := data
+	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
+		// JSON: no YAML pass over a document that may be large.
+		if err := json.Unmarshal(data, &head); err != nil || head.Format == "" {
+			return nil, false, nil
+		}
+	} else {
+		if err := yaml.Unmarshal(data, &head); err != nil || head.Format == "" {
+			return nil, false, nil
+		}
+		if raw, err = yaml.YAMLToJSON(data); err != nil {
+			return nil, true, err
+		}
+	}
+	d, err := s.DecodeDocument(raw)
+	if err != nil {
+		return nil, true, fmt.Errorf("snapshot document: %w", err)
+	}
+	return &d, true, nil
 }
