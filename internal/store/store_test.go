@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -45,6 +46,9 @@ func (t *fakeTenant) Record(kind, id string) (any, bool) {
 }
 
 func (t *fakeTenant) Records(emit func(kind, id string, v any) error) error {
+	if t.broken {
+		return emit("item", "broken", make(chan int))
+	}
 	for _, kind := range testSchema.Kinds {
 		for _, id := range t.order[kind] {
 			if err := emit(kind, id, map[string]string{"id": id, "v": t.values[kind][id]}); err != nil {
@@ -57,7 +61,7 @@ func (t *fakeTenant) Records(emit func(kind, id string, v any) error) error {
 
 func openModel(t *testing.T, path string) *fakeModel {
 	t.Helper()
-	st, err := Open(path, testSchema, nil)
+	st, err := Open(path, testSchema, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
