@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 
 	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/httpx"
@@ -191,23 +190,6 @@ func (s *Server) surfaces() []httpx.Surface {
 	provisioningErr := func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 		writeJSON(w, r, status, failure{Error: msg, TraceID: s.Model.ids.Hex(8)})
 	}
-	// The Organizations REST API's unknown resource is ApplicationErrors
-	// ADMIN-404-1, a wrong method ADMIN-405-1 (ATL-ORGAPI-3).
-	orgsErr := func(w http.ResponseWriter, r *http.Request, status int, msg string) {
-		code, title := "ADMIN-404-1", "Not Found"
-		if status == http.StatusMethodNotAllowed {
-			code, title = "ADMIN-405-1", "Method Not Allowed"
-		}
-		type applicationError struct {
-			ID     string `json:"id"`
-			Status string `json:"status"`
-			Code   string `json:"code"`
-			Title  string `json:"title"`
-			Detail string `json:"detail"`
-		}
-		writeJSON(w, r, status, map[string][]applicationError{"errors": {{ID: s.Model.ids.UUID(),
-			Status: strconv.Itoa(status), Code: code, Title: title, Detail: msg}}})
-	}
 	list := []httpx.Surface{
 		{Name: "scim", Prefix: "/scim/directory/{directoryId}", Auth: s.scimAuth, Routes: s.scimRoutes, Unrouted: scimErr},
 		{Name: "user provisioning admin API", Prefix: "/admin/user-provisioning/v1/org/{orgId}", Auth: s.orgAuth,
@@ -216,9 +198,10 @@ func (s *Server) surfaces() []httpx.Surface {
 		s.orgAPISurface("organizations API v1", "/admin/v1/orgs", styleOrgs, s.v1Routes),
 		s.orgAPISurface("organizations API v2", "/admin/v2/orgs/{orgId}", styleOrgs, s.v2Routes),
 		s.orgAPISurface("user management API", "/users/{accountId}/manage", styleUserMgmt, s.userManagementRoutes),
-		// Atlassian's other admin APIs answer in their own error bodies even
-		// where provsim has no route.
-		{Name: "organizations API", Prefix: "/admin/", Unrouted: orgsErr},
+		// Atlassian's other admin APIs answer like the Organizations API
+		// even where provsim has no route: the gateway's 401 without a key,
+		// else ApplicationErrors ADMIN-404-1 (ATL-ORGAPI-3).
+		s.orgAPISurface("other admin APIs", "/admin/", styleOrgs, nil),
 		{Name: "control", Prefix: "/_sim", Routes: s.controlRoutes, Unjournaled: true,
 			Unrouted: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 				writeJSON(w, r, status, controlErr{msg})

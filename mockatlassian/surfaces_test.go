@@ -36,6 +36,8 @@ func TestUnroutedAnswersInTheFamilyOfItsSurface(t *testing.T) {
 		{"GET", "/admin/v1/orgs/" + testOrg + "/no-such-api", orgAuth, 404, orgsFamily},
 		{"GET", "/admin/v2/orgs/" + testOrg + "/no-such-api", orgAuth, 404, orgsFamily},
 		{"GET", "/users/557058:f5d1b7a4/manage/no-such-api", orgAuth, 404, userManagementFamily},
+		{"GET", "/admin/api-access/v1/no-such-api", orgAuth, 404, orgsFamily},
+		{"POST", "/admin/v3/orgs", orgAuth, 404, orgsFamily},
 		{"GET", "/_sim/no-such-route", "", 404, controlFamily},
 		{"DELETE", "/_sim/orgs", "", 405, controlFamily},
 		// Anywhere else a SCIM client mistyped its base URL.
@@ -71,7 +73,7 @@ func TestUnroutedRequestsAreJournaled(t *testing.T) {
 	e := newEnv(t)
 	e.scim("GET", "/Bulk", nil).wantStatus(t, http.StatusNotFound)
 	e.scim("DELETE", "/Users", nil).wantStatus(t, http.StatusMethodNotAllowed)
-	e.call("GET", "/admin/no-such-api", "", nil).wantStatus(t, http.StatusNotFound)
+	e.call("GET", "/admin/no-such-api", "Bearer "+testOrgKey, nil).wantStatus(t, http.StatusNotFound)
 	e.call("GET", "/_sim/no-such-route", "", nil).wantStatus(t, http.StatusNotFound)
 	got := e.srv.Journal.Entries(journal.Query{})
 	want := []struct {
@@ -80,7 +82,7 @@ func TestUnroutedRequestsAreJournaled(t *testing.T) {
 	}{
 		{"GET", "/scim/directory/" + testDir + "/Bulk", testDir, 404},
 		{"DELETE", "/scim/directory/" + testDir + "/Users", testDir, 405},
-		{"GET", "/admin/no-such-api", "", 404},
+		{"GET", "/admin/no-such-api", testOrg, 404},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("journal has %d entries, want %d: %+v", len(got), len(want), got)
