@@ -301,21 +301,47 @@ func (m *Model) UpdateApp(o *Org, appID string, in UpdateAppInput) (*App, error)
 	}
 	a.LastUpdated = m.now()
 	o.changes.Put(kindApp, a.ID)
-	// Usernames follow the format: refresh them, and push when allowed.
+	m.refreshUsernames(o, a)
+	m.logAPI(o, "application.lifecycle.update", "Update application", appTarget(a))
+	return copyApp(a), nil
+}
+
+// refreshUsernames recalculates every assigned user's application username
+// from the format and queues a push of each that changed, unless the
+// format is "Create only" (DONT_PUSH). It returns how many changed. Caller
+// holds o.mu.
+func (m *Model) refreshUsernames(o *Org, a *App) int {
+	changed := 0
 	for _, uid := range a.userOrder {
 		au := a.users[uid]
 		if u := o.users[uid]; u != nil {
 			if name := a.userNameFor(u); name != au.UserName {
 				au.UserName = name
 				o.changes.Put(kindAppUser, pairKey(a.ID, uid))
+				changed++
 				if a.UserName.PushStatus != "DONT_PUSH" {
 					m.enqueueUpdate(o, a, au)
 				}
 			}
 		}
 	}
+	return changed
+}
+
+// UpdateUsernames is the Sign On tab's "Update Now" (OKTA-USERNAME-2, the
+// guide's Step 3.5): the username of every assigned user, direct or
+// through a group, is calculated again from the format, and the changed
+// ones are pushed. It returns how many changed.
+func (m *Model) UpdateUsernames(o *Org, appID string) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return 0, err
+	}
+	n := m.refreshUsernames(o, a)
 	m.logAPI(o, "application.lifecycle.update", "Update application", appTarget(a))
-	return copyApp(a), nil
+	return n, nil
 }
 
 // mapProfile fills the app user profile from the Okta profile, as the app's

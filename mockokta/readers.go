@@ -1,5 +1,7 @@
 package mockokta
 
+import "strings"
+
 // Read methods that hand out copies, so a caller outside the package (the
 // admin console, mockokta/console) can render them after the org's lock is
 // released. The Management API's handlers may use them too.
@@ -66,7 +68,7 @@ func (m *Model) ListApps(o *Org, q string) []*App {
 }
 
 func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && lower(s[:len(prefix)]) == prefix
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // AppUserIDs is GET /api/v1/apps/{id}/users before paging: the assigned

@@ -223,6 +223,47 @@ type LogQuery struct {
 // Logs returns the org's events that match q, oldest first unless
 // Descending.
 func (m *Model) Logs(o *Org, q LogQuery) []LogEvent {
+	match := m.logMatcher(q)
+	o.mu.Lock()
+	var matched []LogEvent
+	for _, e := range o.logs {
+		if match(&e) {
+			matched = append(matched, e)
+		}
+	}
+	o.mu.Unlock()
+	if q.Descending {
+		slices.Reverse(matched)
+	}
+	return matched
+}
+
+// LogPage is one page of Logs: the matches from offset on, at most limit
+// of them, and how many match in all. Only the page's events are copied,
+// so a console page of the newest events does not copy the whole log.
+func (m *Model) LogPage(o *Org, q LogQuery, offset, limit int) (page []LogEvent, total int) {
+	match := m.logMatcher(q)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := len(o.logs)
+	for i := range n {
+		e := &o.logs[i]
+		if q.Descending {
+			e = &o.logs[n-1-i]
+		}
+		if !match(e) {
+			continue
+		}
+		if total >= offset && len(page) < limit {
+			page = append(page, *e)
+		}
+		total++
+	}
+	return page, total
+}
+
+// logMatcher is q as a test of one event.
+func (m *Model) logMatcher(q LogQuery) func(e *LogEvent) bool {
 	now := m.clock.Now()
 	if q.Since.IsZero() {
 		q.Since = now.Add(-7 * 24 * time.Hour)
@@ -231,24 +272,21 @@ func (m *Model) Logs(o *Org, q LogQuery) []LogEvent {
 		q.Until = now.Add(time.Hour)
 	}
 	text := lower(q.Text)
-	o.mu.Lock()
-	var matched []LogEvent
-	for _, e := range o.logs {
+	return func(e *LogEvent) bool {
 		if e.Published.Before(q.Since) || !e.Published.Before(q.Until) {
-			continue
+			return false
 		}
-		doc := eventDoc(e)
-		if q.Filter != nil && !evalLog(q.Filter, doc) {
-			continue
+		// The JSON form is built only for a filter or a search: it costs
+		// a marshal and an unmarshal per event, under the org's lock.
+		if q.Filter != nil || text != "" {
+			doc := eventDoc(*e)
+			if q.Filter != nil && !evalLog(q.Filter, doc) {
+				return false
+			}
+			if text != "" && !strings.Contains(lower(fmt.Sprint(doc)), text) {
+				return false
+			}
 		}
-		if text != "" && !strings.Contains(lower(fmt.Sprint(doc)), text) {
-			continue
-		}
-		matched = append(matched, e)
+		return true
 	}
-	o.mu.Unlock()
-	if q.Descending {
-		slices.Reverse(matched)
-	}
-	return matched
 }
