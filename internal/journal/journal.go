@@ -150,6 +150,22 @@ func (j *Journal) Entries(q Query) []Entry {
 	return out
 }
 
+// Newest visits entries newer than afterSeq, newest first, until visit
+// returns false. It copies nothing: visit runs under the journal's lock,
+// so it must be quick, must not keep e, and must not call the journal. A
+// live view reads its page of matches this way without copying the ring.
+func (j *Journal) Newest(afterSeq uint64, visit func(e *Entry) bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := len(j.entries)
+	for i := n - 1; i >= 0; i-- {
+		e := &j.entries[(j.next+i)%n]
+		if e.Seq <= afterSeq || !visit(e) {
+			return
+		}
+	}
+}
+
 // Clear empties the journal, or only one tenant's entries.
 func (j *Journal) Clear(tenant string) {
 	j.mu.Lock()

@@ -104,3 +104,25 @@ func TestChangedSignalsTheNextAppend(t *testing.T) {
 		t.Fatalf("after 99 = %+v", got)
 	}
 }
+
+func TestNewestVisitsNewestFirstAndStops(t *testing.T) {
+	j := New(Options{MaxEntries: 3}, clock.NewFake(time.Unix(0, 0)))
+	for i := range 5 {
+		j.Append(Entry{Path: fmt.Sprint(i)})
+	}
+	var seen []uint64
+	j.Newest(0, func(e *Entry) bool { seen = append(seen, e.Seq); return true })
+	if fmt.Sprint(seen) != "[5 4 3]" {
+		t.Fatalf("all = %v", seen)
+	}
+	seen = nil
+	j.Newest(3, func(e *Entry) bool { seen = append(seen, e.Seq); return true })
+	if fmt.Sprint(seen) != "[5 4]" {
+		t.Fatalf("after 3 = %v", seen)
+	}
+	seen = nil
+	j.Newest(0, func(e *Entry) bool { seen = append(seen, e.Seq); return false })
+	if fmt.Sprint(seen) != "[5]" {
+		t.Fatalf("stopped = %v", seen)
+	}
+}
