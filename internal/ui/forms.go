@@ -35,6 +35,7 @@ type Field struct {
 	Problem  string
 	Required bool
 	Disabled bool
+	Kept     bool // a password field shows what was typed (a form sent back)
 }
 
 // Option is a choice of a select or radio field.
@@ -54,6 +55,10 @@ func (f Field) Invalid(text string) Field { f.Problem = text; return f }
 
 // Req marks the field required.
 func (f Field) Req() Field { f.Required = true; return f }
+
+// Keep makes a password field show its value: for a form sent back to the
+// person who just typed it (Test API Credentials before Save).
+func (f Field) Keep() Field { f.Kept = true; return f }
 
 // Off disables the field.
 func (f Field) Off() Field { f.Disabled = true; return f }
@@ -119,12 +124,13 @@ func (c *Console) funcs() template.FuncMap {
 			}
 			return out
 		},
-		"when":   FormatTime,
-		"json":   ShowJSON,
-		"lower":  strings.ToLower,
-		"join":   strings.Join,
-		"plural": plural,
-		"add":    func(a, b int) int { return a + b },
+		"problem": func(title, summary string) Problem { return Problem{Title: title, Summary: summary} },
+		"when":    FormatTime,
+		"json":    ShowJSON,
+		"lower":   strings.ToLower,
+		"join":    strings.Join,
+		"plural":  plural,
+		"add":     func(a, b int) int { return a + b },
 		"statusClass": func(status int) string {
 			switch {
 			case status == 0 || status >= 500:

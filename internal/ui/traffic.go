@@ -80,7 +80,7 @@ func ParseTrafficFilter(r *http.Request) (TrafficFilter, error) {
 }
 
 // Match reports whether the filter selects e.
-func (f TrafficFilter) Match(e journal.Entry) bool {
+func (f TrafficFilter) Match(e *journal.Entry) bool {
 	if f.Before > 0 && e.Seq >= f.Before {
 		return false
 	}
@@ -116,19 +116,49 @@ func (f TrafficFilter) statusMatches(status int) bool {
 // mentions: the text appears, in any case, in the path, query or either
 // body (a user's id in a path, its userName in a body, a member's value in
 // a group PATCH).
-func mentions(e journal.Entry, text string) bool {
-	t := strings.ToLower(text)
-	for _, s := range []string{e.Path, e.Query} {
-		if strings.Contains(strings.ToLower(s), t) {
-			return true
-		}
-	}
-	for _, b := range []json.RawMessage{e.RequestBody, e.ResponseBody} {
-		if len(b) > 0 && bytes.Contains(bytes.ToLower(b), []byte(t)) {
+func mentions(e *journal.Entry, text string) bool {
+	t := []byte(text)
+	for _, b := range [][]byte{[]byte(e.Path), []byte(e.Query), e.RequestBody, e.ResponseBody} {
+		if containsFold(b, t) {
 			return true
 		}
 	}
 	return false
+}
+
+// containsFold is bytes.Contains ignoring ASCII case, without lowering a
+// copy of b: the Traffic filter runs it over every body in the journal.
+func containsFold(b, t []byte) bool {
+	if len(t) == 0 {
+		return true
+	}
+	first := []byte{lowerASCII(t[0]), upperASCII(t[0])}
+	for i := 0; i+len(t) <= len(b); {
+		j := bytes.IndexAny(b[i:len(b)-len(t)+1], string(first))
+		if j < 0 {
+			return false
+		}
+		i += j
+		if bytes.EqualFold(b[i:i+len(t)], t) {
+			return true
+		}
+		i++
+	}
+	return false
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func upperASCII(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
 }
 
 // values are the filter's query parameters, for links and the stream URL.
@@ -174,23 +204,23 @@ func trafficRow(e journal.Entry) TrafficRow {
 
 // selected are the entries after seq after that the request's scope and
 // the filter select, newest first, at most limit of them (0: all); last is
-// the newest entry read, selected or not.
+// the newest entry read, selected or not. Only the selected entries are
+// copied out of the journal.
 func (c *Console) selected(r *http.Request, f TrafficFilter, after uint64, limit int) (out []journal.Entry, last uint64) {
 	t := c.cfg.Traffic
-	in := func(journal.Entry) bool { return true }
+	in := func(*journal.Entry) bool { return true }
 	if t.Scope != nil {
-		in = t.Scope(r)
+		scope := t.Scope(r)
+		in = func(e *journal.Entry) bool { return scope(*e) }
 	}
-	all := t.Journal.Entries(journal.Query{AfterSeq: after})
 	last = after
-	if len(all) > 0 {
-		last = all[len(all)-1].Seq
-	}
-	for i := len(all) - 1; i >= 0 && (limit <= 0 || len(out) < limit); i-- {
-		if e := all[i]; in(e) && f.Match(e) {
-			out = append(out, e)
+	t.Journal.Newest(after, func(e *journal.Entry) bool {
+		last = max(last, e.Seq)
+		if in(e) && f.Match(e) {
+			out = append(out, *e)
 		}
-	}
+		return limit <= 0 || len(out) < limit
+	})
 	return out, last
 }
 

@@ -66,6 +66,10 @@ func (b *Browser) Post(path string, form url.Values) *Page {
 		form = url.Values{}
 	}
 	if !form.Has("csrf") {
+		if b.Cookie("_csrf") == "" {
+			// A browser posts from a page it opened: open one.
+			b.Get(b.prefix + "/signin")
+		}
 		form.Set("csrf", b.Cookie("_csrf"))
 	}
 	return b.do(http.MethodPost, path, form)
