@@ -38,7 +38,7 @@ const ServeEnvPrefix = "HARNESS"
 // wired to mockatlassian's directory.
 func serveName(side, name string) string {
 	switch name {
-	case "addr", "org-id", "org-name", "seed-file", "faults-file", "api-token", "org-api-key":
+	case "addr", "org-id", "org-name", "seed-file", "faults-file", "api-token", "org-api-key", "public-url":
 		return side + "-" + name
 	case "scim-base-url", "scim-api-key":
 		if side == "okta" {

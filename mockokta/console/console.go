@@ -86,6 +86,10 @@ func (c *Console) Surface() httpx.Surface {
 func (c *Console) routes(r *mux.Router) {
 	r.HandleFunc("/", c.home).Methods(http.MethodGet)
 	c.peopleRoutes(r)
+	c.groupRoutes(r)
+	c.appRoutes(r)
+	c.taskRoutes(r)
+	c.systemLogRoutes(r)
 }
 
 func (c *Console) home(w http.ResponseWriter, r *http.Request) {
@@ -185,6 +189,23 @@ func statusOf(err error) int {
 // funcs are the console's template functions: the badge colour of a
 // user's status, and of an app's, an assignment's or a push's state.
 var funcs = map[string]any{
+	"pushStatusLabel": func(status string) string {
+		switch status {
+		case mockokta.PushActive:
+			return "Active"
+		case mockokta.PushInactive:
+			return "Inactive"
+		case mockokta.PushError:
+			return "Error"
+		}
+		return status
+	},
+	"tokenHint": func(saved bool) string {
+		if saved {
+			return "Leave blank to keep the saved token."
+		}
+		return "The API key from Atlassian Administration (sent as Authorization: Bearer <key>)."
+	},
 	"statusBadge": func(status string) string {
 		switch status {
 		case mockokta.StatusActive:
@@ -207,4 +228,8 @@ var funcs = map[string]any{
 		}
 		return ""
 	},
+}
+
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }

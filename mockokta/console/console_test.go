@@ -211,3 +211,62 @@ func TestUnknownConsolePathIsAPage(t *testing.T) {
 		t.Errorf("/administrator: %q", api.Body)
 	}
 }
+
+func TestGroupsAndMembers(t *testing.T) {
+	e := newEnv(t, mockokta.Config{})
+	ada := e.person("Ada", "Lovelace", true)
+	alan := e.person("Alan", "Turing", true)
+	if p := e.page("/admin/groups"); !p.HasControl("Add group") || !p.Contains("No groups match.") {
+		t.Fatalf("Groups: %q", p.Text())
+	}
+	e.page("/admin/groups/new")
+	if bad := e.b.Post("/admin/groups", url.Values{"name": {" "}}); bad.Status != http.StatusBadRequest || !bad.Contains("name: The field cannot be left blank") {
+		t.Fatalf("blank name: %d %q", bad.Status, bad.Text())
+	}
+	added := e.b.Post("/admin/groups", url.Values{"name": {"atlassian-test-jira-users"}, "description": {"Jira testers"}})
+	if !added.Contains("Added the group atlassian-test-jira-users.") || !added.HasControl("Assign") {
+		t.Fatalf("add: %q", added.Text())
+	}
+	if dup := e.b.Post("/admin/groups", url.Values{"name": {"ATLASSIAN-test-jira-users"}}); dup.Status != http.StatusBadRequest || !dup.Contains("already exists") {
+		t.Errorf("duplicate: %d %q", dup.Status, dup.Text())
+	}
+	gid := strings.TrimPrefix(added.URL, "/admin/groups/")
+	for _, who := range []string{"ada.lovelace@example.com", alan.ID} {
+		if p := e.b.Post("/admin/groups/"+gid+"/members", url.Values{"person": {who}}); !p.Contains("to the group.") {
+			t.Fatalf("add %s: %q", who, p.Text())
+		}
+	}
+	if p := e.b.Post("/admin/groups/"+gid+"/members", url.Values{"person": {"nobody@example.com"}}); p.Status != http.StatusNotFound || !p.Contains("E0000007") || !strings.Contains(p.Body, `value="nobody@example.com"`) {
+		t.Errorf("unknown person: %d %q", p.Status, p.Text())
+	}
+	if p := e.b.Post("/admin/groups/"+gid+"/members", url.Values{"person": {""}}); p.Status != http.StatusBadRequest {
+		t.Errorf("blank person: %d", p.Status)
+	}
+	members, _ := e.srv.Model.GroupMemberIDs(e.org, gid)
+	if len(members) != 2 {
+		t.Fatalf("members = %v", members)
+	}
+	g := e.page("/admin/groups/" + gid)
+	if !g.Contains("2 people") || !g.Contains("Ada Lovelace") || !g.Contains("Alan Turing") {
+		t.Fatalf("group page: %q", g.Text())
+	}
+	if q := e.page("/admin/groups/" + gid + "?q=alan"); q.Contains("Ada Lovelace") || !q.Contains("Alan Turing") {
+		t.Errorf("member search: %q", q.Text())
+	}
+	if list := e.page("/admin/groups?q=atlassian"); !list.Contains("atlassian-test-jira-users") || !list.Contains("Jira testers") {
+		t.Errorf("list: %q", list.Text())
+	}
+	if p := e.b.Post("/admin/groups/"+gid+"/members/"+ada.ID+"/remove", nil); !p.Contains("Removed Ada Lovelace from the group.") {
+		t.Errorf("remove: %q", p.Text())
+	}
+	if members, _ := e.srv.Model.GroupMemberIDs(e.org, gid); len(members) != 1 || members[0] != alan.ID {
+		t.Errorf("after remove: %v", members)
+	}
+	if p := e.b.Get("/admin/groups/00gnosuch"); p.Status != http.StatusNotFound {
+		t.Errorf("unknown group: %d", p.Status)
+	}
+	// The person's page lists the group.
+	if p := e.page("/admin/users/" + alan.ID); !p.HasControl("atlassian-test-jira-users") {
+		t.Errorf("person's groups: %v", p.Controls())
+	}
+}

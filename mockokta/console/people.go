@@ -92,7 +92,7 @@ func (c *Console) people(w http.ResponseWriter, r *http.Request) {
 			c.ui.Fail(w, r, http.StatusBadRequest, ui.Problem{Title: "Unknown status", Summary: "There is no user status " + d.Status + ".", Back: "/users"})
 			return
 		}
-		q.Filter = `status eq "` + d.Status + `"`
+		q.Status = d.Status
 	}
 	ids, err := c.m.ListUserIDs(o, q)
 	if err != nil {
