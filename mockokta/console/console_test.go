@@ -270,3 +270,36 @@ func TestGroupsAndMembers(t *testing.T) {
 		t.Errorf("person's groups: %v", p.Controls())
 	}
 }
+
+// TestConsoleChangesAreStored: a console action is a model change like an
+// API call's, so with --data-dir it survives a restart.
+func TestConsoleChangesAreStored(t *testing.T) {
+	dir := t.TempDir()
+	quiet := slog.New(slog.DiscardHandler)
+	cfg := mockokta.Config{Logger: quiet, Console: console.Mount, DataDir: dir,
+		Options: mockokta.Options{Seed: 4, Logger: quiet}, Boot: &mockokta.Boot{OrgID: "00ostored", OrgName: "Stored", APIToken: "00tok"}}
+	srv, err := mockokta.NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := uitest.New(t, srv, console.Prefix, console.CookiePrefix)
+	p := b.Post("/admin/groups", url.Values{"name": {"atlassian-test-confluence-users"}})
+	if !p.Contains("Added the group atlassian-test-confluence-users.") {
+		t.Fatalf("add group: %q", p.Text())
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := mockokta.NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	o, err := again.Model.Org("00ostored")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids, _ := again.Model.ListGroupIDs(o, mockokta.GroupQuery{Q: "atlassian-test-confluence"}); len(ids) != 1 {
+		t.Errorf("after restart: groups %v", ids)
+	}
+}
