@@ -241,11 +241,18 @@ func TestProvisioningTab(t *testing.T) {
 func TestSignOnTab(t *testing.T) {
 	e, _, appID := connected(t)
 	base := "/admin/apps/" + appID + "/signon"
-	p := e.page(base)
-	for _, want := range []string{"Save", "Update Now"} {
-		if !p.HasControl(want) {
+	view := e.page(base)
+	for _, want := range []string{"Edit", "Update Now"} {
+		if !view.HasControl(want) {
 			t.Errorf("Sign On lacks %q", want)
 		}
+	}
+	if !view.Contains("Okta username") || !view.Contains("Create and update") {
+		t.Errorf("Sign On: %q", view.Text())
+	}
+	p := e.page(base + "?edit")
+	if !p.HasControl("Save") {
+		t.Errorf("Sign On's form lacks Save")
 	}
 	for _, label := range []string{"Application username format", "Update application username on"} {
 		if !strings.Contains(p.Body, ">"+label+"</label>") {
@@ -274,7 +281,10 @@ func TestSignOnTab(t *testing.T) {
 	if !custom.Contains("Saved") || e.app(appID).UserName.Type != "CUSTOM" {
 		t.Errorf("custom: %q", custom.Text())
 	}
-	if p := e.page(base); !strings.Contains(p.Body, `<option value="custom" selected>`) || !strings.Contains(p.Body, `<option value="DONT_PUSH" selected>`) {
+	if p := e.page(base); !p.Contains("Custom: ${source.secondEmail}") || !p.Contains("Create only") {
+		t.Errorf("the saved settings are not shown: %q", p.Text())
+	}
+	if p := e.page(base + "?edit"); !strings.Contains(p.Body, `<option value="custom" selected>`) || !strings.Contains(p.Body, `<option value="DONT_PUSH" selected>`) {
 		t.Error("the saved settings are not shown")
 	}
 	now := e.b.Post(base+"/update-now", nil)

@@ -189,6 +189,7 @@ func statusOf(err error) int {
 // funcs are the console's template functions: the badge colour of a
 // user's status, and of an app's, an assignment's or a push's state.
 var funcs = map[string]any{
+	"formatLabel": formatLabel,
 	"pushStatusLabel": func(status string) string {
 		switch status {
 		case mockokta.PushActive:

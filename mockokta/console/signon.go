@@ -20,6 +20,16 @@ func (c *Console) signOnRoutes(r *mux.Router) {
 	r.HandleFunc("/apps/{appId}/signon/update-now", c.updateNow).Methods(http.MethodPost)
 }
 
+// formatLabel is how the page names a saved format.
+func formatLabel(d signOnData) string {
+	for _, f := range usernameFormats {
+		if f.Value == d.Format && f.Value != "custom" {
+			return f.Label
+		}
+	}
+	return "Custom: " + d.Custom
+}
+
 // The username formats the console offers, as Okta words them; "custom"
 // takes an expression of the form ${source.<attribute>}.
 var usernameFormats = []ui.Option{
@@ -34,6 +44,7 @@ var usernameUpdates = []ui.Option{
 }
 
 type signOnData struct {
+	Editing                  bool
 	Format, Custom, UpdateOn string
 	Formats, Updates         []ui.Option
 	Problem                  *ui.Problem
@@ -51,9 +62,12 @@ func signOnOf(a *mockokta.App) signOnData {
 	return d
 }
 
+// signOn shows the settings; ?edit (Edit) makes them a form.
 func (c *Console) signOn(w http.ResponseWriter, r *http.Request) {
 	if _, a, ok := c.app(w, r); ok {
-		c.appPage(w, r, http.StatusOK, a, "Sign On", "app-signon.html", signOnOf(a))
+		d := signOnOf(a)
+		d.Editing = r.URL.Query().Has("edit")
+		c.appPage(w, r, http.StatusOK, a, "Sign On", "app-signon.html", d)
 	}
 }
 
@@ -64,7 +78,7 @@ func (c *Console) saveSignOn(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d := signOnData{Format: r.PostFormValue("format"), Custom: trim(r.PostFormValue("custom")), UpdateOn: r.PostFormValue("updateOn"),
+	d := signOnData{Editing: true, Format: r.PostFormValue("format"), Custom: trim(r.PostFormValue("custom")), UpdateOn: r.PostFormValue("updateOn"),
 		Formats: usernameFormats, Updates: usernameUpdates}
 	t := mockokta.UserNameTemplate{Template: d.Format, Type: "BUILT_IN", PushStatus: d.UpdateOn}
 	if d.Format == "custom" {
