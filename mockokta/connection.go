@@ -28,7 +28,27 @@ func (m *Model) TestConnection(ctx context.Context, o *Org, appID string, in Con
 		return TestResult{}, errValidation("baseUrl: The field cannot be left blank")
 	}
 	c.Enabled = true
-	return m.checkConnection(ctx, o, appID, c), nil
+	res := m.checkConnection(ctx, o, appID, c)
+	m.logTest(o, appID, res)
+	return res, nil
+}
+
+// logTest records a Test API Credentials in the System Log, with its
+// outcome and, on failure, the message the admin saw.
+func (m *Model) logTest(o *Org, appID string, res TestResult) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, ok := o.apps[appID]
+	if !ok {
+		return
+	}
+	e := LogEvent{EventType: "application.provision.integration.test", DisplayMessage: eventMessages["application.provision.integration.test"],
+		Actor: apiActor, Outcome: LogOutcome{Result: Success}, Target: []LogTarget{appTarget(a)},
+		Transaction: LogTransacton{Type: "WEB", ID: m.ids.Token(20)}}
+	if !res.Success {
+		e.Outcome = LogOutcome{Result: Failure, Reason: res.Message}
+	}
+	m.appendLog(o, e)
 }
 
 func (m *Model) checkConnection(ctx context.Context, o *Org, appID string, c Connection) TestResult {

@@ -233,7 +233,7 @@ func TestProvisioningTab(t *testing.T) {
 	if p := e.b.Post(base+"/provisioning/mappings", url.Values{"primaryEmail": {"not valid!"}}); p.Status != http.StatusBadRequest {
 		t.Errorf("bad mapping: %d", p.Status)
 	}
-	if !e.logged("application.provision.integration.update") || !e.logged("application.provision.features.update") {
+	if !e.logged("application.provision.integration.test") || !e.logged("application.provision.integration.update") || !e.logged("application.provision.features.update") {
 		t.Error("provisioning changes are not in the System Log")
 	}
 }
