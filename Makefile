@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin
 
-.PHONY: all build test lint bench bench-go run serve clean
+.PHONY: all build test chaos lint bench bench-go run serve clean
 
 all: lint test
 
@@ -17,6 +17,15 @@ build:
 # The README's test command; .ci/run calls it.
 test:
 	$(GO) test -race -count=1 ./...
+
+# More seeds of the model-based chaos test than CI runs
+# (harness/chaos_model_test.go, docs/provisioning.md): make chaos SEEDS=1000
+# [FIRST=1]. A failing seed's scenario is written to bin/.
+SEEDS ?= 1000
+FIRST ?= 1
+chaos:
+	@mkdir -p $(BIN)
+	$(GO) test -count=1 -timeout 0 -run '^TestChaosModel$$' ./harness/ -chaos.seeds=$(SEEDS) -chaos.first=$(FIRST) -chaos.out=$(CURDIR)/$(BIN)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

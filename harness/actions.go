@@ -330,28 +330,10 @@ func (r *run) addFault(f *FaultSpec) error {
 }
 
 // retryTasks retries the org's open tasks, as "Retry Selected" on all of
-// them; with force also those Okta offers no retry for.
+// them; with force also those Okta offers no retry for. One call queues
+// them all, in the order they were opened.
 func (r *run) retryTasks(force bool) error {
-	var tasks []struct {
-		ID        string `json:"id"`
-		Retryable bool   `json:"retryable"`
-	}
-	if err := r.oktaCtl.do("GET", "/_sim/orgs/"+r.oktaOrg+"/tasks", nil, &tasks); err != nil {
-		return err
-	}
-	for _, t := range tasks {
-		if !t.Retryable && !force {
-			continue
-		}
-		path := "/_sim/orgs/" + r.oktaOrg + "/tasks/" + url.PathEscape(t.ID) + "/retry"
-		if force {
-			path += "?force=true"
-		}
-		if err := r.oktaCtl.do("POST", path, nil, nil); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.oktaCtl.do("POST", fmt.Sprintf("/_sim/orgs/%s/tasks/retry?force=%t", r.oktaOrg, force), nil, nil)
 }
 
 // markTasksComplete marks every open task that Okta offers only "Mark
@@ -385,14 +367,22 @@ func (r *run) markTasksComplete(deactivateFirst bool) error {
 }
 
 // deactivateByHand deactivates the Atlassian account of the person with
-// this Okta id, when the person is not assigned to the app.
+// this Okta id, unless the person is active and assigned in Okta again.
 func (r *run) deactivateByHand(oktaID string) error {
-	err := r.okta.do("GET", "/api/v1/apps/"+r.appID+"/users/"+oktaID, nil, nil)
-	if err == nil {
-		return nil // assigned again: the account stays active
+	var u struct {
+		Status string `json:"status"`
 	}
-	if status(err) != 404 {
+	if err := r.okta.do("GET", "/api/v1/users/"+oktaID, nil, &u); err != nil {
 		return err
+	}
+	if u.Status != "DEPROVISIONED" {
+		err := r.okta.do("GET", "/api/v1/apps/"+r.appID+"/users/"+oktaID, nil, nil)
+		if err == nil {
+			return nil // assigned again: the account stays active
+		}
+		if status(err) != 404 {
+			return err
+		}
 	}
 	var p *personState
 	for _, ps := range r.persons {

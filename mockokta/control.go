@@ -76,6 +76,7 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	o.HandleFunc("/reset", s.ctlResetOrg).Methods(http.MethodPost)
 	o.HandleFunc("/wait", s.ctlWait).Methods(http.MethodGet, http.MethodPost)
 	o.HandleFunc("/tasks", s.ctlTasks).Methods(http.MethodGet)
+	o.HandleFunc("/tasks/retry", s.ctlRetryOpenTasks).Methods(http.MethodPost)
 	o.HandleFunc("/tasks/{taskId}/retry", s.ctlRetryTask).Methods(http.MethodPost)
 	o.HandleFunc("/tasks/{taskId}/resolve", s.ctlResolveTask).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/test-credentials", s.ctlTestCredentials).Methods(http.MethodPost)
@@ -177,6 +178,17 @@ func (s *Server) ctlRetryTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// ctlRetryOpenTasks is "Retry Selected" on every open task.
+func (s *Server) ctlRetryOpenTasks(w http.ResponseWriter, r *http.Request) {
+	force, _ := strconv.ParseBool(r.URL.Query().Get("force"))
+	n, err := s.Model.RetryOpenTasks(orgOf(r), force)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]int{"retried": n})
 }
 
 func (s *Server) ctlResolveTask(w http.ResponseWriter, r *http.Request) {

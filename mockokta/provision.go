@@ -154,6 +154,8 @@ func (m *Model) provisionUser(ctx context.Context, j job) {
 		m.settle(j, func(a *App, au *AppUser) {
 			if au.Status != AppUserProvisioned {
 				au.SyncState = SyncDisabled
+			} else {
+				endRetry(au)
 			}
 		})
 		return
@@ -336,7 +338,7 @@ func setOrDelete(m map[string]any, k, v string) {
 func (m *Model) updateUser(ctx context.Context, j job) {
 	s, ok := m.snapUser(j)
 	if !ok || s.removed || s.externalID == "" || !s.conn.configured() || !s.toApp.UpdateUsers || s.auStatus != AppUserProvisioned {
-		m.withJobApp(j, func(o *Org, a *App) { m.resolveTask(o, j.taskID) })
+		m.settle(j, func(_ *App, au *AppUser) { endRetry(au) })
 		return
 	}
 	if r := m.pushProfile(ctx, s, s.externalID); !r.ok() {
@@ -363,7 +365,7 @@ func (m *Model) deactivateUser(ctx context.Context, j job) {
 		return
 	}
 	if !s.removed && !s.deactivated {
-		m.settle(j, func(*App, *AppUser) {})
+		m.settle(j, func(_ *App, au *AppUser) { endRetry(au) })
 		return
 	}
 	if j.extID != "" {
@@ -399,6 +401,18 @@ func (m *Model) settle(j job, fn func(a *App, au *AppUser)) {
 		}
 		m.resolveTask(o, j.taskID)
 	})
+}
+
+// endRetry ends the SYNCING state a retry set (RetryTask) when the job
+// found nothing to do: the account is as the job would have left it.
+func endRetry(au *AppUser) {
+	if au.SyncState != SyncSyncing {
+		return
+	}
+	au.SyncState = SyncDisabled
+	if au.ExternalID != "" {
+		au.SyncState = SyncSynchronized
+	}
 }
 
 func (m *Model) markSynced(au *AppUser, status string) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"time"
 
@@ -63,6 +64,16 @@ type PushMapping struct {
 	LastPush        *time.Time
 	ErrorSummary    string
 	pushed          map[string]string // user id → downstream id, as last pushed
+	// uncertain holds the users (→ downstream id) of membership requests
+	// that failed: Atlassian may or may not have applied them, so the next
+	// change about them is sent whatever pushed says (OKTA-TASK-4).
+	uncertain map[string]string
+}
+
+// unsure reports whether a user's membership downstream is unknown.
+func (pm *PushMapping) unsure(uid string) bool {
+	_, ok := pm.uncertain[uid]
+	return ok
 }
 
 // PushMappingInput is POST /apps/{id}/group-push/mappings.
@@ -111,7 +122,8 @@ func (m *Model) CreatePushMapping(o *Org, appID string, in PushMappingInput) (*P
 	}
 	now := m.now()
 	pm := &PushMapping{ID: m.oktaID("gPm"), SourceGroupID: g.ID, TargetGroupID: in.TargetGroupID,
-		TargetGroupName: in.TargetGroupName, Status: in.Status, Created: now, LastUpdated: now, pushed: map[string]string{}}
+		TargetGroupName: in.TargetGroupName, Status: in.Status, Created: now, LastUpdated: now, pushed: map[string]string{},
+		uncertain: map[string]string{}}
 	a.mappings[pm.ID] = pm
 	a.mappingOrder = append(a.mappingOrder, pm.ID)
 	o.changes.New(kindMapping, pairKey(a.ID, pm.ID))
@@ -291,7 +303,7 @@ func (m *Model) LinkPushMapping(o *Org, appID, id string, in LinkInput) (*PushMa
 	// Pushed members were never confirmed in that group: the next push
 	// overwrites it.
 	o.changedMappingWhole(a, pm)
-	pm.pushed = map[string]string{}
+	pm.pushed, pm.uncertain = map[string]string{}, map[string]string{}
 	return copyPushMapping(pm), nil
 }
 
@@ -312,7 +324,7 @@ func (m *Model) pushNewlyEligible(o *Org, a *App, uid string) {
 	for _, id := range a.mappingOrder {
 		pm := a.mappings[id]
 		if g := o.groups[pm.SourceGroupID]; g != nil && pm.pushing() && g.HasMember(uid) {
-			if _, done := pm.pushed[uid]; !done {
+			if _, done := pm.pushed[uid]; !done || pm.unsure(uid) {
 				m.enqueue(o, a, job{kind: jobPushDelta, mappingID: pm.ID, add: []string{uid}})
 			}
 		}
@@ -358,10 +370,7 @@ func (m *Model) snapPush(j job) (pushSnap, bool) {
 		return pushSnap{}, false
 	}
 	s.pm = *pm
-	s.pm.pushed = map[string]string{}
-	for k, v := range pm.pushed {
-		s.pm.pushed[k] = v
-	}
+	s.pm.pushed, s.pm.uncertain = maps.Clone(pm.pushed), maps.Clone(pm.uncertain)
 	if g := o.groups[pm.SourceGroupID]; g != nil {
 		s.sourceName = g.Name
 		for _, uid := range g.members {
@@ -546,10 +555,7 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 			a.remoteGroups[lower(name)] = remoteGroup{ID: target, Name: name}
 		}
 		pm.Status, pm.ErrorSummary = PushActive, ""
-		pm.pushed = map[string]string{}
-		for _, mb := range s.members {
-			pm.pushed[mb.uid] = mb.extID
-		}
+		pm.pushed, pm.uncertain = memberMap(s.members), map[string]string{}
 		t := LogTarget{ID: target, Type: "AppGroup", AlternateID: name}
 		m.logEngine(s.org, a, event, "", t)
 		m.logEngine(s.org, a, "application.provision.group_push.pushed", "", t)
@@ -596,19 +602,28 @@ func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 	var adds []member
 	for _, uid := range j.add {
 		if mb, ok := eligible[uid]; ok {
-			if _, done := s.pm.pushed[uid]; !done {
+			if _, done := s.pm.pushed[uid]; !done || s.pm.unsure(uid) {
 				adds = append(adds, mb)
 			}
 		}
 	}
-	var removes []string // user ids
+	removes := map[string]string{} // user id → downstream id
+	var removeOrder []string
 	for _, uid := range j.remove {
-		if _, pushed := s.pm.pushed[uid]; pushed && !s.inSource[uid] {
-			removes = append(removes, uid)
+		if s.inSource[uid] {
+			continue
+		}
+		ext, pushed := s.pm.pushed[uid]
+		if unsure, ok := s.pm.uncertain[uid]; ok {
+			ext, pushed = unsure, true
+		}
+		if _, dup := removes[uid]; pushed && !dup {
+			removes[uid] = ext
+			removeOrder = append(removeOrder, uid)
 		}
 	}
 	if len(adds) == 0 && len(removes) == 0 {
-		m.nothingToDo(j)
+		m.deltaNothingToDo(j)
 		return
 	}
 	org := s.org.ID
@@ -616,8 +631,8 @@ func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 	var sent map[string]string // the member list a wizard app's PUT set
 	if s.flavour == FlavourPatch {
 		var ops []any
-		for _, uid := range removes {
-			ops = append(ops, map[string]any{"op": "remove", "path": `members[value eq "` + s.pm.pushed[uid] + `"]`})
+		for _, uid := range removeOrder {
+			ops = append(ops, map[string]any{"op": "remove", "path": `members[value eq "` + removes[uid] + `"]`})
 		}
 		if len(adds) > 0 {
 			ops = append(ops, map[string]any{"op": "add", "path": "members", "value": memberRefs(adds)})
@@ -632,13 +647,10 @@ func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 		// The whole list: the eligible members already pushed, less
 		// removals, plus additions. Pushed members no longer eligible
 		// (deactivated, unassigned) drop out here: a full list is a push.
-		gone := map[string]bool{}
-		for _, uid := range removes {
-			gone[uid] = true
-		}
+		adding := memberMap(adds)
 		var list []member
 		for _, mb := range s.members {
-			if _, pushed := s.pm.pushed[mb.uid]; pushed && !gone[mb.uid] {
+			if _, pushed := s.pm.pushed[mb.uid]; pushed && adding[mb.uid] == "" {
 				list = append(list, mb)
 			}
 		}
@@ -651,6 +663,18 @@ func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 		sent = memberMap(list)
 	}
 	if !r.ok() {
+		// Atlassian may have applied the request before the failure: the
+		// next change about these users is sent whatever pushed says.
+		m.withJobApp(j, func(o *Org, a *App) {
+			if pm, ok := a.mappings[j.mappingID]; ok {
+				for _, mb := range adds {
+					pm.uncertain[mb.uid] = mb.extID
+				}
+				for uid, ext := range removes {
+					pm.uncertain[uid] = ext
+				}
+			}
+		})
 		m.failPush(j, r.failure("Error while pushing group memberships of "+s.pm.TargetGroupName))
 		return
 	}
@@ -662,17 +686,39 @@ func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 		}
 		for _, mb := range adds {
 			pm.pushed[mb.uid] = mb.extID
+			delete(pm.uncertain, mb.uid)
 			m.logEngine(s.org, a, "application.provision.group_membership.add", "",
 				LogTarget{ID: mb.uid, Type: "AppUser", AlternateID: mb.userName}, LogTarget{ID: pm.TargetGroupID, Type: "AppGroup", AlternateID: pm.TargetGroupName})
 		}
-		for _, uid := range removes {
+		for _, uid := range removeOrder {
 			delete(pm.pushed, uid)
+			delete(pm.uncertain, uid)
 			m.logEngine(s.org, a, "application.provision.group_membership.remove", "",
 				LogTarget{ID: uid, Type: "AppUser"}, LogTarget{ID: pm.TargetGroupID, Type: "AppGroup", AlternateID: pm.TargetGroupName})
 		}
 		if sent != nil {
-			pm.pushed = sent
+			// A wizard app's PUT set the whole list.
+			pm.pushed, pm.uncertain = sent, map[string]string{}
 		}
+	})
+}
+
+// deltaNothingToDo closes a membership job that found nothing left to do.
+// A push in error because of that job is in step again: it goes back to
+// ACTIVE unless another task about it is open.
+func (m *Model) deltaNothingToDo(j job) {
+	m.withJobApp(j, func(o *Org, a *App) {
+		m.resolveTask(o, j.taskID)
+		pm, ok := a.mappings[j.mappingID]
+		if !ok || pm.Status != PushError || pm.TargetGroupID == "" || j.taskID == "" {
+			return
+		}
+		for _, id := range o.taskOrder {
+			if t := o.tasks[id]; t.Status == TaskOpen && t.MappingID == pm.ID {
+				return
+			}
+		}
+		pm.Status, pm.ErrorSummary, pm.LastUpdated = PushActive, "", m.now()
 	})
 }
 
@@ -789,7 +835,7 @@ func (m *Model) settlePush(j job, fn func(a *App, pm *PushMapping)) {
 	m.withJobApp(j, func(o *Org, a *App) {
 		pm, ok := a.mappings[j.mappingID]
 		if !ok {
-			pm = &PushMapping{ID: j.mappingID, TargetGroupID: j.targetID, pushed: map[string]string{}}
+			pm = &PushMapping{ID: j.mappingID, TargetGroupID: j.targetID, pushed: map[string]string{}, uncertain: map[string]string{}}
 		}
 		fn(a, pm)
 		m.resolveTask(o, j.taskID)

@@ -47,7 +47,7 @@ func copyAppGroup(ag *AppGroup) *AppGroup {
 // copyPushMapping copies a push mapping, without what it last pushed.
 func copyPushMapping(pm *PushMapping) *PushMapping {
 	c := *pm
-	c.pushed = nil
+	c.pushed, c.uncertain = nil, nil
 	return &c
 }
 

@@ -3,6 +3,7 @@ package mockokta
 import (
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -166,6 +167,9 @@ type MappingRecord struct {
 	LastUpdated     time.Time  `json:"lastUpdated"`
 	LastPush        *time.Time `json:"lastPush,omitempty"`
 	ErrorSummary    string     `json:"errorSummary,omitempty"`
+	// Uncertain: users (→ downstream id) whose last membership request
+	// failed; Atlassian may or may not hold them.
+	Uncertain map[string]string `json:"uncertain,omitempty"`
 }
 
 // PushedRecord is a user a mapping pushed, with its downstream id.
@@ -410,7 +414,7 @@ func appUserRecord(a *App, au *AppUser) AppUserRecord {
 func mappingRecord(a *App, pm *PushMapping) MappingRecord {
 	return MappingRecord{AppID: a.ID, ID: pm.ID, SourceGroupID: pm.SourceGroupID, TargetGroupID: pm.TargetGroupID,
 		TargetGroupName: pm.TargetGroupName, Status: pm.Status, Created: pm.Created, LastUpdated: pm.LastUpdated,
-		LastPush: pm.LastPush, ErrorSummary: pm.ErrorSummary}
+		LastPush: pm.LastPush, ErrorSummary: pm.ErrorSummary, Uncertain: maps.Clone(pm.uncertain)}
 }
 
 func taskRecord(t *Task) TaskRecord {

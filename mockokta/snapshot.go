@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -387,9 +388,18 @@ func buildApps(o *Org, tr store.TenantRecords) error {
 		default:
 			return fmt.Errorf("app %s, push mapping %s: status %q: want ACTIVE, INACTIVE or ERROR", a.ID, ps.ID, ps.Status)
 		}
+		for uid := range ps.Uncertain {
+			if _, ok := o.users[uid]; !ok {
+				return fmt.Errorf("app %s, push mapping %s: uncertain user %s is not a user of the org", a.ID, ps.ID, uid)
+			}
+		}
 		a.mappings[ps.ID] = &PushMapping{ID: ps.ID, SourceGroupID: ps.SourceGroupID, TargetGroupID: ps.TargetGroupID,
 			TargetGroupName: ps.TargetGroupName, Status: ps.Status, Created: ps.Created, LastUpdated: ps.LastUpdated,
-			LastPush: ps.LastPush, ErrorSummary: ps.ErrorSummary, pushed: map[string]string{}}
+			LastPush: ps.LastPush, ErrorSummary: ps.ErrorSummary, pushed: map[string]string{},
+			uncertain: maps.Clone(ps.Uncertain)}
+		if a.mappings[ps.ID].uncertain == nil {
+			a.mappings[ps.ID].uncertain = map[string]string{}
+		}
 		a.mappingOrder = append(a.mappingOrder, ps.ID)
 	}
 	pushed, err := store.Decode[PushedRecord](tr, kindPushed)

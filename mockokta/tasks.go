@@ -93,8 +93,9 @@ func (m *Model) Tasks(o *Org, all bool) []Task {
 }
 
 // RetryTask runs a task's job again ("Retry Selected"). The task resolves
-// when the job succeeds. Okta offers no retry for a failed deactivation
-// (only "Mark complete", OKTA-RETRY-2); force retries it anyway.
+// when the job succeeds, or finds nothing left to do (OKTA-TASK-4). Okta
+// offers no retry for a failed deactivation (only "Mark complete",
+// OKTA-RETRY-2); force retries it anyway.
 func (m *Model) RetryTask(o *Org, id string, force bool) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -108,6 +109,30 @@ func (m *Model) RetryTask(o *Org, id string, force bool) error {
 	if !t.Retryable && !force {
 		return errValidation("task: Okta offers no retry for this task, only Mark complete (resolve); add ?force=true to retry it anyway")
 	}
+	return m.retry(o, t)
+}
+
+// RetryOpenTasks is "Retry Selected" on every open task (with force also
+// those Okta offers no retry for), in the order they were opened. The jobs
+// are queued at once, so their order does not depend on the engine's
+// pace. It returns how many were retried.
+func (m *Model) RetryOpenTasks(o *Org, force bool) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0
+	for _, id := range o.taskOrder {
+		if t := o.tasks[id]; t.Status == TaskOpen && (t.Retryable || force) {
+			if err := m.retry(o, t); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// retry queues a task's job again. Caller holds o.mu.
+func (m *Model) retry(o *Org, t *Task) error {
 	a, ok := o.apps[t.AppID]
 	if !ok {
 		return errNotFound("App", t.AppID)
@@ -123,13 +148,43 @@ func (m *Model) RetryTask(o *Org, id string, force bool) error {
 }
 
 // ResolveTask marks a task complete without retrying ("Mark complete").
+// For a failed deactivation that says the admin deprovisioned the account
+// by hand: Okta's side follows, unless the person is back in scope.
 func (m *Model) ResolveTask(o *Org, id string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if _, ok := o.tasks[id]; !ok {
+	t, ok := o.tasks[id]
+	if !ok {
 		return errNotFound("Task", id)
+	}
+	if t.Status == TaskOpen && t.job.kind == jobDeactivate {
+		m.deprovisionedByHand(o, t)
 	}
 	m.resolveTask(o, id)
 	o.changes.Put(kindTask, id)
 	return nil
+}
+
+// deprovisionedByHand records a deactivation the admin made by hand: an
+// unassigned record goes, a deactivated user's app user is DEPROVISIONED.
+// Caller holds o.mu.
+func (m *Model) deprovisionedByHand(o *Org, t *Task) {
+	a, ok := o.apps[t.AppID]
+	if !ok {
+		return
+	}
+	au, ok := a.users[t.UserID]
+	if !ok {
+		return
+	}
+	u := o.users[t.UserID]
+	switch {
+	case au.removed:
+		a.forget(au.UserID)
+	case u != nil && u.Status == StatusDeprovisioned && au.ExternalID != "":
+		m.markSynced(au, AppUserDeprovisioned)
+	default:
+		return
+	}
+	o.changes.Put(kindAppUser, pairKey(a.ID, t.UserID))
 }
