@@ -131,12 +131,11 @@ type chaosModel struct {
 
 // inScope: the person is assigned to the app and active (OKTA-ASSIGN-1).
 func (m *chaosModel) inScope(p *chaosPerson) bool {
-	if !p.active {
-		return false
-	}
-	if p.direct {
-		return true
-	}
+	return p.active && (p.direct || m.viaGroup(p))
+}
+
+// viaGroup: an assigned group holds the person.
+func (m *chaosModel) viaGroup(p *chaosPerson) bool {
 	for _, g := range m.groups {
 		if g.assigned && g.members[p.ref] {
 			return true
@@ -334,7 +333,9 @@ func (c *chaos) next() Step {
 		if p.active && !p.direct {
 			add(3, Step{Assign: &AssignStep{User: p.ref}}, func() { c.scope(func() { p.direct = true }) })
 		}
-		if p.direct {
+		if p.direct && !m.viaGroup(p) {
+			// Okta refuses to unassign while a group grants the app
+			// (OAPI-APP-4).
 			add(3, Step{Unassign: &AssignStep{User: p.ref}}, func() { c.scope(func() { p.direct = false }) })
 		}
 		if p.active {
