@@ -148,7 +148,18 @@ func (s *Server) surfaces() []httpx.Surface {
 	if s.console != nil {
 		list = append(list, *s.console)
 	}
-	return append(list, httpx.Surface{Name: "fallback", Headers: s.oktaHeaders, Unrouted: unrouted})
+	fallback := unrouted
+	if s.console != nil {
+		// "/admin" typed without its slash opens the console.
+		fallback = func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+			if r.URL.Path == strings.TrimSuffix(ConsolePath, "/") && r.Method == http.MethodGet {
+				http.Redirect(w, r, ConsolePath, http.StatusMovedPermanently)
+				return
+			}
+			unrouted(w, r, status, msg)
+		}
+	}
+	return append(list, httpx.Surface{Name: "fallback", Headers: s.oktaHeaders, Unrouted: fallback})
 }
 
 // ConsolePath is where mockokta's admin console lives (Okta's own admin

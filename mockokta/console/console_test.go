@@ -205,6 +205,9 @@ func TestUnknownConsolePathIsAPage(t *testing.T) {
 	if p.Status != http.StatusNotFound || !strings.Contains(p.Header.Get("Content-Type"), "text/html") || !p.Contains("There is no page at /admin/no/such/page.") {
 		t.Errorf("unknown path: %d %s %q", p.Status, p.Header.Get("Content-Type"), p.Text())
 	}
+	if p := e.b.Get("/admin"); p.URL != "/admin/users" {
+		t.Errorf("/admin led to %s", p.URL)
+	}
 	// Outside the console, unknown paths keep Okta's JSON envelope.
 	api := e.b.Get("/administrator")
 	if !strings.Contains(api.Body, "errorCode") {
