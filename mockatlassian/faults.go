@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/provsim/provsim/internal/faults"
-	"github.com/provsim/provsim/internal/httpx"
 )
 
 // Fault injection on the SCIM and admin APIs (docs/mockatlassian.md,
@@ -17,12 +16,6 @@ import (
 // Faults is the server's fault registry, for Go tests that embed the
 // server.
 func (s *Server) Faults() *faults.Registry { return s.faults }
-
-// faultMiddleware injects faults (httpx.Layers.Faults); a rule's tenant is
-// the directory or organization the request authenticated for.
-func (s *Server) faultMiddleware(next http.Handler) http.Handler {
-	return s.faults.Middleware(httpx.TenantOf, s.writeFault)(next)
-}
 
 // writeFault answers a status fault: a SCIM error on SCIM routes,
 // Atlassian's Failure body on the admin APIs. 500 and 503 carry the text

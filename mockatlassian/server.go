@@ -147,7 +147,9 @@ func NewServer(cfg Config) (*Server, error) {
 		}
 		s.console = &sf
 	}
-	if s.handler, err = httpx.Build(s.Journal, httpx.Layers{Faults: s.faultMiddleware, Durable: s.durable}, s.surfaces()...); err != nil {
+	// A fault rule's tenant is the tenant the request authenticated as.
+	layers := httpx.Layers{Faults: s.faults.Middleware(httpx.TenantOf, s.writeFault), Durable: s.durable}
+	if s.handler, err = httpx.Build(s.Journal, layers, s.surfaces()...); err != nil {
 		s.closeState()
 		return nil, err
 	}

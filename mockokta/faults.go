@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/provsim/provsim/internal/faults"
-	"github.com/provsim/provsim/internal/httpx"
 )
 
 // Fault injection on the Management API (docs/mockatlassian.md, "Fault
@@ -20,12 +19,6 @@ import (
 // Faults is the server's fault registry, for Go tests that embed the
 // server.
 func (s *Server) Faults() *faults.Registry { return s.faults }
-
-// faultMiddleware injects faults (httpx.Layers.Faults); a rule's tenant is
-// the org the request's token selected.
-func (s *Server) faultMiddleware(next http.Handler) http.Handler {
-	return s.faults.Middleware(httpx.TenantOf, s.writeFault)(next)
-}
 
 // writeFault answers a status fault in Okta's envelope. A 429 is E0000047
 // with X-Rate-Limit-Remaining 0 and X-Rate-Limit-Reset at the end of the
