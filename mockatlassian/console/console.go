@@ -82,7 +82,7 @@ var nav = []ui.NavItem{
 		{Label: "Users", Path: "/directory/users"},
 		{Label: "Groups", Path: "/directory/groups"},
 		{Label: "User provisioning", Path: "/directory/user-provisioning"}}},
-	{Label: "Products", Children: []ui.NavItem{{Label: "Products", Path: "/products"}}},
+	{Label: "Products", Path: "/products"},
 	{Label: "Security", Children: []ui.NavItem{
 		{Label: "Domains", Path: "/security/domains"},
 		{Label: "Audit log", Path: "/security/audit-log"}}},
