@@ -109,6 +109,7 @@ func (m *Model) CreateDirectory(orgID string, in CreateDirectoryInput) (Director
 	o.directories[d.ID] = d
 	o.dirOrder = append(o.dirOrder, d.ID)
 	o.changes.New(kindDirectory, d.ID)
+	m.audit(o, ActionDirectoryCreated, adminActor, "Created identity provider directory "+d.Name, []EventObject{directoryObject(d)})
 	o.mu.Unlock()
 	return DirectoryCreated{ID: d.ID, Name: d.Name, OrgID: o.ID, BaseURL: m.opts.LocationBase + "/scim/directory/" + d.ID, APIKey: in.APIKey}, nil
 }
@@ -141,6 +142,7 @@ func (m *Model) RegenerateKey(dirID, newKey string) (string, error) {
 	// is org lock first.
 	d.org.mu.Lock()
 	d.org.changes.Put(kindDirectory, d.ID)
+	m.audit(d.org, ActionDirectoryKeyRenew, adminActor, "Regenerated the API key of identity provider directory "+d.Name, []EventObject{directoryObject(d)})
 	d.org.mu.Unlock()
 	return newKey, nil
 }

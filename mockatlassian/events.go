@@ -35,6 +35,14 @@ const (
 	ActionUserAccessSuspended = "user_access_suspended" // guess
 	ActionUserAccessRestored  = "user_access_restored"  // guess
 	ActionUserRemovedFromOrg  = "user_removed_from_org" // guess
+	// What an admin does in Atlassian Administration around provisioning
+	// (the console, the /_sim/ routes): all guesses (ATL-EVENTS-3).
+	ActionDirectoryCreated  = "scim_directory_created"
+	ActionDirectoryKeyRenew = "scim_directory_api_key_regenerated"
+	ActionDomainAdded       = "domain_added"
+	ActionDomainVerified    = "domain_verified"
+	ActionSiteAdded         = "site_added"
+	ActionProductAdded      = "product_added"
 )
 
 // eventActions is the catalogue GET /event-actions lists, with Atlassian's
@@ -56,6 +64,12 @@ var eventActions = []struct {
 	{ActionUserRemovedFromGrp, "Removed user from group", "Group management"},
 	{ActionGroupGrantedRole, "Granted product access to group", "Product access"},
 	{ActionGroupRevokedRole, "Revoked product access from group", "Product access"},
+	{ActionDirectoryCreated, "Created identity provider directory", "User provisioning"},
+	{ActionDirectoryKeyRenew, "Regenerated directory API key", "User provisioning"},
+	{ActionDomainAdded, "Added domain", "Domains"},
+	{ActionDomainVerified, "Verified domain", "Domains"},
+	{ActionSiteAdded, "Added site", "Products"},
+	{ActionProductAdded, "Added product", "Products"},
 }
 
 // Event is one audit-log entry. It is stored as it is exported in
@@ -125,6 +139,14 @@ func groupObject(g *OrgGroup) EventObject {
 
 func (o *Org) container() EventObject {
 	return EventObject{ID: o.ID, Type: "orgs", Attributes: map[string]string{"name": o.Name}}
+}
+
+func directoryObject(d *Directory) EventObject {
+	return EventObject{ID: d.ID, Type: "directories", Attributes: map[string]string{"name": d.Name}}
+}
+
+func domainObject(name string) EventObject {
+	return EventObject{Type: "domains", Attributes: map[string]string{"name": name}}
 }
 
 func siteObject(s *Site) EventObject {

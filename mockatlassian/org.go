@@ -185,10 +185,18 @@ func (m *Model) AddDomain(orgID, domain string, verified bool) error {
 	if err != nil {
 		return err
 	}
+	name := strings.ToLower(domain)
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.domains[strings.ToLower(domain)] = verified
+	was, known := o.domains[name]
+	o.domains[name] = verified
 	o.changes.Put(kindOrg, o.ID)
+	if !known {
+		m.audit(o, ActionDomainAdded, adminActor, "Added domain "+name, []EventObject{domainObject(name)})
+	}
+	if verified && !was {
+		m.audit(o, ActionDomainVerified, adminActor, "Verified domain "+name, []EventObject{domainObject(name)})
+	}
 	return nil
 }
 
@@ -234,7 +242,20 @@ func (m *Model) AddSite(orgID string, in AddSiteInput) (SiteView, error) {
 	for _, p := range in.Products {
 		m.addProductLocked(o, s, p)
 	}
+	msg := "Added site " + s.Name
+	if len(in.Products) > 0 {
+		msg += " with " + strings.Join(productNames(in.Products), ", ")
+	}
+	m.audit(o, ActionSiteAdded, adminActor, msg, nil, siteObject(s))
 	return o.siteView(s), nil
+}
+
+func productNames(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = knownProducts[k].name
+	}
+	return out
 }
 
 // AddProduct adds a product to an existing site.
@@ -256,6 +277,8 @@ func (m *Model) AddProduct(orgID, site, product string) (SiteView, error) {
 		return SiteView{}, errConflict("%s is already on %s", product, s.Name)
 	}
 	m.addProductLocked(o, s, product)
+	m.audit(o, ActionProductAdded, adminActor, "Added "+knownProducts[product].name+" to "+s.Name,
+		[]EventObject{{ID: resourceARI(s, product), Type: "products", Attributes: map[string]string{"key": product, "name": knownProducts[product].name}}}, siteObject(s))
 	return o.siteView(s), nil
 }
 

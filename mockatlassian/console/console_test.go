@@ -201,6 +201,9 @@ func TestGuideInTheConsole(t *testing.T) {
 	if !log.Contains("Granted Jira Software access on acme.atlassian.net to group atlassian-test-jira-users") || !log.Contains("Organization admin") {
 		t.Errorf("the audit log lacks the console's grant: %s", log.Text())
 	}
+	if log := e.page("/security/audit-log?q=Okta+users"); !log.Contains("Created identity provider directory Okta users") {
+		t.Errorf("the audit log lacks the console's Create: %s", log.Text())
+	}
 }
 
 // Regenerate API key shows the new key once; the old one fails at once.
@@ -306,6 +309,12 @@ func TestSitesDomainsAndAccess(t *testing.T) {
 	p = e.post("/directory/users/"+acct.ID+"/restore", nil)
 	if !p.Contains("Restored access") || !p.HasControl("Suspend access") {
 		t.Errorf("Restore access: %s", p.Text())
+	}
+	if log := e.page("/security/audit-log?q=acme.org"); !log.Contains("Added domain acme.org") || !log.Contains("Verified domain acme.org") {
+		t.Errorf("the audit log lacks the domain: %s", log.Text())
+	}
+	if log := e.page("/security/audit-log?q=beta"); !log.Contains("Added site beta.atlassian.net with Confluence") {
+		t.Errorf("the audit log lacks the site: %s", log.Text())
 	}
 	if log := e.page("/security/audit-log?q=cy@example.com"); !log.Contains("user_access_suspended") || !log.Contains("user_access_restored") {
 		t.Errorf("the audit log lacks the console's suspension: %s", log.Text())
