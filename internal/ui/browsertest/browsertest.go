@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -115,7 +116,8 @@ func (b *Browser) Step(name string, actions ...chromedp.Action[chromedp.Void]) {
 func (b *Browser) Shot() ([]byte, error) {
 	ctx, cancel := context.WithTimeout(b.Ctx, StepTimeout)
 	defer cancel()
-	return chromedp.Run(ctx, chromedp.FullScreenshot(80))
+	// Quality 100 is what makes chromium encode a PNG; below it, a JPEG.
+	return chromedp.Run(ctx, chromedp.FullScreenshot(100))
 }
 
 func (b *Browser) keepShot(name string) {
@@ -205,6 +207,19 @@ func Choose(label, value string) chromedp.Action[chromedp.Void] {
 // WaitText waits until text is visible on the page.
 func WaitText(text string) chromedp.Action[chromedp.Void] {
 	return chromedp.WaitVisible("//*[contains(normalize-space(text()), " + quote(text) + ")]")
+}
+
+// Tick ticks the checkbox labelled label, as a person clicks its label,
+// unless it is ticked already (Okta's Enable options start either way).
+func Tick(label string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		on, err := chromedp.Evaluate[bool]("!!document.evaluate("+strconv.Quote(Field(label))+
+			", document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue?.checked")(ctx, t)
+		if err != nil || on {
+			return chromedp.Void{}, err
+		}
+		return ClickLabel(label)(ctx, t)
+	}
 }
 
 // Value reads the value of the field labelled label.
