@@ -8,7 +8,9 @@ package mockokta
 // port) into placeholders and compares with
 // testdata/outbound/<flavour>_<step>.json.
 //
-// GOLD_UPDATE=1 rewrites the files from the engine's current output. Every
+// `go test ./mockokta -run Golden -update` rewrites the files from the
+// engine's current output (a test flag, never an environment variable, so
+// no CI setting can turn comparing into writing). Every
 // file has been checked by hand against docs/fidelity.md; do not regenerate them to
 // make a failing test pass without reading the entry again.
 
@@ -16,6 +18,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,6 +37,8 @@ import (
 	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/mockatlassian"
 )
+
+var updateGolden = flag.Bool("update", false, "rewrite testdata/outbound/*.json from the engine's output instead of comparing")
 
 // ---------------------------------------------------------------------------
 // Harness shared by outbound_golden_test.go, push_test.go, faults_test.go and
@@ -492,7 +497,7 @@ func goldCompare(t *testing.T, name string, got []goldReq) {
 		t.Fatal(err)
 	}
 	gotJSON = append(gotJSON, '\n')
-	if os.Getenv("GOLD_UPDATE") == "1" {
+	if *updateGolden {
 		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -503,7 +508,7 @@ func goldCompare(t *testing.T, name string, got []goldReq) {
 	}
 	want, err := os.ReadFile(file)
 	if err != nil {
-		t.Fatalf("%s: %v (GOLD_UPDATE=1 writes it)", file, err)
+		t.Fatalf("%s: %v (-update writes it)", file, err)
 	}
 	// Compare as data: key order inside bodies is not significant on the
 	// wire (the POST /Users field order is checked on its own).
