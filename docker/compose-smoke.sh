@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Compose smoke test (make compose-smoke, run by .ci/run): with the images
-# built, bring docker/compose.yaml up, wait until both servers are healthy,
+# Compose smoke test (make compose-smoke, run by .ci/run): bring compose.yaml
+# up (compose builds missing images), wait until both servers are healthy,
 # make one SCIM call and one Okta API call through the published ports,
-# check that the Okta app reaches the directory, run the shipped scenarios
-# with the harness image (the "scenarios" profile), and take everything
-# down with its volumes, also on failure.
+# check that the Okta app reaches the directory, that a user made on each
+# side is still there after a restart (state on the volumes), run the
+# shipped scenarios with the harness image (the "scenarios" profile), and
+# take everything down with its volumes, also on failure.
 #
-# It uses its own project and ports (provsim-smoke, 18080 and 18081) so a
+# It uses its own project and ports (provsim-smoke, 28480 and 28481) so a
 # running `make compose-up` is left alone.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-provsim-smoke}
-export PROVSIM_OKTA_PORT=${PROVSIM_OKTA_PORT:-18080}
-export PROVSIM_ATLASSIAN_PORT=${PROVSIM_ATLASSIAN_PORT:-18081}
+export PROVSIM_OKTA_PORT=${PROVSIM_OKTA_PORT:-28480}
+export PROVSIM_ATLASSIAN_PORT=${PROVSIM_ATLASSIAN_PORT:-28481}
 okta=http://127.0.0.1:$PROVSIM_OKTA_PORT
 atl=http://127.0.0.1:$PROVSIM_ATLASSIAN_PORT
 
@@ -47,6 +48,23 @@ echo "compose-smoke: Okta GET /api/v1/apps -> 200, Atlassian Cloud app $app"
 tc=$(curl -sS -X POST "$okta/_sim/orgs/dev-okta/apps/$app/test-credentials") || fail "test-credentials: curl failed"
 case $tc in *'"success":true'*) ;; *) fail "test-credentials: $tc" ;; esac
 echo "compose-smoke: Test API Credentials -> $tc"
+
+# State survives a restart: --data-dir /data on the compose volumes.
+scim_user=$(curl -sS -X POST -H 'Authorization: Bearer dev-scim-key' -H 'Content-Type: application/scim+json' \
+	-d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"smoke@example.com","emails":[{"value":"smoke@example.com","primary":true}],"name":{"givenName":"Smoke","familyName":"Test"},"active":true}' \
+	"$atl/scim/directory/dev-directory/Users" | grep -o '"id":"[^"]*"' | head -n1 | cut -d'"' -f4)
+[ -n "$scim_user" ] || fail "SCIM POST /Users: no id"
+okta_user=$(curl -sS -X POST -H 'Authorization: SSWS dev-okta-token' -H 'Content-Type: application/json' \
+	-d '{"profile":{"firstName":"Smoke","lastName":"Test","email":"smoke.okta@example.com","login":"smoke.okta@example.com"}}' \
+	"$okta/api/v1/users?activate=false" | grep -o '"id":"00u[^"]*"' | head -n1 | cut -d'"' -f4)
+[ -n "$okta_user" ] || fail "Okta POST /api/v1/users: no id"
+"$here/compose.sh" restart >/dev/null 2>&1 || fail "compose restart"
+"$here/compose.sh" up >/dev/null || fail "not healthy after the restart"
+st=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer dev-scim-key' "$atl/scim/directory/dev-directory/Users/$scim_user")
+[ "$st" = 200 ] || fail "SCIM user $scim_user after the restart: $st"
+st=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: SSWS dev-okta-token' "$okta/api/v1/users/$okta_user")
+[ "$st" = 200 ] || fail "Okta user $okta_user after the restart: $st"
+echo "compose-smoke: after a restart, SCIM user $scim_user and Okta user $okta_user are still there"
 
 # The shipped scenarios against the running servers, with the harness image.
 if [ "${PROVSIM_SMOKE_SCENARIOS:-1}" = 1 ]; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# docker/compose.yaml with whichever Compose this machine has: the v2 plugin
+# compose.yaml (the repository root's) with whichever Compose this machine has: the v2 plugin
 # (`docker compose`) or the v1 tool (`docker-compose`, 1.29 here); set
 # PROVSIM_COMPOSE to choose ("docker compose" or "docker-compose").
 #
@@ -28,7 +28,7 @@ compose() {
 		fi
 	fi
 	# shellcheck disable=SC2086 # "docker compose" is two words
-	$tool -p "$project" -f "$here/compose.yaml" "$@"
+	$tool -p "$project" -f "$here/../compose.yaml" "$@"
 }
 
 health() { # container id -> its health status

@@ -49,7 +49,7 @@ import (
 )
 
 // The development tenants, the same as `harness serve` and
-// docker/compose.yaml use.
+// compose.yaml use.
 const (
 	DefaultOktaOrgID      = "dev-okta"
 	DefaultOktaToken      = "dev-okta-token"
@@ -441,7 +441,7 @@ func (c config) atlassianEnv() map[string]string {
 		"MOCKATLASSIAN_ORG_ID":          c.orgID,
 		"MOCKATLASSIAN_ORG_API_KEY":     c.orgAPIKey,
 		"MOCKATLASSIAN_DIRECTORY_ID":    c.dirID,
-		"MOCKATLASSIAN_API_KEY":         c.scimKey,
+		"MOCKATLASSIAN_SCIM_API_KEY":    c.scimKey,
 		"MOCKATLASSIAN_VERIFIED_DOMAIN": strings.Join(c.domains, ","),
 	}
 	var sites []string
@@ -470,10 +470,10 @@ func (c config) atlassianEnv() map[string]string {
 
 func (c config) oktaEnvVars() map[string]string {
 	env := map[string]string{
-		"MOCKOKTA_ORG_ID":               c.oktaOrgID,
-		"MOCKOKTA_API_TOKEN":            c.oktaToken,
-		"MOCKOKTA_ATLASSIAN_SCIM_URL":   c.scimURLFromOkta(),
-		"MOCKOKTA_ATLASSIAN_SCIM_TOKEN": c.scimKey,
+		"MOCKOKTA_ORG_ID":        c.oktaOrgID,
+		"MOCKOKTA_API_TOKEN":     c.oktaToken,
+		"MOCKOKTA_SCIM_BASE_URL": c.scimURLFromOkta(),
+		"MOCKOKTA_SCIM_API_KEY":  c.scimKey,
 	}
 	if c.seed != 0 {
 		env["MOCKOKTA_SEED"] = strconv.FormatUint(c.seed, 10)

@@ -11,17 +11,22 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
 	"github.com/testcontainers/testcontainers-go"
 )
 
@@ -76,8 +81,8 @@ func EnsureImage(ctx context.Context, component string, opts BuildOptions) (Imag
 
 // BuildImage builds the image of component (mockatlassian, mockokta or
 // harness) as `make images` does, with no registry: a static binary
-// (CGO_ENABLED=0 go build) and docker/<component>.Dockerfile, FROM
-// scratch. It needs the Go toolchain and provsim's source.
+// (CGO_ENABLED=0 go build) in the component's FROM-scratch stage of
+// docker/Dockerfile (PrebuiltStage). It needs the Go toolchain and provsim's source.
 func BuildImage(ctx context.Context, component string, opts BuildOptions) (Image, error) {
 	return ensure(ctx, component, opts, true)
 }
@@ -142,6 +147,11 @@ func ensure(ctx context.Context, component string, opts BuildOptions, always boo
 	return Image{Ref: opts.Tag, ID: insp.ID, Size: insp.Size, Built: true, Source: sum}, nil
 }
 
+// The Go build of every image, on the host or in docker/Dockerfile's build
+// stage: static, no paths, no VCS stamp, the commit as a link-time
+// variable. Both paths must use these same flags to make the same binary.
+const commitVar = modulePath + "/internal/cli.commit"
+
 func buildImage(ctx context.Context, cli *client.Client, component, root, sum string, opts BuildOptions) error {
 	tag := opts.Tag
 	logf := func(format string, args ...any) {
@@ -149,7 +159,11 @@ func buildImage(ctx context.Context, cli *client.Client, component, root, sum st
 			fmt.Fprintf(opts.Log, format+"\n", args...)
 		}
 	}
-	dockerfile, err := os.ReadFile(filepath.Join(root, "docker", component+".Dockerfile"))
+	dockerfile, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(Dockerfile)))
+	if err != nil {
+		return fmt.Errorf("build %s: %w", tag, err)
+	}
+	final, err := PrebuiltStage(dockerfile, component)
 	if err != nil {
 		return fmt.Errorf("build %s: %w", tag, err)
 	}
@@ -162,37 +176,76 @@ func buildImage(ctx context.Context, cli *client.Client, component, root, sum st
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	args := BuildArgs(ctx, root, sum)
 	bin := filepath.Join(tmp, component)
 	logf("%s: go build ./cmd/%s (linux/%s, CGO_ENABLED=0)", tag, component, arch)
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./cmd/"+component)
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false",
+		"-ldflags=-s -w -X "+commitVar+"="+*args["REVISION"], "-o", bin, "./cmd/"+component)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build ./cmd/%s: %w\n%s", component, err, out)
 	}
-	files := map[string]string{component: bin} // name in the context -> path
+	// The context holds, under the paths the final stage copies from
+	// /out/, what the build stage would have made there.
+	files := map[string]string{component + "/" + component: bin}
 	if component == "harness" {
 		scen, _ := filepath.Glob(filepath.Join(root, "scenarios", "*.yaml"))
 		for _, f := range scen {
-			files["scenarios/"+filepath.Base(f)] = f
+			files["harness/scenarios/"+filepath.Base(f)] = f
 		}
 	}
-	buildCtx, err := contextTar(dockerfile, files, component != "harness")
+	buildCtx, err := contextTar(final, files, component != "harness")
 	if err != nil {
 		return err
 	}
-	revision := gitRevision(ctx, root)
-	logf("%s: docker build (revision %s)", tag, revision)
+	logf("%s: docker build (version %s, revision %s)", tag, *args["VERSION"], *args["REVISION"])
 	res, err := cli.ImageBuild(ctx, buildCtx, client.ImageBuildOptions{
-		Tags: []string{tag}, Dockerfile: "Dockerfile", Remove: true, ForceRemove: true,
-		BuildArgs: map[string]*string{"REVISION": &revision},
-		Labels:    map[string]string{SourceLabel: sum},
+		Tags: []string{tag}, Dockerfile: "Dockerfile", Remove: true, ForceRemove: true, BuildArgs: args,
 	})
 	if err != nil {
 		return fmt.Errorf("docker build %s: %w", tag, err)
 	}
 	defer res.Body.Close()
 	return readBuildStream(res.Body, tag)
+}
+
+// Dockerfile is the one Dockerfile of all three images, relative to the
+// repository root: a Go build stage, then one FROM-scratch stage per
+// component, named after it.
+const Dockerfile = "docker/Dockerfile"
+
+// PrebuiltStage is the final stage of component from docker/Dockerfile,
+// made to take what it copies from the build stage's /out/ from the build
+// context instead ("COPY --from=build /out/mockokta/ /" becomes
+// "COPY mockokta/ /"): the fast path, with binaries from the host's Go
+// toolchain, builds the same image from the same lines.
+func PrebuiltStage(dockerfile []byte, component string) ([]byte, error) {
+	var out []string
+	in := false
+	for _, line := range strings.Split(string(dockerfile), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && strings.EqualFold(f[0], "FROM") {
+			if in {
+				break
+			}
+			in = len(f) == 4 && strings.EqualFold(f[2], "AS") && f[3] == component
+			if in && f[1] != "scratch" {
+				return nil, fmt.Errorf("%s: stage %s is FROM %s, want scratch", Dockerfile, component, f[1])
+			}
+		}
+		if !in {
+			continue
+		}
+		if f := strings.Fields(line); len(f) > 0 && strings.EqualFold(f[0], "COPY") && slices.Contains(f, "--from=build") {
+			line = strings.Replace(line, "--from=build ", "", 1)
+			line = strings.Replace(line, " /out/", " ", 1)
+		}
+		out = append(out, line)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no stage %q", Dockerfile, component)
+	}
+	return []byte(strings.Join(out, "\n") + "\n"), nil
 }
 
 // readBuildStream drains the engine's JSON progress stream and returns the
@@ -225,13 +278,17 @@ func readBuildStream(r io.Reader, tag string) error {
 	}
 }
 
-// contextTar is a build context: the Dockerfile, the given files and, for
-// the servers, an empty data/ directory.
+// contextTar is a build context: the Dockerfile and the given files with
+// their parent directories, plus, for the servers, the empty state/data/.
+// Every entry has the time docker/Dockerfile's build stage gives what it
+// makes (the epoch), since COPY keeps file times: the same layers either
+// way.
 func contextTar(dockerfile []byte, files map[string]string, dataDir bool) (io.Reader, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
+	epoch := time.Unix(0, 0)
 	add := func(name string, mode int64, data []byte) error {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: int64(len(data)), ModTime: epoch, Typeflag: tar.TypeReg}); err != nil {
 			return err
 		}
 		_, err := tw.Write(data)
@@ -240,14 +297,21 @@ func contextTar(dockerfile []byte, files map[string]string, dataDir bool) (io.Re
 	if err := add("Dockerfile", 0o644, dockerfile); err != nil {
 		return nil, err
 	}
+	dirs := map[string]bool{}
 	if dataDir {
-		if err := tw.WriteHeader(&tar.Header{Name: "data/", Mode: 0o755, Typeflag: tar.TypeDir}); err != nil {
-			return nil, err
-		}
+		dirs["state/"], dirs["state/data/"] = true, true
 	}
 	names := make([]string, 0, len(files))
 	for name := range files {
 		names = append(names, name)
+		for d := path.Dir(name); d != "."; d = path.Dir(d) {
+			dirs[d+"/"] = true
+		}
+	}
+	for _, d := range slices.Sorted(maps.Keys(dirs)) {
+		if err := tw.WriteHeader(&tar.Header{Name: d, Mode: 0o755, ModTime: epoch, Typeflag: tar.TypeDir}); err != nil {
+			return nil, err
+		}
 	}
 	sort.Strings(names)
 	for _, name := range names {
@@ -256,8 +320,8 @@ func contextTar(dockerfile []byte, files map[string]string, dataDir bool) (io.Re
 			return nil, err
 		}
 		mode := int64(0o644)
-		if !strings.Contains(name, "/") {
-			mode = 0o755 // the binary
+		if path.Base(name) == path.Base(path.Dir(name)) {
+			mode = 0o755 // the binary, <component>/<component>
 		}
 		if err := add(name, mode, data); err != nil {
 			return nil, err
@@ -269,30 +333,33 @@ func contextTar(dockerfile []byte, files map[string]string, dataDir bool) (io.Re
 	return &buf, nil
 }
 
-// SourceHash fingerprints what the images are built from: go.mod, go.sum,
-// every non-test Go file (outside harness/containers and testdata), the
-// Dockerfiles and the shipped scenarios. A rebuilt image of the same
-// source has the same fingerprint, so EnsureImage rebuilds only after a
-// change.
+// SourceHash fingerprints what the images are built from: the files of
+// docker/Dockerfile's build context, the repository less what .dockerignore
+// leaves out (tests, docs, git). A rebuilt image of the same source has
+// the same fingerprint, so EnsureImage rebuilds only after a change.
 func SourceHash(root string) (string, error) {
+	ignore, err := dockerIgnore(root)
+	if err != nil {
+		return "", err
+	}
 	var files []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(root, path)
+		rel, _ := filepath.Rel(root, p)
 		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "bin" || rel == "harness/containers") {
-				return filepath.SkipDir
-			}
+		if rel == "." {
 			return nil
 		}
+		skip, err := ignore.MatchesOrParentMatches(rel)
+		if err != nil {
+			return err
+		}
 		switch {
-		case rel == "go.mod" || rel == "go.sum",
-			strings.HasSuffix(rel, ".go") && !strings.HasSuffix(rel, "_test.go") && !strings.HasPrefix(rel, "docker/"),
-			strings.HasPrefix(rel, "docker/") && strings.HasSuffix(rel, ".Dockerfile"),
-			strings.HasPrefix(rel, "scenarios/") && strings.HasSuffix(rel, ".yaml"):
+		case skip && d.IsDir() && !ignore.Exclusions():
+			return filepath.SkipDir
+		case !skip && d.Type().IsRegular():
 			files = append(files, rel)
 		}
 		return nil
@@ -311,6 +378,22 @@ func SourceHash(root string) (string, error) {
 		fmt.Fprintf(h, "%x  %s\n", fh, f)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// dockerIgnore reads root/.dockerignore with the Docker CLI's own parser.
+func dockerIgnore(root string) (*patternmatcher.PatternMatcher, error) {
+	var patterns []string
+	f, err := os.Open(filepath.Join(root, ".dockerignore"))
+	switch {
+	case err == nil:
+		defer f.Close()
+		if patterns, err = ignorefile.ReadAll(f); err != nil {
+			return nil, fmt.Errorf(".dockerignore: %w", err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	return patternmatcher.New(patterns)
 }
 
 // SourceDir finds provsim's source: this package's own tree when it was
@@ -333,7 +416,7 @@ func SourceDir(ctx context.Context) (string, error) {
 }
 
 func isSourceDir(dir string) bool {
-	for _, f := range []string{"go.mod", "docker/mockokta.Dockerfile", "cmd/mockokta"} {
+	for _, f := range []string{"go.mod", Dockerfile, "cmd/mockokta"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			return false
 		}
@@ -341,8 +424,19 @@ func isSourceDir(dir string) bool {
 	return true
 }
 
+// BuildArgs are docker/Dockerfile's build arguments for the source at
+// root with fingerprint sum (SourceHash): REVISION, VERSION and SOURCE.
+// The fast path passes them to its build; CI passes them to compose's
+// (`go run docker/images.go -build-args`).
+func BuildArgs(ctx context.Context, root, sum string) map[string]*string {
+	revision, version := gitRevision(ctx, root), releaseVersion(root)
+	return map[string]*string{"REVISION": &revision, "VERSION": &version, "SOURCE": &sum}
+}
+
+// gitRevision is the commit the source is at, "-dirty" when it has
+// uncommitted changes, or "unknown" outside a git checkout.
 func gitRevision(ctx context.Context, dir string) string {
-	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--short=12", "HEAD").Output()
+	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "HEAD").Output()
 	if err != nil {
 		return "unknown"
 	}
@@ -351,4 +445,14 @@ func gitRevision(ctx context.Context, dir string) string {
 		rev += "-dirty"
 	}
 	return rev
+}
+
+// releaseVersion is the release number the binaries embed
+// (internal/cli/VERSION), for the image's version label.
+func releaseVersion(root string) string {
+	b, err := os.ReadFile(filepath.Join(root, "internal", "cli", "VERSION"))
+	if v := strings.TrimSpace(string(b)); err == nil && v != "" {
+		return v
+	}
+	return "unknown"
 }
