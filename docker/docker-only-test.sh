@@ -2,8 +2,8 @@
 # The README's "With Docker only" steps, run as written (make docker-only,
 # .ci/run): the section's first shell block (clone, cd, `docker compose up
 # --build`) in a shell whose PATH has no `go`, then checks that compose built
-# the images from docker/Dockerfile, that both servers came up healthy and
-# that the README's addresses answer; then Ctrl-C
+# the images from docker/Dockerfile, that both servers came up healthy, that
+# the log says where they are and that those addresses answer; then Ctrl-C
 # and the section's second block (`docker compose down -v`).
 #
 # What differs from a person's run, and only this: the clone is of this
@@ -111,15 +111,25 @@ for c in mockatlassian mockokta; do
 	echo "docker-only: $ref, $(docker image inspect -f '{{.Size}}' "$ref") bytes: $(head -n2 <<<"$v" | tr '\n' ' ')"
 done
 
-# The README's addresses and credentials work.
+# The log says where the servers are, at the published addresses, and the
+# README's credentials work there.
 okta=http://127.0.0.1:$PROVSIM_OKTA_PORT
 atl=http://127.0.0.1:$PROVSIM_ATLASSIAN_PORT
 scim=$atl/scim/directory/dev-directory
+sleep 1 # the start-up lines may trail the health check by a moment
+grep -F "($okta)" "$log" | grep -q "mockokta listening on http://" || fail "the log does not say where mockokta is ($okta)"
+grep -qF "admin console:  $okta/admin/" "$log" || fail "the log does not say where mockokta's console is ($okta/admin/)"
+grep -qF "SCIM base URL:      $scim" "$log" || fail "the log does not say where the SCIM directory is ($scim)"
+grep -qF "admin console:      $atl/console/" "$log" || fail "the log does not say where mockatlassian's console is ($atl/console/)"
+for console in "$okta/admin/" "$atl/console/"; do
+	code=$(curl -sS -L -o /dev/null -w '%{http_code}' "$console") || fail "curl $console"
+	[ "$code" = 200 ] || fail "GET $console: $code"
+done
 code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: SSWS dev-okta-token' "$okta/api/v1/apps") || fail "curl $okta"
 [ "$code" = 200 ] || fail "GET $okta/api/v1/apps: $code"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer dev-scim-key' "$scim/Users?startIndex=1&count=2") || fail "curl $scim"
 [ "$code" = 200 ] || fail "GET $scim/Users: $code"
-echo "docker-only: $okta and $scim answer with the README's credentials"
+echo "docker-only: the log names $okta, $scim and both consoles; they answer, with the README's credentials"
 
 # Ctrl-C, then the README's second block.
 kill -INT -- "-$upid"

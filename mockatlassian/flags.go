@@ -14,6 +14,7 @@ import (
 	"github.com/provsim/provsim/internal/cli"
 	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/journal"
+	"github.com/provsim/provsim/internal/ui"
 )
 
 // EnvPrefix prefixes the environment variable of every flag.
@@ -79,6 +80,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.faultsFile, "faults-file", "", "YAML or JSON list of fault rules active from the start (docs/mockatlassian.md, \"Fault injection\")")
 	fs.StringVar(&f.cli.Config.DataDir, "data-dir", "", "keep state in `DIR`/mockatlassian.db so it survives restarts (default: in memory)")
 	fs.StringVar(&f.seedFile, "seed-file", "", "YAML start state applied when nothing is stored: organizations, keys, domains, sites, accounts, groups")
+	fs.StringVar(&f.cli.Config.PublicURL, "public-url", "", "the `URL` people reach this server at, when it differs from the listen address (compose: http://127.0.0.1:8081): printed at start")
 	fs.StringVar(&f.cli.Config.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_sim/ routes but GET /_sim/health (prefer the environment variable: flags show in ps)")
 	f.orgAPI.register(fs)
 	cli.Files(fs, "faults-file", "yaml", "yml", "json")
@@ -114,6 +116,11 @@ func (f *Flags) CLI(given func(flag string) bool) (CLI, error) {
 	var err error
 	if c.Config.Faults, err = faults.ReadFile(f.faultsFile); err != nil {
 		return CLI{}, err
+	}
+	if c.Config.PublicURL != "" {
+		if _, err := ui.ParsePublicURL(c.Config.PublicURL); err != nil {
+			return CLI{}, err
+		}
 	}
 	if strings.ContainsAny(c.Config.ControlToken, " \t\r\n") {
 		return CLI{}, fmt.Errorf("control token: must not contain white space")
@@ -160,16 +167,21 @@ func (c CLI) Serve(ctx context.Context, logs io.Writer, ready func(*Server, net.
 // appears only when it was generated at this start (shown once, as
 // admin.atlassian.com shows keys once) or when show says to.
 func (s *Server) WriteBoot(w io.Writer, addr net.Addr, show bool) {
-	fmt.Fprintf(w, "mockatlassian listening on http://%s\n", addr)
+	base := s.PublicBase(addr)
+	if s.cfg.PublicURL != "" {
+		fmt.Fprintf(w, "mockatlassian listening on http://%s (%s)\n", addr, base)
+	} else {
+		fmt.Fprintf(w, "mockatlassian listening on http://%s\n", addr)
+	}
 	if s.console != nil {
-		fmt.Fprintf(w, "  admin console:      http://%s%s\n", addr, ConsolePath)
+		fmt.Fprintf(w, "  admin console:      %s%s\n", base, ConsolePath)
 	}
 	b, boot := s.Booted, s.cfg.Boot
 	if b == nil || boot == nil {
 		return
 	}
 	fmt.Fprintf(w, "  organization id:    %s\n", b.Org.ID)
-	fmt.Fprintf(w, "  SCIM base URL:      http://%s/scim/directory/%s\n", addr, b.Directory.ID)
+	fmt.Fprintf(w, "  SCIM base URL:      %s/scim/directory/%s\n", base, b.Directory.ID)
 	switch {
 	case boot.APIKey == "":
 		fmt.Fprintf(w, "  SCIM API key:       %s   (generated; shown once)\n", b.Directory.APIKey)
@@ -184,5 +196,5 @@ func (s *Server) WriteBoot(w io.Writer, addr net.Addr, show bool) {
 	case show:
 		fmt.Fprintf(w, "  org API key:        %s\n", b.Org.APIKey)
 	}
-	fmt.Fprintf(w, "  control API:        http://%s/_sim/\n", addr)
+	fmt.Fprintf(w, "  control API:        %s/_sim/\n", base)
 }

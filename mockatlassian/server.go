@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/httpx"
@@ -43,6 +44,11 @@ type Config struct {
 	DataDir      string       // keep state in DataDir/mockatlassian.db (persist.go); "" keeps it in memory
 	Seed         *Seed        // start state (seed.go), applied when nothing was stored
 	OrgAPI       OrgAPIConfig // the Organizations and User management REST APIs (orgapi.go)
+	// PublicURL is where people reach the server ("http://127.0.0.1:8081"
+	// in compose) when it differs from the listen address: the start-up
+	// lines name it, and the console's absolute links use it. "": the
+	// listen address.
+	PublicURL string
 	// Console mounts the admin console (mockatlassian/console.Mount)
 	// under ConsolePath; nil: no console. It lives in a package of its own
 	// beside the model, so it is handed in rather than imported; base
@@ -140,7 +146,7 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if cfg.Console != nil {
-		sf, err := cfg.Console(s, ui.Config{ControlToken: cfg.ControlToken, Logger: cfg.Logger})
+		sf, err := cfg.Console(s, ui.Config{ControlToken: cfg.ControlToken, PublicURL: cfg.PublicURL, Logger: cfg.Logger})
 		if err != nil {
 			s.closeState()
 			return nil, fmt.Errorf("console: %w", err)
@@ -219,6 +225,15 @@ func (s *Server) surfaces() []httpx.Surface {
 
 // Run serves s on addr until ctx ends, then shuts down gracefully; ready,
 // when not nil, receives the bound address.
+// PublicBase is the base URL people reach the server at: --public-url
+// when set, else the listen address.
+func (s *Server) PublicBase(addr net.Addr) string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimRight(s.cfg.PublicURL, "/")
+	}
+	return "http://" + addr.String()
+}
+
 func Run(ctx context.Context, addr string, s *Server, ready func(net.Addr)) error {
 	return httpx.Serve(ctx, addr, s, ready)
 }

@@ -57,3 +57,25 @@ func TestServeAndHealthcheck(t *testing.T) {
 		t.Fatalf("healthcheck of a stopped server: exit %d", r.Code)
 	}
 }
+
+// In a container the server listens on 0.0.0.0 and is reached at a
+// published port: --public-url (MOCKATLASSIAN_PUBLIC_URL, which
+// compose.yaml sets) is what the start-up lines name, the listen address
+// staying first; a bad one is a usage error.
+func TestPublicURL(t *testing.T) {
+	srv := clitest.Start(t, command(), map[string]string{"MOCKATLASSIAN_PUBLIC_URL": "http://127.0.0.1:18081/", "MOCKATLASSIAN_DIRECTORY_ID": "d1"},
+		"control API:", "--addr", "127.0.0.1:0")
+	out := srv.Stdout()
+	for _, want := range []string{"listening on http://" + srv.Addr("mockatlassian") + " (http://127.0.0.1:18081)\n",
+		"SCIM base URL:      http://127.0.0.1:18081/scim/directory/d1\n", "control API:        http://127.0.0.1:18081/_sim/\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("boot banner lacks %q:\n%s", want, out)
+		}
+	}
+	srv.Stop()
+	for _, bad := range []string{"127.0.0.1:8081", "ftp://x", "http://x/?a=b"} {
+		if r := clitest.Run(command(), nil, "--public-url", bad); r.Code != 2 {
+			t.Errorf("--public-url %s: exit %d\n%s", bad, r.Code, r.Stderr)
+		}
+	}
+}

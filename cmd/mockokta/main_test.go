@@ -59,3 +59,18 @@ func TestServeAndHealthcheck(t *testing.T) {
 		t.Fatalf("stop: exit %d", code)
 	}
 }
+
+// --public-url (MOCKOKTA_PUBLIC_URL, which compose.yaml sets) is the base
+// of the start-up lines' URLs; the listen address stays first.
+func TestPublicURL(t *testing.T) {
+	srv := clitest.Start(t, command(), map[string]string{"MOCKOKTA_PUBLIC_URL": "http://127.0.0.1:18080", "MOCKOKTA_API_TOKEN": "t"},
+		"control API:", "--addr", "127.0.0.1:0")
+	out := srv.Stdout()
+	for _, want := range []string{"listening on http://" + srv.Addr("mockokta") + " (http://127.0.0.1:18080)\n",
+		"control API:    http://127.0.0.1:18080/_sim/\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("boot banner lacks %q:\n%s", want, out)
+		}
+	}
+	srv.Stop()
+}
