@@ -125,6 +125,9 @@ func shown(t *testing.T, p *uitest.Page) (base, key string) {
 // the users then have Jira access. Every console action is in the audit log.
 func TestGuideInTheConsole(t *testing.T) {
 	e := newEnv(t, mockatlassian.Config{})
+	if p := e.b.Get("/console"); p.URL != "/console/" {
+		t.Errorf("/console led to %s", p.URL)
+	}
 	home := e.page("/")
 	if !home.HasControl("Directory") || !home.HasControl("User provisioning") {
 		t.Fatalf("the overview links Directory and User provisioning: %v", home.Controls())
