@@ -165,6 +165,31 @@ func TestGuideInTheConsole(t *testing.T) {
 	}
 	e.scim("POST", base, key, "/Groups", map[string]any{"displayName": "atlassian-test-jira-users", "members": uids})
 
+	// Traffic: the directory's SCIM requests, filterable by directory.
+	tr := e.page("/traffic?directory=" + url.QueryEscape("/scim/directory/"+dirID+"/"))
+	if !tr.Contains("/scim/directory/"+dirID+"/Users") || !tr.Contains("/scim/directory/"+dirID+"/Groups") {
+		t.Errorf("Traffic lacks the directory's requests: %s", tr.Text())
+	}
+	if strings.Contains(tr.Body, key) {
+		t.Error("Traffic shows the directory's key")
+	}
+	if tr := e.page("/traffic?directory=" + url.QueryEscape("/scim/directory/boot-dir/")); strings.Contains(tr.Text(), dirID) {
+		t.Errorf("the boot directory's filter shows the new directory's requests: %s", tr.Text())
+	}
+
+	// Another organization's traffic is not this one's.
+	if _, err := e.srv.Model.CreateOrg(mockatlassian.CreateOrgInput{ID: "other", Name: "Other"}); err != nil {
+		t.Fatal(err)
+	}
+	other, err := e.srv.Model.CreateDirectory("other", mockatlassian.CreateDirectoryInput{ID: "other-dir", APIKey: "other-key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.scim("GET", e.b.URL()+"/scim/directory/"+other.ID, "other-key", "/Users", nil)
+	if tr := e.page("/traffic"); strings.Contains(tr.Text(), "other-dir") || !tr.Contains(dirID) {
+		t.Errorf("Acme's Traffic shows another organization's requests, or not its own: %s", tr.Text())
+	}
+
 	dp := e.page("/directory/user-provisioning/" + dirID)
 	if !dp.Contains("ann@example.com") || !dp.Contains("bob@example.com") {
 		t.Errorf("the directory's synced users are not listed: %s", dp.Text())
