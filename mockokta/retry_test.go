@@ -632,3 +632,55 @@ func TestRetryClientNeverResendsBehindTheEngine(t *testing.T) {
 		t.Errorf("%d requests over %d connections, want one kept-alive connection", reqs, conns)
 	}
 }
+
+// Found by the model-based chaos test: a member add whose answer was lost
+// went through, and the person then left the group. Okta cannot know
+// whether the add was applied, so the removal goes out all the same, and
+// the old task then has nothing left to do.
+func TestRetryLostMemberAddThenLeave(t *testing.T) {
+	for _, fl := range pushFlavours {
+		t.Run(fl, func(t *testing.T) {
+			e := newRetryEnv(t, fl)
+			a, aExt := e.provisioned("Lou", "Stays")
+			b, bExt := e.provisioned("Lea", "Leaves")
+			gid, mid, target := e.pushed("Leavers", a)
+			e.fault(faults.Rule{Method: e.write(), Path: "/Groups/*", Drop: true, After: true, Times: 1})
+			goldJoin(e.pipeline, gid, b)
+			e.idle()
+			task := e.onlyTask("push-delta")
+			if got := pushSorted(e.members(target)...); got != pushSorted(aExt, bExt) {
+				t.Fatalf("the lost add did not go through: members %s", got)
+			}
+			goldLeave(e.pipeline, gid, b)
+			e.idle()
+			if got := pushSorted(e.members(target)...); got != pushSorted(aExt) {
+				t.Errorf("after Lea left: members %s, want only %s (the lost add was applied)", got, aExt)
+			}
+			e.retryTask(task["id"].(string), false)
+			if st := e.taskStatus(task["id"].(string)); st != TaskResolved {
+				t.Errorf("task: %s, want RESOLVED", st)
+			}
+			if m := goldMapping(e.pipeline, e.app, mid); m["status"] != "ACTIVE" {
+				t.Errorf("mapping after the retry: %v", m["status"])
+			}
+		})
+	}
+}
+
+// Mark complete on a failed deactivation says the admin deprovisioned the
+// account by hand (OKTA-TASK-4): Okta's app user follows.
+func TestRetryMarkCompleteRecordsDeprovisioning(t *testing.T) {
+	e := newRetryEnv(t, "oin")
+	uid, _ := e.groupAssigned("Mark", "Complete", "Staff")
+	e.deactivationFault(faults.Rule{Status: 503})
+	e.must(200, "POST", "/api/v1/users/"+uid+"/lifecycle/deactivate", nil)
+	e.idle()
+	task := e.onlyTask("deactivate")
+	if au := goldAppUser(e.pipeline, e.app, uid); au["status"] != "PROVISIONED" || au["syncState"] != "ERROR" {
+		t.Fatalf("app user after the failed deactivation: %v / %v", au["status"], au["syncState"])
+	}
+	e.must(204, "POST", "/_sim/orgs/"+e.orgID+"/tasks/"+task["id"].(string)+"/resolve", nil)
+	if au := goldAppUser(e.pipeline, e.app, uid); au["status"] != "DEPROVISIONED" || au["syncState"] != "SYNCHRONIZED" {
+		t.Errorf("app user after Mark complete: %v / %v, want DEPROVISIONED / SYNCHRONIZED", au["status"], au["syncState"])
+	}
+}
