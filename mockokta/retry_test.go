@@ -76,8 +76,6 @@ func (e *retryEnv) fault(r faults.Rule) {
 	}
 }
 
-func (e *retryEnv) clearFaults() { e.atl.Faults().Clear("") }
-
 // write is the flavour's write method for a resource: OIN apps PATCH
 // groups and (de)activations, wizard apps PUT.
 func (e *retryEnv) write() string { return map[string]string{"oin": "PATCH", "aiw": "PUT"}[e.fl] }
