@@ -183,9 +183,7 @@ func Serve(ctx context.Context, c ServeConfig, out, logs io.Writer) error {
 	}
 	if atl.srv.Booted == nil {
 		cancel()
-		if err := <-errc; err != nil {
-			return fmt.Errorf("mockatlassian: %w", err)
-		}
+		<-errc
 		return errors.New("mockatlassian made no directory to connect mockokta to")
 	}
 	dir := atl.srv.Booted.Directory

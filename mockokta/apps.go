@@ -387,8 +387,7 @@ func (m *Model) SetAppStatus(o *Org, appID string, active bool) error {
 		a.Status = status
 		a.LastUpdated = m.now()
 		o.changes.Put(kindApp, a.ID)
-		word := strings.ToLower(status) // ACTIVE -> "Active application"
-		m.logAPI(o, event, strings.ToUpper(word[:1])+word[1:]+" application", appTarget(a))
+		m.logAPI(o, event, strings.Title(strings.ToLower(status))+" application", appTarget(a))
 	}
 	return nil
 }

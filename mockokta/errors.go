@@ -69,6 +69,10 @@ func errOperationNotAllowed(summary string) *Error {
 	return &Error{http.StatusForbidden, "E0000038", "This operation is not allowed in the user's current status.", []string{summary}}
 }
 
+func errDuplicateAssignment() *Error {
+	return &Error{http.StatusConflict, "E0000062", "The specified user is already assigned to the application.", nil}
+}
+
 func errInactiveUser() *Error {
 	return &Error{http.StatusForbidden, "E0000117", "Cannot assign apps or update app profiles for an inactive user.", nil}
 }
@@ -84,6 +88,26 @@ func errFeatureNotEnabled(cause string) *Error {
 func errTooLarge(limit int64) *Error {
 	return &Error{http.StatusRequestEntityTooLarge, "E0000001", "Api validation failed: request body",
 		[]string{fmt.Sprintf("request body: larger than the limit of %d bytes", limit)}}
+}
+
+// errRuleValidation is a group rule Okta refuses: 400 E0000001 "Api
+// validation failed: validateRule", the reasons in errorCauses
+// (OAPI-RULES-2).
+func errRuleValidation(causes ...string) *Error {
+	return &Error{http.StatusBadRequest, "E0000001", "Api validation failed: validateRule", causes}
+}
+
+// errRuleStatus refuses a lifecycle change of a rule in a status that does
+// not allow it (the summary is the text Terraform's provider looks for).
+func errRuleStatus(summary string) *Error {
+	return &Error{http.StatusBadRequest, "E0000001", "Api validation failed: " + summary, []string{summary}}
+}
+
+// errAdminProtected refuses taking the token owner out of service: the
+// org's API tokens would stop working (OAPI-ME-2, a guess at Okta's answer).
+func errAdminProtected() *Error {
+	return &Error{http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action",
+		[]string{"The org's super administrator owns its API tokens and cannot be deactivated, suspended or deleted"}}
 }
 
 func errInternal() *Error {

@@ -16,7 +16,8 @@ import (
 // rejects a duplicate name with E0000001 "name: An object with this field
 // already exists…"; whether it ignores case is not documented, and
 // ignoring it keeps names unambiguous for Group Push, which links groups
-// by displayName. mockokta has no "Everyone" BUILT_IN group.
+// by displayName. Every org has the BUILT_IN group Everyone (builtins.go),
+// which cannot be renamed, deleted or have members changed by hand.
 
 // GroupProfileInput is a group profile as created or replaced.
 type GroupProfileInput struct {
@@ -205,6 +206,7 @@ func (m *Model) DeleteGroup(o *Org, id string) error {
 	}
 	m.logAPI(o, "group.lifecycle.delete", "Delete Okta group", groupTarget(g))
 	m.onGroupDeleted(o, g)
+	m.rulesGroupDeleted(o, g.ID)
 	for _, uid := range g.members {
 		if u := o.users[uid]; u != nil && u.groups != nil {
 			delete(u.groups, g.ID)
@@ -240,7 +242,9 @@ func (m *Model) AddGroupMember(o *Org, groupID, userID string) error {
 	if err != nil {
 		return err
 	}
-	m.addGroupMember(o, g, u, m.now())
+	if m.addGroupMember(o, g, u, m.now()) {
+		m.applyRules(o, u) // group-based rule conditions (OAPI-RULES-3)
+	}
 	return nil
 }
 
@@ -253,7 +257,9 @@ func (m *Model) RemoveGroupMember(o *Org, groupID, userID string) error {
 	if err != nil {
 		return err
 	}
-	m.removeGroupMember(o, g, u, m.now())
+	if m.removeGroupMember(o, g, u, m.now()) {
+		m.applyRules(o, u)
+	}
 	return nil
 }
 
@@ -302,6 +308,7 @@ func (m *Model) removeGroupMember(o *Org, g *Group, u *User, now time.Time) bool
 		return false
 	}
 	delete(u.groups, g.ID)
+	o.rulesForgetMember(g.ID, u.ID)
 	g.LastMembershipUpdated = now
 	o.changes.Put(kindGroup, g.ID)
 	o.changes.Put(kindMember, pairKey(g.ID, u.ID))

@@ -110,7 +110,9 @@ func TestListGroups(t *testing.T) {
 		name, query string
 		want        []string
 	}{
-		{"all", "", ids},
+		{"all", "", e.withEveryone(ids...)},
+		{"filter built-in", `filter=type eq "BUILT_IN"`, e.withEveryone()},
+		{"q Everyone", "q=every", e.withEveryone()},
 		{"q prefix any case", "q=eng", []string{ids[0], ids[1], ids[3]}},
 		{"q no match", "q=zzz", []string{}},
 		{"filter type", `filter=type eq "OKTA_GROUP"`, ids},
@@ -156,7 +158,7 @@ func TestListGroups(t *testing.T) {
 		u, _ := url.Parse(links["next"])
 		path = u.RequestURI()
 	}
-	if !slices.Equal(got, ids) {
+	if !slices.Equal(got, e.withEveryone(ids...)) {
 		t.Errorf("paged %v, want %v", got, ids)
 	}
 }
@@ -216,7 +218,7 @@ func TestDeleteGroup(t *testing.T) {
 	}
 	e.do("GET", "/api/v1/groups/"+id, nil).wantError(t, 404, "E0000007")
 	e.do("DELETE", "/api/v1/groups/"+id, nil).wantError(t, 404, "E0000007")
-	if got := e.do("GET", "/api/v1/users/"+uid+"/groups", nil).must(t, 200).ids(); len(got) != 0 {
+	if got := e.do("GET", "/api/v1/users/"+uid+"/groups", nil).must(t, 200).ids(); !slices.Equal(got, e.withEveryone()) {
 		t.Errorf("user still in %v", got)
 	}
 	// The name is free again.
@@ -244,7 +246,7 @@ func TestGroupMembership(t *testing.T) {
 	if after.str("lastMembershipUpdated") == g["lastMembershipUpdated"] || after.str("lastUpdated") != g["lastUpdated"] {
 		t.Errorf("membership timestamps: %s", after.Raw)
 	}
-	if got := e.do("GET", "/api/v1/users/"+uid+"/groups", nil).ids(); !slices.Equal(got, []string{gid}) {
+	if got := e.do("GET", "/api/v1/users/"+uid+"/groups", nil).ids(); !slices.Equal(got, e.withEveryone(gid)) {
 		t.Errorf("user groups %v", got)
 	}
 
@@ -400,6 +402,7 @@ func TestConcurrentCalls(t *testing.T) {
 	}
 	e.org.mu.Lock()
 	defer e.org.mu.Unlock()
+	want = append(want, e.adminID())
 	if len(e.org.users) != len(want) || len(e.org.userOrder) != len(want) || len(e.org.byLogin) != len(want) {
 		t.Errorf("index sizes %d/%d/%d, want %d", len(e.org.users), len(e.org.userOrder), len(e.org.byLogin), len(want))
 	}

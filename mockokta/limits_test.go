@@ -55,7 +55,7 @@ func TestLimits(t *testing.T) {
 	})
 	t.Run("page sizes are capped", func(t *testing.T) {
 		e := newOktaEnv(t)
-		g := e.createGroup("everyone")["id"].(string)
+		g := e.createGroup("all-201")["id"].(string)
 		for i := range 201 {
 			u := e.createUser(fmt.Sprintf("u%03d@example.com", i), "?activate=false", false)
 			e.do("PUT", "/api/v1/groups/"+g+"/users/"+u["id"].(string), nil).must(t, http.StatusNoContent)
@@ -65,7 +65,7 @@ func TestLimits(t *testing.T) {
 			max  int
 		}{
 			{"/api/v1/users?limit=100000", usersPageMax},
-			{"/api/v1/users/" + "u000@example.com" + "/groups?limit=100000", 1},
+			{"/api/v1/users/" + "u000@example.com" + "/groups?limit=100000", 2}, // and Everyone
 			{"/api/v1/groups/" + g + "/users?limit=100000", 201},
 			{"/api/v1/groups/" + g + "/users?limit=100", 100},
 		} {

@@ -128,14 +128,22 @@ type Org struct {
 	taskOrder  []string
 	// With --data-dir: what mutations changed, for the store, and the
 	// engine's queued jobs by sequence number (records.go, jobs.go).
-	changes *store.Changes
-	jobs    map[uint64]*job
+	changes    *store.Changes
+	jobs       map[uint64]*job
+	adminID    string // the super administrator, owner of the API tokens (builtins.go)
+	everyoneID string // the built-in group Everyone
+	rules      map[string]*GroupRule
+	ruleOrder  []string
+	// builtinsAdded: a restored org got its administrator or Everyone
+	// only now (restoreBuiltIns), so the store writes it whole.
+	builtinsAdded bool
 }
 
 func newOrg(id, name string, created time.Time) *Org {
 	return &Org{ID: id, Name: name, Created: created,
 		users: map[string]*User{}, byLogin: map[string]string{},
-		groups: map[string]*Group{}, apps: map[string]*App{}, tasks: map[string]*Task{}, jobs: map[uint64]*job{}}
+		groups: map[string]*Group{}, apps: map[string]*App{}, tasks: map[string]*Task{}, jobs: map[uint64]*job{},
+		rules: map[string]*GroupRule{}}
 }
 
 // CreateOrgInput describes an org. Token is its API token (random when empty).
@@ -143,6 +151,8 @@ type CreateOrgInput struct {
 	ID    string `json:"id,omitempty"`
 	Name  string `json:"name,omitempty"`
 	Token string `json:"token,omitempty"`
+	// Admin is the super administrator who owns the token (builtins.go).
+	Admin AdminInput `json:"admin,omitempty"`
 }
 
 // OrgCreated is returned once with the token.
@@ -169,6 +179,9 @@ func (m *Model) CreateOrg(in CreateOrgInput) (OrgCreated, error) {
 	h := secret.HashOf(in.Token)
 	o := newOrg(in.ID, in.Name, m.now())
 	o.tokens = []secret.Hash{h}
+	if err := o.addBuiltIns(in.Admin); err != nil {
+		return OrgCreated{}, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, dup := m.orgs[in.ID]; dup {
@@ -255,14 +268,21 @@ func (m *Model) ResetOrg(id string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	fresh := newOrg(o.ID, o.Name, o.Created)
+	// The administrator stays who they were: the tokens are theirs.
+	var admin AdminInput
+	if u := o.users[o.adminID]; u != nil {
+		admin = AdminInput{Login: u.Login(), FirstName: u.Attr("firstName"), LastName: u.Attr("lastName")}
+	}
 	o.users, o.userOrder, o.byLogin = fresh.users, nil, fresh.byLogin
 	o.groups, o.groupOrder = fresh.groups, nil
 	o.apps, o.appOrder = fresh.apps, nil
 	o.logs = nil
 	o.tasks, o.taskOrder = fresh.tasks, nil
 	o.jobs = fresh.jobs
+	o.rules, o.ruleOrder = fresh.rules, nil
+	o.adminID, o.everyoneID = "", ""
 	o.changes.All()
-	return nil
+	return o.addBuiltIns(admin)
 }
 
 // Reset removes every org except those in keep, which are reset.

@@ -31,6 +31,7 @@ const (
 	kindUser        = "user"        // id: user id
 	kindGroup       = "group"       // id: group id
 	kindMember      = "member"      // group membership, in join order; id: group/user
+	kindRule        = "groupRule"   // group rule with the memberships it made; id: rule id
 	kindApp         = "app"         // id: app id
 	kindRemoteGroup = "remoteGroup" // the app's cache of the target's groups; id: app/lower-case name
 	kindAppGroup    = "appGroup"    // group assignment; id: app/group
@@ -45,7 +46,7 @@ const (
 // Schema is mockokta's record schema.
 var Schema = store.Schema{
 	Server: "mockokta",
-	Kinds: []string{kindOrg, kindUser, kindGroup, kindMember, kindApp, kindRemoteGroup, kindAppGroup, kindAppUser,
+	Kinds: []string{kindOrg, kindUser, kindGroup, kindMember, kindRule, kindApp, kindRemoteGroup, kindAppGroup, kindAppUser,
 		kindMapping, kindPushed, kindTask, kindLog, kindJob},
 	FromV1: fromV1,
 }
@@ -249,9 +250,15 @@ func (t orgTenant) Records(emit func(kind, id string, v any) error) error {
 	for _, id := range o.groupOrder {
 		g := o.groups[id]
 		put(kindGroup, id, groupRecord(g))
+		if g.Type == GroupBuiltIn {
+			continue // Everyone holds every person: derived, not stored (builtins.go)
+		}
 		for _, uid := range g.members {
 			put(kindMember, pairKey(id, uid), MemberRecord{GroupID: id, UserID: uid})
 		}
+	}
+	for _, id := range o.ruleOrder {
+		put(kindRule, id, ruleRecord(o.rules[id]))
 	}
 	for _, id := range o.appOrder {
 		a := o.apps[id]
@@ -305,8 +312,12 @@ func (t orgTenant) Record(kind, id string) (any, bool) {
 			return groupRecord(g), true
 		}
 	case kindMember:
-		if g, ok := o.groups[parent]; ok && g.HasMember(rest) {
+		if g, ok := o.groups[parent]; ok && g.Type != GroupBuiltIn && g.HasMember(rest) {
 			return MemberRecord{GroupID: parent, UserID: rest}, true
+		}
+	case kindRule:
+		if r, ok := o.rules[id]; ok {
+			return ruleRecord(r), true
 		}
 	case kindApp:
 		if a, ok := o.apps[id]; ok {

@@ -110,8 +110,8 @@ func TestSDKInjectedHTTPClient(t *testing.T) {
 		sdk(users, resp, err).must(t, "ListUsers next")
 		n += len(users)
 	}
-	if n != 3 {
-		t.Fatalf("ListUsers paged %d users, want 3", n)
+	if n != 4 {
+		t.Fatalf("ListUsers paged %d users, want 4 (3 and the administrator)", n)
 	}
 }
 
@@ -291,8 +291,13 @@ func TestSDKUsersGroupsAppsLogs(t *testing.T) {
 		t.Fatalf("SCIM user after ReplaceUser: %v", su)
 	}
 
-	// --- More users, then list them three at a time. ---
-	want := []string{uid}
+	// --- More users, then list them three at a time: the token's owner,
+	// the org's administrator (GetUser "me"), is listed too. ---
+	me := sdk(c.UserAPI.GetUser(ctx, "me").Execute()).must(t, "GetUser me")
+	if me.GetStatus() != "ACTIVE" || me.Profile.GetLogin() != DefaultAdminLogin {
+		t.Fatalf("GetUser me = %s %q", me.GetStatus(), me.Profile.GetLogin())
+	}
+	want := []string{me.GetId(), uid}
 	for i := range 7 {
 		login := fmt.Sprintf("sdk.page%d@example.com", i)
 		prof := okta.NewUserProfile()
@@ -545,7 +550,7 @@ func TestSDKAppAdministration(t *testing.T) {
 	if us := sdk(c.UserAPI.ListUsers(ctx).Search(`profile.login eq "admin1@example.com"`).Execute()).must(t, "ListUsers search"); len(us) != 1 || us[0].GetId() != uids[1] {
 		t.Fatalf("ListUsers search = %d users", len(us))
 	}
-	if us := sdk(c.UserAPI.ListUsers(ctx).Filter(`status eq "ACTIVE"`).Execute()).must(t, "ListUsers filter"); len(us) != 4 {
+	if us := sdk(c.UserAPI.ListUsers(ctx).Filter(`status eq "ACTIVE"`).Execute()).must(t, "ListUsers filter"); len(us) != 5 { // and the administrator
 		t.Fatalf("ListUsers filter = %d users", len(us))
 	}
 

@@ -141,10 +141,13 @@ func (s *Server) surfaces() []httpx.Surface {
 		{Name: "management API", Prefix: "/api/v1", Headers: s.oktaHeaders, Auth: s.ssws, Unrouted: unrouted,
 			Routes: func(r *mux.Router) {
 				s.userRoutes(r)
+				s.ruleRoutes(r)
 				s.groupRoutes(r)
 				s.appRoutes(r)
 				s.logRoutes(r)
 			}},
+		{Name: "org metadata", Prefix: "/.well-known", Headers: s.oktaHeaders, Auth: s.optionalSSWS, Unrouted: unrouted,
+			Routes: s.wellKnownRoutes},
 		{Name: "control", Prefix: "/_sim", Routes: s.controlRoutes, Unrouted: unrouted, Unjournaled: true},
 	}
 	if s.console != nil {

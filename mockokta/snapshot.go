@@ -130,6 +130,9 @@ func (m *Model) restore(tenants []store.TenantRecords, opts RestoreOptions, fres
 			order = append(order, o.ID)
 		}
 		o.changes = m.store.Changes(o.ID, fresh)
+		if o.builtinsAdded {
+			o.changes.All() // they go first in their kinds' order
+		}
 	}
 	// Queued jobs of replaced orgs go before the swap: they were queued
 	// against state the import replaces.
@@ -195,12 +198,15 @@ func (m *Model) buildOrg(tr store.TenantRecords, fresh bool) (*Org, error) {
 		copy(t[:], b)
 		o.tokens = append(o.tokens, t)
 	}
-	for _, build := range []func(*Org, store.TenantRecords) error{buildUsers, buildGroups, buildApps, buildTasks, buildLogs} {
+	for _, build := range []func(*Org, store.TenantRecords) error{buildUsers, buildGroups, buildRules, buildApps, buildTasks, buildLogs} {
 		if err := build(o, tr); err != nil {
 			return nil, err
 		}
 	}
 	if err := m.buildJobs(o, tr, fresh); err != nil {
+		return nil, err
+	}
+	if err := restoreBuiltIns(o); err != nil {
 		return nil, err
 	}
 	return o, nil

@@ -151,7 +151,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	src := newWired(t, "")
 	src.provisionSome()
 	ext := src.externalIDs()
-	if len(ext) != 2 || ext[src.org.userOrder[0]] == "" {
+	if len(ext) != 2 || ext[src.org.userOrder[1]] == "" { // [0] is the administrator
 		t.Fatalf("externalIds after provisioning = %v", ext)
 	}
 	before := apiView(t, src.srv, testToken)
@@ -216,7 +216,7 @@ func TestRestoreRejectsBrokenSnapshots(t *testing.T) {
 				return append(r, map[string]any{"groupId": r[0]["groupId"], "userId": "00unobody"})
 			})
 		}, "not a user"},
-		{"duplicate login", edit(kindUser, func(r []map[string]any) { r[1]["profile"].(map[string]any)["login"] = "ADA@example.com" }), "same login"},
+		{"duplicate login", edit(kindUser, func(r []map[string]any) { r[2]["profile"].(map[string]any)["login"] = "ADA@example.com" }), "same login"},
 		{"assignment of a missing user", edit(kindAppUser, func(r []map[string]any) { r[0]["userId"] = "00unobody" }), "not a user"},
 		{"push of a missing group", edit(kindMapping, func(r []map[string]any) { r[0]["sourceGroupId"] = "00gnothing" }), "not a group"},
 		{"bad token hash", edit(kindOrg, func(r []map[string]any) { r[0]["tokenHashes"] = []string{testToken} }), "hex SHA-256"},

@@ -82,6 +82,24 @@ func TestStoreMatchesModel(t *testing.T) {
 	do("POST", "/api/v1/users/"+linus+"/lifecycle/deactivate", nil, http.StatusOK)
 	do("POST", "/api/v1/users/"+linus+"/lifecycle/activate?sendEmail=false", nil, http.StatusOK)
 
+	// Group rules: created, activated (assigns), a person who stops
+	// matching leaves, updated, deleted with its memberships; a rule made
+	// INVALID by its group's deletion.
+	rg := do("POST", "/api/v1/groups", map[string]any{"profile": map[string]any{"name": "countesses"}}, http.StatusOK).obj()["id"].(string)
+	rule := do("POST", "/api/v1/groups/rules", ruleBody("Countesses", `user.title == "Countess"`, []string{rg}), http.StatusOK).obj()["id"].(string)
+	do("POST", "/api/v1/groups/rules/"+rule+"/lifecycle/activate", nil, http.StatusNoContent)
+	do("POST", "/api/v1/users/"+grace, map[string]any{"profile": map[string]any{"title": "Countess"}}, http.StatusOK)
+	do("POST", "/api/v1/users/"+grace, map[string]any{"profile": map[string]any{"title": "Admiral"}}, http.StatusOK)
+	do("POST", "/api/v1/groups/rules/"+rule+"/lifecycle/deactivate", nil, http.StatusNoContent)
+	do("PUT", "/api/v1/groups/rules/"+rule, ruleBody("Countesses!", `user.title == "Countess"`, []string{rg}), http.StatusOK)
+	do("POST", "/api/v1/groups/rules/"+rule+"/lifecycle/activate", nil, http.StatusNoContent)
+	do("POST", "/api/v1/groups/rules/"+rule+"/lifecycle/deactivate", nil, http.StatusNoContent)
+	do("DELETE", "/api/v1/groups/rules/"+rule+"?removeUsers=true", nil, http.StatusAccepted)
+	doomed := do("POST", "/api/v1/groups", map[string]any{"profile": map[string]any{"name": "doomed"}}, http.StatusOK).obj()["id"].(string)
+	invalid := do("POST", "/api/v1/groups/rules", ruleBody("Doomed", `user.login != null`, []string{doomed}), http.StatusOK).obj()["id"].(string)
+	do("POST", "/api/v1/groups/rules/"+invalid+"/lifecycle/activate", nil, http.StatusNoContent)
+	do("DELETE", "/api/v1/groups/"+doomed, nil, http.StatusNoContent)
+
 	// A failure downstream: a task, retried and resolved.
 	atl("POST", "/_sim/faults", `{"method":"POST","path":"/scim/directory/`+atlDir+`/Users","status":400,"times":2}`)
 	fail := user("fail@example.com")

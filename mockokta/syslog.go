@@ -66,6 +66,8 @@ const (
 	Failure = "FAILURE"
 )
 
+// apiActor is who API changes are logged as in an org without an
+// administrator (one restored from before orgs had one).
 var apiActor = LogActor{ID: "00usimadmin0000000001", Type: "User", AlternateID: "admin@provsim.local", DisplayName: "provsim admin"}
 
 var engineActor = LogActor{ID: "0oaprovisioning000001", Type: "PublicClientApp", AlternateID: "Okta Provisioning", DisplayName: "Okta Provisioning"}
@@ -93,7 +95,7 @@ func displayName(u *User) string {
 // logAPI records an admin action made through the Management API. Caller
 // holds o.mu.
 func (m *Model) logAPI(o *Org, eventType, message string, targets ...LogTarget) {
-	m.appendLog(o, LogEvent{EventType: eventType, DisplayMessage: message, Actor: apiActor,
+	m.appendLog(o, LogEvent{EventType: eventType, DisplayMessage: message, Actor: o.actor(),
 		Outcome: LogOutcome{Result: Success}, Target: targets, Transaction: LogTransacton{Type: "WEB", ID: m.ids.Token(20)}})
 }
 

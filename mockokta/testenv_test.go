@@ -54,6 +54,19 @@ func newOktaEnv(t *testing.T) *oktaEnv {
 	return &oktaEnv{t: t, srv: s, clock: clock, org: o, token: testToken}
 }
 
+// adminID and everyoneID are the org's built-in person and group
+// (builtins.go), which lists show first.
+func (e *oktaEnv) adminID() string    { return builtinID("00u", e.org.ID, "admin") }
+func (e *oktaEnv) everyoneID() string { return builtinID("00g", e.org.ID, "everyone") }
+
+// withAdmin and withEveryone prepend the built-in to a list of ids.
+func (e *oktaEnv) withAdmin(ids ...string) []string {
+	return append([]string{e.adminID()}, ids...)
+}
+func (e *oktaEnv) withEveryone(ids ...string) []string {
+	return append([]string{e.everyoneID()}, ids...)
+}
+
 // resp is a response with its body decoded when it is JSON.
 type resp struct {
 	Status int

@@ -61,6 +61,12 @@ func errPermissionDenied() *Error {
 // user finds a user by id, login (case-insensitive) or login short name
 // (the part before "@", when exactly one user has it). Caller holds o.mu.
 func (o *Org) user(idOrLogin string) (*User, error) {
+	if idOrLogin == "me" {
+		// The token's owner (OAPI-ME-1).
+		if u, ok := o.users[o.adminID]; ok {
+			return u, nil
+		}
+	}
 	if u, ok := o.users[idOrLogin]; ok {
 		return u, nil
 	}
@@ -166,6 +172,7 @@ func (m *Model) CreateUser(o *Org, in CreateUserInput) (*User, error) {
 	o.byLogin[lower(login)] = id
 	o.changes.New(kindUser, id)
 	m.logAPI(o, "user.lifecycle.create", "Create Okta user", userTarget(u))
+	m.joinEveryone(o, u, now)
 	for _, g := range groups {
 		m.addGroupMember(o, g, u, now)
 	}
@@ -179,6 +186,7 @@ func (m *Model) CreateUser(o *Org, in CreateUserInput) (*User, error) {
 		}
 		m.activate(o, u, status, now)
 	}
+	m.applyRules(o, u)
 	return snapshotUser(u), nil
 }
 
@@ -378,6 +386,7 @@ func (m *Model) changeUser(o *Org, idOrLogin string, in UpdateUserInput, replace
 		u.LastUpdated = now
 		m.logAPI(o, "user.account.update_profile", "Update user profile for Okta", userTarget(u))
 		m.onUserProfileChanged(o, u, before)
+		m.applyRules(o, u)
 	}
 	if pw.set {
 		u.HasPassword = true
@@ -403,6 +412,9 @@ func (m *Model) DeleteUser(o *Org, idOrLogin string) (deleted bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	if o.isAdmin(u) {
+		return false, errAdminProtected()
+	}
 	if u.Status != StatusDeprovisioned {
 		m.deactivate(o, u, m.now())
 		return false, nil
@@ -415,6 +427,7 @@ func (m *Model) DeleteUser(o *Org, idOrLogin string) (deleted bool, err error) {
 			g.LastMembershipUpdated = now
 			o.changes.Put(kindGroup, gid)
 			o.changes.Put(kindMember, pairKey(gid, u.ID))
+			o.rulesForgetMember(gid, u.ID)
 		}
 	}
 	o.changes.Put(kindUser, u.ID)

@@ -288,11 +288,11 @@ func TestCreateUserWithGroups(t *testing.T) {
 		t.Errorf("events %v, want %v", got, want)
 	}
 	r := e.do("GET", "/api/v1/users/"+u["id"].(string)+"/groups", nil).must(t, 200)
-	if got, want := r.ids(), []string{g1["id"].(string), g2["id"].(string)}; !slices.Equal(got, want) {
+	if got, want := r.ids(), e.withEveryone(g1["id"].(string), g2["id"].(string)); !slices.Equal(got, want) {
 		t.Errorf("user groups %v, want %v (group creation order)", got, want)
 	}
-	if r.list()[0]["type"] != GroupOkta {
-		t.Errorf("group JSON %v", r.list()[0])
+	if r.list()[0]["type"] != GroupBuiltIn || r.list()[1]["type"] != GroupOkta {
+		t.Errorf("group JSON %v", r.list()[:2])
 	}
 	members := e.do("GET", "/api/v1/groups/"+g1["id"].(string)+"/users", nil).must(t, 200)
 	if got := members.ids(); !slices.Equal(got, []string{u["id"].(string)}) {
@@ -314,7 +314,11 @@ func TestGetUserLookup(t *testing.T) {
 			}
 		})
 	}
-	for _, ref := range []string{"00uMISSING", "nobody@example.com", "sam", "me", strings.ToLower(id)} {
+	// me is the token's owner, the org's administrator (OAPI-ME-1).
+	if got := e.do("GET", "/api/v1/users/me", nil).must(t, 200).str("id"); got != e.adminID() {
+		t.Errorf("me = %q, want the administrator %q", got, e.adminID())
+	}
+	for _, ref := range []string{"00uMISSING", "nobody@example.com", "sam", strings.ToLower(id)} {
 		t.Run("missing "+ref, func(t *testing.T) {
 			r := e.do("GET", "/api/v1/users/"+ref, nil).wantError(t, 404, "E0000007")
 			if want := "Not found: Resource not found: " + ref + " (User)"; r.str("errorSummary") != want {
@@ -349,8 +353,8 @@ func TestListUsers(t *testing.T) {
 		query string
 		want  []string
 	}{
-		{"default omits deprovisioned", "", []string{alice, bob, carol}},
-		{"filter status", `filter=status eq "ACTIVE"`, []string{alice}},
+		{"default omits deprovisioned", "", e.withAdmin(alice, bob, carol)},
+		{"filter status", `filter=status eq "ACTIVE"`, e.withAdmin(alice)},
 		{"filter deprovisioned", `filter=status eq "DEPROVISIONED"`, []string{dave}},
 		{"filter login", `filter=profile.login eq "BOB@example.com"`, []string{bob}},
 		{"filter email", `filter=profile.email eq "carol@example.org"`, []string{carol}},
@@ -360,8 +364,8 @@ func TestListUsers(t *testing.T) {
 		{"filter id", `filter=id eq "` + bob + `"`, []string{bob}},
 		{"search sw", `search=profile.lastName sw "smith"`, []string{alice, dave}},
 		{"search co", `search=profile.email co "example.org"`, []string{carol}},
-		{"search type", `search=type.id eq "` + defaultUserTypeID + `"`, []string{alice, bob, carol, dave}},
-		{"search sorted", `search=status pr&sortBy=profile.firstName&sortOrder=desc`, []string{dave, carol, bob, alice}},
+		{"search type", `search=type.id eq "` + defaultUserTypeID + `"`, e.withAdmin(alice, bob, carol, dave)},
+		{"search sorted", `search=status pr&sortBy=profile.firstName&sortOrder=desc`, e.withAdmin(dave, carol, bob, alice)}, // "Provsim" sorts last
 		{"q first name", "q=ali", []string{alice}},
 		{"q last name", "q=smith", []string{alice}},
 		{"q email", "q=carol@", []string{carol}},
@@ -405,8 +409,8 @@ func encodeQuery(q string) string {
 
 func TestListUsersPagination(t *testing.T) {
 	e := newOktaEnv(t)
-	var want []string
-	for i := range 5 {
+	want := e.withAdmin() // the administrator is the org's first person
+	for i := range 4 {
 		want = append(want, e.createUser("page"+strconv.Itoa(i)+"@example.com", "", true)["id"].(string))
 	}
 	var got []string
@@ -589,7 +593,7 @@ func TestLoginChange(t *testing.T) {
 	e.org.mu.Lock()
 	entries := len(e.org.byLogin)
 	e.org.mu.Unlock()
-	if entries != 1 {
+	if entries != 2 { // the user's and the administrator's
 		t.Errorf("byLogin has %d entries", entries)
 	}
 	// The old login is free again.
@@ -820,7 +824,7 @@ func TestDeleteUserTwoStep(t *testing.T) {
 	e.do("DELETE", "/api/v1/users/"+id, nil).wantError(t, 404, "E0000007")
 	e.org.mu.Lock()
 	defer e.org.mu.Unlock()
-	if len(e.org.users) != 0 || len(e.org.userOrder) != 0 || len(e.org.byLogin) != 0 {
+	if len(e.org.users) != 1 || len(e.org.userOrder) != 1 || len(e.org.byLogin) != 1 { // the administrator
 		t.Errorf("model not cleaned: %d users, %d order, %d logins", len(e.org.users), len(e.org.userOrder), len(e.org.byLogin))
 	}
 }
@@ -828,8 +832,8 @@ func TestDeleteUserTwoStep(t *testing.T) {
 func TestUserGroupsPagination(t *testing.T) {
 	e := newOktaEnv(t)
 	id := e.createUser("many@example.com", "", true)["id"].(string)
-	var want []string
-	for i := range 5 {
+	want := e.withEveryone()
+	for i := range 4 {
 		gid := e.createGroup("G" + strconv.Itoa(i))["id"].(string)
 		e.do("PUT", "/api/v1/groups/"+gid+"/users/"+id, nil).must(t, 204)
 		want = append(want, gid)

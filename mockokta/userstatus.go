@@ -50,6 +50,7 @@ func (m *Model) ActivateUser(o *Org, idOrLogin string) (token string, err error)
 		status = StatusActive
 	}
 	m.activate(o, u, status, m.now())
+	m.applyRules(o, u) // a reactivated person is evaluated again
 	return m.ids.Token(20), nil
 }
 
@@ -66,6 +67,9 @@ func (m *Model) DeactivateUser(o *Org, idOrLogin string) error {
 	}
 	if u.Status == StatusDeprovisioned {
 		return errNotFound("User", idOrLogin)
+	}
+	if o.isAdmin(u) {
+		return errAdminProtected()
 	}
 	m.deactivate(o, u, m.now())
 	return nil
@@ -111,6 +115,9 @@ func (m *Model) transition(o *Org, idOrLogin, op, from, to, eventType, message s
 	}
 	if u.Status != from {
 		return errStatus(op, u.Status)
+	}
+	if o.isAdmin(u) && from == StatusActive {
+		return errAdminProtected()
 	}
 	now := m.now()
 	u.Status = to

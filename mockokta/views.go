@@ -483,3 +483,70 @@ type journalView struct {
 type appGroupRefsView struct {
 	Groups []AppGroupRef `json:"groups"`
 }
+
+// ruleView is a GroupRule (okta-sdk-golang v5 model_group_rule.go).
+type ruleView struct {
+	Type        string         `json:"type"`
+	ID          string         `json:"id"`
+	Status      string         `json:"status"`
+	Name        string         `json:"name"`
+	Created     string         `json:"created"`
+	LastUpdated string         `json:"lastUpdated"`
+	Conditions  ruleConditions `json:"conditions"`
+	Actions     ruleActions    `json:"actions"`
+	// AllGroupsValid is false once a group the rule fills is gone.
+	AllGroupsValid bool               `json:"allGroupsValid"`
+	Embedded       *ruleEmbeddedNames `json:"_embedded,omitempty"`
+}
+
+type ruleConditions struct {
+	People     rulePeople     `json:"people"`
+	Expression ruleExpression `json:"expression"`
+}
+
+type rulePeople struct {
+	Users  ruleExclude `json:"users"`
+	Groups ruleExclude `json:"groups"`
+}
+
+type ruleExclude struct {
+	Exclude []string `json:"exclude"`
+}
+
+type ruleExpression struct {
+	Value string `json:"value"`
+	Type  string `json:"type"`
+}
+
+type ruleActions struct {
+	AssignUserToGroups struct {
+		GroupIDs []string `json:"groupIds"`
+	} `json:"assignUserToGroups"`
+}
+
+type ruleEmbeddedNames struct {
+	GroupIDToGroupNameMap map[string]string `json:"groupIdToGroupNameMap"`
+}
+
+// ruleJSON renders a rule; names (group id → name) adds
+// _embedded.groupIdToGroupNameMap, for ?expand=groupIdToGroupNameMap.
+func ruleJSON(r *GroupRule, names map[string]string) ruleView {
+	v := ruleView{Type: "group_rule", ID: r.ID, Status: r.Status, Name: r.Name,
+		Created: oktaTimestamp(r.Created), LastUpdated: oktaTimestamp(r.LastUpdated),
+		Conditions: ruleConditions{
+			People:     rulePeople{Users: ruleExclude{append([]string{}, r.ExcludeUsers...)}, Groups: ruleExclude{[]string{}}},
+			Expression: ruleExpression{Value: r.Expression, Type: r.ExpressionType},
+		},
+		AllGroupsValid: r.Status != RuleInvalid}
+	v.Actions.AssignUserToGroups.GroupIDs = append([]string{}, r.GroupIDs...)
+	if names != nil {
+		m := map[string]string{}
+		for _, gid := range r.GroupIDs {
+			if n, ok := names[gid]; ok {
+				m[gid] = n
+			}
+		}
+		v.Embedded = &ruleEmbeddedNames{m}
+	}
+	return v
+}

@@ -256,7 +256,7 @@ func writeFile(path string, fn func(io.Writer) error) error {
 		return err
 	}
 	if err := fn(f); err != nil {
-		_ = f.Close() // the write's error is the one to report
+		f.Close()
 		return err
 	}
 	return f.Close()

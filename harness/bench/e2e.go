@@ -77,7 +77,7 @@ func engineRunClock(ctx context.Context, people int, pace time.Duration, clock c
 	if err != nil {
 		return 0, 0, err
 	}
-	defer func() { _ = okta.Close() }() // in memory: nothing to save
+	defer okta.Close()
 	m := okta.Model
 	o, _ := m.Org("e2e")
 	name := "everyone"

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Tenant is one tenant of the model as the store sees it. Record and
@@ -333,7 +332,7 @@ func apply(tx *bolt.Tx, tw tenantWrite) error {
 	tenants, order := tx.Bucket(bucketTenants), tx.Bucket(bucketOrder)
 	key := []byte(tw.id)
 	if tw.gone || tw.all {
-		if err := tenants.DeleteBucket(key); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+		if err := tenants.DeleteBucket(key); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
 			return err
 		}
 	}
