@@ -80,6 +80,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.faultsFile, "faults-file", "", "YAML or JSON list of fault rules active from the start (docs/mockatlassian.md, \"Fault injection\")")
 	fs.StringVar(&f.cli.Config.DataDir, "data-dir", "", "keep state in `DIR`/mockatlassian.db so it survives restarts (default: in memory)")
 	fs.StringVar(&f.seedFile, "seed-file", "", "YAML start state applied when nothing is stored: organizations, keys, domains, sites, accounts, groups")
+	fs.StringVar(&f.cli.Config.URLFromOkta, "url-from-okta", "", "this server's base `URL` as Okta reaches it, when not the public URL (compose: http://mockatlassian:8081): the Directory base URL the admin console shows")
 	fs.StringVar(&f.cli.Config.PublicURL, "public-url", "", "the `URL` people reach this server at, when it differs from the listen address (compose: http://127.0.0.1:8081): printed at start")
 	fs.StringVar(&f.cli.Config.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_sim/ routes but GET /_sim/health (prefer the environment variable: flags show in ps)")
 	f.orgAPI.register(fs)
@@ -117,9 +118,11 @@ func (f *Flags) CLI(given func(flag string) bool) (CLI, error) {
 	if c.Config.Faults, err = faults.ReadFile(f.faultsFile); err != nil {
 		return CLI{}, err
 	}
-	if c.Config.PublicURL != "" {
-		if _, err := ui.ParsePublicURL(c.Config.PublicURL); err != nil {
-			return CLI{}, err
+	for _, u := range []string{c.Config.PublicURL, c.Config.URLFromOkta} {
+		if u != "" {
+			if _, err := ui.ParsePublicURL(u); err != nil {
+				return CLI{}, err
+			}
 		}
 	}
 	if strings.ContainsAny(c.Config.ControlToken, " \t\r\n") {

@@ -10,6 +10,7 @@ func TestParseFlags(t *testing.T) {
 		"MOCKATLASSIAN_API_KEY":         "env-key",
 		"MOCKATLASSIAN_VERIFIED_DOMAIN": "example.com,example.org",
 		"MOCKATLASSIAN_DELETE_MODE":     "deactivate",
+		"MOCKATLASSIAN_URL_FROM_OKTA":   "http://mockatlassian:8081/",
 	}
 	cli, err := ParseFlags([]string{"--addr", "0.0.0.0:9000", "--directory-id", "d1",
 		"--site", "acme.atlassian.net=jira-software+confluence"}, func(k string) string { return env[k] }, io.Discard)
@@ -28,7 +29,10 @@ func TestParseFlags(t *testing.T) {
 	if srv.Booted.Directory.ID != "d1" || srv.Model.Authenticate("d1", "env-key") != AuthOK {
 		t.Fatalf("boot = %+v", srv.Booted)
 	}
-	for _, bad := range [][]string{{"--delete-mode", "nuke"}, {"--group-rename", "x"}, {"--auth-error-body", "x"}, {"stray"}} {
+	if got := srv.URLFromOkta(); got != "http://mockatlassian:8081" {
+		t.Errorf("URLFromOkta = %q", got)
+	}
+	for _, bad := range [][]string{{"--delete-mode", "nuke"}, {"--url-from-okta", "mockatlassian:8081"}, {"--group-rename", "x"}, {"--auth-error-body", "x"}, {"stray"}} {
 		cli, err := ParseFlags(bad, func(string) string { return "" }, io.Discard)
 		if err == nil {
 			_, err = NewServer(cli.Config)

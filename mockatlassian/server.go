@@ -49,6 +49,11 @@ type Config struct {
 	// lines name it, and the console's absolute links use it. "": the
 	// listen address.
 	PublicURL string
+	// URLFromOkta is the server's base URL as Okta reaches it, when that is
+	// neither the public URL nor the listen address (compose:
+	// http://mockatlassian:8081, the service name): the console shows it
+	// in the Directory base URL people paste into Okta. "": the public URL.
+	URLFromOkta string
 	// Console mounts the admin console (mockatlassian/console.Mount)
 	// under ConsolePath; nil: no console. It lives in a package of its own
 	// beside the model, so it is handed in rather than imported; base
@@ -92,6 +97,10 @@ type Server struct {
 	rateLimit *ratelimit.Limiter // the org admin APIs' limits (orgapi.go)
 	console   *httpx.Surface     // nil: no console
 }
+
+// URLFromOkta is Config.URLFromOkta: where Okta reaches this server when
+// it says so, else "".
+func (s *Server) URLFromOkta() string { return strings.TrimRight(s.cfg.URLFromOkta, "/") }
 
 // ConsolePath is where the admin console lives: not under /admin/, whose
 // /admin/v1 and /admin/v2 are the Organizations REST API's paths.

@@ -40,6 +40,9 @@ const CookiePrefix = "mockatlassian_console"
 type Console struct {
 	m  *mockatlassian.Model
 	ui *ui.Console
+	// urlFromOkta is where Okta reaches the server (--url-from-okta);
+	// "": where this browser does.
+	urlFromOkta string
 }
 
 // Mount builds the console of a server (mockatlassian.Config.Console).
@@ -48,6 +51,7 @@ func Mount(s *mockatlassian.Server, base ui.Config) (httpx.Surface, error) {
 	if err != nil {
 		return httpx.Surface{}, err
 	}
+	c.urlFromOkta = s.URLFromOkta()
 	return c.Surface(), nil
 }
 
@@ -249,13 +253,13 @@ func (c *Console) flagFailure(w http.ResponseWriter, r *http.Request, back, titl
 }
 
 // scimBaseURL is the Directory base URL the console shows for people to
-// copy into Okta: the --location-base the server was given (where its SCIM
-// API is reached from Okta, e.g. http://mockatlassian:8081 in compose),
-// else the address this browser reaches the server at. Atlassian's own
-// https://api.atlassian.com would lead a simulator's Okta nowhere.
+// copy into Okta: the server as Okta reaches it (--url-from-okta, e.g.
+// http://mockatlassian:8081 in compose), else as this browser does (the
+// public URL). Atlassian's own https://api.atlassian.com would lead a
+// simulator's Okta nowhere.
 func (c *Console) scimBaseURL(r *http.Request, dirID string) string {
-	base := c.m.Options().LocationBase
-	if base == mockatlassian.DefaultLocationBase {
+	base := c.urlFromOkta
+	if base == "" {
 		base = c.ui.BaseURL(r)
 	}
 	return base + "/scim/directory/" + url.PathEscape(dirID)

@@ -207,11 +207,15 @@ func TestGuideInTheConsole(t *testing.T) {
 }
 
 // Regenerate API key shows the new key once; the old one fails at once.
+// The Directory base URL is the server as Okta reaches it, when told.
 func TestRegenerateAPIKey(t *testing.T) {
-	e := newEnv(t, mockatlassian.Config{})
+	e := newEnv(t, mockatlassian.Config{URLFromOkta: "http://mockatlassian:8081"})
 	p := e.post("/directory/user-provisioning/boot-dir/regenerate", nil)
 	e.ok(p, "Regenerate API key")
-	_, key := shown(t, p)
+	base, key := shown(t, p)
+	if base != "http://mockatlassian:8081/scim/directory/boot-dir" {
+		t.Errorf("Directory base URL %q, want the server as Okta reaches it", base)
+	}
 	if key == "boot-key" {
 		t.Fatal("the key did not change")
 	}
