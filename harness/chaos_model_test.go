@@ -353,9 +353,9 @@ func (c *chaos) next() Step {
 				w = 4 // membership churn on pushed groups meets membership faults
 			}
 			if g.members[p.ref] {
-				add(w, Step{RemoveFromGroup: &MembershipStep{User: p.ref, Group: g.name}}, func() { c.scope(func() { delete(g.members, p.ref) }) })
+				add(w, Step{RemoveFromGroup: &MembershipStep{User: p.ref, Group: g.name}}, func() { c.scope(func() { delete(g.members, p.ref) }, g) })
 			} else {
-				add(w, Step{AddToGroup: &MembershipStep{User: p.ref, Group: g.name}}, func() { c.scope(func() { g.members[p.ref] = true }) })
+				add(w, Step{AddToGroup: &MembershipStep{User: p.ref, Group: g.name}}, func() { c.scope(func() { g.members[p.ref] = true }, g) })
 			}
 		}
 	}
@@ -418,10 +418,10 @@ func (c *chaos) undo(t mockokta.Task) (Step, func(), bool) {
 			switch {
 			case st.RemoveFromGroup != nil && st.RemoveFromGroup.Group == g.name && !g.members[st.RemoveFromGroup.User]:
 				ref := st.RemoveFromGroup.User
-				return Step{AddToGroup: &MembershipStep{User: ref, Group: g.name}}, func() { c.scope(func() { g.members[ref] = true }) }, true
+				return Step{AddToGroup: &MembershipStep{User: ref, Group: g.name}}, func() { c.scope(func() { g.members[ref] = true }, g) }, true
 			case st.AddToGroup != nil && st.AddToGroup.Group == g.name && g.members[st.AddToGroup.User]:
 				ref := st.AddToGroup.User
-				return Step{RemoveFromGroup: &MembershipStep{User: ref, Group: g.name}}, func() { c.scope(func() { delete(g.members, ref) }) }, true
+				return Step{RemoveFromGroup: &MembershipStep{User: ref, Group: g.name}}, func() { c.scope(func() { delete(g.members, ref) }, g) }, true
 			}
 		}
 	case "deactivate":
@@ -441,10 +441,15 @@ func (c *chaos) undo(t mockokta.Task) (Step, func(), bool) {
 	return Step{}, nil, false
 }
 
-// scope applies a change to who is assigned, noting the people it takes
-// out of scope while a create was failing (they may keep an account Okta
-// does not know about).
-func (c *chaos) scope(change func()) {
+// scope applies a change to who is assigned or to the members of groups,
+// noting the people it takes out of scope while a create was failing (they
+// may keep an account Okta does not know about). A pushed group whose
+// members changed holds no promise about its ineligible members until the
+// next full push.
+func (c *chaos) scope(change func(), groups ...*chaosGroup) {
+	for _, g := range groups {
+		c.freshPush[g.name] = false
+	}
 	before := map[string]bool{}
 	for _, p := range c.m.people {
 		before[p.ref] = c.m.inScope(p)

@@ -183,7 +183,9 @@ func Serve(ctx context.Context, c ServeConfig, out, logs io.Writer) error {
 	}
 	if atl.srv.Booted == nil {
 		cancel()
-		<-errc
+		if err := <-errc; err != nil {
+			return fmt.Errorf("mockatlassian: %w", err)
+		}
 		return errors.New("mockatlassian made no directory to connect mockokta to")
 	}
 	dir := atl.srv.Booted.Directory

@@ -55,9 +55,7 @@ func (o *Org) adminView(a *Account) AccountAdminView {
 		// part stands in, as a new account's name does.
 		v.Name, _, _ = strings.Cut(a.Email, "@")
 	}
-	for _, pa := range o.productUse(a) {
-		v.Products = append(v.Products, pa)
-	}
+	v.Products = append(v.Products, o.productUse(a)...)
 	for _, gid := range o.groupOrder {
 		if g := o.groups[gid]; o.inGroup(a, g, false) {
 			v.Groups = append(v.Groups, GroupRef{ID: g.ID, Name: g.Name})

@@ -1,7 +1,6 @@
 package mockatlassian
 
 import (
-	"encoding/hex"
 	"strings"
 	"time"
 
@@ -213,48 +212,4 @@ func (m *Model) AuthenticateAPIKey(key string) (Caller, bool) {
 		return Caller{}, false
 	}
 	return m.orgs[orgID].matchKey(key, now)
-}
-
-// apiKeysSnapshot and restoreAPIKeys move the further keys in and out of
-// an organization snapshot, as hashes.
-type APIKeySnapshot struct {
-	ID        string     `json:"id"`
-	Label     string     `json:"label"`
-	Created   time.Time  `json:"created"`
-	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	KeyHash   string     `json:"keyHash"` // hex SHA-256
-}
-
-func (m *Model) apiKeysSnapshot(o *Org) []APIKeySnapshot {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	out := make([]APIKeySnapshot, 0, len(o.apiKeys))
-	for _, k := range o.apiKeys {
-		s := APIKeySnapshot{ID: k.ID, Label: k.Label, Created: k.Created, KeyHash: hex.EncodeToString(k.hash[:])}
-		if !k.Expires.IsZero() {
-			s.ExpiresAt = ptr(k.Expires)
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-func restoreAPIKeys(o *Org, keys []APIKeySnapshot) error {
-	seen := map[string]bool{}
-	for i, ks := range keys {
-		if ks.ID == "" || ks.ID == PrimaryKeyID || seen[ks.ID] {
-			return errInvalid("apiKeys[%d]: id %q is empty, reserved or repeated", i, ks.ID)
-		}
-		seen[ks.ID] = true
-		h, err := parseHash("apiKeys["+ks.ID+"].keyHash", ks.KeyHash)
-		if err != nil {
-			return err
-		}
-		k := &OrgAPIKey{ID: ks.ID, Label: ks.Label, Created: ks.Created, hash: h}
-		if ks.ExpiresAt != nil {
-			k.Expires = ks.ExpiresAt.UTC()
-		}
-		o.apiKeys = append(o.apiKeys, k)
-	}
-	return nil
 }

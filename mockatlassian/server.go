@@ -228,8 +228,19 @@ func (s *Server) surfaces() []httpx.Surface {
 		list = append(list, *s.console)
 	}
 	// Anywhere else: a SCIM error, since SCIM clients are the ones that
-	// mistype base URLs.
-	return append(list, httpx.Surface{Name: "fallback", Unrouted: scimErr})
+	// mistype base URLs; but "/console" typed without its slash opens the
+	// console.
+	fallback := scimErr
+	if s.console != nil {
+		fallback = func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+			if r.URL.Path == strings.TrimSuffix(ConsolePath, "/") && r.Method == http.MethodGet {
+				http.Redirect(w, r, ConsolePath, http.StatusMovedPermanently)
+				return
+			}
+			scimErr(w, r, status, msg)
+		}
+	}
+	return append(list, httpx.Surface{Name: "fallback", Unrouted: fallback})
 }
 
 // Run serves s on addr until ctx ends, then shuts down gracefully; ready,

@@ -387,7 +387,8 @@ func (m *Model) SetAppStatus(o *Org, appID string, active bool) error {
 		a.Status = status
 		a.LastUpdated = m.now()
 		o.changes.Put(kindApp, a.ID)
-		m.logAPI(o, event, strings.Title(strings.ToLower(status))+" application", appTarget(a))
+		word := strings.ToLower(status) // ACTIVE -> "Active application"
+		m.logAPI(o, event, strings.ToUpper(word[:1])+word[1:]+" application", appTarget(a))
 	}
 	return nil
 }

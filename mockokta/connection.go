@@ -282,7 +282,7 @@ func (m *Model) SSOLogin(ctx context.Context, o *Org, appID, userRef string) (SS
 		o.mu.Unlock()
 		return SSOResult{}, err
 	}
-	subject := u.Login()
+	var subject string
 	if au, ok := a.appUser(u.ID); ok {
 		subject = au.UserName
 	} else {

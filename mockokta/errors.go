@@ -69,10 +69,6 @@ func errOperationNotAllowed(summary string) *Error {
 	return &Error{http.StatusForbidden, "E0000038", "This operation is not allowed in the user's current status.", []string{summary}}
 }
 
-func errDuplicateAssignment() *Error {
-	return &Error{http.StatusConflict, "E0000062", "The specified user is already assigned to the application.", nil}
-}
-
 func errInactiveUser() *Error {
 	return &Error{http.StatusForbidden, "E0000117", "Cannot assign apps or update app profiles for an inactive user.", nil}
 }

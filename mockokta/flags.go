@@ -2,6 +2,7 @@ package mockokta
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -137,13 +138,14 @@ func ParseFlags(args []string, getenv func(string) string, stderr io.Writer) (CL
 
 // Serve runs the server c describes until ctx ends, logging to logs.
 // ready, when not nil, is told the server and the address it listens on.
-func (c CLI) Serve(ctx context.Context, logs io.Writer, ready func(*Server, net.Addr)) error {
+func (c CLI) Serve(ctx context.Context, logs io.Writer, ready func(*Server, net.Addr)) (err error) {
 	c.Config.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	srv, err := NewServer(c.Config)
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
+	// State that could not be saved at close is an error of the run.
+	defer func() { err = errors.Join(err, srv.Close()) }()
 	return Run(ctx, c.Addr, srv, func(addr net.Addr) {
 		if ready != nil {
 			ready(srv, addr)

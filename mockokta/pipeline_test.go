@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/provsim/provsim/internal/clock"
-	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/mockatlassian"
 )
 
@@ -80,15 +79,6 @@ type apiResp struct {
 	Raw    []byte
 }
 
-func (r apiResp) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.Raw, &m); err != nil {
-		t.Fatalf("decode %s: %v", r.Raw, err)
-	}
-	return m
-}
-
 // okta calls mockokta's Management API with the org's token.
 func (p *pipeline) oktaAPI(method, path string, body any) apiResp {
 	p.t.Helper()
@@ -153,21 +143,6 @@ func (p *pipeline) scimUserByName(userName string) map[string]any {
 	}
 	return res[0].(map[string]any)
 }
-
-// outbound returns the engine's SCIM requests as "METHOD path?query".
-func (p *pipeline) outbound() []string {
-	var out []string
-	for _, e := range p.okta.Model.Journal().Entries(journal.Query{Tenant: p.orgID}) {
-		line := e.Method + " " + strings.TrimPrefix(e.Path, p.scimURL)
-		if e.Query != "" {
-			line += "?" + e.Query
-		}
-		out = append(out, line)
-	}
-	return out
-}
-
-func (p *pipeline) clearOutbound() { p.okta.Model.Journal().Clear("") }
 
 func (p *pipeline) createUser(first, last, email string) string {
 	p.t.Helper()

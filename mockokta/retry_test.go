@@ -76,8 +76,6 @@ func (e *retryEnv) fault(r faults.Rule) {
 	}
 }
 
-func (e *retryEnv) clearFaults() { e.atl.Faults().Clear("") }
-
 // write is the flavour's write method for a resource: OIN apps PATCH
 // groups and (de)activations, wizard apps PUT.
 func (e *retryEnv) write() string { return map[string]string{"oin": "PATCH", "aiw": "PUT"}[e.fl] }
@@ -171,6 +169,22 @@ func (e *retryEnv) deactivationFault(r faults.Rule) {
 	e.fault(r)
 }
 
+// groupAssigned creates an active user, puts them in a new group assigned
+// to the app and returns the Okta id and the downstream id.
+func (e *retryEnv) groupAssigned(first, last, group string) (uid, ext string) {
+	e.t.Helper()
+	uid = e.createUser(first, last, strings.ToLower(first+"."+last)+"@example.com")
+	g := goldGroup(e.pipeline, group)
+	goldJoin(e.pipeline, g, uid)
+	e.must(200, "PUT", "/api/v1/apps/"+e.app+"/groups/"+g, map[string]any{})
+	e.idle()
+	ext, _ = goldAppUser(e.pipeline, e.app, uid)["externalId"].(string)
+	if ext == "" {
+		e.t.Fatalf("%s %s not provisioned through group %s", first, last, group)
+	}
+	return uid, ext
+}
+
 // pushed makes a group with the members, pushes it and returns the Okta
 // group id, the mapping id and the target group id.
 func (e *retryEnv) pushed(name string, members ...string) (gid, mid, target string) {
@@ -259,12 +273,7 @@ func TestRetryForcedStaleDeactivationKeepsPersonActive(t *testing.T) {
 		})
 		t.Run(fl+"/reactivated", func(t *testing.T) {
 			e := newRetryEnv(t, fl)
-			uid := e.createUser("Rex", "Group", "rex.group@example.com")
-			g := goldGroup(e.pipeline, "Staff")
-			goldJoin(e.pipeline, g, uid)
-			e.must(200, "PUT", "/api/v1/apps/"+e.app+"/groups/"+g, map[string]any{})
-			e.idle()
-			ext, _ := goldAppUser(e.pipeline, e.app, uid)["externalId"].(string)
+			uid, ext := e.groupAssigned("Rex", "Group", "Staff")
 			e.deactivationFault(faults.Rule{Status: 503})
 			e.must(200, "POST", "/api/v1/users/"+uid+"/lifecycle/deactivate", nil)
 			e.idle()
@@ -308,12 +317,7 @@ func TestRetryLostDeactivationAnswerThenReactivation(t *testing.T) {
 	for _, fl := range pushFlavours {
 		t.Run(fl+"/group", func(t *testing.T) {
 			e := newRetryEnv(t, fl)
-			uid := e.createUser("Lia", "Lost", "lia.lost@example.com")
-			g := goldGroup(e.pipeline, "Staff")
-			goldJoin(e.pipeline, g, uid)
-			e.must(200, "PUT", "/api/v1/apps/"+e.app+"/groups/"+g, map[string]any{})
-			e.idle()
-			ext, _ := goldAppUser(e.pipeline, e.app, uid)["externalId"].(string)
+			uid, ext := e.groupAssigned("Lia", "Lost", "Staff")
 			e.deactivationFault(faults.Rule{Drop: true, After: true})
 			e.must(200, "POST", "/api/v1/users/"+uid+"/lifecycle/deactivate", nil)
 			e.idle()
@@ -325,7 +329,7 @@ func TestRetryLostDeactivationAnswerThenReactivation(t *testing.T) {
 			e.must(200, "POST", "/api/v1/users/"+uid+"/lifecycle/activate?sendEmail=false", nil)
 			e.idle()
 			if !e.scimActive(ext) {
-				t.Errorf("§A.7: a reactivated person in an assigned group stays inactive downstream (sent %v)", e.sentActive(seq, ext))
+				t.Errorf("OKTA-REACT-2: a reactivated person in an assigned group stays inactive downstream (sent %v)", e.sentActive(seq, ext))
 			}
 			if au := goldAppUser(e.pipeline, e.app, uid); au["status"] != "PROVISIONED" || au["syncState"] != "SYNCHRONIZED" {
 				t.Errorf("app user after reactivation: %v", au)
@@ -347,7 +351,7 @@ func TestRetryLostDeactivationAnswerThenReactivation(t *testing.T) {
 			seq := goldSeq(e.pipeline)
 			e.must(200, "POST", "/api/v1/users/"+uid+"/lifecycle/activate?sendEmail=false", nil)
 			e.idle()
-			// §A.6: the deactivation removed the direct assignment; nothing
+			// OKTA-DEACT-4: the deactivation removed the direct assignment; nothing
 			// is provisioned until it is made again.
 			if lines := e.since(seq); len(lines) != 0 {
 				t.Errorf("reactivating a person whose direct assignment was removed sent %v", lines)
@@ -404,7 +408,7 @@ func TestRetryDoneMembershipTaskCloses(t *testing.T) {
 
 // Issue 17 item 5: the push's POST /Groups reaches Atlassian but the answer
 // is lost. Okta looks nothing up before creating, so the next attempt meets
-// 409 "already exists" and the mapping stays in error (okta-facts §3): the
+// 409 "already exists" and the mapping stays in error (OKTA-PUSH-3, OKTA-PUSH-14): the
 // admin refreshes the app's groups, links the pushed group to the existing
 // one and retries. Membership changes made meanwhile are not dropped
 // silently, and arrive with the retry.
@@ -587,7 +591,7 @@ func (e *retryEnv) events() []string {
 func (e *retryEnv) eventsSince(n int) []string { return e.events()[n:] }
 
 // Issue 17 item 6: Go's transport re-sends a GET that failed on a reused
-// connection. Okta documents only 429 retries (§A.13), so the engine's
+// connection. Okta documents only 429 retries (OKTA-RETRY-1, OKTA-RETRY-4), so the engine's
 // client must not retry by itself: every request that reached the wire is
 // one attempt in the journal, and a dropped GET opens a task.
 func TestRetryClientNeverResendsBehindTheEngine(t *testing.T) {
@@ -614,7 +618,7 @@ func TestRetryClientNeverResendsBehindTheEngine(t *testing.T) {
 	if msg := task["message"].(string); !strings.Contains(msg, "Error while verifying if user dru.dropped@example.com exists") {
 		t.Errorf("task message %q", msg)
 	}
-	// Keep-alive is kept (Okta sends Connection: Keep-Alive, §A.11): the
+	// Keep-alive is kept (Okta sends Connection: Keep-Alive, OKTA-WIRE-1): the
 	// retry's requests share one connection.
 	n := e.requestCount()
 	e.retryTask(task["id"].(string), false)
@@ -624,5 +628,57 @@ func TestRetryClientNeverResendsBehindTheEngine(t *testing.T) {
 	e.provisioned("Kim", "Later")
 	if reqs, conns := e.connections(n); reqs < 4 || conns != 1 {
 		t.Errorf("%d requests over %d connections, want one kept-alive connection", reqs, conns)
+	}
+}
+
+// Found by the model-based chaos test: a member add whose answer was lost
+// went through, and the person then left the group. Okta cannot know
+// whether the add was applied, so the removal goes out all the same, and
+// the old task then has nothing left to do.
+func TestRetryLostMemberAddThenLeave(t *testing.T) {
+	for _, fl := range pushFlavours {
+		t.Run(fl, func(t *testing.T) {
+			e := newRetryEnv(t, fl)
+			a, aExt := e.provisioned("Lou", "Stays")
+			b, bExt := e.provisioned("Lea", "Leaves")
+			gid, mid, target := e.pushed("Leavers", a)
+			e.fault(faults.Rule{Method: e.write(), Path: "/Groups/*", Drop: true, After: true, Times: 1})
+			goldJoin(e.pipeline, gid, b)
+			e.idle()
+			task := e.onlyTask("push-delta")
+			if got := pushSorted(e.members(target)...); got != pushSorted(aExt, bExt) {
+				t.Fatalf("the lost add did not go through: members %s", got)
+			}
+			goldLeave(e.pipeline, gid, b)
+			e.idle()
+			if got := pushSorted(e.members(target)...); got != pushSorted(aExt) {
+				t.Errorf("after Lea left: members %s, want only %s (the lost add was applied)", got, aExt)
+			}
+			e.retryTask(task["id"].(string), false)
+			if st := e.taskStatus(task["id"].(string)); st != TaskResolved {
+				t.Errorf("task: %s, want RESOLVED", st)
+			}
+			if m := goldMapping(e.pipeline, e.app, mid); m["status"] != "ACTIVE" {
+				t.Errorf("mapping after the retry: %v", m["status"])
+			}
+		})
+	}
+}
+
+// Mark complete on a failed deactivation says the admin deprovisioned the
+// account by hand (OKTA-TASK-4): Okta's app user follows.
+func TestRetryMarkCompleteRecordsDeprovisioning(t *testing.T) {
+	e := newRetryEnv(t, "oin")
+	uid, _ := e.groupAssigned("Mark", "Complete", "Staff")
+	e.deactivationFault(faults.Rule{Status: 503})
+	e.must(200, "POST", "/api/v1/users/"+uid+"/lifecycle/deactivate", nil)
+	e.idle()
+	task := e.onlyTask("deactivate")
+	if au := goldAppUser(e.pipeline, e.app, uid); au["status"] != "PROVISIONED" || au["syncState"] != "ERROR" {
+		t.Fatalf("app user after the failed deactivation: %v / %v", au["status"], au["syncState"])
+	}
+	e.must(204, "POST", "/_sim/orgs/"+e.orgID+"/tasks/"+task["id"].(string)+"/resolve", nil)
+	if au := goldAppUser(e.pipeline, e.app, uid); au["status"] != "DEPROVISIONED" || au["syncState"] != "SYNCHRONIZED" {
+		t.Errorf("app user after Mark complete: %v / %v, want DEPROVISIONED / SYNCHRONIZED", au["status"], au["syncState"])
 	}
 }

@@ -2,9 +2,11 @@ package mockokta
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/journal"
 )
 
@@ -39,5 +41,33 @@ func TestInboundJournalRecordsUnroutedRequests(t *testing.T) {
 			t.Errorf("entry %d = %s %s tenant %q status %d body %s; want %s %s tenant %q status %d %s",
 				i, g.Method, g.Path, g.Tenant, g.Status, g.ResponseBody, w.method, w.path, w.tenant, w.status, w.code)
 		}
+	}
+}
+
+// TestChangeBeforeALostAnswerIsSaved: with --data-dir, a write whose answer
+// an "after" fault drops was made, so it is on disk too. The durable layer
+// sits inside the fault layer (httpx.Layers); it used to wrap everything,
+// and the dropped connection skipped its commit.
+func TestChangeBeforeALostAnswerIsSaved(t *testing.T) {
+	w := newWired(t, t.TempDir())
+	ts := httptest.NewServer(w.srv)
+	t.Cleanup(ts.Close)
+	if _, err := w.srv.Faults().Add(faults.Rule{Method: "POST", Path: "/api/v1/groups", Drop: true, After: true, Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", ts.URL+"/api/v1/groups", strings.NewReader(`{"profile":{"name":"lost-answer"}}`))
+	req.Header.Set("Authorization", "SSWS "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := ts.Client().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the dropped request got an answer: %d", resp.StatusCode)
+	}
+	if l := w.srv.Faults().List(); len(l) != 0 {
+		t.Fatalf("the fault did not fire: %+v", l)
+	}
+	// The commit ran before the connection was dropped: no waiting.
+	stored := strings.Join(storedRecords(t, w.srv, kindGroup), "\n")
+	if !strings.Contains(stored, "lost-answer") {
+		t.Fatalf("the group made before the answer was lost is not in the store: %s", stored)
 	}
 }

@@ -77,7 +77,7 @@ func engineRunClock(ctx context.Context, people int, pace time.Duration, clock c
 	if err != nil {
 		return 0, 0, err
 	}
-	defer okta.Close()
+	defer func() { _ = okta.Close() }() // in memory: nothing to save
 	m := okta.Model
 	o, _ := m.Org("e2e")
 	name := "everyone"

@@ -68,7 +68,7 @@ func tenantsAndColdStart(ctx context.Context, c Config, rep *Report, log *slog.L
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(bin)
+	defer func() { _ = os.RemoveAll(bin) }() // a temporary directory left behind is harmless
 	for _, name := range []string{"mockatlassian", "mockokta"} {
 		out := filepath.Join(bin, name)
 		build := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/"+name)

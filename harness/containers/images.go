@@ -100,7 +100,7 @@ func ensure(ctx context.Context, component string, opts BuildOptions, always boo
 	if err != nil {
 		return Image{}, fmt.Errorf("docker: %w", err)
 	}
-	defer cli.Close()
+	defer func() { _ = cli.Close() }() // only idle connections to close
 	root, rootErr := opts.SourceDir, error(nil)
 	if root == "" {
 		root, rootErr = SourceDir(ctx)
@@ -175,7 +175,7 @@ func buildImage(ctx context.Context, cli *client.Client, component, root, sum st
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // a temporary directory left behind is harmless
 	args := BuildArgs(ctx, root, sum)
 	bin := filepath.Join(tmp, component)
 	logf("%s: go build ./cmd/%s (linux/%s, CGO_ENABLED=0)", tag, component, arch)
@@ -383,11 +383,10 @@ func SourceHash(root string) (string, error) {
 // dockerIgnore reads root/.dockerignore with the Docker CLI's own parser.
 func dockerIgnore(root string) (*patternmatcher.PatternMatcher, error) {
 	var patterns []string
-	f, err := os.Open(filepath.Join(root, ".dockerignore"))
+	b, err := os.ReadFile(filepath.Join(root, ".dockerignore"))
 	switch {
 	case err == nil:
-		defer f.Close()
-		if patterns, err = ignorefile.ReadAll(f); err != nil {
+		if patterns, err = ignorefile.ReadAll(bytes.NewReader(b)); err != nil {
 			return nil, fmt.Errorf(".dockerignore: %w", err)
 		}
 	case !errors.Is(err, fs.ErrNotExist):

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Tenant is one tenant of the model as the store sees it. Record and
@@ -332,7 +333,7 @@ func apply(tx *bolt.Tx, tw tenantWrite) error {
 	tenants, order := tx.Bucket(bucketTenants), tx.Bucket(bucketOrder)
 	key := []byte(tw.id)
 	if tw.gone || tw.all {
-		if err := tenants.DeleteBucket(key); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+		if err := tenants.DeleteBucket(key); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
 		}
 	}

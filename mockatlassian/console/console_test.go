@@ -125,6 +125,9 @@ func shown(t *testing.T, p *uitest.Page) (base, key string) {
 // the users then have Jira access. Every console action is in the audit log.
 func TestGuideInTheConsole(t *testing.T) {
 	e := newEnv(t, mockatlassian.Config{})
+	if p := e.b.Get("/console"); p.URL != "/console/" {
+		t.Errorf("/console led to %s", p.URL)
+	}
 	home := e.page("/")
 	if !home.HasControl("Directory") || !home.HasControl("User provisioning") {
 		t.Fatalf("the overview links Directory and User provisioning: %v", home.Controls())
@@ -161,6 +164,31 @@ func TestGuideInTheConsole(t *testing.T) {
 		uids = append(uids, map[string]any{"value": u["id"]})
 	}
 	e.scim("POST", base, key, "/Groups", map[string]any{"displayName": "atlassian-test-jira-users", "members": uids})
+
+	// Traffic: the directory's SCIM requests, filterable by directory.
+	tr := e.page("/traffic?directory=" + url.QueryEscape("/scim/directory/"+dirID+"/"))
+	if !tr.Contains("/scim/directory/"+dirID+"/Users") || !tr.Contains("/scim/directory/"+dirID+"/Groups") {
+		t.Errorf("Traffic lacks the directory's requests: %s", tr.Text())
+	}
+	if strings.Contains(tr.Body, key) {
+		t.Error("Traffic shows the directory's key")
+	}
+	if tr := e.page("/traffic?directory=" + url.QueryEscape("/scim/directory/boot-dir/")); strings.Contains(tr.Text(), dirID) {
+		t.Errorf("the boot directory's filter shows the new directory's requests: %s", tr.Text())
+	}
+
+	// Another organization's traffic is not this one's.
+	if _, err := e.srv.Model.CreateOrg(mockatlassian.CreateOrgInput{ID: "other", Name: "Other"}); err != nil {
+		t.Fatal(err)
+	}
+	other, err := e.srv.Model.CreateDirectory("other", mockatlassian.CreateDirectoryInput{ID: "other-dir", APIKey: "other-key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.scim("GET", e.b.URL()+"/scim/directory/"+other.ID, "other-key", "/Users", nil)
+	if tr := e.page("/traffic"); strings.Contains(tr.Text(), "other-dir") || !tr.Contains(dirID) {
+		t.Errorf("Acme's Traffic shows another organization's requests, or not its own: %s", tr.Text())
+	}
 
 	dp := e.page("/directory/user-provisioning/" + dirID)
 	if !dp.Contains("ann@example.com") || !dp.Contains("bob@example.com") {
@@ -351,5 +379,73 @@ func TestUsersArePaged(t *testing.T) {
 	}
 	if p := e.page("/directory/users?q=user07"); !p.Contains("Showing 1–10 of 10") {
 		t.Errorf("search: %s", p.Text())
+	}
+}
+
+// A console action is the same model call as an API call, so with
+// --data-dir it survives a restart: the directory made with Create (its
+// key still works), the site, the grant, and their audit events.
+func TestConsoleChangesAreStored(t *testing.T) {
+	cfg := mockatlassian.Config{DataDir: t.TempDir(), Boot: &mockatlassian.Boot{OrgID: "stored", OrgName: "Stored",
+		DirectoryID: "boot-dir", APIKey: "boot-key", VerifiedDomains: []string{"example.com"}}}
+	e := newEnv(t, cfg)
+	p := e.post("/directory/user-provisioning", url.Values{"name": {"Okta users"}})
+	base, key := shown(t, p)
+	dirID := strings.TrimPrefix(base, e.b.URL()+"/scim/directory/")
+	e.ok(e.post("/sites", url.Values{"name": {"acme.atlassian.net"}, "product-jira-software": {"true"}}), "Add a site")
+	e.scim("POST", base, key, "/Groups", map[string]any{"displayName": "atlassian-test-jira-users"})
+	e.ok(e.post("/products/acme.atlassian.net/product-access/jira-software/groups", url.Values{"group": {"atlassian-test-jira-users"}}), "Add groups")
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	again, err := mockatlassian.NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if again.Model.Authenticate(dirID, key) != mockatlassian.AuthOK {
+		t.Error("after a restart the directory made in the console, or its key, is gone")
+	}
+	g, err := again.Model.GroupByID("stored", "atlassian-test-jira-users")
+	if err != nil || len(g.Access) != 1 {
+		t.Errorf("after a restart the console's grant is gone: %+v %v", g, err)
+	}
+	events, _, err := again.Model.Events("stored", mockatlassian.EventQuery{}, 0, 100)
+	var actions []string
+	for _, ev := range events {
+		actions = append(actions, ev.Action)
+	}
+	for _, want := range []string{"scim_directory_created", "site_added", "group_granted_role"} {
+		if !strings.Contains(strings.Join(actions, " "), want) {
+			t.Errorf("after a restart the audit log lacks %s: %v (%v)", want, actions, err)
+		}
+	}
+}
+
+// With --control-token the console asks for it once, and refuses a wrong one.
+func TestConsoleAsksForTheControlToken(t *testing.T) {
+	srv, err := mockatlassian.NewServer(mockatlassian.Config{Logger: slog.New(slog.DiscardHandler), Console: console.Mount,
+		ControlToken: "ctl-atl", Boot: &mockatlassian.Boot{OrgID: "acme", OrgName: "Acme", DirectoryID: "d", APIKey: "k"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	b := uitest.New(t, srv, console.Prefix, console.CookiePrefix)
+	p := b.Get("/console/directory/user-provisioning")
+	if !strings.HasPrefix(p.URL, "/console/signin") || p.Contains("Create a token") {
+		t.Fatalf("without the token: at %s: %s", p.URL, p.Text())
+	}
+	if raw := b.PostRaw("/console/directory/user-provisioning", url.Values{"name": {"x"}}, nil); raw.Status != http.StatusUnauthorized && raw.Status != http.StatusForbidden {
+		t.Errorf("a POST without the token: %d", raw.Status)
+	}
+	p = b.Post("/console/signin", url.Values{"token": {"wrong"}, "next": {"/console/directory/user-provisioning"}})
+	if p.Contains("Create a token") {
+		t.Fatal("a wrong token signed in")
+	}
+	p = b.Post("/console/signin", url.Values{"token": {"ctl-atl"}, "next": {"/console/directory/user-provisioning"}})
+	if !p.HasControl("Create a token") {
+		t.Fatalf("after signing in: at %s: %s", p.URL, p.Text())
 	}
 }
