@@ -247,12 +247,7 @@ func (s *Server) surfaces() []httpx.Surface {
 // when not nil, receives the bound address.
 // PublicBase is the base URL people reach the server at: --public-url
 // when set, else the listen address.
-func (s *Server) PublicBase(addr net.Addr) string {
-	if s.cfg.PublicURL != "" {
-		return strings.TrimRight(s.cfg.PublicURL, "/")
-	}
-	return "http://" + addr.String()
-}
+func (s *Server) PublicBase(addr net.Addr) string { return ui.PublicBase(s.cfg.PublicURL, addr) }
 
 func Run(ctx context.Context, addr string, s *Server, ready func(net.Addr)) error {
 	return httpx.Serve(ctx, addr, s, ready)

@@ -173,12 +173,7 @@ const ConsolePath = "/admin/"
 
 // PublicBase is the base URL people reach the server at: --public-url
 // when set, else the listen address.
-func (s *Server) PublicBase(addr net.Addr) string {
-	if s.cfg.PublicURL != "" {
-		return trimSlash(s.cfg.PublicURL)
-	}
-	return "http://" + addr.String()
-}
+func (s *Server) PublicBase(addr net.Addr) string { return ui.PublicBase(s.cfg.PublicURL, addr) }
 
 // Run serves s on addr until ctx ends, then shuts down gracefully; ready,
 // when not nil, receives the bound address.

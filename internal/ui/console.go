@@ -17,6 +17,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -122,6 +123,16 @@ func New(cfg Config) (*Console, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// PublicBase is the base URL people reach a server listening on addr at:
+// its --public-url when set (trailing slash dropped), else the listen
+// address. The servers' start-up lines print it.
+func PublicBase(publicURL string, addr net.Addr) string {
+	if publicURL != "" {
+		return strings.TrimRight(publicURL, "/")
+	}
+	return "http://" + addr.String()
 }
 
 // ParsePublicURL checks a --public-url value: an absolute http(s) URL
