@@ -76,26 +76,19 @@ func (m *Model) SCIMLinksForEmail(orgID, email string) ([]SCIMLink, error) {
 // UnlinkSCIMUser unlinks a SCIM user from its account without deleting the
 // SCIM user. Its next write links again by email.
 func (m *Model) UnlinkSCIMUser(orgID, dirID, scimUserID string) error {
-	o, err := m.org(orgID)
-	if err != nil {
-		return err
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	d, ok := o.directories[dirID]
-	if !ok {
-		return errNotFound("directory %s does not exist in organization %s", dirID, orgID)
-	}
-	r, err := d.liveUser(scimUserID)
-	if err != nil {
-		return err
-	}
-	if a := o.accounts[r.account]; a != nil {
-		delete(a.links, d.ID)
-	}
-	r.account = ""
-	o.changes.Put(kindUser, dirKey(d.ID, scimUserID))
-	return nil
+	return m.orgDirectory(orgID, dirID, func(d *Directory) error {
+		r, err := d.liveUser(scimUserID)
+		if err != nil {
+			return err
+		}
+		o := d.org
+		if a := o.accounts[r.account]; a != nil {
+			delete(a.links, d.ID)
+		}
+		r.account = ""
+		o.changes.Put(kindUser, dirKey(d.ID, scimUserID))
+		return nil
+	})
 }
 
 // DeleteSCIMRecordsOfAccount is onlyDeleteUserInDB: it deletes the SCIM

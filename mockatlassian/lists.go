@@ -232,7 +232,7 @@ type SyncedGroup struct {
 func (m *Model) DirectoryUserIDs(orgID, dirID, text string) ([]string, error) {
 	text = strings.ToLower(text)
 	out := []string{}
-	err := m.orgDirectory(orgID, dirID, func(d *Directory) {
+	err := m.orgDirectory(orgID, dirID, func(d *Directory) error {
 		for _, id := range d.userOrder {
 			r := d.users[id]
 			if r.deleted {
@@ -243,6 +243,7 @@ func (m *Model) DirectoryUserIDs(orgID, dirID, text string) ([]string, error) {
 				out = append(out, id)
 			}
 		}
+		return nil
 	})
 	return out, err
 }
@@ -250,7 +251,7 @@ func (m *Model) DirectoryUserIDs(orgID, dirID, text string) ([]string, error) {
 // DirectoryUsersByID returns the SCIM users with these ids, in the order given.
 func (m *Model) DirectoryUsersByID(orgID, dirID string, ids []string) ([]SyncedUser, error) {
 	out := make([]SyncedUser, 0, len(ids))
-	err := m.orgDirectory(orgID, dirID, func(d *Directory) {
+	err := m.orgDirectory(orgID, dirID, func(d *Directory) error {
 		for _, id := range ids {
 			if r, ok := d.users[id]; ok && !r.deleted {
 				out = append(out, SyncedUser{ID: id, UserName: r.res.UserName, DisplayName: r.res.DisplayName,
@@ -258,6 +259,7 @@ func (m *Model) DirectoryUsersByID(orgID, dirID string, ids []string) ([]SyncedU
 					AccountID: r.account, Groups: len(r.groups), Modified: r.modified})
 			}
 		}
+		return nil
 	})
 	return out, err
 }
@@ -267,12 +269,13 @@ func (m *Model) DirectoryUsersByID(orgID, dirID string, ids []string) ([]SyncedU
 func (m *Model) DirectoryGroupIDs(orgID, dirID, text string) ([]string, error) {
 	text = strings.ToLower(text)
 	out := []string{}
-	err := m.orgDirectory(orgID, dirID, func(d *Directory) {
+	err := m.orgDirectory(orgID, dirID, func(d *Directory) error {
 		for _, id := range d.groupOrder {
 			if text == "" || strings.Contains(strings.ToLower(d.groups[id].displayName), text) {
 				out = append(out, id)
 			}
 		}
+		return nil
 	})
 	return out, err
 }
@@ -280,19 +283,20 @@ func (m *Model) DirectoryGroupIDs(orgID, dirID, text string) ([]string, error) {
 // DirectoryGroupsByID returns the SCIM groups with these ids, in the order given.
 func (m *Model) DirectoryGroupsByID(orgID, dirID string, ids []string) ([]SyncedGroup, error) {
 	out := make([]SyncedGroup, 0, len(ids))
-	err := m.orgDirectory(orgID, dirID, func(d *Directory) {
+	err := m.orgDirectory(orgID, dirID, func(d *Directory) error {
 		for _, id := range ids {
 			if g, ok := d.groups[id]; ok {
 				out = append(out, SyncedGroup{ID: id, DisplayName: g.displayName, Members: len(g.members),
 					OrgGroupID: g.orgGroup, Modified: g.modified})
 			}
 		}
+		return nil
 	})
 	return out, err
 }
 
 // orgDirectory runs fn on a directory of the organization, under its lock.
-func (m *Model) orgDirectory(orgID, dirID string, fn func(d *Directory)) error {
+func (m *Model) orgDirectory(orgID, dirID string, fn func(d *Directory) error) error {
 	o, err := m.org(orgID)
 	if err != nil {
 		return err
@@ -303,6 +307,5 @@ func (m *Model) orgDirectory(orgID, dirID string, fn func(d *Directory)) error {
 	if !ok {
 		return errNotFound("directory %s does not exist in organization %s", dirID, orgID)
 	}
-	fn(d)
-	return nil
+	return fn(d)
 }
