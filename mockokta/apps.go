@@ -2,6 +2,7 @@ package mockokta
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -438,11 +439,11 @@ func (in ConnectionInput) apply(c Connection) (Connection, error) {
 	if in.BaseURL != nil {
 		u, err := url.Parse(*in.BaseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return c, errValidation("baseUrl: must be an http or https URL")
+			return c, &baseURLError{"must be an http or https URL"}
 		}
-		// Okta rejects underscores in the base URL (OKTA-WIRE-2).
-		if strings.Contains(u.Host, "_") {
-			return c, errValidation("baseUrl: must not contain '_'")
+		// Okta refuses an underscore anywhere in the base URL (OKTA-WIRE-2).
+		if strings.Contains(*in.BaseURL, "_") {
+			return c, &baseURLError{"Invalid Base URL: the URL cannot contain an underscore (_)"}
 		}
 		c.BaseURL = trimSlash(*in.BaseURL)
 	}
@@ -464,6 +465,22 @@ func (in ConnectionInput) apply(c Connection) (Connection, error) {
 		c.Password = *in.Password
 	}
 	return c, nil
+}
+
+// baseURLError is a base URL Okta refuses as typed: Test API Credentials
+// shows the message and sends nothing; saving answers it as a validation
+// error (E0000001).
+type baseURLError struct{ msg string }
+
+func (e *baseURLError) Error() string { return e.msg }
+
+// asValidation turns a refused base URL into Okta's validation error.
+func asValidation(err error) error {
+	var b *baseURLError
+	if errors.As(err, &b) {
+		return errValidation("baseUrl: " + b.msg)
+	}
+	return err
 }
 
 // connectionFor returns the connection an input would produce, without
@@ -489,7 +506,7 @@ func (m *Model) SetConnection(o *Org, appID string, in ConnectionInput, enable *
 	}
 	c, err := in.apply(a.Connection)
 	if err != nil {
-		return Connection{}, err
+		return Connection{}, asValidation(err)
 	}
 	if enable != nil {
 		c.Enabled = *enable

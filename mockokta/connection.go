@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -21,6 +22,13 @@ type TestResult struct {
 // is tested before it is saved.
 func (m *Model) TestConnection(ctx context.Context, o *Org, appID string, in ConnectionInput) (TestResult, error) {
 	c, err := m.connectionFor(o, appID, in)
+	var refused *baseURLError
+	if errors.As(err, &refused) {
+		// Okta refuses the URL before it sends anything (OKTA-WIRE-2).
+		res := TestResult{Message: refused.Error()}
+		m.logTest(o, appID, res)
+		return res, nil
+	}
 	if err != nil {
 		return TestResult{}, err
 	}
@@ -63,7 +71,8 @@ func (m *Model) checkConnection(ctx context.Context, o *Org, appID string, c Con
 	var list listResponse
 	switch {
 	case r.err != nil:
-		return TestResult{Message: "Error authenticating: " + r.err.Error()}
+		// No answer: Okta's wording, not the transport's (OKTA-TASK-3).
+		return TestResult{Message: r.failure("Error authenticating")}
 	case r.status == http.StatusUnauthorized || r.status == http.StatusForbidden:
 		// Atlassian's 403 for a bad key shows as "Error authenticating:
 		// Forbidden" (OKTA-TASK-1, SCIM-AUTH-2).
@@ -81,7 +90,7 @@ func (m *Model) checkConnection(ctx context.Context, o *Org, appID string, c Con
 func (m *Model) SaveConnection(ctx context.Context, o *Org, appID string, in ConnectionInput, enable *bool) (Connection, error) {
 	c, err := m.connectionFor(o, appID, in)
 	if err != nil {
-		return Connection{}, err
+		return Connection{}, asValidation(err)
 	}
 	if enable != nil && *enable {
 		if c.BaseURL == "" {

@@ -16,6 +16,8 @@ package mockokta
 
 import (
 	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"encoding/base64"
 	"encoding/json"
 	"flag"
@@ -365,11 +367,19 @@ type goldReq struct {
 	Query   string            `json:"query,omitempty"`
 	Status  int               `json:"status"`
 	Headers map[string]string `json:"headers"`
-	Body    any               `json:"body,omitempty"`
+	// Body is the body as sent, placeholders put in, keys in wire order.
+	Body json.RawMessage `json:"body,omitempty"`
 }
 
 // goldHeaderNames are the OKTA-WIRE-1 headers the goldens pin.
-var goldHeaderNames = []string{"Accept", "Accept-Charset", "Authorization", "Content-Type", "User-Agent"}
+var goldHeaderNames = []string{"Accept", "Accept-Charset", "Accept-Encoding", "Authorization", "Connection", "Content-Type", "User-Agent"}
+
+// body decodes the request body, for checks that read it.
+func (r goldReq) body() map[string]any {
+	var m map[string]any
+	_ = json.Unmarshal(r.Body, &m)
+	return m
+}
 
 // goldNorm turns volatile values into placeholders.
 type goldNorm struct {
@@ -441,6 +451,60 @@ func (n *goldNorm) value(key string, v any) any {
 	return v
 }
 
+// raw normalises a JSON text without decoding it into maps, so the keys
+// keep the order they had on the wire.
+func (n *goldNorm) raw(data []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var out bytes.Buffer
+	if err := n.rawValue(dec, "", &out); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("data after the JSON value")
+	}
+	return out.Bytes(), nil
+}
+
+func (n *goldNorm) rawValue(dec *json.Decoder, key string, out *bytes.Buffer) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		out.WriteString(t.String())
+		closing := map[json.Delim]string{'{': "}", '[': "]"}[t]
+		for i := 0; dec.More(); i++ {
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			k := key
+			if t == '{' {
+				kt, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				k = kt.(string)
+				kb, _ := json.Marshal(k)
+				out.Write(kb)
+				out.WriteByte(':')
+			}
+			if err := n.rawValue(dec, k, out); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return err
+		}
+		out.WriteString(closing)
+	default:
+		b, _ := json.Marshal(n.value(key, tok))
+		out.Write(b)
+	}
+	return nil
+}
+
 func (n *goldNorm) header(h http.Header, name string) (string, bool) {
 	vs, ok := h[http.CanonicalHeaderKey(name)]
 	if !ok {
@@ -474,11 +538,17 @@ func goldRecord(t *testing.T, p *pipeline, n *goldNorm, es []journal.Entry, wire
 			}
 		}
 		if len(w.Body) > 0 {
-			var v any
-			if err := json.Unmarshal(w.Body, &v); err != nil {
-				t.Fatalf("request %d: body is not JSON: %s", i, w.Body)
+			// Compact on the wire: with the key order kept here, the golden
+			// body compacted is the wire's bytes.
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, w.Body); err != nil || !bytes.Equal(compact.Bytes(), w.Body) {
+				t.Fatalf("request %d: body is not compact JSON: %s", i, w.Body)
 			}
-			r.Body = n.value("", v)
+			norm, err := n.raw(w.Body)
+			if err != nil {
+				t.Fatalf("request %d: body: %v: %s", i, err, w.Body)
+			}
+			r.Body = norm
 		}
 		out = append(out, r)
 	}
@@ -510,17 +580,14 @@ func goldCompare(t *testing.T, name string, got []goldReq) {
 	if err != nil {
 		t.Fatalf("%s: %v (-update writes it)", file, err)
 	}
-	// Compare as data: key order inside bodies is not significant on the
-	// wire (the POST /Users field order is checked on its own).
-	var wv, gv any
-	if err := json.Unmarshal(want, &wv); err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	_ = json.Unmarshal(gotJSON, &gv)
-	wc, _ := json.Marshal(wv)
-	gc, _ := json.Marshal(gv)
-	if !bytes.Equal(wc, gc) {
-		t.Errorf("outbound traffic differs from %s\n--- want\n%s--- got\n%s%s", file, goldSummary(wv), goldSummary(gv), goldDiffHint(wv, gv))
+	// Compare bytes: key order inside bodies is part of what Okta sends.
+	if !bytes.Equal(want, gotJSON) {
+		var wv, gv any
+		if err := json.Unmarshal(want, &wv); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		_ = json.Unmarshal(gotJSON, &gv)
+		t.Errorf("outbound traffic differs from %s\n--- want\n%s--- got\n%s%s", file, goldSummary(wv), goldSummary(gv), goldByteHint(want, gotJSON))
 	}
 }
 
@@ -539,21 +606,19 @@ func goldSummary(v any) string {
 	return b.String()
 }
 
-// goldDiffHint names the first request that differs.
-func goldDiffHint(want, got any) string {
-	wl, _ := want.([]any)
-	gl, _ := got.([]any)
+// goldByteHint shows the first line that differs.
+func goldByteHint(want, got []byte) string {
+	wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
 	for i := 0; i < len(wl) || i < len(gl); i++ {
-		if i >= len(wl) {
-			return fmt.Sprintf("first difference: unexpected extra request %d: %v", i, gl[i])
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
 		}
-		if i >= len(gl) {
-			return fmt.Sprintf("first difference: missing request %d: %v", i, wl[i])
+		if i < len(gl) {
+			g = gl[i]
 		}
-		a, _ := json.Marshal(wl[i])
-		b, _ := json.Marshal(gl[i])
-		if !bytes.Equal(a, b) {
-			return fmt.Sprintf("first difference at request %d:\n want %s\n  got %s", i, a, b)
+		if w != g {
+			return fmt.Sprintf("first difference at line %d:\n want %s\n  got %s", i+1, w, g)
 		}
 	}
 	return ""
@@ -718,7 +783,7 @@ func goldCheckEcho(t *testing.T, reqs []goldReq) {
 		if r.Method != "PUT" || !strings.HasPrefix(r.Path, "/Users/") {
 			continue
 		}
-		b, _ := r.Body.(map[string]any)
+		b := r.body()
 		if b["id"] == nil || b["meta"] == nil {
 			t.Errorf("OKTA-UPDATE-1: PUT %s (request %d) does not echo id and meta: %v", r.Path, i, b)
 		}
@@ -980,5 +1045,91 @@ func TestOutboundConnectionChecks(t *testing.T) {
 	r = p.oktaAPI("POST", "/_sim/orgs/"+p.orgID+"/apps/"+app+"/test-credentials", nil)
 	if r.Status != 200 {
 		t.Errorf("the saved (good) connection no longer works after a refused save: %d %s", r.Status, r.Raw)
+	}
+}
+
+// OKTA-WIRE-2: a base URL with an underscore is refused at Test API
+// Credentials with Okta's message, and nothing is sent; saving it is a
+// validation error.
+func TestOutboundBaseURLUnderscoreRefused(t *testing.T) {
+	p, wire := goldPipeline(t, goldSetup{})
+	app := goldAIW(p, nil)
+	mark := wire.mark()
+	bad := p.scimURL + "/scim_v2"
+	r := p.oktaAPI("POST", "/_sim/orgs/"+p.orgID+"/apps/"+app+"/test-credentials", map[string]any{"baseUrl": bad})
+	var res TestResult
+	_ = json.Unmarshal(r.Raw, &res)
+	if r.Status != 400 || res.Success || res.Message != "Invalid Base URL: the URL cannot contain an underscore (_)" {
+		t.Errorf("OKTA-WIRE-2: test credentials with %s: %d %s", bad, r.Status, r.Raw)
+	}
+	if sent := wire.since(mark); len(sent) != 0 {
+		t.Errorf("OKTA-WIRE-2: a refused base URL sent %d requests", len(sent))
+	}
+	r = p.oktaAPI("PUT", "/_sim/orgs/"+p.orgID+"/apps/"+app+"/connection", map[string]any{"baseUrl": bad})
+	if r.Status != 400 || !bytes.Contains(r.Raw, []byte(`"E0000001"`)) || !bytes.Contains(r.Raw, []byte("underscore")) {
+		t.Errorf("OKTA-WIRE-2: saving %s: %d %s", bad, r.Status, r.Raw)
+	}
+}
+
+// OKTA-TASK-3: a SCIM server that cannot be reached shows Okta's wording
+// ("…: null"), never the transport's error text.
+func TestOutboundConnectionFailureWording(t *testing.T) {
+	p, _ := goldPipeline(t, goldSetup{})
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL + "/scim/v2"
+	dead.Close()
+	app := goldAIW(p, map[string]any{"baseUrl": deadURL})
+	r := p.oktaAPI("POST", "/_sim/orgs/"+p.orgID+"/apps/"+app+"/test-credentials", nil)
+	if !bytes.Contains(r.Raw, []byte(`"message":"Error authenticating: null"`)) {
+		t.Errorf("OKTA-TASK-3: test credentials against a closed port: %d %s", r.Status, r.Raw)
+	}
+	goldToApp(p, app)
+	uid := p.createUser("Nora", "Null", "nora.null@example.com")
+	goldAssign(p, app, uid)
+	p.idle()
+	tasks := goldTasks(p, false)
+	want := "Automatic provisioning of user nora.null@example.com to app Acme SCIM failed: Error while verifying if user nora.null@example.com exists: null"
+	if len(tasks) != 1 || tasks[0]["message"] != want {
+		t.Errorf("OKTA-TASK-3: tasks %v, want one reading %q", tasks, want)
+	}
+}
+
+// OKTA-WIRE-1: the engine asks for gzip,deflate itself, so it must decode
+// what a server compresses: a gzip- or deflate-answering server provisions
+// as any other.
+func TestOutboundCompressedAnswers(t *testing.T) {
+	for _, enc := range []string{"gzip", "deflate"} {
+		t.Run(enc, func(t *testing.T) {
+			p, _ := goldPipeline(t, goldSetup{wrap: func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Header.Get("Accept-Encoding") != "gzip,deflate" {
+						next.ServeHTTP(w, r)
+						return
+					}
+					rec := httptest.NewRecorder()
+					next.ServeHTTP(rec, r)
+					var buf bytes.Buffer
+					var zw io.WriteCloser = gzip.NewWriter(&buf)
+					if enc == "deflate" {
+						zw = zlib.NewWriter(&buf)
+					}
+					_, _ = zw.Write(rec.Body.Bytes())
+					_ = zw.Close()
+					for k, v := range rec.Header() {
+						w.Header()[k] = v
+					}
+					w.Header().Set("Content-Encoding", enc)
+					w.Header().Del("Content-Length")
+					w.WriteHeader(rec.Code)
+					_, _ = w.Write(buf.Bytes())
+				})
+			}})
+			uid := p.createUser("Zip", "Per", "zip.per@example.com")
+			goldAssign(p, p.appID, uid)
+			p.idle()
+			if au := goldAppUser(p, p.appID, uid); au["status"] != "PROVISIONED" || au["externalId"] == nil {
+				t.Errorf("%s answers: app user %v, want PROVISIONED with an externalId", enc, au)
+			}
+		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/provsim/provsim/internal/scim"
 )
 
@@ -207,8 +209,8 @@ func (m *Model) provisionUser(ctx context.Context, j job) {
 		if s.flavour == FlavourPut {
 			// Wizard apps reactivate with one GET then PUT carrying active
 			// and the profile (OKTA-REACT-1).
-			r = m.readModifyWrite(ctx, s, id, func(doc map[string]any) {
-				doc["active"] = true
+			r = m.readModifyWrite(ctx, s, id, func(doc *scimDoc) {
+				doc.set("active", true)
 				if s.toApp.UpdateUsers {
 					applyProfile(doc, s)
 				}
@@ -249,88 +251,84 @@ func (m *Model) provisionUser(ctx context.Context, j job) {
 // GET then full PUT for wizard-built apps (OKTA-DEACT-2, OKTA-REACT-1).
 func (m *Model) setActive(ctx context.Context, s userSnap, id string, active bool) scimResponse {
 	if s.flavour == FlavourPatch {
-		return m.scimCall(ctx, s.org.ID, s.conn, http.MethodPatch, "/Users/"+id, map[string]any{
-			"schemas":    []string{scim.PatchOpSchema},
-			"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"active": active}}},
-		})
+		return m.scimCall(ctx, s.org.ID, s.conn, http.MethodPatch, "/Users/"+id,
+			patchOp(patchOperation{Op: "replace", Value: activeValue{Active: active}}))
 	}
-	return m.readModifyWrite(ctx, s, id, func(doc map[string]any) { doc["active"] = active })
+	return m.readModifyWrite(ctx, s, id, func(doc *scimDoc) { doc.set("active", active) })
 }
 
 // readModifyWrite is Okta's update: GET the resource, change it, PUT the
-// whole representation back, echoing whatever the server returned (OKTA-UPDATE-1).
-func (m *Model) readModifyWrite(ctx context.Context, s userSnap, id string, change func(map[string]any)) scimResponse {
+// whole representation back, echoing whatever the server returned in the
+// server's own key order (OKTA-UPDATE-1).
+func (m *Model) readModifyWrite(ctx context.Context, s userSnap, id string, change func(*scimDoc)) scimResponse {
 	r := m.scimCall(ctx, s.org.ID, s.conn, http.MethodGet, "/Users/"+id, nil)
 	if !r.ok() {
 		return r
 	}
-	var doc map[string]any
-	if err := json.Unmarshal(r.body, &doc); err != nil || doc == nil {
+	doc, ok := parseSCIMDoc(r.body)
+	if !ok {
 		return scimResponse{status: http.StatusBadGateway, body: []byte(`{"detail":"GET returned no SCIM resource"}`)}
 	}
 	change(doc)
-	return m.scimCall(ctx, s.org.ID, s.conn, http.MethodPut, "/Users/"+id, doc)
+	if doc.err != nil {
+		return scimResponse{status: http.StatusBadGateway, body: []byte(`{"detail":"GET returned a SCIM resource the engine cannot change"}`)}
+	}
+	return m.scimCall(ctx, s.org.ID, s.conn, http.MethodPut, "/Users/"+id, doc.raw)
 }
 
 // pushProfile is GET then PUT with the mapped attributes changed; active is
 // left as the server has it (OKTA-UPDATE-1).
 func (m *Model) pushProfile(ctx context.Context, s userSnap, id string) scimResponse {
-	return m.readModifyWrite(ctx, s, id, func(doc map[string]any) { applyProfile(doc, s) })
+	return m.readModifyWrite(ctx, s, id, func(doc *scimDoc) { applyProfile(doc, s) })
 }
 
 // applyProfile writes Okta's mapped attributes into a SCIM user document.
-func applyProfile(doc map[string]any, s userSnap) {
+// Attributes the server already has keep their place; new ones go last.
+func applyProfile(doc *scimDoc, s userSnap) {
 	p := s.profile
 	if s.pushName {
-		doc["userName"] = s.userName
+		doc.set("userName", s.userName)
 	}
-	name, _ := doc["name"].(map[string]any)
-	if name == nil {
-		name = map[string]any{}
+	if !doc.get("name").IsObject() {
+		doc.setRaw("name", "{}")
 	}
-	setOrDelete(name, "givenName", p.givenName)
-	setOrDelete(name, "familyName", p.familyName)
-	doc["name"] = name
-	setOrDelete(doc, "displayName", p.displayName)
-	setOrDelete(doc, "title", p.title)
-	emails, _ := doc["emails"].([]any)
+	doc.setOrDelete("name.givenName", p.givenName)
+	doc.setOrDelete("name.familyName", p.familyName)
+	doc.setOrDelete("displayName", p.displayName)
+	doc.setOrDelete("title", p.title)
 	replaced := false
-	for _, e := range emails {
-		if em, ok := e.(map[string]any); ok && em["primary"] == true {
-			em["value"] = p.email
+	doc.get("emails").ForEach(func(i, e gjson.Result) bool {
+		if e.Get("primary").Type == gjson.True {
+			doc.set("emails."+i.String()+".value", p.email)
 			replaced = true
 		}
-	}
+		return true
+	})
 	if !replaced {
-		emails = append([]any{map[string]any{"primary": true, "value": p.email, "type": "work"}}, emails...)
-	}
-	doc["emails"] = emails
-	ext, _ := doc[scim.EnterpriseUserSchema].(map[string]any)
-	if p.department != "" {
-		if ext == nil {
-			ext = map[string]any{}
+		// Okta's primary work email goes first.
+		primary, _ := json.Marshal(emailBody{Primary: true, Value: p.email, Type: "work"})
+		items := []string{string(primary)}
+		for _, e := range doc.get("emails").Array() {
+			items = append(items, e.Raw)
 		}
-		ext["department"] = p.department
-		doc[scim.EnterpriseUserSchema] = ext
-		schemas, _ := doc["schemas"].([]any)
+		doc.setRaw("emails", "["+strings.Join(items, ",")+"]")
+	}
+	ext := sjsonKey(scim.EnterpriseUserSchema)
+	if p.department != "" {
+		if !doc.get(ext).IsObject() {
+			doc.setRaw(ext, "{}")
+		}
+		doc.set(ext+".department", p.department)
 		has := false
-		for _, sc := range schemas {
-			has = has || sc == scim.EnterpriseUserSchema
+		for _, sc := range doc.get("schemas").Array() {
+			has = has || sc.String() == scim.EnterpriseUserSchema
 		}
 		if !has {
-			doc["schemas"] = append(schemas, scim.EnterpriseUserSchema)
+			doc.set("schemas.-1", scim.EnterpriseUserSchema)
 		}
-	} else if ext != nil {
-		delete(ext, "department")
+	} else if doc.get(ext).IsObject() {
+		doc.delete(ext + ".department")
 	}
-}
-
-func setOrDelete(m map[string]any, k, v string) {
-	if v == "" {
-		delete(m, k)
-		return
-	}
-	m[k] = v
 }
 
 // updateUser pushes profile changes ("Update User Attributes"). A 404 on

@@ -389,12 +389,6 @@ func (m *Model) snapPush(j job) (pushSnap, bool) {
 	return s, true
 }
 
-// memberRef is a group member as Okta sends it: value, then display.
-type memberRef struct {
-	Value   string `json:"value"`
-	Display string `json:"display"`
-}
-
 func memberRefs(ms []member) []memberRef {
 	out := make([]memberRef, 0, len(ms))
 	for _, mb := range ms {
@@ -497,8 +491,8 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 	if target == "" {
 		// Okta does not look the name up first; it creates and lets the
 		// target's 409 surface (OKTA-PUSH-2, OKTA-PUSH-3).
-		r := m.scimCall(ctx, org, s.conn, http.MethodPost, "/Groups", map[string]any{
-			"schemas": []string{scim.GroupSchema}, "displayName": name, "members": memberRefs(s.members)})
+		r := m.scimCall(ctx, org, s.conn, http.MethodPost, "/Groups", scimGroupBody{
+			Schemas: []string{scim.GroupSchema}, DisplayName: name, Members: memberRefs(s.members)})
 		switch {
 		case r.status == http.StatusConflict && s.conflict == ConflictLink:
 			// The named switch: look the name up and link what is found
@@ -533,8 +527,8 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 		}
 		var r scimResponse
 		if s.flavour == FlavourPatch {
-			ops := []any{map[string]any{"op": "replace", "path": "members", "value": memberRefs(s.members)}}
-			r = m.scimCall(ctx, org, s.conn, http.MethodPatch, "/Groups/"+target, patchOp(ops...))
+			r = m.scimCall(ctx, org, s.conn, http.MethodPatch, "/Groups/"+target,
+				patchOp(patchOperation{Op: "replace", Path: "members", Value: memberRefs(s.members)}))
 			if r.ok() && s.rename && name != s.pm.TargetGroupName {
 				s.pm.TargetGroupID = target
 				r, _ = m.renameTarget(ctx, s)
@@ -630,12 +624,12 @@ func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 	var r scimResponse
 	var sent map[string]string // the member list a wizard app's PUT set
 	if s.flavour == FlavourPatch {
-		var ops []any
+		var ops []patchOperation
 		for _, uid := range removeOrder {
-			ops = append(ops, map[string]any{"op": "remove", "path": `members[value eq "` + removes[uid] + `"]`})
+			ops = append(ops, patchOperation{Op: "remove", Path: `members[value eq "` + removes[uid] + `"]`})
 		}
 		if len(adds) > 0 {
-			ops = append(ops, map[string]any{"op": "add", "path": "members", "value": memberRefs(adds)})
+			ops = append(ops, patchOperation{Op: "add", Path: "members", Value: memberRefs(adds)})
 		}
 		r = m.scimCall(ctx, org, s.conn, http.MethodPatch, "/Groups/"+s.pm.TargetGroupID, patchOp(ops...))
 		// "The group name update operation is triggered each time there's a
@@ -762,17 +756,13 @@ func (m *Model) deltaWithoutTarget(j job) {
 	})
 }
 
-func patchOp(ops ...any) map[string]any {
-	return map[string]any{"schemas": []string{scim.PatchOpSchema}, "Operations": ops}
-}
-
 // renameTarget renames the target to the Okta group's name: a path-less
 // PATCH carrying id and displayName (OIN), or GET then PUT (wizard apps),
 // whose member list it also returns, as that PUT sets the members.
 func (m *Model) renameTarget(ctx context.Context, s pushSnap) (scimResponse, map[string]string) {
 	if s.flavour == FlavourPatch {
 		return m.scimCall(ctx, s.org.ID, s.conn, http.MethodPatch, "/Groups/"+s.pm.TargetGroupID, patchOp(
-			map[string]any{"op": "replace", "value": map[string]any{"id": s.pm.TargetGroupID, "displayName": s.sourceName}})), nil
+			patchOperation{Op: "replace", Value: renameValue{ID: s.pm.TargetGroupID, DisplayName: s.sourceName}})), nil
 	}
 	var list []member
 	for _, mb := range s.members {
@@ -790,19 +780,17 @@ func (m *Model) putGroup(ctx context.Context, s pushSnap, id, name string, membe
 	if !r.ok() {
 		return r
 	}
-	var doc map[string]any
-	if json.Unmarshal(r.body, &doc) != nil || doc == nil {
-		doc = map[string]any{}
+	var doc struct {
+		DisplayName string `json:"displayName"`
+		ExternalID  any    `json:"externalId"`
 	}
+	_ = json.Unmarshal(r.body, &doc)
 	if name == "" {
 		// Linked by id: Okta keeps the target's own name (OKTA-PUSH-10).
-		name, _ = doc["displayName"].(string)
+		name = doc.DisplayName
 	}
-	body := map[string]any{"schemas": []string{scim.GroupSchema}, "id": id, "displayName": name, "members": memberRefs(members)}
-	if ext, ok := doc["externalId"]; ok {
-		body["externalId"] = ext
-	}
-	return m.scimCall(ctx, s.org.ID, s.conn, http.MethodPut, "/Groups/"+id, body)
+	return m.scimCall(ctx, s.org.ID, s.conn, http.MethodPut, "/Groups/"+id, scimGroupBody{Schemas: []string{scim.GroupSchema},
+		ID: id, DisplayName: name, Members: memberRefs(members), ExternalID: doc.ExternalID})
 }
 
 // failPush records a failed push: the mapping goes to ERROR with the

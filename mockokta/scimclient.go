@@ -2,6 +2,9 @@ package mockokta
 
 import (
 	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -66,18 +69,27 @@ func (r scimResponse) remoteDetail() string {
 }
 
 // failure formats Okta's "<what>: <status text>. Errors reported by remote
-// server: <detail>" message (OKTA-TASK-1).
+// server: <detail>" message (OKTA-TASK-1). A request that got no answer
+// (refused, reset, timed out) reads "<what>: null", Okta's wording, never
+// the transport's error text (OKTA-TASK-3).
 func (r scimResponse) failure(what string) string {
 	if r.err != nil {
-		return fmt.Sprintf("%s: %s", what, r.err.Error())
+		return what + ": null"
 	}
 	return fmt.Sprintf("%s: %s. Errors reported by remote server: %s", what, http.StatusText(r.status), r.remoteDetail())
 }
 
-// scimCall sends one SCIM request, retrying 429s by Okta's rule.
+// scimCall sends one SCIM request, retrying 429s by Okta's rule. body is
+// a value to marshal (a struct, whose field order is the order on the
+// wire) or, for a representation echoed back (OKTA-UPDATE-1), the bytes
+// as they are.
 func (m *Model) scimCall(ctx context.Context, orgID string, c Connection, method, path string, body any) scimResponse {
 	var raw []byte
-	if body != nil {
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		raw = b
+	default:
 		var err error
 		if raw, err = json.Marshal(body); err != nil {
 			return scimResponse{err: err}
@@ -117,6 +129,10 @@ func (m *Model) scimOnce(ctx context.Context, orgID string, c Connection, method
 	req.Header.Set("Accept", "application/scim+json")
 	req.Header.Set("Accept-Charset", "utf-8")
 	req.Header.Set("User-Agent", oktaUserAgent)
+	// Okta's own values (OKTA-WIRE-1), not Go's "gzip": asking for
+	// encodings ourselves means decoding them ourselves (decodeBody).
+	req.Header.Set("Connection", "Keep-Alive")
+	req.Header.Set("Accept-Encoding", "gzip,deflate")
 	if raw != nil || method == http.MethodDelete {
 		// Okta's 2019 captures show the content type on DELETE too.
 		req.Header.Set("Content-Type", scimContentType)
@@ -130,7 +146,7 @@ func (m *Model) scimOnce(ctx context.Context, orgID string, c Connection, method
 	retryAfter := ""
 	if err == nil {
 		r.status = resp.StatusCode
-		r.body, r.err = io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+		r.body, r.err = decodeBody(resp)
 		resp.Body.Close()
 		retryAfter = resp.Header.Get("Retry-After")
 	}
@@ -143,6 +159,41 @@ func (m *Model) scimOnce(ctx context.Context, orgID string, c Connection, method
 	}
 	m.opts.Journal.Append(e)
 	return r, retryAfter
+}
+
+// decodeBody reads a response body (at most 16 MiB), undoing the
+// Content-Encoding the engine's Accept-Encoding allowed: gzip, or deflate
+// (zlib-wrapped as HTTP defines it, or raw as some servers send it).
+func decodeBody(resp *http.Response) ([]byte, error) {
+	const max = 16 << 20
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, max))
+	if err != nil {
+		return raw, err
+	}
+	var rd io.Reader
+	switch strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))) {
+	case "", "identity":
+		return raw, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, fmt.Errorf("gzip body: %w", err)
+		}
+		rd = zr
+	case "deflate":
+		if zr, err := zlib.NewReader(bytes.NewReader(raw)); err == nil {
+			rd = zr
+		} else {
+			rd = flate.NewReader(bytes.NewReader(raw))
+		}
+	default:
+		return raw, nil
+	}
+	out, err := io.ReadAll(io.LimitReader(rd, max))
+	if err != nil {
+		return nil, fmt.Errorf("%s body: %w", resp.Header.Get("Content-Encoding"), err)
+	}
+	return out, nil
 }
 
 // guardClient returns a copy of the engine's SCIM client whose transport
