@@ -168,7 +168,12 @@ func (m *Model) audit(o *Org, action string, actor Actor, message string, contex
 	o.events = append(o.events, &Event{Seq: o.eventSeq, ID: m.ids.UUID(), Time: now, ProcessedAt: now,
 		Action: action, Actor: actor, Context: context, Container: container, Message: message})
 	o.changes.New(kindEvent, eventKey(o.eventSeq))
+	// Past the bound, drop the oldest tenth at once (as mockokta's System
+	// Log does): dropping one event per event copies the whole log each
+	// time, so every write past 10,000 events cost the log's size.
 	if over := len(o.events) - m.opts.MaxEventsPerOrg; over > 0 {
+		over += m.opts.MaxEventsPerOrg / 10
+		over = min(over, len(o.events))
 		for _, e := range o.events[:over] {
 			o.changes.Put(kindEvent, eventKey(e.Seq)) // gone: the store deletes it
 		}
