@@ -143,6 +143,16 @@ func (s *Server) durable(next http.Handler) http.Handler {
 	})(next)
 }
 
+// Flush returns once every change made so far is durable; without
+// --data-dir it does nothing. Requests need no Flush: their answers wait
+// for their writes. It is for changes made through the Model directly.
+func (s *Server) Flush() error {
+	if s.store == nil {
+		return nil
+	}
+	return s.store.Commit()
+}
+
 // Close saves the state one last time and closes the store; a server in
 // memory has nothing to close. Closing twice does nothing more.
 func (s *Server) Close() error {

@@ -138,6 +138,17 @@ func (s *Server) durable(next http.Handler) http.Handler {
 	})(next)
 }
 
+// Flush returns once every change made so far is durable (engine outcomes
+// included); without --data-dir it does nothing. Requests need no Flush:
+// their answers wait for their writes. It is for changes made through the
+// Model directly.
+func (s *Server) Flush() error {
+	if s.store == nil {
+		return nil
+	}
+	return s.store.Commit()
+}
+
 // closeState saves everything once more and closes the store. Close runs
 // it after the engine stopped; jobs it did not run stay recorded.
 func (s *Server) closeState() error {

@@ -410,6 +410,11 @@ func benchCommand() *cobra.Command {
 					return cli.Usagef("--memory-sizes: %d is not a positive size", n)
 				}
 			}
+			for _, n := range c.DurableSizes {
+				if n <= 0 {
+					return cli.Usagef("--durable-sizes: %d is not a positive size", n)
+				}
+			}
 			if wd, err := os.Getwd(); err == nil {
 				if _, err := os.Stat(filepath.Join(wd, "go.mod")); err == nil {
 					c.RepoRoot = wd
@@ -433,6 +438,7 @@ func benchCommand() *cobra.Command {
 	f.IntVar(&c.Users, "users", c.Users, "SCIM directory size for throughput")
 	f.IntVar(&c.E2EPeople, "people", c.E2EPeople, "people assigned end to end")
 	f.IntSliceVar(&c.MemorySizes, "memory-sizes", c.MemorySizes, "directory sizes for memory and lookups, comma-separated")
+	f.IntSliceVar(&c.DurableSizes, "durable-sizes", c.DurableSizes, "directory sizes for durable writes (--data-dir), comma-separated; none skips them")
 	f.DurationVar(&c.Duration, "duration", c.Duration, "length of each throughput measurement")
 	f.IntVar(&c.Workers, "workers", c.Workers, "concurrent clients for throughput")
 	f.DurationVar(&c.Pace, "pace", c.Pace, "Okta-paced setting: wait after each engine job")

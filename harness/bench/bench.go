@@ -18,20 +18,24 @@ import (
 
 // Config sizes a run. The defaults are the sizes.
 type Config struct {
-	Users       int           // SCIM directory size for throughput (100,000)
-	E2EPeople   int           // people assigned end to end (10,000)
-	MemorySizes []int         // directory sizes for memory and lookups
-	Duration    time.Duration // per throughput measurement
-	Workers     int           // concurrent clients for throughput
-	Pace        time.Duration // Okta-paced setting: wait between engine jobs
-	RepoRoot    string        // for building binaries (cold start); "" skips
-	Log         io.Writer     // progress lines; nil for none
+	Users       int   // SCIM directory size for throughput (100,000)
+	E2EPeople   int   // people assigned end to end (10,000)
+	MemorySizes []int // directory sizes for memory and lookups
+	// DurableSizes are the directory sizes of the durable-write section
+	// (--data-dir under the system's temporary directory, which must be
+	// on disk for the figures to mean anything).
+	DurableSizes []int
+	Duration     time.Duration // per throughput measurement
+	Workers      int           // concurrent clients for throughput
+	Pace         time.Duration // Okta-paced setting: wait between engine jobs
+	RepoRoot     string        // for building binaries (cold start); "" skips
+	Log          io.Writer     // progress lines; nil for none
 }
 
 // Defaults returns the sizes.
 func Defaults() Config {
 	return Config{Users: 100000, E2EPeople: 10000, MemorySizes: []int{1000, 100000, 1000000},
-		Duration: 2 * time.Second, Workers: 8, Pace: 100 * time.Millisecond}
+		DurableSizes: []int{1000, 20000, 100000}, Duration: 2 * time.Second, Workers: 8, Pace: 100 * time.Millisecond}
 }
 
 // Row is one line of the table.
@@ -75,6 +79,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		{"memory and lookups", memoryAndLookups},
 		{"tenants and cold start", tenantsAndColdStart},
 		{"guide scenario", guideScenario},
+		{"durable store", durableStore},
 	}
 	for _, s := range steps {
 		logf("bench: %s…", s.name)

@@ -156,13 +156,22 @@ func (s *Store) kick() {
 // ErrClosed is returned by a commit after Close.
 var ErrClosed = errors.New("store: closed")
 
-// Commit returns once every change marked before the call is durable: a
-// transaction that began after the call has committed (and fsynced).
-// Callers that arrive while a transaction runs share the next one, so
-// concurrent writers share an fsync. Changes are also committed without
-// anyone asking, as soon as the store is free: Commit only waits.
+// waiter is a Commit waiting for a transaction.
+type waiter struct {
+	gen  uint64 // the transaction it needs
+	done chan error
+}
+
+// Commit returns once every change marked before the call is durable.
+// Transactions are numbered as they take changes. When nothing is marked
+// but untaken, every earlier change is in a transaction already taken, and
+// Commit waits for that one (or returns at once when it has committed);
+// otherwise it waits for the next, which will take what is marked. So a
+// writer waits for the transaction that holds its change, not one more,
+// and writers that arrive while a transaction runs share the next one (and
+// its fsync). Changes are committed without anyone asking, as soon as the
+// store is free: Commit only waits.
 func (s *Store) Commit() error {
-	done := make(chan error, 1)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -172,36 +181,55 @@ func (s *Store) Commit() error {
 		s.mu.Unlock()
 		return errors.New("store: Commit before Release")
 	}
-	s.waiters = append(s.waiters, done)
-	s.kick()
+	gen := s.taken
+	if len(s.dirty) > 0 {
+		gen++
+		s.kick()
+	} else if gen <= s.done {
+		s.mu.Unlock()
+		return nil
+	}
+	w := waiter{gen: gen, done: make(chan error, 1)}
+	s.waiters = append(s.waiters, w)
 	s.mu.Unlock()
-	return <-done
+	return <-w.done
 }
 
-// loop runs transactions one after another while there is something to
-// commit or someone waiting. One transaction at a time, each reading the
-// model when it begins, so a later commit never writes older state than an
-// earlier one.
+// loop runs transactions one after another while tenants have changes and
+// someone asked (a new change or a Commit: a commit that failed does not
+// retry by itself, or a full disk would spin). One transaction at a time,
+// each reading the model when it begins, so a later commit never writes
+// older state than an earlier one.
 func (s *Store) loop() {
 	for {
 		s.mu.Lock()
-		if !s.kicked && len(s.waiters) == 0 {
+		if !s.kicked || len(s.dirty) == 0 {
 			s.running = false
 			s.idle.Broadcast()
 			s.mu.Unlock()
 			return
 		}
-		waiters, dirty := s.waiters, s.dirty
-		s.waiters, s.dirty, s.kicked = nil, map[string]bool{}, false
+		s.taken++
+		gen, dirty := s.taken, s.dirty
+		s.dirty, s.kicked = map[string]bool{}, false
 		s.mu.Unlock()
 
 		err := s.commitTenants(dirty)
 		if err != nil {
 			s.log.Error("state not saved; the next change retries", "store", s.Path(), "err", err)
 		}
-		for _, w := range waiters {
-			w <- err
+		s.mu.Lock()
+		s.done = gen
+		kept := s.waiters[:0]
+		for _, w := range s.waiters {
+			if w.gen <= gen {
+				w.done <- err
+			} else {
+				kept = append(kept, w)
+			}
 		}
+		s.waiters = kept
+		s.mu.Unlock()
 	}
 }
 
@@ -376,8 +404,11 @@ func apply(tx *bolt.Tx, tw tenantWrite) error {
 			}
 		}
 		val := make([]byte, 8, 8+len(w.value))
-		old := kb.Get([]byte(w.id))
-		if w.fresh || len(old) < 8 {
+		var old []byte
+		if !w.fresh {
+			old = kb.Get([]byte(w.id))
+		}
+		if len(old) < 8 {
 			n, err := kb.NextSequence()
 			if err != nil {
 				return err

@@ -83,8 +83,10 @@ type Store struct {
 
 	mu      sync.Mutex
 	dirty   map[string]bool // tenants with changes not yet taken by a commit
-	kicked  bool            // a change or a waiter arrived since the loop last looked
-	waiters []chan error
+	kicked  bool            // a change or a Commit arrived since the loop last took changes
+	taken   uint64          // transactions that have taken changes
+	done    uint64          // the last transaction finished, committed or failed
+	waiters []waiter
 	running bool
 	closed  bool
 	held    bool // until Release
@@ -106,7 +108,11 @@ func Open(path string, schema Schema, log *slog.Logger) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	// The free-page list is not written at each commit but rebuilt from
+	// the page tree when the file opens (as etcd runs bbolt): a commit
+	// then writes the pages it changed and no list that grows with the
+	// file. Free pages are kept in a hash map, found in constant time.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("store %s: locked by another process", path)
 	}
