@@ -1,12 +1,14 @@
 package harness
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"time"
 
+	"github.com/provsim/provsim/internal/certs"
 	"github.com/provsim/provsim/internal/clock"
 	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/mockatlassian"
@@ -31,6 +33,10 @@ type Env struct {
 
 	Okta      *mockokta.Server      // nil for remote environments
 	Atlassian *mockatlassian.Server // nil for remote environments
+	// CA is the certificate (PEM) that signed both servers' HTTPS
+	// certificates when the environment serves HTTPS (EmbeddedOptions.TLS);
+	// HTTP trusts it already.
+	CA []byte
 
 	closers []func()
 }
@@ -53,6 +59,10 @@ type EmbeddedOptions struct {
 	Seed      uint64
 	Atlassian mockatlassian.Options
 	Logger    *slog.Logger
+	// TLS serves both simulators over HTTPS only, with certificates from one
+	// local authority (Env.CA), as clients that insist on https need; the
+	// engine's SCIM client trusts it too.
+	TLS bool
 }
 
 // StartEmbedded runs mockatlassian and mockokta in this process, each on a
@@ -63,14 +73,24 @@ func StartEmbedded(opts EmbeddedOptions) (*Env, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	var srv servers
+	if opts.TLS {
+		var err error
+		if srv.ca, err = certs.NewAuthority(); err != nil {
+			return nil, err
+		}
+	}
 	aopts := opts.Atlassian
 	aopts.Seed, aopts.Logger = opts.Seed, log
 	atl, err := mockatlassian.NewServer(mockatlassian.Config{Options: aopts, Logger: log, Console: atlconsole.Mount})
 	if err != nil {
 		return nil, fmt.Errorf("mockatlassian: %w", err)
 	}
-	ats := httptest.NewServer(atl)
-	e, err := startOkta(opts.Seed, log, &clock.Virtual{})
+	ats, err := srv.start("mockatlassian", atl)
+	if err != nil {
+		return nil, err
+	}
+	e, err := startOkta(opts.Seed, log, &clock.Virtual{}, srv)
 	if err != nil {
 		ats.Close()
 		return nil, err
@@ -80,15 +100,54 @@ func StartEmbedded(opts EmbeddedOptions) (*Env, error) {
 	return e, nil
 }
 
+// servers starts in-process listeners: plain HTTP, or HTTPS with
+// certificates from ca when it is set.
+type servers struct{ ca *certs.Authority }
+
+func (s servers) start(name string, h http.Handler) (*httptest.Server, error) {
+	if s.ca == nil {
+		return httptest.NewServer(h), nil
+	}
+	cert, err := s.ca.Issue(name, nil)
+	if err != nil {
+		return nil, err
+	}
+	ts := httptest.NewUnstartedServer(h)
+	ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	ts.StartTLS()
+	return ts, nil
+}
+
+// client is an HTTP client with timeout that trusts ca when it is set.
+func (s servers) client(timeout time.Duration) *http.Client {
+	if s.ca == nil {
+		return &http.Client{Timeout: timeout}
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: s.ca.Pool()}
+	return &http.Client{Timeout: timeout, Transport: t}
+}
+
+func (s servers) caPEM() []byte {
+	if s.ca == nil {
+		return nil
+	}
+	return s.ca.PEM()
+}
+
 // startOkta runs mockokta alone in this process, its engine waiting on clk.
-func startOkta(seed uint64, log *slog.Logger, clk clock.Sleeper) (*Env, error) {
+func startOkta(seed uint64, log *slog.Logger, clk clock.Sleeper, srv servers) (*Env, error) {
 	okta, err := mockokta.NewServer(mockokta.Config{Logger: log, Console: oktaconsole.Mount, Options: mockokta.Options{Seed: seed, Clock: clk,
-		SCIMClient: &http.Client{Timeout: 60 * time.Second}, Journal: journal.New(journal.Options{MaxEntries: 200000}, clk)}})
+		SCIMClient: srv.client(60 * time.Second), Journal: journal.New(journal.Options{MaxEntries: 200000}, clk)}})
 	if err != nil {
 		return nil, fmt.Errorf("mockokta: %w", err)
 	}
-	ots := httptest.NewServer(okta)
-	e := &Env{OktaURL: ots.URL, HTTP: &http.Client{Timeout: 2 * time.Minute}, Okta: okta}
+	ots, err := srv.start("mockokta", okta)
+	if err != nil {
+		_ = okta.Close()
+		return nil, err
+	}
+	e := &Env{OktaURL: ots.URL, HTTP: srv.client(2 * time.Minute), Okta: okta, CA: srv.caPEM()}
 	// In memory the server has nothing to save, so closing cannot fail.
 	e.closers = append(e.closers, ots.Close, func() { _ = okta.Close() })
 	return e, nil

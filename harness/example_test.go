@@ -3,6 +3,7 @@ package harness_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,7 +31,18 @@ func ExampleRunFile() {
 // API, wait for the engine, look at Atlassian. (A test, not an Example,
 // because Start needs the test's T.)
 func TestStartDrivesBothSides(t *testing.T) {
-	env := harness.Start(t)
+	for _, tls := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tls=%v", tls), func(t *testing.T) { startDrivesBothSides(t, tls) })
+	}
+}
+
+// startDrivesBothSides provisions a person; with tls both servers speak
+// HTTPS only, the engine's SCIM calls included.
+func startDrivesBothSides(t *testing.T, tls bool) {
+	env := harness.Start(t, harness.StartOptions{TLS: tls})
+	if tls && (!strings.HasPrefix(env.OktaURL, "https://") || !strings.HasPrefix(env.SCIMBaseURL, "https://") || len(env.CA) == 0) {
+		t.Fatalf("TLS environment: Okta %s, SCIM %s, %d bytes of CA", env.OktaURL, env.SCIMBaseURL, len(env.CA))
+	}
 	var user struct{ ID string }
 	err := env.Okta("POST", "/api/v1/users?activate=true", map[string]any{
 		"profile":     map[string]any{"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com", "login": "ada@example.com"},

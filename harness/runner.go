@@ -65,7 +65,7 @@ func RunScenario(ctx context.Context, s *Scenario, file string, data []byte, opt
 		}
 		if env == nil {
 			var err error
-			if env, err = startOkta(s.Seed, slog.New(slog.DiscardHandler), clock.System{}); err != nil {
+			if env, err = startOkta(s.Seed, slog.New(slog.DiscardHandler), clock.System{}, servers{}); err != nil {
 				return nil, err
 			}
 			defer env.Close()

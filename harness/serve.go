@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/spf13/pflag"
 
+	"github.com/provsim/provsim/internal/certs"
 	"github.com/provsim/provsim/internal/cli"
 	"github.com/provsim/provsim/mockatlassian"
 	atlconsole "github.com/provsim/provsim/mockatlassian/console"
@@ -38,7 +41,7 @@ const ServeEnvPrefix = "HARNESS"
 // wired to mockatlassian's directory.
 func serveName(side, name string) string {
 	switch name {
-	case "addr", "org-id", "org-name", "seed-file", "faults-file", "api-token", "org-api-key", "public-url":
+	case "addr", "org-id", "org-name", "seed-file", "faults-file", "api-token", "org-api-key", "public-url", "tls-addr":
 		return side + "-" + name
 	case "scim-base-url", "scim-api-key":
 		if side == "okta" {
@@ -168,6 +171,27 @@ func Serve(ctx context.Context, c ServeConfig, out, logs io.Writer) error {
 	type started struct {
 		srv  *mockatlassian.Server
 		addr net.Addr
+	}
+	// One local authority issues both servers' certificates, so one CA
+	// file serves clients of both.
+	if (c.Atlassian.Config.TLS.Enabled() || c.Okta.Config.TLS.Enabled()) && c.Okta.Config.TLS.CertFile == "" {
+		ca, err := certs.OpenAuthority(c.Okta.Config.DataDir)
+		if err != nil {
+			return err
+		}
+		c.Atlassian.Config.TLSAuthority, c.Okta.Config.TLSAuthority = ca, ca
+		if ca.File() == "" && c.Okta.Config.TLS.CAFile == "" {
+			dir, err := os.MkdirTemp("", "provsim-tls-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			for _, o := range []*certs.Options{&c.Atlassian.Config.TLS, &c.Okta.Config.TLS} {
+				if o.Enabled() {
+					o.CAFile = filepath.Join(dir, "ca.pem")
+				}
+			}
+		}
 	}
 	errc := make(chan error, 2)
 	up := make(chan started, 1)

@@ -1,9 +1,18 @@
 package harness
 
 import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
+	"net/http"
+	"os"
+	"regexp"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -74,4 +83,67 @@ func TestServeFlags(t *testing.T) {
 			t.Errorf("%v: ambiguous or wired flag accepted", bad)
 		}
 	}
+}
+
+// With --okta-tls-addr and --atlassian-tls-addr both servers serve HTTPS
+// with certificates from one local CA: one file to trust.
+func TestServeHTTPS(t *testing.T) {
+	c, err := ParseServeFlags([]string{"--okta-addr", "127.0.0.1:0", "--atlassian-addr", "127.0.0.1:0",
+		"--okta-tls-addr", "127.0.0.1:0", "--atlassian-tls-addr", "127.0.0.1:0"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncWriter
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, c, &out, io.Discard) }()
+	deadline := time.Now().Add(10 * time.Second)
+	var lines [][]string
+	for len(lines) < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		lines = regexp.MustCompile(`HTTPS:\s+(\S+)\s+\(clients trust the CA in (\S+)\)`).FindAllStringSubmatch(out.String(), -1)
+	}
+	if len(lines) != 2 || lines[0][2] != lines[1][2] {
+		t.Fatalf("want two HTTPS lines naming one CA file:\n%s", out.String())
+	}
+	caFile := lines[0][2]
+	pemBytes, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemBytes)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	for _, l := range lines {
+		resp, err := client.Get(l[1] + "/_sim/health")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", l[1], resp, err)
+		}
+		resp.Body.Close()
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(caFile); !os.IsNotExist(err) {
+		t.Errorf("the temporary CA file outlived serve: %v", err)
+	}
+}
+
+// syncWriter is a buffer one goroutine writes while another reads.
+type syncWriter struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }

@@ -31,6 +31,9 @@ type StartOptions struct {
 	// Scenario, when set, is the setup to use instead of the default (its
 	// atlassian, okta, people and groups sections; steps are ignored).
 	Scenario *Scenario
+	// TLS serves both simulators over HTTPS (EmbeddedOptions.TLS); the
+	// environment's CA is the certificate to trust.
+	TLS bool
 }
 
 // Start starts an in-process environment for t and stops it at the end of
@@ -48,7 +51,7 @@ func Start(t testing.TB, opts ...StartOptions) *TestEnv {
 				Sites: []SiteSpec{{Name: "acme.atlassian.net", Products: []string{"jira-software", "confluence"}}}},
 			Okta: OktaSpec{App: AppSpec{Template: "atlassian"}}}
 	}
-	env, err := StartEmbedded(EmbeddedOptions{Seed: s.Seed, Atlassian: switches(s.Atlassian.Switches)})
+	env, err := StartEmbedded(EmbeddedOptions{Seed: s.Seed, Atlassian: switches(s.Atlassian.Switches), TLS: o.TLS})
 	if err != nil {
 		t.Fatalf("harness.Start: %v", err)
 	}

@@ -20,6 +20,7 @@ import (
 func (s *Server) controlRoutes(r *mux.Router) {
 	s.controlAuth(r) // first: it guards every route below
 	control.HealthRoute(r, "mockatlassian", controlAPI{s})
+	control.CARoute(r, s.https.CAPEM())
 	r.HandleFunc("/reset", s.resetAll).Methods(http.MethodPost)
 	r.HandleFunc("/journal", s.journal).Methods(http.MethodGet)
 	r.HandleFunc("/journal", s.clearJournal).Methods(http.MethodDelete)

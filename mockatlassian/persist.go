@@ -156,6 +156,7 @@ func (s *Server) Flush() error {
 // Close saves the state one last time and closes the store; a server in
 // memory has nothing to close. Closing twice does nothing more.
 func (s *Server) Close() error {
+	s.https.Close()
 	if s.store == nil {
 		return nil
 	}

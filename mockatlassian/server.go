@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/provsim/provsim/internal/certs"
 	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/httpx"
 	"github.com/provsim/provsim/internal/journal"
@@ -59,6 +60,11 @@ type Config struct {
 	// beside the model, so it is handed in rather than imported; base
 	// carries the server's settings a console needs.
 	Console func(s *Server, base ui.Config) (httpx.Surface, error)
+	// TLS adds an HTTPS listener (--tls-*; docs/state.md, "HTTPS").
+	// TLSAuthority, when set, issues its certificate instead of the local
+	// authority kept in DataDir (harness serve shares one between servers).
+	TLS          certs.Options
+	TLSAuthority *certs.Authority
 }
 
 // Boot describes the organization and directory a server starts with
@@ -96,6 +102,7 @@ type Server struct {
 	orgAPI    OrgAPIConfig
 	rateLimit *ratelimit.Limiter // the org admin APIs' limits (orgapi.go)
 	console   *httpx.Surface     // nil: no console
+	https     *httpx.HTTPS       // the HTTPS listener (--tls-addr); nil: plain HTTP only
 }
 
 // URLFromOkta is Config.URLFromOkta: where Okta reaches this server when
@@ -139,25 +146,32 @@ func NewServer(cfg Config) (*Server, error) {
 	if s.faults, err = faults.NewRegistryFrom(cfg.Options.Seed, cfg.Faults); err != nil {
 		return nil, fmt.Errorf("faults: %w", err)
 	}
+	if s.https, err = httpx.SetupHTTPS(cfg.TLS, "mockatlassian", cfg.DataDir, cfg.PublicURL, cfg.TLSAuthority); err != nil {
+		return nil, err
+	}
 	if err := s.openState(); err != nil {
+		s.https.Close()
 		return nil, err
 	}
 	if cfg.Boot != nil {
 		b, err := s.boot(*cfg.Boot)
 		if err != nil {
 			s.closeState()
+			s.https.Close()
 			return nil, fmt.Errorf("boot: %w", err)
 		}
 		s.Booted = b
 	}
 	if err := s.saveState(); err != nil {
 		s.closeState()
+		s.https.Close()
 		return nil, err
 	}
 	if cfg.Console != nil {
 		sf, err := cfg.Console(s, ui.Config{ControlToken: cfg.ControlToken, PublicURL: cfg.PublicURL, Logger: cfg.Logger})
 		if err != nil {
 			s.closeState()
+			s.https.Close()
 			return nil, fmt.Errorf("console: %w", err)
 		}
 		s.console = &sf
@@ -166,6 +180,7 @@ func NewServer(cfg Config) (*Server, error) {
 	layers := httpx.Layers{Faults: s.faults.Middleware(httpx.TenantOf, s.writeFault), Durable: s.durable}
 	if s.handler, err = httpx.Build(s.Journal, layers, s.surfaces()...); err != nil {
 		s.closeState()
+		s.https.Close()
 		return nil, err
 	}
 	return s, nil
@@ -243,12 +258,21 @@ func (s *Server) surfaces() []httpx.Surface {
 	return append(list, httpx.Surface{Name: "fallback", Unrouted: fallback})
 }
 
-// Run serves s on addr until ctx ends, then shuts down gracefully; ready,
-// when not nil, receives the bound address.
 // PublicBase is the base URL people reach the server at: --public-url
 // when set, else the listen address.
 func (s *Server) PublicBase(addr net.Addr) string { return ui.PublicBase(s.cfg.PublicURL, addr) }
 
+// Run serves s on addr until ctx ends, then shuts down gracefully; ready,
+// when not nil, receives the bound address. With --tls-addr it serves
+// HTTPS there too.
 func Run(ctx context.Context, addr string, s *Server, ready func(net.Addr)) error {
-	return httpx.Serve(ctx, addr, s, ready)
+	return s.https.Serve(ctx, addr, s, ready)
 }
+
+// HTTPSURL is the HTTPS base URL ("" without --tls-addr, or before Run
+// listens).
+func (s *Server) HTTPSURL() string { return s.https.URL() }
+
+// HTTPSCA is the local authority's certificate (PEM) that signed the HTTPS
+// certificate; nil without HTTPS or with a given certificate.
+func (s *Server) HTTPSCA() []byte { return s.https.CAPEM() }

@@ -62,6 +62,7 @@ func (s *Server) boot(b Boot) (*Booted, error) {
 func (s *Server) controlRoutes(r *mux.Router) {
 	s.controlAuth(r) // first: it guards every route below
 	control.HealthRoute(r, "mockokta", controlAPI{s})
+	control.CARoute(r, s.https.CAPEM())
 	r.HandleFunc("/reset", s.ctlResetAll).Methods(http.MethodPost)
 	r.HandleFunc("/journal", s.ctlJournal).Methods(http.MethodGet)
 	r.HandleFunc("/journal", s.ctlClearJournal).Methods(http.MethodDelete)

@@ -75,6 +75,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.seedFile, "seed-file", "", "YAML start state applied when nothing is stored: orgs, tokens, users, groups, apps, assignments, pushes")
 	fs.StringVar(&f.cli.Config.PublicURL, "public-url", "", "the `URL` people reach this server at, when it differs from the listen address (compose: http://127.0.0.1:8080): printed at start, and used by the admin console")
 	fs.StringVar(&f.cli.Config.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_sim/ routes but GET /_sim/health (prefer the environment variable: flags show in ps)")
+	cli.TLS(fs, &f.cli.Config.TLS)
 	cli.Files(fs, "faults-file", "yaml", "yml", "json")
 	cli.Files(fs, "seed-file", "yaml", "yml")
 	cli.Dir(fs, "data-dir")
@@ -104,6 +105,9 @@ func (f *Flags) CLI(given func(flag string) bool) (CLI, error) {
 		if _, err := ui.ParsePublicURL(c.Config.PublicURL); err != nil {
 			return CLI{}, err
 		}
+	}
+	if err := c.Config.TLS.Check(); err != nil {
+		return CLI{}, err
 	}
 	if strings.ContainsAny(c.Config.ControlToken, " \t\r\n") {
 		return CLI{}, fmt.Errorf("control token: must not contain white space")
@@ -161,6 +165,9 @@ func (s *Server) WriteBoot(w io.Writer, addr net.Addr, show bool) {
 		fmt.Fprintf(w, "mockokta listening on http://%s (%s)\n", addr, base)
 	} else {
 		fmt.Fprintf(w, "mockokta listening on http://%s\n", addr)
+	}
+	if https := s.https.Describe(); https != "" {
+		fmt.Fprintf(w, "  HTTPS:          %s\n", https)
 	}
 	if s.console != nil {
 		fmt.Fprintf(w, "  admin console:  %s%s\n", base, ConsolePath)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/provsim/provsim/internal/certs"
 	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/httpx"
 	"github.com/provsim/provsim/internal/journal"
@@ -41,6 +42,11 @@ type Config struct {
 	// the server's settings a console needs (control token, public URL,
 	// logger).
 	Console func(s *Server, base ui.Config) (httpx.Surface, error)
+	// TLS adds an HTTPS listener (--tls-*; docs/state.md, "HTTPS").
+	// TLSAuthority, when set, issues its certificate instead of the local
+	// authority kept in DataDir (harness serve shares one between servers).
+	TLS          certs.Options
+	TLSAuthority *certs.Authority
 }
 
 // Server is mockokta's HTTP face over a Model.
@@ -56,6 +62,7 @@ type Server struct {
 	console *httpx.Surface // nil: no console
 	store   *store.Store   // --data-dir (persist.go), nil in memory
 	stored  bootRecord     // the boot org a data directory remembers
+	https   *httpx.HTTPS   // the HTTPS listener (--tls-addr); nil: plain HTTP only
 }
 
 // NewServer builds a server and runs its boot.
@@ -73,10 +80,15 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("faults: %w", err)
 	}
+	https, err := httpx.SetupHTTPS(cfg.TLS, "mockokta", cfg.DataDir, cfg.PublicURL, cfg.TLSAuthority)
+	if err != nil {
+		return nil, err
+	}
 	m := New(cfg.Options)
-	s := &Server{Model: m, Journal: journal.New(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger, faults: registry}
+	s := &Server{Model: m, Journal: journal.New(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger, faults: registry, https: https}
 	if err := s.openState(); err != nil {
 		m.Close()
+		https.Close()
 		return nil, err
 	}
 	if cfg.Boot != nil {
@@ -84,6 +96,7 @@ func NewServer(cfg Config) (*Server, error) {
 		if err != nil {
 			m.Close()
 			s.abandonState()
+			s.https.Close()
 			return nil, fmt.Errorf("boot: %w", err)
 		}
 		s.Booted = b
@@ -91,6 +104,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if err := s.saveState(); err != nil {
 		m.Close()
 		s.abandonState()
+		s.https.Close()
 		return nil, err
 	}
 	if cfg.Console != nil {
@@ -98,6 +112,7 @@ func NewServer(cfg Config) (*Server, error) {
 		if err != nil {
 			m.Close()
 			s.abandonState()
+			s.https.Close()
 			return nil, fmt.Errorf("console: %w", err)
 		}
 		s.console = &sf
@@ -107,6 +122,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if s.handler, err = httpx.Build(s.Journal, layers, s.surfaces()...); err != nil {
 		m.Close()
 		s.abandonState()
+		s.https.Close()
 		return nil, err
 	}
 	return s, nil
@@ -115,6 +131,7 @@ func NewServer(cfg Config) (*Server, error) {
 // Close stops the engine, then saves and closes --data-dir's store.
 func (s *Server) Close() error {
 	s.Model.Close()
+	s.https.Close()
 	if err := s.closeState(); err != nil {
 		return fmt.Errorf("state not saved at close: %w", err)
 	}
@@ -177,8 +194,18 @@ func (s *Server) PublicBase(addr net.Addr) string { return ui.PublicBase(s.cfg.P
 
 // Run serves s on addr until ctx ends, then shuts down gracefully; ready,
 // when not nil, receives the bound address.
+// With --tls-addr it serves HTTPS there too.
 func Run(ctx context.Context, addr string, s *Server, ready func(net.Addr)) error {
-	return httpx.Serve(ctx, addr, s, ready)
+	return s.https.Serve(ctx, addr, s, ready)
 }
+
+// HTTPSURL is the HTTPS base URL ("" without --tls-addr, or before Run
+// listens), and HTTPSCA the certificate its clients trust (nil for a
+// given certificate).
+func (s *Server) HTTPSURL() string { return s.https.URL() }
+
+// HTTPSCA is the local authority's certificate (PEM) that signed the HTTPS
+// certificate; nil without HTTPS or with a given certificate.
+func (s *Server) HTTPSCA() []byte { return s.https.CAPEM() }
 
 func trimSlash(s string) string { return strings.TrimRight(s, "/") }

@@ -79,3 +79,27 @@ func TestPublicURL(t *testing.T) {
 		}
 	}
 }
+
+// --tls-addr serves the SCIM API over HTTPS with a certificate from a
+// local CA, which GET /_sim/tls/ca.pem hands out.
+func TestHTTPS(t *testing.T) {
+	srv := clitest.Start(t, command(), map[string]string{"MOCKATLASSIAN_TLS_ADDR": "127.0.0.1:0"}, "control API:",
+		"--addr", "127.0.0.1:0", "--directory-id", "d", "--scim-api-key", "k")
+	base, caFile := srv.HTTPS()
+	if base == "" || caFile == "" {
+		t.Fatalf("boot banner names no HTTPS URL or CA file:\n%s", srv.Stdout())
+	}
+	c := clitest.Trusting(t, caFile)
+	req, _ := http.NewRequest("GET", base+"/scim/directory/d/Users", nil)
+	req.Header.Set("Authorization", "Bearer k")
+	resp, err := c.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("SCIM over HTTPS: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	resp, err = c.Get(base + "/_sim/tls/ca.pem")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/_sim/tls/ca.pem: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -73,4 +76,58 @@ func TestPublicURL(t *testing.T) {
 		}
 	}
 	srv.Stop()
+}
+
+// --tls-addr serves HTTPS beside HTTP with a certificate from a local CA
+// kept with --data-dir: the CA file named at start is what clients trust,
+// GET /_sim/tls/ca.pem hands it out without the control token, and after a
+// restart the same file still works.
+func TestHTTPS(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"MOCKOKTA_API_TOKEN": "t", "MOCKOKTA_CONTROL_TOKEN": "ctl", "MOCKOKTA_TLS_ADDR": "127.0.0.1:0"}
+	start := func() (string, string, *clitest.Server) {
+		srv := clitest.Start(t, command(), env, "control API:", "--addr", "127.0.0.1:0", "--data-dir", dir)
+		base, caFile := srv.HTTPS()
+		if base == "" || caFile == "" {
+			t.Fatalf("boot banner names no HTTPS URL or CA file:\n%s", srv.Stdout())
+		}
+		return base, caFile, srv
+	}
+	base, caFile, srv := start()
+	c := clitest.Trusting(t, caFile)
+	get := func(path, auth string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	if resp, _ := get("/api/v1/apps", "SSWS t"); resp.StatusCode != 200 {
+		t.Fatalf("Management API over HTTPS: %s", resp.Status)
+	}
+	ca, _ := os.ReadFile(caFile)
+	if resp, body := get("/_sim/tls/ca.pem", ""); resp.StatusCode != 200 || !bytes.Equal(body, ca) {
+		t.Fatalf("/_sim/tls/ca.pem without the control token: %s, same file %v", resp.Status, bytes.Equal(body, ca))
+	}
+	if resp, _ := get("/_sim/orgs", ""); resp.StatusCode != 401 {
+		t.Fatalf("other control routes still need the token: %s", resp.Status)
+	}
+	srv.Stop()
+	base, again, _ := start()
+	if again != caFile {
+		t.Fatalf("CA file moved: %s, then %s", caFile, again)
+	}
+	if resp, _ := get("/api/v1/apps", "SSWS t"); resp.StatusCode != 200 {
+		t.Fatalf("after a restart, through the CA file people already trust: %s", resp.Status)
+	}
+	if r := clitest.Run(command(), nil, "--tls-cert", "c.pem"); r.Code != 2 || !strings.Contains(r.Stderr, "go together") {
+		t.Errorf("--tls-cert alone: exit %d %s", r.Code, r.Stderr)
+	}
 }

@@ -49,8 +49,8 @@ func NotFound(kind, id, msg string) *Error {
 func Unauthorized(msg string) *Error { return &Error{Status: http.StatusUnauthorized, Message: msg} }
 
 // RequireToken guards the /_sim/ subrouter r when token is set: every
-// request but GET /_sim/health must carry `Authorization: Bearer <token>`,
-// else 401 through api. It must be called before any route is added: the
+// request but GET /_sim/health and GET /_sim/tls/ca.pem must carry
+// `Authorization: Bearer <token>`, else 401 through api. It must be called before any route is added: the
 // guard is the subrouter's first route, matching exactly the requests it
 // refuses, so it runs before route variables are looked at (an unknown org
 // is a 401, not a 404) and also covers unknown paths and wrong methods:
@@ -64,7 +64,8 @@ func RequireToken(r *mux.Router, token string, alsoAllow func(r *http.Request, b
 	}
 	want := secret.HashOf(token)
 	allowed := func(req *http.Request) bool {
-		if req.Method == http.MethodGet && req.URL.Path == "/_sim/health" {
+		// Health, and the CA certificate clients trust, which is public.
+		if req.Method == http.MethodGet && (req.URL.Path == "/_sim/health" || req.URL.Path == CAPath) {
 			return true
 		}
 		got, ok := httpx.BearerToken(req.Header.Get("Authorization"))
@@ -96,6 +97,24 @@ type health struct {
 func HealthRoute(r *mux.Router, service string, api API) {
 	r.HandleFunc("/health", func(w http.ResponseWriter, req *http.Request) {
 		api.WriteJSON(w, req, http.StatusOK, health{Service: service, Status: "ok"})
+	}).Methods(http.MethodGet)
+}
+
+// CAPath is where a server with HTTPS serves the certificate of its local
+// authority (docs/state.md, "HTTPS"): the file clients trust, for those
+// that cannot read the server's disk (a container's clients).
+const CAPath = "/_sim/tls/ca.pem"
+
+// CARoute registers GET /_sim/tls/ca.pem when there is a CA to hand out
+// (caPEM not empty); it needs no control token.
+func CARoute(r *mux.Router, caPEM []byte) {
+	if len(caPEM) == 0 {
+		return
+	}
+	r.HandleFunc("/tls/ca.pem", func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		w.Header().Set("Content-Disposition", `attachment; filename="ca.pem"`)
+		_, _ = w.Write(caPEM)
 	}).Methods(http.MethodGet)
 }
 

@@ -4,6 +4,7 @@ package httpx
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -15,9 +16,37 @@ import (
 // when not nil, receives the bound address once the listener is up (with
 // port 0 it tells which port was chosen).
 func Serve(ctx context.Context, addr string, h http.Handler, ready func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
+	return ServeListeners(ctx, h, func(addrs []net.Addr) {
+		if ready != nil {
+			ready(addrs[0])
+		}
+	}, Listen{Addr: addr})
+}
+
+// Listen is one address a server listens on: plain HTTP, or HTTPS with
+// TLS's certificates.
+type Listen struct {
+	Addr string
+	TLS  *tls.Config // nil: plain HTTP
+}
+
+// ServeListeners serves h on every listener until ctx ends, then shuts
+// down gracefully; a failure of one stops them all. ready, when not nil,
+// receives the bound addresses (in the order of ls) once all are up.
+func ServeListeners(ctx context.Context, h http.Handler, ready func([]net.Addr), ls ...Listen) error {
+	var lns []net.Listener
+	closeAll := func() {
+		for _, ln := range lns {
+			_ = ln.Close()
+		}
+	}
+	for _, l := range ls {
+		ln, err := net.Listen("tcp", l.Addr)
+		if err != nil {
+			closeAll()
+			return err
+		}
+		lns = append(lns, ln)
 	}
 	stopping := make(chan struct{})
 	base := context.WithValue(context.Background(), stoppingKey{}, (<-chan struct{})(stopping))
@@ -27,24 +56,54 @@ func Serve(ctx context.Context, addr string, h http.Handler, ready func(net.Addr
 	// server-sent events) is active until told to end.
 	srv.RegisterOnShutdown(func() { close(stopping) })
 	if ready != nil {
-		ready(ln.Addr())
+		addrs := make([]net.Addr, len(lns))
+		for i, ln := range lns {
+			addrs[i] = ln.Addr()
+		}
+		ready(addrs)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	errc := make(chan error, len(lns))
+	for i, ln := range lns {
+		go func() {
+			if c := ls[i].TLS; c != nil {
+				// ServeTLS offers HTTP/2 as well, as the real services do.
+				errc <- serveTLS(srv, ln, c)
+				return
+			}
+			errc <- srv.Serve(ln)
+		}()
+	}
+	// The first listener to fail stops them all, as ctx ending does.
+	var first error
+	done := 0
 	select {
-	case err := <-errc:
-		return err
+	case first = <-errc:
+		done++
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			return err
-		}
-		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
 	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	for ; done < len(lns); done++ {
+		if e := <-errc; err == nil && !errors.Is(e, http.ErrServerClosed) {
+			err = e
+		}
+	}
+	if first != nil {
+		return first
+	}
+	return err
+}
+
+// serveTLS serves HTTPS on ln with c's certificates, offering HTTP/2 as
+// the real services do (net/http speaks it on a TLS listener that lists
+// "h2").
+func serveTLS(srv *http.Server, ln net.Listener, c *tls.Config) error {
+	c = c.Clone()
+	if len(c.NextProtos) == 0 {
+		c.NextProtos = []string{"h2", "http/1.1"}
+	}
+	return srv.Serve(tls.NewListener(ln, c))
 }
 
 type stoppingKey struct{}

@@ -5,6 +5,10 @@ package clitest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -92,6 +96,32 @@ func (s *Server) Addr(name string) string {
 		}
 	}
 	return ""
+}
+
+var httpsLine = regexp.MustCompile(`HTTPS:\s+(https://\S+)(?:\s+\(clients trust the CA in (\S+)\))?`)
+
+// HTTPS is the HTTPS URL and the CA file the server's start-up lines name
+// ("" when they name none).
+func (s *Server) HTTPS() (url, caFile string) {
+	if m := httpsLine.FindStringSubmatch(s.out.String()); m != nil {
+		return m[1], m[2]
+	}
+	return "", ""
+}
+
+// Trusting is an HTTP client that trusts only the CA certificate in caFile,
+// as a client told to trust that file does.
+func Trusting(t *testing.T, caFile string) *http.Client {
+	t.Helper()
+	pemBytes, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		t.Fatalf("%s holds no certificate", caFile)
+	}
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 }
 
 // Stop ends the server as SIGTERM would and returns its exit code.
