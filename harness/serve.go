@@ -185,7 +185,7 @@ func Serve(ctx context.Context, c ServeConfig, out, logs io.Writer) error {
 			if err != nil {
 				return err
 			}
-			defer os.RemoveAll(dir)
+			defer func() { _ = os.RemoveAll(dir) }() // a temporary directory left behind is harmless
 			for _, o := range []*certs.Options{&c.Atlassian.Config.TLS, &c.Okta.Config.TLS} {
 				if o.Enabled() {
 					o.CAFile = filepath.Join(dir, "ca.pem")

@@ -324,17 +324,17 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(f.Name())
+	defer func() { _ = os.Remove(f.Name()) }() // gone after the rename; otherwise a leftover temporary file
 	if _, err := f.Write(data); err != nil {
-		f.Close()
+		_ = f.Close() // the earlier error is the one to report
 		return err
 	}
 	if err := f.Chmod(perm); err != nil {
-		f.Close()
+		_ = f.Close() // the earlier error is the one to report
 		return err
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
+		_ = f.Close() // the earlier error is the one to report
 		return err
 	}
 	if err := f.Close(); err != nil {
