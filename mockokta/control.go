@@ -131,15 +131,32 @@ func (s *Server) ctlListOrgs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) ctlCreateOrg(w http.ResponseWriter, r *http.Request) {
-	var in CreateOrgInput
+	var in struct {
+		CreateOrgInput
+		// RateLimits are the org's own Management API limits
+		// (ParseRateLimits; "" : the server's). They are the server's
+		// HTTP setting, not the org's state: kept in memory only.
+		RateLimits string `json:"rateLimits,omitempty"`
+	}
 	if err := s.decodeOptional(w, r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out, err := s.Model.CreateOrg(in)
+	var limits RateLimits
+	if in.RateLimits != "" {
+		var err error
+		if limits, err = ParseRateLimits(in.RateLimits); err != nil {
+			s.writeError(w, r, errValidation("rateLimits: "+err.Error()))
+			return
+		}
+	}
+	out, err := s.Model.CreateOrg(in.CreateOrgInput)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if in.RateLimits != "" {
+		s.limits.setOrg(out.ID, limits)
 	}
 	writeJSON(w, http.StatusCreated, out)
 }

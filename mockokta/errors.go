@@ -106,6 +106,12 @@ func errAdminProtected() *Error {
 		[]string{"The org's super administrator owns its API tokens and cannot be deactivated, suspended or deleted"}}
 }
 
+// errRateLimited is Okta's 429 (OAPI-RATE-4): no Retry-After, the wait is
+// in X-Rate-Limit-Reset.
+func errRateLimited() *Error {
+	return &Error{http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.", nil}
+}
+
 func errInternal() *Error {
 	return &Error{http.StatusInternalServerError, "E0000009", "Internal Server Error", nil}
 }

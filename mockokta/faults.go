@@ -43,7 +43,7 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, a faults.Ans
 func faultError(status int) *Error {
 	switch {
 	case status == http.StatusTooManyRequests:
-		return &Error{status, "E0000047", "API call exceeded rate limit due to too many requests.", nil}
+		return errRateLimited()
 	case status >= 500:
 		return &Error{status, "E0000009", "Internal Server Error", nil}
 	case status == http.StatusUnauthorized:

@@ -45,6 +45,7 @@ type Flags struct {
 	journal              journal.Options
 	seedFile, faultsFile string
 	groupPushConflict    string
+	rateLimits           string
 }
 
 // bootFlags describe the boot org: when any is given, a seed file's first
@@ -70,6 +71,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.journal.MaxEntries, "journal-size", 10000, "entries kept in each journal")
 	fs.BoolVar(&f.journal.NoBodies, "journal-no-bodies", false, "keep no bodies in the journals")
 	fs.StringVar(&f.groupPushConflict, "group-push-conflict", string(ConflictError), "what a 409 on creating a pushed group does: error (Okta: the push waits for the admin to link the group) or link (look the name up and link it)")
+	fs.StringVar(&f.rateLimits, "rate-limits", "okta", "Management API rate limits: okta (a Workforce org's per-minute buckets, each token's 50 % share, 75 requests in flight), off, or okta*FACTOR to scale the per-minute limits (okta*0.1)")
 	fs.StringVar(&f.faultsFile, "faults-file", "", "YAML or JSON list of fault rules on /api/v1 active from the start (docs/mockatlassian.md, \"Fault injection\")")
 	fs.StringVar(&f.cli.Config.DataDir, "data-dir", "", "keep state in `DIR`/mockokta.db so it survives restarts (default: in memory)")
 	fs.StringVar(&f.seedFile, "seed-file", "", "YAML start state applied when nothing is stored: orgs, tokens, users, groups, apps, assignments, pushes")
@@ -117,6 +119,9 @@ func (f *Flags) CLI(given func(flag string) bool) (CLI, error) {
 		return CLI{}, err
 	}
 	c.Config.Options.GroupPushConflict = conflict
+	if c.Config.RateLimits, err = ParseRateLimits(f.rateLimits); err != nil {
+		return CLI{}, err
+	}
 	c.Config.Options.SCIMClient = &http.Client{Timeout: f.timeout}
 	c.Config.Options.Journal = journal.New(f.journal, c.Config.Options.Clock)
 	c.Config.Journal = f.journal

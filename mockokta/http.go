@@ -3,6 +3,7 @@ package mockokta
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/provsim/provsim/internal/httpx"
+	"github.com/provsim/provsim/internal/secret"
 )
 
 // The Management API's HTTP plumbing: SSWS auth selecting the org, the
@@ -29,10 +31,10 @@ const orgKey ctxKey = 1
 // orgOf returns the org the request authenticated as.
 func orgOf(r *http.Request) *Org { return r.Context().Value(orgKey).(*Org) }
 
-// Rate-limit figures shown on every response. mockokta does not throttle
-// its own API (fault injection is a separate feature); the headers are
+// Rate-limit figures shown on every response when the rate limits are off
+// (Config.RateLimits; ratelimit.go replaces them when on): the headers are
 // there because SDKs read them.
-const rateLimit = 600
+const fixedRateLimit = 600
 
 // oktaHeaders sets Date, X-Okta-Request-Id and X-Rate-Limit-* on every
 // response, as Okta does and okta-sdk-golang expects (OAPI-SDK-2: the Date header
@@ -43,8 +45,8 @@ func (s *Server) oktaHeaders(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("Date", now.Format(http.TimeFormat))
 		h.Set("X-Okta-Request-Id", "req"+s.Model.ids.Token(22))
-		h.Set("X-Rate-Limit-Limit", strconv.Itoa(rateLimit))
-		h.Set("X-Rate-Limit-Remaining", strconv.Itoa(rateLimit-1))
+		h.Set("X-Rate-Limit-Limit", strconv.Itoa(fixedRateLimit))
+		h.Set("X-Rate-Limit-Remaining", strconv.Itoa(fixedRateLimit-1))
 		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(now.Add(time.Minute).Unix(), 10))
 		next.ServeHTTP(w, r)
 	})
@@ -65,7 +67,11 @@ func (s *Server) ssws(next http.Handler) http.Handler {
 			return
 		}
 		httpx.SetTenant(r, o.ID)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), orgKey, o)))
+		// The token's share of each rate-limit bucket is counted under its
+		// hash (OAPI-RATE-2).
+		h := secret.HashOf(strings.TrimSpace(token))
+		ctx := withPrincipal(context.WithValue(r.Context(), orgKey, o), "ssws:"+hex.EncodeToString(h[:8]))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

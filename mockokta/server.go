@@ -47,6 +47,9 @@ type Config struct {
 	// authority kept in DataDir (harness serve shares one between servers).
 	TLS          certs.Options
 	TLSAuthority *certs.Authority
+	// RateLimits limits /api/v1 as Okta does (ratelimit.go); the zero
+	// value limits nothing.
+	RateLimits RateLimits
 }
 
 // Server is mockokta's HTTP face over a Model.
@@ -63,6 +66,7 @@ type Server struct {
 	store   *store.Store   // --data-dir (persist.go), nil in memory
 	stored  bootRecord     // the boot org a data directory remembers
 	https   *httpx.HTTPS   // the HTTPS listener (--tls-addr); nil: plain HTTP only
+	limits  *rateLimiter   // the Management API's rate limits
 }
 
 // NewServer builds a server and runs its boot.
@@ -86,6 +90,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	m := New(cfg.Options)
 	s := &Server{Model: m, Journal: journal.New(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger, faults: registry, https: https}
+	s.limits = newRateLimiter(cfg.RateLimits, m)
 	if err := s.openState(); err != nil {
 		m.Close()
 		https.Close()
@@ -155,7 +160,7 @@ func (s *Server) surfaces() []httpx.Surface {
 		s.writeError(w, r, errNoSuchPath(r.URL.Path))
 	}
 	list := []httpx.Surface{
-		{Name: "management API", Prefix: "/api/v1", Headers: s.oktaHeaders, Auth: s.ssws, Unrouted: unrouted,
+		{Name: "management API", Prefix: "/api/v1", Headers: s.oktaHeaders, Auth: s.ssws, Limit: s.rateLimit, Unrouted: unrouted,
 			Routes: func(r *mux.Router) {
 				s.userRoutes(r)
 				s.ruleRoutes(r)

@@ -30,11 +30,16 @@ type oktaEnv struct {
 
 // newOktaEnv starts a server on a fake clock with a fixed seed and one org
 // whose API token is testToken. It is closed when the test ends.
-func newOktaEnv(t *testing.T) *oktaEnv {
+// mutate, when given, changes the server's configuration first.
+func newOktaEnv(t *testing.T, mutate ...func(*Config)) *oktaEnv {
 	t.Helper()
 	clock := clock.NewFake(time.Date(2026, 3, 14, 15, 9, 26, 535897000, time.UTC))
 	logger := slog.New(slog.DiscardHandler)
-	s, err := NewServer(Config{Options: Options{Clock: clock, Seed: 1, Logger: logger}, Logger: logger})
+	cfg := Config{Options: Options{Clock: clock, Seed: 1, Logger: logger}, Logger: logger}
+	for _, f := range mutate {
+		f(&cfg)
+	}
+	s, err := NewServer(cfg)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}

@@ -55,3 +55,67 @@ func (l *Limiter) Take(key string, limit int) Decision {
 	d.Allowed, d.Remaining = true, limit-n-1
 	return d
 }
+
+// Want is one limit a request counts against: a key and its limit.
+type Want struct {
+	Key   string
+	Limit int
+}
+
+// TakeAll counts one request against every limit at once (an org's bucket
+// and a caller's share of it, say): it is allowed only when every limit
+// has room, and a refused request counts against none. The decision is
+// the limit that applied: the first one that is full, or else the one
+// with the least room left.
+func (l *Limiter) TakeAll(wants ...Want) Decision {
+	now := l.clock.Now().UTC()
+	start := now.Truncate(l.window)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !start.Equal(l.start) {
+		l.start, l.counts = start, map[string]int{}
+	}
+	reset := start.Add(l.window)
+	var tightest Decision
+	for i, w := range wants {
+		n := l.counts[w.Key]
+		if n >= w.Limit {
+			return Decision{Limit: w.Limit, Reset: reset}
+		}
+		if left := w.Limit - n - 1; i == 0 || left < tightest.Remaining {
+			tightest = Decision{Allowed: true, Limit: w.Limit, Remaining: left, Reset: reset}
+		}
+	}
+	for _, w := range wants {
+		l.counts[w.Key]++
+	}
+	return tightest
+}
+
+// InFlight counts requests in progress per key, for concurrency limits.
+type InFlight struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// Enter counts one more request for key when fewer than limit are in
+// flight; ok false means the request is over the limit and was not
+// counted. Call done when the request ends.
+func (f *InFlight) Enter(key string, limit int) (done func(), ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == nil {
+		f.n = map[string]int{}
+	}
+	if f.n[key] >= limit {
+		return nil, false
+	}
+	f.n[key]++
+	return func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.n[key]--; f.n[key] <= 0 {
+			delete(f.n, key) // bounds memory by the keys in flight
+		}
+	}, true
+}

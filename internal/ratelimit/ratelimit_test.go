@@ -27,3 +27,44 @@ func TestLimiterWindows(t *testing.T) {
 		t.Fatalf("new window: %+v", d)
 	}
 }
+
+func TestTakeAllCountsEveryLimitOrNone(t *testing.T) {
+	c := clock.NewFake(time.Date(2026, 5, 2, 10, 4, 30, 0, time.UTC))
+	l := New(c, time.Minute)
+	org, token := Want{"org", 4}, Want{"org/token", 2}
+	for i := 1; i >= 0; i-- {
+		if d := l.TakeAll(org, token); !d.Allowed || d.Limit != 2 || d.Remaining != i {
+			t.Fatalf("the token's share is the tighter limit: %+v", d)
+		}
+	}
+	if d := l.TakeAll(org, token); d.Allowed || d.Limit != 2 || d.Remaining != 0 {
+		t.Fatalf("the share is spent: %+v", d)
+	}
+	// The refused request did not count against the org: another token
+	// still gets the org's last two.
+	other := Want{"org/other", 2}
+	for i := 1; i >= 0; i-- {
+		if d := l.TakeAll(org, other); !d.Allowed || d.Limit != 4 || d.Remaining != i {
+			t.Fatalf("org bucket: %+v", d)
+		}
+	}
+	if d := l.TakeAll(org, Want{"org/third", 2}); d.Allowed || d.Limit != 4 {
+		t.Fatalf("the org bucket is empty: %+v", d)
+	}
+}
+
+func TestInFlight(t *testing.T) {
+	var f InFlight
+	done1, ok1 := f.Enter("org", 2)
+	_, ok2 := f.Enter("org", 2)
+	if _, ok := f.Enter("org", 2); !ok1 || !ok2 || ok {
+		t.Fatal("the third request in flight is over a limit of 2")
+	}
+	if _, ok := f.Enter("other", 2); !ok {
+		t.Fatal("keys are counted apart")
+	}
+	done1()
+	if _, ok := f.Enter("org", 2); !ok {
+		t.Fatal("a finished request frees its place")
+	}
+}

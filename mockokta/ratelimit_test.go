@@ -1,0 +1,254 @@
+package mockokta
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/okta/okta-sdk-golang/v5/okta"
+
+	"github.com/provsim/provsim/internal/clock"
+)
+
+// Okta's Management API rate limits (OAPI-RATE-1..5).
+
+func TestRateLimitBuckets(t *testing.T) {
+	for _, c := range []struct{ method, path, bucket string }{
+		{"GET", "/api/v1/apps", "/api/v1/apps"},
+		{"POST", "/api/v1/apps", "/api/v1/apps"},
+		{"GET", "/api/v1/apps/0oa1", "/api/v1/apps/{id}"},
+		{"PUT", "/api/v1/apps/0oa1", "/api/v1/apps/{id}"},
+		{"POST", "/api/v1/apps/0oa1/users", "/api/v1/apps"},
+		{"GET", "/api/v1/apps/0oa1/group-push/mappings", "/api/v1/apps"},
+		{"POST", "/api/v1/apps/0oa1/lifecycle/activate", "/api/v1/apps"},
+		{"GET", "/api/v1/groups", "/api/v1/groups"},
+		{"GET", "/api/v1/groups/00g1", "/api/v1/groups/{id}"},
+		{"PUT", "/api/v1/groups/00g1/users/00u1", "/api/v1/groups"},
+		{"GET", "/api/v1/groups/rules", "/api/v1/groups"},
+		{"GET", "/api/v1/groups/rules/0pr1", "/api/v1/groups"},
+		{"GET", "/api/v1/users", "/api/v1/users"},
+		{"POST", "/api/v1/users", "/api/v1/users"},
+		{"GET", "/api/v1/users/00u1", "/api/v1/users/{id:.+}"},
+		{"POST", "/api/v1/users/00u1", "/api/v1/users/{id}"},
+		{"DELETE", "/api/v1/users/00u1", "/api/v1/users/{id}"},
+		{"POST", "/api/v1/users/00u1/lifecycle/deactivate", "/api/v1/users"},
+		{"GET", "/api/v1/users/00u1/groups", "/api/v1/users"},
+		{"GET", "/api/v1/users/me", "/api/v1/users/me"},
+		{"GET", "/api/v1/logs", "/api/v1/logs"},
+		{"GET", "/api/v1/policies", "/api/v1"},
+		{"GET", "/api/v1/meta/schemas/user/default", "/api/v1"},
+	} {
+		if got := bucketOf(c.method, c.path).Name; got != c.bucket {
+			t.Errorf("%s %s: bucket %s, want %s", c.method, c.path, got, c.bucket)
+		}
+	}
+}
+
+func rateLimited(cfg *Config) { cfg.RateLimits = OktaRateLimits() }
+
+// rateHeaders reads X-Rate-Limit-Limit/-Remaining/-Reset.
+func rateHeaders(t *testing.T, r resp) (limit, remaining int, reset int64) {
+	t.Helper()
+	var err error
+	if limit, err = strconv.Atoi(r.Header.Get("X-Rate-Limit-Limit")); err != nil {
+		t.Fatalf("X-Rate-Limit-Limit: %v", err)
+	}
+	if remaining, err = strconv.Atoi(r.Header.Get("X-Rate-Limit-Remaining")); err != nil {
+		t.Fatalf("X-Rate-Limit-Remaining: %v", err)
+	}
+	if reset, err = strconv.ParseInt(r.Header.Get("X-Rate-Limit-Reset"), 10, 64); err != nil {
+		t.Fatalf("X-Rate-Limit-Reset: %v", err)
+	}
+	return limit, remaining, reset
+}
+
+// TestRateLimitAppsBucket spends the 100-a-minute apps bucket with two
+// tokens, each held to half of it, and sees the headers count down.
+func TestRateLimitAppsBucket(t *testing.T) {
+	e := newOktaEnv(t, rateLimited)
+	second := "second-token-0123456789"
+	if err := e.srv.Model.addToken(e.org, second); err != nil {
+		t.Fatal(err)
+	}
+	windowEnd := e.clock.Now().Truncate(time.Minute).Add(time.Minute).Unix()
+	for i := 49; i >= 0; i-- {
+		r := e.do("GET", "/api/v1/apps", nil).must(t, 200)
+		if l, rem, reset := rateHeaders(t, r); l != 50 || rem != i || reset != windowEnd {
+			t.Fatalf("headers %d/%d/%d, want 50/%d/%d (the token's half of 100)", l, rem, reset, i, windowEnd)
+		}
+	}
+	r := e.do("GET", "/api/v1/apps/"+"0oanosuchapp0000000/users", nil).wantError(t, 429, "E0000047")
+	if l, rem, _ := rateHeaders(t, r); l != 50 || rem != 0 {
+		t.Fatalf("429 headers %d/%d", l, rem)
+	}
+	if r.str("errorSummary") != "API call exceeded rate limit due to too many requests." {
+		t.Fatalf("summary %q", r.str("errorSummary"))
+	}
+	if r.Header.Get("Retry-After") != "" {
+		t.Fatal("Okta sends no Retry-After on Management API 429s (OAPI-RATE-4)")
+	}
+	// Other buckets are not spent, and another token has its own half.
+	e.do("GET", "/api/v1/users", nil).must(t, 200)
+	e.do("GET", "/api/v1/apps/0oanosuchapp0000000", nil).wantError(t, 404, "E0000007")
+	for range 50 {
+		e.doAuth("GET", "/api/v1/apps", nil, "SSWS "+second).must(t, 200)
+	}
+	// A third token finds the org's bucket empty, and the headers show it.
+	third := "third-token-0123456789"
+	if err := e.srv.Model.addToken(e.org, third); err != nil {
+		t.Fatal(err)
+	}
+	r = e.doAuth("GET", "/api/v1/apps", nil, "SSWS "+third).wantError(t, 429, "E0000047")
+	if l, rem, _ := rateHeaders(t, r); l != 100 || rem != 0 {
+		t.Fatalf("empty org bucket headers %d/%d, want 100/0", l, rem)
+	}
+	// Failed authentication does not count, and the next minute refills.
+	e.doAuth("GET", "/api/v1/apps", nil, "SSWS wrong").wantError(t, 401, "E0000011")
+	e.clock.Advance(time.Minute)
+	r = e.do("GET", "/api/v1/apps", nil).must(t, 200)
+	if l, rem, _ := rateHeaders(t, r); l != 50 || rem != 49 {
+		t.Fatalf("new window headers %d/%d", l, rem)
+	}
+}
+
+// TestRateLimitSingleUserRead: GET /api/v1/users/{id} has its own 2,000
+// bucket; writes to the same path count in the 600 one.
+func TestRateLimitSingleUserRead(t *testing.T) {
+	e := newOktaEnv(t, rateLimited)
+	r := e.do("GET", "/api/v1/users/"+e.adminID(), nil).must(t, 200)
+	if l, rem, _ := rateHeaders(t, r); l != 1000 || rem != 999 {
+		t.Fatalf("read headers %d/%d, want 1000/999", l, rem)
+	}
+	r = e.do("POST", "/api/v1/users/"+e.adminID(), map[string]any{"profile": map[string]any{"nickName": "a"}}).must(t, 200)
+	if l, _, _ := rateHeaders(t, r); l != 300 {
+		t.Fatalf("write limit %d, want 300", l)
+	}
+}
+
+func TestRateLimitScaleAndOff(t *testing.T) {
+	rl, err := ParseRateLimits("okta*0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newOktaEnv(t, func(c *Config) { c.RateLimits = rl })
+	for range 5 {
+		e.do("GET", "/api/v1/apps", nil).must(t, 200)
+	}
+	e.do("GET", "/api/v1/apps", nil).wantError(t, 429, "E0000047")
+
+	off := newOktaEnv(t) // the zero Config: no limits
+	for range 120 {
+		off.do("GET", "/api/v1/apps", nil).must(t, 200)
+	}
+	// An org made with its own setting: the scenario runner's "off" on a
+	// limited server, or limits on an unlimited one.
+	for _, c := range []struct {
+		env    *oktaEnv
+		limits string
+		want   int // status of the 51st call
+	}{{e, "off", 200}, {off, "okta", 429}} {
+		r := c.env.doAuth("POST", "/_sim/orgs", map[string]any{"rateLimits": c.limits}, "").must(t, 201)
+		token := r.str("token")
+		var last int
+		for range 51 {
+			last = c.env.doAuth("GET", "/api/v1/apps", nil, "SSWS "+token).Status
+		}
+		if last != c.want {
+			t.Errorf("rateLimits %q: call 51 answered %d, want %d", c.limits, last, c.want)
+		}
+	}
+	e.doAuth("POST", "/_sim/orgs", map[string]any{"rateLimits": "fast"}, "").wantError(t, 400, "E0000001")
+	for _, bad := range []string{"okta*0", "okta*x", "fast", "okta*-1"} {
+		if _, err := ParseRateLimits(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+// TestRateLimitConcurrency: over 75 requests in flight the headers switch
+// to the concurrency values (OAPI-RATE-5).
+func TestRateLimitConcurrency(t *testing.T) {
+	e := newOktaEnv(t, rateLimited)
+	var dones []func()
+	for range 75 {
+		done, ok := e.srv.limits.inFlight.Enter(e.org.ID, 75)
+		if !ok {
+			t.Fatal("fewer than 75 places")
+		}
+		dones = append(dones, done)
+	}
+	r := e.do("GET", "/api/v1/users", nil).wantError(t, 429, "E0000047")
+	if l, rem, reset := rateHeaders(t, r); l != 0 || rem != 0 || reset <= e.clock.Now().Unix() {
+		t.Fatalf("concurrency headers %d/%d/%d", l, rem, reset)
+	}
+	dones[0]()
+	r = e.do("GET", "/api/v1/users", nil).must(t, 200)
+	if l, _, _ := rateHeaders(t, r); l != 300 {
+		t.Fatalf("back under the limit the headers show the minute's figures, got limit %d", l)
+	}
+	for _, d := range dones[1:] {
+		d()
+	}
+}
+
+// TestRateLimitSDKBacksOff: okta-sdk-golang v5 with rate-limit retries
+// meets a 429, waits X-Rate-Limit-Reset − Date + 1 seconds (here 2 s),
+// retries and succeeds. It gives up for good when either header is
+// missing or wrong, so this also checks them (OAPI-SDK-2).
+func TestRateLimitSDKBacksOff(t *testing.T) {
+	// Half a second before the minute ends: the SDK's wait is 2 s.
+	clk := clock.NewFake(time.Date(2026, 3, 14, 15, 9, 59, 500_000_000, time.UTC))
+	quiet := slog.New(slog.DiscardHandler)
+	rl, err := ParseRateLimits("okta*0.02") // the apps bucket: 2 a minute, 1 per token
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(Config{Options: Options{Clock: clk, Seed: 1, Logger: quiet}, Logger: quiet,
+		Boot: &Boot{OrgID: "00orate", APIToken: "rate-token-0123456789"}, RateLimits: rl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() }) // closing an in-memory server saves nothing
+	var limited, retried atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Okta-Retry-Count") == "1" && r.Header.Get("X-Okta-Retry-For") != "" {
+			retried.Add(1)
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, r)
+		if rec.Code == http.StatusTooManyRequests {
+			limited.Add(1)
+			clk.Advance(time.Second) // the minute passes while the SDK waits
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	}))
+	t.Cleanup(ts.Close)
+	u, _ := url.Parse(ts.URL)
+	cfg, err := okta.NewConfiguration(okta.WithOrgUrl("http://okta.test"), okta.WithToken("rate-token-0123456789"),
+		okta.WithCache(false), okta.WithTestingDisableHttpsCheck(true),
+		okta.WithHttpClientPtr(&http.Client{Transport: hostRewriter{u.Host, http.DefaultTransport}}),
+		okta.WithRateLimitMaxRetries(2), okta.WithRateLimitMaxBackOff(30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := okta.NewAPIClient(cfg)
+	ctx := context.Background()
+	for i := range 2 {
+		if _, _, err := c.ApplicationAPI.ListApplications(ctx).Execute(); err != nil {
+			t.Fatalf("call %d: %v", i+1, err)
+		}
+	}
+	if limited.Load() != 1 || retried.Load() != 1 {
+		t.Fatalf("429s %d, retries %d: want one of each", limited.Load(), retried.Load())
+	}
+}
