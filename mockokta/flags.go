@@ -72,6 +72,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.journal.NoBodies, "journal-no-bodies", false, "keep no bodies in the journals")
 	fs.StringVar(&f.groupPushConflict, "group-push-conflict", string(ConflictError), "what a 409 on creating a pushed group does: error (Okta: the push waits for the admin to link the group) or link (look the name up and link it)")
 	fs.StringVar(&f.rateLimits, "rate-limits", "okta", "Management API rate limits: okta (a Workforce org's per-minute buckets, each token's 50 % share, 75 requests in flight), off, or okta*FACTOR to scale the per-minute limits (okta*0.1)")
+	fs.BoolVar(&f.cli.Config.Options.LinkKeepsExternalID, "link-keeps-external-id", false, "when a person is linked to an existing SCIM user by userName, leave that user's externalId as it is (default: write the person's Okta id, OKTA-LINK-2)")
 	fs.StringVar(&f.faultsFile, "faults-file", "", "YAML or JSON list of fault rules on /api/v1 active from the start (docs/mockatlassian.md, \"Fault injection\")")
 	fs.StringVar(&f.cli.Config.DataDir, "data-dir", "", "keep state in `DIR`/mockokta.db so it survives restarts (default: in memory)")
 	fs.StringVar(&f.seedFile, "seed-file", "", "YAML start state applied when nothing is stored: orgs, tokens, users, groups, apps, assignments, pushes")

@@ -44,6 +44,10 @@ type Options struct {
 	// GroupPushConflict is new apps' answer to a 409 on creating a pushed
 	// group (OKTA-PUSH-14): "error" (Okta, the default) or "link".
 	GroupPushConflict GroupPushConflict
+	// LinkKeepsExternalID leaves a linked SCIM user's externalId as the
+	// server has it: a switch; by default the profile push that follows a
+	// link writes Okta's user id there, as the create does (OKTA-LINK-2).
+	LinkKeepsExternalID bool
 }
 
 func (o Options) withDefaults() Options {

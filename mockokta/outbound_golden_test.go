@@ -124,6 +124,8 @@ type goldSetup struct {
 	// timeout is the engine's SCIM client timeout (default: none).
 	timeout time.Duration
 	mutate  []func(*mockatlassian.Config)
+	// options changes mockokta's engine options (switches).
+	options func(*Options)
 }
 
 // goldPipeline is newPipeline with a request recorder, an optional handler
@@ -157,7 +159,11 @@ func goldPipeline(t *testing.T, s goldSetup) (*pipeline, *goldWire) {
 		client = &http.Client{Transport: client.Transport, Timeout: s.timeout}
 	}
 	scimURL := ts.URL + "/scim/directory/" + pipeDir
-	okta, err := NewServer(Config{Options: Options{Clock: clock, Seed: 3, SCIMClient: client, Logger: quiet}, Logger: quiet,
+	opts := Options{Clock: clock, Seed: 3, SCIMClient: client, Logger: quiet}
+	if s.options != nil {
+		s.options(&opts)
+	}
+	okta, err := NewServer(Config{Options: opts, Logger: quiet,
 		Boot: &Boot{OrgID: "00opipe", APIToken: pipeToken, AtlassianSCIMURL: scimURL, AtlassianSCIMToken: pipeKey}})
 	if err != nil {
 		t.Fatal(err)

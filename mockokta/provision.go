@@ -48,6 +48,9 @@ type userSnap struct {
 	auStatus      string
 	removed       bool
 	profile       profileValues
+	// linked is set while the job links an existing SCIM user found by
+	// userName: its profile push also writes externalId (OKTA-LINK-2).
+	linked bool
 }
 
 // profileValues are the Okta attributes Okta's default mappings send.
@@ -198,6 +201,7 @@ func (m *Model) provisionUser(ctx context.Context, j job) {
 			id, active, _ = resourceInfo(list.Resources[0])
 			reactivate = !active
 			event = "application.provision.user.verify_exists"
+			s.linked = !m.opts.LinkKeepsExternalID
 		default:
 			m.fail(j, s.login, fmt.Sprintf("Error while verifying if user %s exists: %d users matched userName %q", s.login, len(list.Resources), s.userName), true)
 			return
@@ -288,6 +292,13 @@ func applyProfile(doc *scimDoc, s userSnap) {
 	p := s.profile
 	if s.pushName {
 		doc.set("userName", s.userName)
+	}
+	if x := doc.get("externalId"); s.linked && p.oktaID != "" && x.Exists() && x.String() != p.oktaID {
+		// Okta's externalId is its user id (OKTA-CREATE-2): a person
+		// linked to an account another (older) Okta person created gets
+		// its own id written, not the old one kept. An account that has
+		// no externalId is left without one (OKTA-LINK-2).
+		doc.set("externalId", p.oktaID)
 	}
 	if !doc.get("name").IsObject() {
 		doc.setRaw("name", "{}")

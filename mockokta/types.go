@@ -44,9 +44,12 @@ func (u *User) Attr(name string) string {
 func (u *User) Login() string { return u.Attr("login") }
 
 // IsActive reports whether Okta provisions this user (suspended users keep
-// their app accounts but count as not active for group push).
+// their app accounts but count as not active for group push). PROVISIONED
+// people (created without a password, "Pending user action" in the admin
+// console) are not inactive: Okta provisions them and pushes them as group
+// members like active ones (OKTA-PUSH-1).
 func (u *User) IsActive() bool {
-	return u.Status == StatusActive || u.Status == StatusPasswordExpired || u.Status == StatusLockedOut || u.Status == StatusRecovery
+	return u.Status == StatusActive || u.Status == StatusProvisioned || u.Status == StatusPasswordExpired || u.Status == StatusLockedOut || u.Status == StatusRecovery
 }
 
 // Group types.
