@@ -404,8 +404,7 @@ func (m *Model) DeleteApp(o *Org, appID string) error {
 		return err
 	}
 	if a.Status == AppActive {
-		return &Error{Status: 403, Code: "E0000056", Summary: "Delete application forbidden.",
-			Causes: []string{"The application must be deactivated before it can be deleted."}}
+		return errAppActive()
 	}
 	m.engine.dropApp(o.ID, a.ID)
 	o.forgetAppJobs(a.ID)

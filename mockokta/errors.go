@@ -112,6 +112,11 @@ func errRateLimited() *Error {
 	return &Error{http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.", nil}
 }
 
+func errAppActive() *Error {
+	return &Error{Status: 403, Code: "E0000056", Summary: "Delete application forbidden.",
+		Causes: []string{"The application must be deactivated before it can be deleted."}}
+}
+
 func errInternal() *Error {
 	return &Error{http.StatusInternalServerError, "E0000009", "Internal Server Error", nil}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gorilla/mux"
 )
@@ -58,23 +59,39 @@ func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	apps := s.Model.ListApps(orgOf(r), r.URL.Query().Get("q"))
-	byID := make(map[string]*App, len(apps))
+	q := r.URL.Query().Get("q")
+	apps := s.Model.ListApps(orgOf(r), q)
+	byID := make(map[string]any, len(apps))
 	ids := make([]string, len(apps))
 	for i, a := range apps {
-		ids[i], byID[a.ID] = a.ID, a
+		ids[i], byID[a.ID] = a.ID, appJSON(baseURL(r), a)
 	}
-	out := []appView{}
+	// Service apps are apps too (oauth.go); they follow the SCIM apps.
+	for _, a := range s.Model.ServiceApps(orgOf(r)) {
+		if q == "" || strings.HasPrefix(strings.ToLower(a.Label), strings.ToLower(q)) {
+			ids, byID[a.ID] = append(ids, a.ID), serviceAppJSON(baseURL(r), a)
+		}
+	}
+	out := []any{}
 	for _, id := range paginate(w, r, ids, p) {
-		out = append(out, appJSON(baseURL(r), byID[id]))
+		out = append(out, byID[id])
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
-	var in CreateAppInput
-	if err := s.decode(w, r, &in); err != nil {
+	body, err := s.readBody(w, r)
+	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	var in CreateAppInput
+	if err := decodeObject(body, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if in.SignOnMode == "OPENID_CONNECT" {
+		s.createServiceApp(w, r, in.Label, body)
 		return
 	}
 	in.Activate = r.URL.Query().Get("activate") != "false"
@@ -83,6 +100,9 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
+	if s.serviceAppRequest(w, r) {
+		return
+	}
 	a, err := s.Model.GetApp(orgOf(r), vars(r)["appId"])
 	s.writeApp(w, r, a, err)
 }
@@ -96,6 +116,9 @@ type updateAppBody struct {
 }
 
 func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) {
+	if s.serviceAppRequest(w, r) {
+		return
+	}
 	var in updateAppBody
 	if err := s.decode(w, r, &in); err != nil {
 		s.writeError(w, r, err)
@@ -110,6 +133,9 @@ func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) {
+	if s.serviceAppRequest(w, r) {
+		return
+	}
 	if err := s.Model.DeleteApp(orgOf(r), vars(r)["appId"]); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -119,6 +145,9 @@ func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) appLifecycle(active bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if s.serviceAppRequest(w, r) {
+			return
+		}
 		if err := s.Model.SetAppStatus(orgOf(r), vars(r)["appId"], active); err != nil {
 			s.writeError(w, r, err)
 			return

@@ -88,13 +88,15 @@ type Model struct {
 	orgs     map[string]*Org
 	orgOrder []string
 	tokens   map[secret.Hash]string // API token hash → org id
+	// oauth holds the OAuth access tokens issued (oauth.go).
+	oauth *tokenStore
 }
 
 // New returns a model with its engine running; Close stops the engine.
 func New(opts Options) *Model {
 	opts = opts.withDefaults()
 	m := &Model{opts: opts, ids: ids.New(opts.Seed), clock: opts.Clock,
-		orgs: map[string]*Org{}, tokens: map[secret.Hash]string{}}
+		orgs: map[string]*Org{}, tokens: map[secret.Hash]string{}, oauth: newTokenStore()}
 	m.engine = newEngine(m)
 	return m
 }
@@ -138,6 +140,9 @@ type Org struct {
 	everyoneID string // the built-in group Everyone
 	rules      map[string]*GroupRule
 	ruleOrder  []string
+	// clients are the OAuth 2.0 service apps by client id (oauth.go).
+	clients     map[string]*ServiceApp
+	clientOrder []string
 	// builtinsAdded: a restored org got its administrator or Everyone
 	// only now (restoreBuiltIns), so the store writes it whole.
 	builtinsAdded bool
@@ -147,7 +152,7 @@ func newOrg(id, name string, created time.Time) *Org {
 	return &Org{ID: id, Name: name, Created: created,
 		users: map[string]*User{}, byLogin: map[string]string{},
 		groups: map[string]*Group{}, apps: map[string]*App{}, tasks: map[string]*Task{}, jobs: map[uint64]*job{},
-		rules: map[string]*GroupRule{}}
+		rules: map[string]*GroupRule{}, clients: map[string]*ServiceApp{}}
 }
 
 // CreateOrgInput describes an org. Token is its API token (random when empty).

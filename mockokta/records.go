@@ -41,13 +41,14 @@ const (
 	kindTask        = "task"        // id: task id
 	kindLog         = "log"         // System Log event; id: its sequence number
 	kindJob         = "job"         // queued engine work; id: its sequence number
+	kindServiceApp  = "serviceApp"  // OAuth 2.0 service app with its public keys and grants; id: client id
 )
 
 // Schema is mockokta's record schema.
 var Schema = store.Schema{
 	Server: "mockokta",
 	Kinds: []string{kindOrg, kindUser, kindGroup, kindMember, kindRule, kindApp, kindRemoteGroup, kindAppGroup, kindAppUser,
-		kindMapping, kindPushed, kindTask, kindLog, kindJob},
+		kindMapping, kindPushed, kindTask, kindLog, kindJob, kindServiceApp},
 	FromV1: fromV1,
 }
 
@@ -292,6 +293,9 @@ func (t orgTenant) Records(emit func(kind, id string, v any) error) error {
 	for _, seq := range o.jobOrder() {
 		put(kindJob, seqKey(seq), jobRecord(o.jobs[seq]))
 	}
+	for _, id := range o.clientOrder {
+		put(kindServiceApp, id, serviceAppRecord(o.clients[id]))
+	}
 	return err
 }
 
@@ -370,6 +374,10 @@ func (t orgTenant) Record(kind, id string) (any, bool) {
 		seq, err := strconv.ParseUint(id, 16, 64)
 		if j, ok := o.jobs[seq]; ok && err == nil {
 			return jobRecord(j), true
+		}
+	case kindServiceApp:
+		if a, ok := o.clients[id]; ok {
+			return serviceAppRecord(a), true
 		}
 	}
 	return nil, false

@@ -160,14 +160,21 @@ func (s *Server) surfaces() []httpx.Surface {
 		s.writeError(w, r, errNoSuchPath(r.URL.Path))
 	}
 	list := []httpx.Surface{
-		{Name: "management API", Prefix: "/api/v1", Headers: s.oktaHeaders, Auth: s.ssws, Limit: s.rateLimit, Unrouted: unrouted,
+		{Name: "management API", Prefix: "/api/v1", Headers: s.oktaHeaders, Auth: s.apiAuth, Limit: s.rateLimit, Unrouted: unrouted,
 			Routes: func(r *mux.Router) {
 				s.userRoutes(r)
 				s.ruleRoutes(r)
 				s.groupRoutes(r)
 				s.appRoutes(r)
+				s.grantRoutes(r)
 				s.logRoutes(r)
 			}},
+		// The org authorization server: its client authenticates in the
+		// request (private_key_jwt), so no Auth layer; the token endpoint
+		// names the tenant. Unjournaled: its answers carry access tokens,
+		// which are never kept (tokens are logged by outcome only).
+		{Name: "org authorization server", Prefix: "/oauth2", Headers: s.oktaHeaders, Unrouted: unrouted,
+			Routes: s.tokenRoutes, Unjournaled: true},
 		{Name: "org metadata", Prefix: "/.well-known", Headers: s.oktaHeaders, Auth: s.optionalSSWS, Unrouted: unrouted,
 			Routes: s.wellKnownRoutes},
 		{Name: "control", Prefix: "/_sim", Routes: s.controlRoutes, Unrouted: unrouted, Unjournaled: true},

@@ -1,6 +1,8 @@
 package mockokta
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -151,6 +153,24 @@ func TestStoreMatchesModel(t *testing.T) {
 	do("POST", "/api/v1/apps/"+other+"/users", map[string]any{"id": ada, "scope": "USER"}, http.StatusOK)
 	do("POST", "/api/v1/apps/"+other+"/lifecycle/deactivate", nil, http.StatusOK)
 	do("DELETE", "/api/v1/apps/"+other, nil, http.StatusNoContent)
+
+	// Service apps (OAuth 2.0): keys, grants, lifecycle; one stays for the
+	// snapshots below.
+	for _, label := range []string{"automation", "ci"} {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sa := do("POST", "/api/v1/apps", serviceAppBody(label, publicJWKS(t, key, "k1")), http.StatusOK).obj()["id"].(string)
+		gr := do("POST", "/api/v1/apps/"+sa+"/grants", map[string]any{"issuer": "http://okta.test", "scopeId": "okta.users.read"}, http.StatusCreated).obj()["id"].(string)
+		do("POST", "/api/v1/apps/"+sa+"/grants", map[string]any{"issuer": "http://okta.test", "scopeId": "okta.groups.manage"}, http.StatusCreated)
+		do("DELETE", "/api/v1/apps/"+sa+"/grants/"+gr, nil, http.StatusNoContent)
+		do("PUT", "/api/v1/apps/"+sa, map[string]any{"label": label + " (rotated)", "settings": map[string]any{"oauthClient": map[string]any{"jwks": publicJWKS(t, key, "k2")}}}, http.StatusOK)
+		if label == "ci" {
+			do("POST", "/api/v1/apps/"+sa+"/lifecycle/deactivate", nil, http.StatusOK)
+			do("DELETE", "/api/v1/apps/"+sa, nil, http.StatusNoContent)
+		}
+	}
 
 	// Deletes, the log's bound, whole-org changes.
 	do("POST", "/api/v1/users/"+linus+"/lifecycle/deactivate", nil, http.StatusOK)

@@ -26,7 +26,7 @@ func (s *Server) wellKnownRoutes(r *mux.Router) {
 // optionalSSWS selects the org by its token when one is given, else the
 // first org; a wrong token is still refused.
 func (s *Server) optionalSSWS(next http.Handler) http.Handler {
-	sws := s.ssws(next)
+	sws := s.apiAuth(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.TrimSpace(r.Header.Get("Authorization")) != "" {
 			sws.ServeHTTP(w, r)
