@@ -116,6 +116,8 @@ type App struct {
 	// GroupPushConflict is what a 409 on creating a pushed group does
 	// (OKTA-PUSH-14): Okta's "error", or the "link" switch.
 	GroupPushConflict GroupPushConflict
+	// SAML is the app's SAML sign-on settings and keys (saml.go).
+	SAML AppSAML
 
 	users        map[string]*AppUser
 	userOrder    []string
@@ -253,6 +255,7 @@ type UpdateAppInput struct {
 	PrimaryEmailAttr  *string
 	RenameGroups      *bool
 	GroupPushConflict *GroupPushConflict
+	SAML              *SAMLInput // settings.signOn of a SAML app
 }
 
 // UpdateApp applies an app update. A changed username format makes Okta
@@ -278,11 +281,22 @@ func (m *Model) UpdateApp(o *Org, appID string, in UpdateAppInput) (*App, error)
 	if in.PrimaryEmailAttr != nil && !templateRE.MatchString("${source."+*in.PrimaryEmailAttr+"}") {
 		return nil, errValidation("primaryEmail: must name a profile attribute")
 	}
-	if in.Label != nil {
-		if *in.Label == "" {
-			return nil, errValidation("label: The field cannot be left blank")
+	if in.SAML != nil && !in.SAML.empty() {
+		if !a.isSAML() {
+			return nil, errValidation("settings.signOn: the app does not sign on with SAML 2.0")
 		}
+		if err := in.SAML.check(); err != nil {
+			return nil, err
+		}
+	}
+	if in.Label != nil && *in.Label == "" {
+		return nil, errValidation("label: The field cannot be left blank")
+	}
+	if in.Label != nil {
 		a.Label = *in.Label
+	}
+	if in.SAML != nil {
+		in.SAML.apply(&a.SAML)
 	}
 	if in.UserName != nil {
 		a.UserName = *in.UserName

@@ -30,6 +30,10 @@ func (s *Server) appRoutes(r *mux.Router) {
 	r.HandleFunc("/apps/{appId}/groups/{groupId}", s.assignGroup).Methods(http.MethodPut)
 	r.HandleFunc("/apps/{appId}/groups/{groupId}", s.patchGroupAssignment).Methods(http.MethodPatch)
 	r.HandleFunc("/apps/{appId}/groups/{groupId}", s.unassignGroup).Methods(http.MethodDelete)
+	r.HandleFunc("/apps/{appId}/credentials/keys", s.listAppKeys).Methods(http.MethodGet)
+	r.HandleFunc("/apps/{appId}/credentials/keys/generate", s.generateAppKey).Methods(http.MethodPost)
+	r.HandleFunc("/apps/{appId}/credentials/keys/{keyId}", s.getAppKey).Methods(http.MethodGet)
+	r.HandleFunc("/apps/{appId}/sso/saml/metadata", s.apiSAMLMetadata).Methods(http.MethodGet)
 	r.HandleFunc("/apps/{appId}/features", s.listFeatures).Methods(http.MethodGet)
 	r.HandleFunc("/apps/{appId}/features/{feature}", s.getFeature).Methods(http.MethodGet)
 	r.HandleFunc("/apps/{appId}/features/{feature}", s.updateFeature).Methods(http.MethodPut)
@@ -113,6 +117,9 @@ type updateAppBody struct {
 	Credentials *struct {
 		UserNameTemplate *UserNameTemplate `json:"userNameTemplate"`
 	} `json:"credentials"`
+	Settings *struct {
+		SignOn *SAMLInput `json:"signOn"`
+	} `json:"settings"`
 }
 
 func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) {
@@ -127,6 +134,12 @@ func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) {
 	upd := UpdateAppInput{Label: in.Label}
 	if in.Credentials != nil {
 		upd.UserName = in.Credentials.UserNameTemplate
+	}
+	// A PUT is the whole app: its sign-on settings apply with the rest,
+	// all or nothing (SAML-IDP-1). An empty signOn (what a non-SAML app
+	// reads back) changes nothing.
+	if in.Settings != nil {
+		upd.SAML = in.Settings.SignOn
 	}
 	a, err := s.Model.UpdateApp(orgOf(r), vars(r)["appId"], upd)
 	s.writeApp(w, r, a, err)

@@ -12,6 +12,7 @@ func copyApp(a *App) *App {
 	c := *a
 	c.users, c.userOrder, c.groups, c.groupOrder = nil, nil, nil, nil
 	c.mappings, c.mappingOrder, c.remoteGroups = nil, nil, nil
+	c.SAML = a.SAML.clone()
 	return &c
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/provsim/provsim/internal/saml"
 	"github.com/provsim/provsim/internal/store"
 )
 
@@ -72,6 +73,7 @@ type UserRecord struct {
 	PasswordChanged *time.Time     `json:"passwordChanged,omitempty"`
 	Profile         map[string]any `json:"profile"`
 	HasPassword     bool           `json:"hasPassword,omitempty"`
+	PasswordHash    string         `json:"passwordHash,omitempty"` // salted PBKDF2, never the password
 	Recovery        string         `json:"recoveryQuestion,omitempty"`
 }
 
@@ -120,6 +122,48 @@ type AppRecord struct {
 	// GroupPushConflict is the app's answer to a 409 on creating a pushed
 	// group; empty is Okta's ("error").
 	GroupPushConflict GroupPushConflict `json:"groupPushConflict,omitempty"`
+	// SAML holds the SAML settings and signing keys (private keys
+	// included: they sign assertions after a restart); absent while all
+	// are defaults.
+	SAML *SAMLRecord `json:"saml,omitempty"`
+}
+
+// SAMLRecord is an app's SAML settings (AppSAML).
+type SAMLRecord struct {
+	ACSURL            string          `json:"ssoAcsUrl,omitempty"`
+	Audience          string          `json:"audience,omitempty"`
+	DefaultRelayState string          `json:"defaultRelayState,omitempty"`
+	NameIDFormat      string          `json:"subjectNameIdFormat,omitempty"`
+	Attributes        []SAMLAttribute `json:"attributeStatements,omitempty"`
+	// AttributesSet: Attributes replaced the template's (even by none).
+	AttributesSet bool     `json:"attributeStatementsSet,omitempty"`
+	Keys          []AppKey `json:"keys,omitempty"`
+}
+
+func samlRecord(s AppSAML) *SAMLRecord {
+	r := &SAMLRecord{ACSURL: s.ACSURL, Audience: s.Audience, DefaultRelayState: s.DefaultRelayState,
+		NameIDFormat: s.NameIDFormat, Attributes: s.Attributes, AttributesSet: s.Attributes != nil, Keys: s.Keys}
+	if r.ACSURL == "" && r.Audience == "" && r.DefaultRelayState == "" && r.NameIDFormat == "" && !r.AttributesSet && len(r.Keys) == 0 {
+		return nil
+	}
+	return r
+}
+
+func (r *SAMLRecord) settings() (AppSAML, error) {
+	if r == nil {
+		return AppSAML{}, nil
+	}
+	s := AppSAML{ACSURL: r.ACSURL, Audience: r.Audience, DefaultRelayState: r.DefaultRelayState,
+		NameIDFormat: r.NameIDFormat, Keys: r.Keys}
+	if r.AttributesSet {
+		s.Attributes = append([]SAMLAttribute{}, r.Attributes...)
+	}
+	for _, k := range r.Keys {
+		if _, err := saml.ParseKeyPair(k.KID, k.CertPEM, k.KeyPEM); err != nil {
+			return AppSAML{}, fmt.Errorf("saml key %s: %w", k.KID, err)
+		}
+	}
+	return s, nil
 }
 
 // RemoteGroupRecord is one group of the app's target, as Okta cached it.
@@ -394,7 +438,7 @@ func (t orgTenant) orgRecord() OrgRecord {
 func userRecord(u *User) UserRecord {
 	return UserRecord{ID: u.ID, Status: u.Status, Created: u.Created, LastUpdated: u.LastUpdated,
 		Activated: u.Activated, StatusChanged: u.StatusChanged, LastLogin: u.LastLogin, PasswordChanged: u.PasswordChanged,
-		Profile: u.Profile, HasPassword: u.HasPassword, Recovery: u.Recovery}
+		Profile: u.Profile, HasPassword: u.HasPassword, PasswordHash: u.PasswordHash, Recovery: u.Recovery}
 }
 
 func groupRecord(g *Group) GroupRecord {
@@ -408,7 +452,7 @@ func appRecord(a *App) AppRecord {
 		Created: a.Created, LastUpdated: a.LastUpdated,
 		Connection: ConnectionRecord{BaseURL: c.BaseURL, Auth: c.Auth, Token: c.Token, Username: c.Username, Password: c.Password, Enabled: c.Enabled},
 		ToApp:      a.ToApp, UserName: a.UserName, PrimaryEmailAttr: a.PrimaryEmailAttr, RenameGroups: a.RenameGroups,
-		GroupPushConflict: nonDefault(a.GroupPushConflict, ConflictError)}
+		GroupPushConflict: nonDefault(a.GroupPushConflict, ConflictError), SAML: samlRecord(a.SAML)}
 }
 
 // nonDefault is v, or "" when v is the default (kept out of records).

@@ -67,6 +67,7 @@ type Server struct {
 	stored  bootRecord     // the boot org a data directory remembers
 	https   *httpx.HTTPS   // the HTTPS listener (--tls-addr); nil: plain HTTP only
 	limits  *rateLimiter   // the Management API's rate limits
+	signin  signinState    // sign-in sessions and waiting SAML requests (signin.go)
 }
 
 // NewServer builds a server and runs its boot.
@@ -193,7 +194,14 @@ func (s *Server) surfaces() []httpx.Surface {
 			unrouted(w, r, status, msg)
 		}
 	}
-	return append(list, httpx.Surface{Name: "fallback", Headers: s.oktaHeaders, Unrouted: fallback})
+	// The end-user pages (dashboard, SAML) live at the root, as on Okta;
+	// their unknown paths get the fallback's answers. The sign-in form
+	// posts a password, so /login/ stays out of the journal.
+	return append(list,
+		httpx.Surface{Name: "sign-in", Prefix: "/login/", Headers: s.oktaHeaders, Routes: s.loginRoutes, Unrouted: fallback,
+			Unfaulted: true, Unjournaled: true},
+		httpx.Surface{Name: "end-user pages", Prefix: "/", Headers: s.oktaHeaders, Routes: s.signinRoutes, Unrouted: fallback, Unfaulted: true},
+		httpx.Surface{Name: "fallback", Headers: s.oktaHeaders, Unrouted: fallback})
 }
 
 // ConsolePath is where mockokta's admin console lives (Okta's own admin

@@ -236,7 +236,7 @@ func buildUsers(o *Org, tr store.TenantRecords) error {
 		}
 		u := &User{ID: us.ID, Status: us.Status, Created: us.Created, LastUpdated: us.LastUpdated, Activated: us.Activated,
 			StatusChanged: us.StatusChanged, LastLogin: us.LastLogin, PasswordChanged: us.PasswordChanged,
-			Profile: cleanProfile(us.Profile), HasPassword: us.HasPassword, Recovery: us.Recovery, groups: map[string]bool{}}
+			Profile: cleanProfile(us.Profile), HasPassword: us.HasPassword, PasswordHash: us.PasswordHash, Recovery: us.Recovery, groups: map[string]bool{}}
 		o.users[u.ID] = u
 		o.userOrder = append(o.userOrder, u.ID)
 		o.byLogin[lower(login)] = u.ID
@@ -458,12 +458,16 @@ func buildApp(o *Org, s AppRecord) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app %s: %w", s.ID, err)
 	}
+	samlSettings, err := s.SAML.settings()
+	if err != nil {
+		return nil, fmt.Errorf("app %s: %w", s.ID, err)
+	}
 	a := &App{ID: s.ID, Name: s.Name, Label: s.Label, Status: s.Status, SignOnMode: s.SignOnMode, Flavour: s.Flavour,
 		Created: s.Created, LastUpdated: s.LastUpdated,
 		Connection: Connection{BaseURL: c.BaseURL, Auth: c.Auth, Token: c.Token, Username: c.Username, Password: c.Password, Enabled: c.Enabled},
 		ToApp:      s.ToApp, UserName: s.UserName, PrimaryEmailAttr: s.PrimaryEmailAttr, RenameGroups: s.RenameGroups,
-		GroupPushConflict: conflict,
-		users:             map[string]*AppUser{}, groups: map[string]*AppGroup{}, mappings: map[string]*PushMapping{},
+		GroupPushConflict: conflict, SAML: samlSettings,
+		users: map[string]*AppUser{}, groups: map[string]*AppGroup{}, mappings: map[string]*PushMapping{},
 		remoteGroups: map[string]remoteGroup{}}
 	if a.PrimaryEmailAttr == "" {
 		a.PrimaryEmailAttr = "email"

@@ -30,8 +30,11 @@ type User struct {
 	PasswordChanged *time.Time
 	Profile         map[string]any
 	HasPassword     bool
-	Recovery        string // recovery question, if set
-	groups          map[string]bool
+	// PasswordHash is the password for the sign-in page
+	// (secret.HashPassword); "" when the password was not given in plain.
+	PasswordHash string
+	Recovery     string // recovery question, if set
+	groups       map[string]bool
 }
 
 // Attr returns a profile attribute as a string ("" when absent).

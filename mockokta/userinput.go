@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/provsim/provsim/internal/secret"
 )
 
 // What a Users API request may carry (profile, credentials) and how Okta
@@ -148,8 +150,13 @@ func nested(v any) bool {
 	return false
 }
 
-// passwordChange is the outcome of checking credentials.password.
-type passwordChange struct{ set bool }
+// passwordChange is the outcome of checking credentials.password: hash
+// is the stored form of a plain password given (secret.HashPassword), for
+// the sign-in page; "" for an imported hash or a hook.
+type passwordChange struct {
+	set  bool
+	hash string
+}
 
 // checkCredentials validates credentials; u is the user being updated
 // (nil on create). It returns whether a password is being set and the new
@@ -166,7 +173,7 @@ func checkCredentials(c *UserCredentialsInput, u *User) (passwordChange, *string
 			if !passwordOK(*p.Value) {
 				causes = append(causes, "password: "+passwordPolicy)
 			} else {
-				pw.set = true
+				pw.set, pw.hash = true, secret.HashPassword(*p.Value)
 			}
 		case p.Hash != nil || p.Hook != nil:
 			pw.set = true

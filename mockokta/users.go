@@ -163,6 +163,7 @@ func (m *Model) CreateUser(o *Org, in CreateUserInput) (*User, error) {
 	if pw.set {
 		u.HasPassword = true
 		u.PasswordChanged = timePtr(now)
+		u.PasswordHash = pw.hash
 	}
 	if recovery != nil {
 		u.Recovery = *recovery
@@ -391,6 +392,7 @@ func (m *Model) changeUser(o *Org, idOrLogin string, in UpdateUserInput, replace
 	if pw.set {
 		u.HasPassword = true
 		u.PasswordChanged = timePtr(now)
+		u.PasswordHash = pw.hash
 		u.LastUpdated = now
 		m.logAPI(o, "user.account.update_password", "Update password for Okta user", userTarget(u))
 	}

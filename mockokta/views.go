@@ -191,10 +191,11 @@ type appView struct {
 }
 
 type appLinks struct {
-	Deactivate link `json:"deactivate"`
-	Groups     link `json:"groups"`
-	Self       link `json:"self"`
-	Users      link `json:"users"`
+	Deactivate link  `json:"deactivate"`
+	Groups     link  `json:"groups"`
+	Metadata   *link `json:"metadata,omitempty"` // SAML apps (SAML-IDP-1)
+	Self       link  `json:"self"`
+	Users      link  `json:"users"`
 }
 
 // appProvsimView is not Okta's: the simulator's view of the provisioning
@@ -214,7 +215,7 @@ type appAccessibility struct {
 }
 
 type appCredentials struct {
-	Signing          struct{}             `json:"signing"`
+	Signing          appSigning           `json:"signing"`
 	UserNameTemplate userNameTemplateView `json:"userNameTemplate"`
 }
 
@@ -224,10 +225,57 @@ type userNameTemplateView struct {
 	Type       string `json:"type"`
 }
 
+// appSigning is credentials.signing: the kid of the key that signs the
+// app's assertions (OAPI-KEYS-1); empty for apps that do not sign.
+type appSigning struct {
+	Kid string `json:"kid,omitempty"`
+}
+
 type appSettings struct {
-	App           struct{} `json:"app"`
-	Notifications struct{} `json:"notifications"`
-	SignOn        struct{} `json:"signOn"`
+	App           struct{}    `json:"app"`
+	Notifications struct{}    `json:"notifications"`
+	SignOn        *signOnView `json:"signOn"`
+}
+
+// signOnView is a SAML app's settings.signOn (okta-sdk-golang
+// SamlApplicationSettingsSignOn; SAML-IDP-1). Recipient and Destination
+// are the Single sign-on URL, as with Okta's "Use this for Recipient URL
+// and Destination URL" (the default). Non-SAML apps show {}.
+type signOnView struct {
+	AssertionSigned       *bool           `json:"assertionSigned,omitempty"`
+	AttributeStatements   []SAMLAttribute `json:"attributeStatements,omitempty"`
+	Audience              *string         `json:"audience,omitempty"`
+	AuthnContextClassRef  string          `json:"authnContextClassRef,omitempty"`
+	DefaultRelayState     *string         `json:"defaultRelayState,omitempty"`
+	Destination           *string         `json:"destination,omitempty"`
+	DigestAlgorithm       string          `json:"digestAlgorithm,omitempty"`
+	HonorForceAuthn       *bool           `json:"honorForceAuthn,omitempty"`
+	IdpIssuer             string          `json:"idpIssuer,omitempty"`
+	Recipient             *string         `json:"recipient,omitempty"`
+	RequestCompressed     *bool           `json:"requestCompressed,omitempty"`
+	ResponseSigned        *bool           `json:"responseSigned,omitempty"`
+	SignatureAlgorithm    string          `json:"signatureAlgorithm,omitempty"`
+	SsoAcsURL             *string         `json:"ssoAcsUrl,omitempty"`
+	SubjectNameIDFormat   string          `json:"subjectNameIdFormat,omitempty"`
+	SubjectNameIDTemplate string          `json:"subjectNameIdTemplate,omitempty"`
+}
+
+func signOnJSON(a *App) *signOnView {
+	if !a.isSAML() {
+		return &signOnView{}
+	}
+	yes, no := true, false
+	acs, aud, relay := a.SAML.ACSURL, a.SAML.Audience, a.SAML.DefaultRelayState
+	attrs := a.SAMLAttributes()
+	if attrs == nil {
+		attrs = []SAMLAttribute{}
+	}
+	return &signOnView{AssertionSigned: &yes, AttributeStatements: attrs, Audience: &aud,
+		AuthnContextClassRef: "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+		DefaultRelayState:    &relay, Destination: &acs, DigestAlgorithm: "SHA256", HonorForceAuthn: &yes,
+		IdpIssuer: a.Issuer(), Recipient: &acs, RequestCompressed: &no, ResponseSigned: &yes,
+		SignatureAlgorithm: "RSA_SHA256", SsoAcsURL: &acs, SubjectNameIDFormat: a.SAMLNameIDFormat(),
+		SubjectNameIDTemplate: "${user.userName}"}
 }
 
 type appVisibility struct {
@@ -264,7 +312,11 @@ func appJSON(base string, a *App) appView {
 	if pushStatus == "" {
 		pushStatus = "NOT_CONFIGURED"
 	}
-	return appView{
+	var signing appSigning
+	if a.isSAML() {
+		signing.Kid = a.ActiveKID()
+	}
+	v := appView{
 		Links: appLinks{Self: href(base, "apps", a.ID), Users: href(base, "apps", a.ID, "users"),
 			Groups: href(base, "apps", a.ID, "groups"), Deactivate: href(base, "apps", a.ID, "lifecycle", "deactivate")},
 		Provsim: appProvsimView{Flavour: a.Flavour, Provisioning: status, PrimaryEmailAttribute: a.PrimaryEmailAttr,
@@ -273,8 +325,14 @@ func appJSON(base string, a *App) appView {
 		Created: oktaTimestamp(a.Created), LastUpdated: oktaTimestamp(a.LastUpdated),
 		Features: features,
 		Credentials: appCredentials{UserNameTemplate: userNameTemplateView{Template: a.UserName.Template,
-			Type: a.UserName.Type, PushStatus: pushStatus}},
+			Type: a.UserName.Type, PushStatus: pushStatus}, Signing: signing},
+		Settings: appSettings{SignOn: signOnJSON(a)},
 	}
+	if a.isSAML() {
+		md := href(base, "apps", a.ID, "sso", "saml", "metadata")
+		v.Links.Metadata = &md
+	}
+	return v
 }
 
 // appUserView is an AppUser.
