@@ -25,9 +25,15 @@ import (
 type faultInjector struct {
 	t    *testing.T
 	mu   sync.Mutex
-	rule func(w http.ResponseWriter, r *http.Request, next http.Handler) bool
+	rule faultRule
 	hits int
 }
+
+// faultRule decides whether a fault fires on a request: it returns how to
+// answer it, or nil to let the request through. The injector counts the hit
+// before the answer runs, so a test that waits for the answer (a hang that
+// signals when it ends) never looks at the count before it is made.
+type faultRule func(r *http.Request) func(w http.ResponseWriter, r *http.Request, next http.Handler)
 
 // checkFired fails the test when the current rule never fired. Caller
 // holds f.mu.
@@ -44,10 +50,11 @@ func (f *faultInjector) wrap(next http.Handler) http.Handler {
 			f.mu.Lock()
 			rule := f.rule
 			f.mu.Unlock()
-			if rule != nil && rule(w, r, next) {
+			if respond := rule.fire(r); respond != nil {
 				f.mu.Lock()
 				f.hits++
 				f.mu.Unlock()
+				respond(w, r, next)
 				return
 			}
 		}
@@ -55,7 +62,15 @@ func (f *faultInjector) wrap(next http.Handler) http.Handler {
 	})
 }
 
-func (f *faultInjector) set(rule func(w http.ResponseWriter, r *http.Request, next http.Handler) bool) {
+// fire is the rule's answer to r; nil when no rule is set.
+func (rule faultRule) fire(r *http.Request) func(http.ResponseWriter, *http.Request, http.Handler) {
+	if rule == nil {
+		return nil
+	}
+	return rule(r)
+}
+
+func (f *faultInjector) set(rule faultRule) {
 	f.t.Helper()
 	f.mu.Lock()
 	f.checkFired()
@@ -86,24 +101,22 @@ func faultMatch(r *http.Request, method, suffix string) bool {
 
 // faultFirst answers the first n matching requests with respond (n < 0:
 // all of them).
-func faultFirst(n int, method, suffix string, respond func(w http.ResponseWriter, r *http.Request, next http.Handler)) func(http.ResponseWriter, *http.Request, http.Handler) bool {
+func faultFirst(n int, method, suffix string, respond func(w http.ResponseWriter, r *http.Request, next http.Handler)) faultRule {
 	var mu sync.Mutex
 	left := n
-	return func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	return func(r *http.Request) func(http.ResponseWriter, *http.Request, http.Handler) {
 		if !faultMatch(r, method, suffix) {
-			return false
+			return nil
 		}
 		mu.Lock()
+		defer mu.Unlock()
 		if left == 0 {
-			mu.Unlock()
-			return false
+			return nil
 		}
 		if left > 0 {
 			left--
 		}
-		mu.Unlock()
-		respond(w, r, next)
-		return true
+		return respond
 	}
 }
 
@@ -488,7 +501,12 @@ func TestFaultLostCreateResponseLinksOnRetry(t *testing.T) {
 // automatic retry; the manual retry converges without a duplicate even
 // when the timed-out request reached the server after all.
 func TestFaultTimeouts(t *testing.T) {
-	const timeout = 250 * time.Millisecond
+	// The engine's client timeout applies to every request of the test,
+	// not only to the one the fault holds: every other request must beat
+	// it by far on a loaded machine under the race detector, or it fails
+	// instead (the test used 250 ms and flaked). The held request waits
+	// for the client to give up, so this is also what each subtest waits.
+	const timeout = 2 * time.Second
 	t.Run("filter", func(t *testing.T) {
 		e := newFaultEnv(t, "oin", timeout)
 		uid := e.createUser("Tim", "Eout", "tim.eout@example.com")
@@ -709,7 +727,7 @@ func TestFaultCreateFlowAnswers(t *testing.T) {
 	filterLine := "GET /Users?filter=userName%20eq%20%22odd.answer%40example.com%22&startIndex=1&count=100"
 	cases := []struct {
 		name     string
-		rule     func(http.ResponseWriter, *http.Request, http.Handler) bool
+		rule     faultRule
 		lines    string // outbound, joined by |
 		taskPart string // "" = no task, the account must be provisioned
 	}{
