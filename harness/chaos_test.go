@@ -179,14 +179,20 @@ func TestChaosConvergence(t *testing.T) {
 	opened := tasks(t, r, true)
 	sent := env.Okta.Model.Journal().Entries(journal.Query{Tenant: r.oktaOrg})
 	throttled, recovered, exhausted := throttleRuns(sent)
-	tasks429 := 0
+	tasks429, tasks503, tasksNoAnswer := 0, 0, 0
 	for _, tk := range opened {
 		switch {
 		case strings.Contains(tk.Message, "Too Many Requests"):
 			tasks429++
-		case strings.Contains(tk.Message, "Service Unavailable. Errors reported by remote server: Service unavailable. You can retry calls."),
-			// A dropped connection reads "…: null", Okta's wording (OKTA-TASK-3).
-			strings.HasSuffix(tk.Message, ": null"):
+		case strings.Contains(tk.Message, "Service Unavailable. Errors reported by remote server: Service unavailable. You can retry calls."):
+			tasks503++
+		case strings.HasSuffix(tk.Message, ": null"):
+			// A request with no answer, whatever Go's transport said
+			// (EOF, connection reset, use of closed network connection),
+			// reads "…: null", Okta's wording (OKTA-TASK-3). Counted
+			// against the dropped connections below: one the faults do
+			// not explain is a failure of the simulators.
+			tasksNoAnswer++
 		default:
 			t.Errorf("task for a failure no fault explains: %s", tk.Message)
 		}
@@ -203,17 +209,27 @@ func TestChaosConvergence(t *testing.T) {
 	}
 	var hits []string
 	faulted := 0
+	hitsOf := map[string]int{}
 	for _, rule := range rules {
 		hits = append(hits, fmt.Sprintf("%s %d", rule.ID, rule.Hits))
 		faulted += rule.Hits
+		hitsOf[rule.ID] = rule.Hits
+	}
+	// A failed request opens at most one task: no more tasks of a kind
+	// than faults of that kind fired.
+	if dropped := hitsOf["drop"] + hitsOf["lost-answer"]; tasksNoAnswer > dropped {
+		t.Errorf("%d tasks for requests with no answer, but only %d connections were dropped", tasksNoAnswer, dropped)
+	}
+	if tasks503 > hitsOf["unavailable"] {
+		t.Errorf("%d tasks for 503s, but only %d 503s were answered", tasks503, hitsOf["unavailable"])
 	}
 	if err := r.atlCtl.do("DELETE", "/_sim/faults", nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("chaos: %d people; %d SCIM requests sent by Okta, %d faulted at Atlassian (%s); "+
-		"%d 429s, %d retried through, %d exhausted; %d tasks opened, %d retry rounds, %d tasks left; "+
+		"%d 429s, %d retried through, %d exhausted; %d tasks opened (%d no answer, %d 503), %d retry rounds, %d tasks left; "+
 		"setup %s, lifecycle %s (%s), total %s",
-		n, len(sent), faulted, strings.Join(hits, ", "), throttled, recovered, exhausted, len(opened), rounds, len(tasks(t, r, false)),
+		n, len(sent), faulted, strings.Join(hits, ", "), throttled, recovered, exhausted, len(opened), tasksNoAnswer, tasks503, rounds, len(tasks(t, r, false)),
 		setup.Round(time.Millisecond), lifecycle.Round(time.Millisecond), strings.Join(phases, ", "), time.Since(start).Round(time.Millisecond))
 
 	checkChaosState(t, r, assigned, title, inPushed)
