@@ -79,7 +79,7 @@ clean:
 # Containers (docs/containers.md). No registry is needed: the images are
 # static binaries from the host's Go toolchain in the FROM-scratch stages of
 # docker/Dockerfile (compose.yaml builds the same images with Docker alone).
-.PHONY: images images-current go-builder compose-up compose-down compose-smoke test-containers docker-only
+.PHONY: images images-current go-builder clean-images compose-up compose-down compose-smoke test-containers docker-only
 
 # Build provsim/mockatlassian:dev, provsim/mockokta:dev and provsim/harness:dev.
 images:
@@ -94,6 +94,13 @@ images-current:
 # compose up --build` where golang:<version> cannot be pulled.
 go-builder:
 	docker/go-builder.sh
+
+# Remove what images, compose and go-builder made: provsim/mockatlassian,
+# provsim/mockokta and provsim/harness at PROVSIM_TAG (default dev), and the
+# builder image (PROVSIM_GO_IMAGE, default provsim/go-builder:local). Only
+# those references; nothing is pruned (docker/clean-images.sh).
+clean-images:
+	docker/clean-images.sh
 
 # Both servers from compose.yaml, wired, with the development tenants;
 # waits until both are healthy.
