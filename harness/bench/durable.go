@@ -109,7 +109,7 @@ func durableStore(ctx context.Context, c Config, rep *Report, log *slog.Logger) 
 	limit := fmt.Sprintf("%.0f/s (bare, %d B records)", bareRate, recordSize)
 	const section = "6 durable"
 	for _, users := range sizes {
-		sec := fmt.Sprintf("%s, %dk users", section, users/1000)
+		sec := fmt.Sprintf("%s, %s users", section, thousands(users))
 		patch := medianOf(func(r round) float64 { return r.patch[users].rate() })
 		post := medianOf(func(r round) float64 { return r.post[users].rate() })
 		ratio := medianOf(func(r round) float64 { return r.patch[users].rate() / r.bare.rate() })
@@ -125,9 +125,9 @@ func durableStore(ctx context.Context, c Config, rep *Report, log *slog.Logger) 
 			rate func(round, int) float64
 		}{{"PATCH", func(r round, n int) float64 { return r.patch[n].rate() }}, {"POST", func(r round, n int) float64 { return r.post[n].rate() }}} {
 			ratio := medianOf(func(r round) float64 { return op.rate(r, biggest) / op.rate(r, smallest) })
-			rep.add(Row{Section: section, Measure: fmt.Sprintf("%s rate at %dk users against %dk (median of per-round ratios)", op.name, biggest/1000, smallest/1000),
+			rep.add(Row{Section: section, Measure: fmt.Sprintf("%s rate at %s users against %s (median of per-round ratios)", op.name, thousands(biggest), thousands(smallest)),
 				Value: fmt.Sprintf("%.0f/s", medianOf(func(r round) float64 { return op.rate(r, biggest) })),
-				Limit: fmt.Sprintf("%.0f/s at %dk", medianOf(func(r round) float64 { return op.rate(r, smallest) }), smallest/1000),
+				Limit: fmt.Sprintf("%.0f/s at %s", medianOf(func(r round) float64 { return op.rate(r, smallest) }), thousands(smallest)),
 				Ratio: ratio, Target: "≥ 80%", Met: met(ratio >= 0.8)})
 		}
 	}
@@ -152,7 +152,7 @@ func durableStore(ctx context.Context, c Config, rep *Report, log *slog.Logger) 
 		}
 	}
 	slices.Sort(times)
-	rep.add(Row{Section: section, Measure: fmt.Sprintf("boot of a %dk-user data directory (load, build, indexes; median of 3)", biggest/1000),
+	rep.add(Row{Section: section, Measure: fmt.Sprintf("boot of a %s-user data directory (load, build, indexes; median of 3)", thousands(biggest)),
 		Value: dur(times[1]), Limit: "min " + dur(times[0])})
 	return nil
 }

@@ -80,7 +80,9 @@ func engineRunClock(ctx context.Context, people int, pace time.Duration, clock c
 	defer func() { _ = okta.Close() }() // in memory: nothing to save
 	m := okta.Model
 	o, _ := m.Org("e2e")
-	name := "everyone"
+	// Not "everyone": every org has the built-in Everyone (OAPI-GROUP-2),
+	// and a second group of that name is refused.
+	name := "bench-people"
 	g, err := m.CreateGroup(o, mockokta.GroupProfileInput{Name: &name})
 	if err != nil {
 		return 0, 0, err
