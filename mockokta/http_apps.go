@@ -54,7 +54,7 @@ func (s *Server) writeApp(w http.ResponseWriter, r *http.Request, a *App, err er
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, appJSON(baseURL(r), a))
+	writeJSON(w, http.StatusOK, s.withAccessPolicy(r, appJSON(baseURL(r), a)))
 }
 
 func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
@@ -68,7 +68,7 @@ func (s *Server) listApps(w http.ResponseWriter, r *http.Request) {
 	byID := make(map[string]any, len(apps))
 	ids := make([]string, len(apps))
 	for i, a := range apps {
-		ids[i], byID[a.ID] = a.ID, appJSON(baseURL(r), a)
+		ids[i], byID[a.ID] = a.ID, s.withAccessPolicy(r, appJSON(baseURL(r), a))
 	}
 	// Service apps are apps too (oauth.go); they follow the SCIM apps.
 	for _, a := range s.Model.ServiceApps(orgOf(r)) {

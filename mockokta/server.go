@@ -168,6 +168,7 @@ func (s *Server) surfaces() []httpx.Surface {
 				s.groupRoutes(r)
 				s.appRoutes(r)
 				s.grantRoutes(r)
+				s.policyRoutes(r)
 				s.logRoutes(r)
 			}},
 		// The org authorization server: its client authenticates in the

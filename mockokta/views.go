@@ -191,11 +191,14 @@ type appView struct {
 }
 
 type appLinks struct {
-	Deactivate link  `json:"deactivate"`
-	Groups     link  `json:"groups"`
-	Metadata   *link `json:"metadata,omitempty"` // SAML apps (SAML-IDP-1)
-	Self       link  `json:"self"`
-	Users      link  `json:"users"`
+	// AccessPolicy is the app's sign-in policy, which Terraform reads back
+	// after putting a new app on the default one (OAPI-POLICY-1).
+	AccessPolicy link  `json:"accessPolicy"`
+	Deactivate   link  `json:"deactivate"`
+	Groups       link  `json:"groups"`
+	Metadata     *link `json:"metadata,omitempty"` // SAML apps (SAML-IDP-1)
+	Self         link  `json:"self"`
+	Users        link  `json:"users"`
 }
 
 // appProvsimView is not Okta's: the simulator's view of the provisioning
