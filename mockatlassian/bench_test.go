@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/provsim/provsim/internal/scim"
 )
 
 // Hot paths through the full HTTP handler (routing, auth, journal, JSON).
@@ -69,5 +71,42 @@ func BenchmarkSCIMPatchDeactivate(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		serve(b, e, "PATCH", "/Users/"+ids[i%len(ids)], `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}`)
+	}
+}
+
+// BenchmarkSCIMPatchGroupMembers is a group member PATCH (add one user,
+// then remove one by filter, alternately) at three group sizes: Okta's
+// group push in its steady state. Each answer is the full group.
+func BenchmarkSCIMPatchGroupMembers(b *testing.B) {
+	for _, size := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			e := newEnv(&testing.T{})
+			ids := make([]string, size+1000)
+			for i := range ids {
+				email := fmt.Sprintf("u%06d@example.com", i)
+				u, err := e.srv.Model.CreateUser(testDir, scim.User{UserName: email, Emails: []scim.Email{{Value: email, Primary: true}}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ids[i] = u.ID
+			}
+			members := make([]scim.Ref, size)
+			for i := range members {
+				members[i] = scim.Ref{Value: ids[i]}
+			}
+			g, err := e.srv.Model.CreateGroup(testDir, scim.Group{DisplayName: "bench", Members: members})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				u := ids[size+(i/2)%1000]
+				op := `{"op":"add","path":"members","value":[{"value":"` + u + `","display":"x"}]}`
+				if i%2 == 1 {
+					op = `{"op":"remove","path":"members[value eq \"` + u + `\"]"}`
+				}
+				serve(b, e, "PATCH", "/Groups/"+g.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+op+`]}`)
+			}
+		})
 	}
 }

@@ -46,6 +46,10 @@ type groupRecord struct {
 	created     time.Time
 	modified    time.Time
 	orgGroup    string // synced org group id; "" when not synced (name collision)
+	// view is the members kept rendered for answers (groupfast.go); nil
+	// until the next answer whenever the member set changes other than
+	// through patchMembers.
+	view *memberView
 }
 
 func (d *Directory) clear() {

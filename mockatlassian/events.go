@@ -230,6 +230,27 @@ func profileOf(a *Account) accountProfile {
 // auditMembers records the members a synced group gained and lost, by the
 // accounts their SCIM users are linked to. Caller holds the org lock.
 func (m *Model) auditMembers(d *Directory, g *groupRecord, before map[string]bool) {
+	if d.org.groups[g.orgGroup] == nil {
+		return
+	}
+	var added, removed []string
+	for _, uid := range sortedKeys(g.members) {
+		if !before[uid] {
+			added = append(added, uid)
+		}
+	}
+	for _, uid := range sortedKeys(before) {
+		if !g.members[uid] {
+			removed = append(removed, uid)
+		}
+	}
+	m.auditMemberDiff(d, g, added, removed)
+}
+
+// auditMemberDiff records added then removed members, each list in id
+// order; the member PATCH fast path (groupfast.go) knows its difference
+// without comparing whole member sets. Caller holds the org lock.
+func (m *Model) auditMemberDiff(d *Directory, g *groupRecord, added, removed []string) {
 	o := d.org
 	og := o.groups[g.orgGroup]
 	if og == nil {
@@ -246,15 +267,11 @@ func (m *Model) auditMembers(d *Directory, g *groupRecord, before map[string]boo
 				[]EventObject{userObject(a), groupObject(og)})
 		}
 	}
-	for _, uid := range sortedKeys(g.members) {
-		if !before[uid] {
-			note(uid, ActionUserAddedToGroup, "Added")
-		}
+	for _, uid := range added {
+		note(uid, ActionUserAddedToGroup, "Added")
 	}
-	for _, uid := range sortedKeys(before) {
-		if !g.members[uid] {
-			note(uid, ActionUserRemovedFromGrp, "Removed")
-		}
+	for _, uid := range removed {
+		note(uid, ActionUserRemovedFromGrp, "Removed")
 	}
 }
 

@@ -161,6 +161,7 @@ func (d *Directory) setMembers(g *groupRecord, members map[string]bool) {
 		}
 	}
 	g.members = members
+	g.view = nil
 }
 
 // GetGroup returns one group.
@@ -252,16 +253,56 @@ func (m *Model) ReplaceGroup(dirID, id string, in scim.Group) (scim.Group, error
 // PatchGroup is PATCH /Groups/{id}, membership management in every client
 // dialect (the PATCH engine); answers 200 with the full group (SCIM-GROUP-4).
 func (m *Model) PatchGroup(dirID, id string, ops []scim.PatchOperation) (scim.Group, error) {
-	if n := membersNamed(ops); n > m.opts.MaxMembersPerPatch {
-		return scim.Group{}, scim.Invalid(scim.TypeInvalidValue,
-			"A PATCH may add or remove at most %d group members; this one names %d. Send several PATCH requests, or replace the member list.",
-			m.opts.MaxMembersPerPatch, n)
-	}
 	var out scim.Group
+	err := m.patchGroup(dirID, id, ops, func(d *Directory, g *groupRecord) error {
+		out = m.renderGroup(d, g)
+		return nil
+	})
+	return out, err
+}
+
+// PatchGroupJSON is PatchGroup answering with the group's JSON, rendered
+// from the kept member view (groupfast.go): the SCIM handler's path.
+func (m *Model) PatchGroupJSON(dirID, id string, ops []scim.PatchOperation) ([]byte, error) {
+	var out []byte
+	err := m.patchGroup(dirID, id, ops, func(d *Directory, g *groupRecord) (err error) {
+		out, err = m.groupJSON(d, g)
+		return err
+	})
+	return out, err
+}
+
+// GetGroupJSON is GetGroup's answer as JSON, rendered like PatchGroupJSON's.
+func (m *Model) GetGroupJSON(dirID, id string) ([]byte, error) {
+	var out []byte
 	err := m.locked(dirID, func(d *Directory) error {
 		g, err := d.group(id)
 		if err != nil {
 			return err
+		}
+		out, err = m.groupJSON(d, g)
+		return err
+	})
+	return out, err
+}
+
+// patchGroup applies a group PATCH and calls render under the lock. Member
+// operations go straight to the member set when they can (patchMembers);
+// everything else through the PATCH engine on the group's document.
+func (m *Model) patchGroup(dirID, id string, ops []scim.PatchOperation, render func(*Directory, *groupRecord) error) error {
+	if n := membersNamed(ops); n > m.opts.MaxMembersPerPatch {
+		return scim.Invalid(scim.TypeInvalidValue,
+			"A PATCH may add or remove at most %d group members; this one names %d. Send several PATCH requests, or replace the member list.",
+			m.opts.MaxMembersPerPatch, n)
+	}
+	memberOps, onlyMembers := parseMemberOps(ops)
+	return m.locked(dirID, func(d *Directory) error {
+		g, err := d.group(id)
+		if err != nil {
+			return err
+		}
+		if onlyMembers && !m.generalMemberPatch && m.patchMembers(d, g, memberOps) {
+			return render(d, g)
 		}
 		doc, err := toDoc(m.renderGroup(d, g))
 		if err != nil {
@@ -288,10 +329,8 @@ func (m *Model) PatchGroup(dirID, id string, ops []scim.PatchOperation) (scim.Gr
 		d.setMembers(g, members)
 		m.auditMembers(d, g, before)
 		g.modified = m.now()
-		out = m.renderGroup(d, g)
-		return nil
+		return render(d, g)
 	})
-	return out, err
 }
 
 // DeleteGroup is DELETE /Groups/{id}: the group leaves the directory, the

@@ -184,6 +184,9 @@ type Model struct {
 	// store, with --data-dir, is told what each mutation changed
 	// (records.go); nil in memory.
 	store *store.Store
+	// generalMemberPatch turns the member PATCH fast path off, for the
+	// tests that hold it to the general path's outcome.
+	generalMemberPatch bool
 
 	mu       sync.RWMutex
 	orgs     map[string]*Org

@@ -326,6 +326,7 @@ func (d *Directory) stripGroups(r *userRecord) {
 	for gid := range r.groups {
 		if g, ok := d.groups[gid]; ok {
 			delete(g.members, r.res.ID)
+			g.view.remove(r.res.ID)
 			d.org.changes.Put(kindSCIMMember, scimMemberKey(d.ID, gid, r.res.ID))
 		}
 	}
