@@ -30,6 +30,11 @@ type Entry struct {
 	RequestBody  json.RawMessage `json:"requestBody,omitempty"`
 	ResponseBody json.RawMessage `json:"responseBody,omitempty"`
 	Fault        string          `json:"fault,omitempty"` // the injected fault, e.g. "f1 429 Retry-After 7"
+
+	// settled: the bodies are known to be JSON (settle). Append keeps
+	// them as sent and readers settle them, so a request does not pay
+	// for validating its own answer.
+	settled bool
 }
 
 // JournalOptions bound the journal so it never dominates memory or latency.
@@ -71,9 +76,10 @@ func (j *Journal) Append(e Entry) {
 	if j.opts.NoBodies {
 		e.RequestBody, e.ResponseBody = nil, nil
 	} else {
-		e.RequestBody = j.body(e.RequestBody)
-		e.ResponseBody = j.body(e.ResponseBody)
+		e.RequestBody = j.cut(e.RequestBody)
+		e.ResponseBody = j.cut(e.ResponseBody)
 	}
+	e.settled = false
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
@@ -90,21 +96,34 @@ func (j *Journal) Append(e Entry) {
 	j.next = (j.next + 1) % j.opts.MaxEntries
 }
 
-// body keeps a body as JSON when it is JSON, else as a JSON string, cut to
-// the configured size so one huge request cannot fill the journal.
-func (j *Journal) body(b []byte) json.RawMessage {
+// cut keeps a body whole up to the configured size, so one huge request
+// cannot fill the journal; past it, the first part as a JSON string.
+func (j *Journal) cut(b []byte) json.RawMessage {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return nil
 	}
-	if len(b) <= j.opts.MaxBodyBytes && json.Valid(b) {
+	if len(b) <= j.opts.MaxBodyBytes {
 		return json.RawMessage(b)
 	}
-	if len(b) > j.opts.MaxBodyBytes {
-		b = append(b[:j.opts.MaxBodyBytes:j.opts.MaxBodyBytes], []byte("…(truncated)")...)
-	}
+	b = append(b[:j.opts.MaxBodyBytes:j.opts.MaxBodyBytes], []byte("…(truncated)")...)
 	s, _ := json.Marshal(string(b))
 	return s
+}
+
+// settle makes e's bodies JSON: a body that is JSON stays as it is, any
+// other becomes a JSON string. Readers call it on what they read, once.
+func settle(e *Entry) {
+	if e.settled {
+		return
+	}
+	for _, b := range []*json.RawMessage{&e.RequestBody, &e.ResponseBody} {
+		if len(*b) > 0 && !json.Valid(*b) {
+			s, _ := json.Marshal(string(*b))
+			*b = s
+		}
+	}
+	e.settled = true
 }
 
 // JournalQuery selects entries.
@@ -147,6 +166,9 @@ func (j *Journal) Entries(q Query) []Entry {
 	if q.Limit > 0 && len(out) > q.Limit {
 		out = out[len(out)-q.Limit:]
 	}
+	for i := range out {
+		settle(&out[i]) // on the copies, outside the lock: readers pay, not Append
+	}
 	return out
 }
 
@@ -160,7 +182,11 @@ func (j *Journal) Newest(afterSeq uint64, visit func(e *Entry) bool) {
 	n := len(j.entries)
 	for i := n - 1; i >= 0; i-- {
 		e := &j.entries[(j.next+i)%n]
-		if e.Seq <= afterSeq || !visit(e) {
+		if e.Seq <= afterSeq {
+			return
+		}
+		settle(e)
+		if !visit(e) {
 			return
 		}
 	}

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -124,5 +125,29 @@ func TestNewestVisitsNewestFirstAndStops(t *testing.T) {
 	j.Newest(0, func(e *Entry) bool { seen = append(seen, e.Seq); return false })
 	if fmt.Sprint(seen) != "[5]" {
 		t.Fatalf("stopped = %v", seen)
+	}
+}
+
+// Bodies are kept as sent and made JSON when read: JSON stays JSON, any
+// other text becomes a JSON string, through Entries and Newest alike.
+func TestBodiesReadAsJSON(t *testing.T) {
+	j := New(Options{}, clock.NewFake(time.Unix(0, 0)))
+	j.Append(Entry{Path: "json", RequestBody: []byte(` {"a":[1,2]} `), ResponseBody: []byte(`[true]`)})
+	j.Append(Entry{Path: "text", RequestBody: []byte(`userName=bob&x="1"`), ResponseBody: []byte(`{"cut":`)})
+	es := j.Entries(Query{})
+	if string(es[0].RequestBody) != `{"a":[1,2]}` || string(es[0].ResponseBody) != `[true]` {
+		t.Fatalf("JSON bodies = %s, %s", es[0].RequestBody, es[0].ResponseBody)
+	}
+	if string(es[1].RequestBody) != `"userName=bob\u0026x=\"1\""` || string(es[1].ResponseBody) != `"{\"cut\":"` {
+		t.Fatalf("text bodies = %s, %s", es[1].RequestBody, es[1].ResponseBody)
+	}
+	j.Newest(0, func(e *Entry) bool {
+		if !json.Valid(e.RequestBody) || !json.Valid(e.ResponseBody) {
+			t.Fatalf("Newest: %s: bodies %s, %s", e.Path, e.RequestBody, e.ResponseBody)
+		}
+		return true
+	})
+	if _, err := json.Marshal(j.Entries(Query{})); err != nil {
+		t.Fatalf("entries do not marshal: %v", err)
 	}
 }
