@@ -110,3 +110,42 @@ func BenchmarkSCIMPatchGroupMembers(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkModelPatchGroupMembers is the model's share of a member PATCH
+// (no HTTP): what the organization lock is held for.
+func BenchmarkModelPatchGroupMembers(b *testing.B) {
+	for _, size := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			e := newEnv(&testing.T{})
+			m := e.srv.Model
+			ids := make([]string, size+1000)
+			for i := range ids {
+				email := fmt.Sprintf("u%06d@example.com", i)
+				u, err := m.CreateUser(testDir, scim.User{UserName: email, Emails: []scim.Email{{Value: email, Primary: true}}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ids[i] = u.ID
+			}
+			refs := make([]scim.Ref, size)
+			for i := range refs {
+				refs[i] = scim.Ref{Value: ids[i]}
+			}
+			g, err := m.CreateGroup(testDir, scim.Group{DisplayName: "bench", Members: refs})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				u := ids[size+(i/2)%1000]
+				op := scim.PatchOperation{Op: scim.OpAdd, Path: "members", Value: []byte(`[{"value":"` + u + `"}]`)}
+				if i%2 == 1 {
+					op = scim.PatchOperation{Op: scim.OpRemove, Path: `members[value eq "` + u + `"]`}
+				}
+				if _, err := m.patchGroupJSON(testDir, g.ID, []scim.PatchOperation{op}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -210,6 +210,12 @@ func (m *Model) OrgOfDirectory(dirID string) (string, error) {
 // index adds a user to the lookup indexes; unindex removes it. Every write
 // goes through these two, so the indexes never drift from the records.
 func (d *Directory) index(r *userRecord) {
+	// Its groups' kept answers show its userName (groupfast.go).
+	for gid := range r.groups {
+		if g, ok := d.groups[gid]; ok {
+			g.view.touch(r.res.ID)
+		}
+	}
 	d.byUserName[strings.ToLower(r.res.UserName)] = r.res.ID
 	d.byEmail[strings.ToLower(r.res.PrimaryEmail())] = r.res.ID
 	if ext := r.res.ExternalID; ext != "" {

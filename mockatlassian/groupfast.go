@@ -3,9 +3,12 @@ package mockatlassian
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/provsim/provsim/internal/scim"
 )
@@ -182,69 +185,160 @@ func (m *Model) patchMembers(d *Directory, g *groupRecord, ops []memberOp) bool 
 }
 
 // memberView is a group's members in answer order (by id, SCIM-GROUP-4),
-// each kept rendered as JSON. It follows the member set through
-// patchMembers; every other change of the set drops it (g.view = nil) and
-// the next answer builds it again.
+// kept rendered as JSON in chunks of about chunkMembers members. It follows
+// the member set through patchMembers and its members' userNames through
+// Directory.index; every other change of the set drops it (g.view = nil)
+// and the next answer builds it again. A change re-renders its chunk only,
+// and a rendered chunk is never written again, so an answer takes the
+// chunks under the org lock and writes them after releasing it.
 type memberView struct {
-	ents []viewEntry
+	chunks []*viewChunk
+}
+
+// chunkMembers is the size a chunk is built at; one grows to twice that
+// before it is split.
+const chunkMembers = 32
+
+type viewChunk struct {
+	ents []viewEntry // sorted by id
+	json []byte      // the entries' JSON joined by commas; nil: to render
 }
 
 type viewEntry struct {
 	id   string
-	rec  *userRecord // the user rendered; nil: render it at the next answer
-	name string      // the userName its display was rendered with
-	json []byte
+	json []byte // nil: to render
 }
 
-func (v *memberView) find(id string) (int, bool) {
-	i := sort.Search(len(v.ents), func(i int) bool { return v.ents[i].id >= id })
-	return i, i < len(v.ents) && v.ents[i].id == id
+func newMemberView(ids []string) *memberView {
+	v := &memberView{}
+	for len(ids) > 0 {
+		n := min(chunkMembers, len(ids))
+		c := &viewChunk{ents: make([]viewEntry, n, n+n/4)}
+		for i, id := range ids[:n] {
+			c.ents[i].id = id
+		}
+		v.chunks = append(v.chunks, c)
+		ids = ids[n:]
+	}
+	return v
+}
+
+// chunkOf returns the chunk that holds id or would: the last one whose
+// first id is not after it.
+func (v *memberView) chunkOf(id string) int {
+	i := sort.Search(len(v.chunks), func(i int) bool { return v.chunks[i].ents[0].id > id })
+	return max(i-1, 0)
+}
+
+func (c *viewChunk) find(id string) (int, bool) {
+	i := sort.Search(len(c.ents), func(i int) bool { return c.ents[i].id >= id })
+	return i, i < len(c.ents) && c.ents[i].id == id
 }
 
 func (v *memberView) insert(id string) {
 	if v == nil {
 		return
 	}
-	i, found := v.find(id)
+	if len(v.chunks) == 0 {
+		v.chunks = []*viewChunk{{ents: []viewEntry{{id: id}}}}
+		return
+	}
+	ci := v.chunkOf(id)
+	c := v.chunks[ci]
+	i, found := c.find(id)
 	if found {
 		return
 	}
-	v.ents = append(v.ents, viewEntry{})
-	copy(v.ents[i+1:], v.ents[i:])
-	v.ents[i] = viewEntry{id: id}
+	c.ents = slices.Insert(c.ents, i, viewEntry{id: id})
+	c.json = nil
+	if len(c.ents) >= 2*chunkMembers {
+		half := len(c.ents) / 2
+		right := &viewChunk{ents: slices.Clone(c.ents[half:])}
+		c.ents = slices.Clip(c.ents[:half])
+		v.chunks = slices.Insert(v.chunks, ci+1, right)
+	}
 }
 
 func (v *memberView) remove(id string) {
-	if v == nil {
+	if v == nil || len(v.chunks) == 0 {
 		return
 	}
-	if i, found := v.find(id); found {
-		v.ents = append(v.ents[:i], v.ents[i+1:]...)
+	ci := v.chunkOf(id)
+	c := v.chunks[ci]
+	i, found := c.find(id)
+	if !found {
+		return
+	}
+	if len(c.ents) == 1 {
+		v.chunks = slices.Delete(v.chunks, ci, ci+1)
+		return
+	}
+	// Entries are read under the org lock only; answers being written
+	// hold the chunk's json, which is replaced, never changed.
+	c.ents = slices.Delete(c.ents, i, i+1)
+	c.json = nil
+}
+
+// touch marks a member to render again (its userName changed).
+func (v *memberView) touch(id string) {
+	if v == nil || len(v.chunks) == 0 {
+		return
+	}
+	c := v.chunks[v.chunkOf(id)]
+	if i, found := c.find(id); found {
+		c.ents[i].json = nil
+		c.json = nil
 	}
 }
 
-// groupJSON renders g as renderGroup + json.Marshal would, byte for byte
-// (TestGroupJSONMatchesMarshal), from the kept member view: only members
-// new to the view or whose userName changed are rendered. Caller holds the
-// org lock.
-func (m *Model) groupJSON(d *Directory, g *groupRecord) ([]byte, error) {
-	if g.view == nil {
-		ids := sortedGroupMembers(g)
-		v := &memberView{ents: make([]viewEntry, len(ids))}
-		for i, id := range ids {
-			v.ents[i].id = id
-		}
-		g.view = v
+// groupAnswer is a group's JSON in parts, taken under the org lock and
+// written after it: every part is immutable.
+type groupAnswer struct {
+	parts [][]byte
+	size  int
+}
+
+// answerBuffers hold answers being written: one Write of the whole answer
+// costs a fraction of one per part (each part past net/http's buffer is a
+// chunk and a system call of its own), and reusing the buffer spares the
+// collector an allocation the size of the group per request.
+var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// WriteTo writes the answer with one Write.
+func (a *groupAnswer) WriteTo(w io.Writer) (int64, error) {
+	buf := answerBuffers.Get().(*[]byte)
+	b := a.appendTo((*buf)[:0])
+	n, err := w.Write(b) // every writer in the chain copies or sends b before returning
+	if cap(b) <= 16<<20 {
+		*buf = b[:0]
+		answerBuffers.Put(buf)
 	}
-	size := 0
-	for i := range g.view.ents {
-		e := &g.view.ents[i]
-		if e.rec == nil || e.rec.res.UserName != e.name {
-			if err := m.renderMember(d, e); err != nil {
-				return nil, err
-			}
-		}
-		size += len(e.json) + 1
+	return int64(n), err
+}
+
+// Bytes joins the parts.
+func (a *groupAnswer) Bytes() []byte { return a.appendTo(make([]byte, 0, a.size)) }
+
+func (a *groupAnswer) appendTo(out []byte) []byte {
+	out = slices.Grow(out, a.size)
+	for _, p := range a.parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+var (
+	jsonComma      = []byte(",")
+	jsonMembersEnd = []byte(`],"meta":`)
+)
+
+// groupJSON renders g as renderGroup + json.Marshal would, byte for byte
+// (TestGroupJSONMatchesMarshal), from the kept member view: only the chunks
+// with members new to the view or renamed are rendered. Caller holds the
+// org lock.
+func (m *Model) groupJSON(d *Directory, g *groupRecord) (*groupAnswer, error) {
+	if g.view == nil {
+		g.view = newMemberView(sortedGroupMembers(g))
 	}
 	head, err := json.Marshal(scim.Group{Schemas: []string{scim.GroupSchema}, ID: g.id, DisplayName: g.displayName, ExternalID: g.externalID})
 	if err != nil {
@@ -260,34 +354,55 @@ func (m *Model) groupJSON(d *Directory, g *groupRecord) ([]byte, error) {
 	if !bytes.HasSuffix(head, []byte(nullMembers)) {
 		return nil, scim.Errorf(scim.KindInternal, "", "group rendering: unexpected field order")
 	}
-	head = head[:len(head)-len("null}")]
-	out := make([]byte, 0, len(head)+size+len(meta)+16)
-	out = append(out, head...)
-	out = append(out, '[')
-	for i := range g.view.ents {
+	head = append(head[:len(head)-len("null}")], '[')
+	a := &groupAnswer{parts: make([][]byte, 0, 2*len(g.view.chunks)+3)}
+	add := func(p []byte) {
+		a.parts = append(a.parts, p)
+		a.size += len(p)
+	}
+	add(head)
+	for i, c := range g.view.chunks {
+		if c.json == nil {
+			if err := m.renderChunk(d, c); err != nil {
+				return nil, err
+			}
+		}
+		if i > 0 {
+			add(jsonComma)
+		}
+		add(c.json)
+	}
+	add(jsonMembersEnd)
+	add(append(meta, '}'))
+	return a, nil
+}
+
+// renderChunk renders the chunk's members not rendered yet, as renderGroup
+// does, and joins them.
+func (m *Model) renderChunk(d *Directory, c *viewChunk) error {
+	size := 0
+	for i := range c.ents {
+		e := &c.ents[i]
+		if e.json == nil {
+			ref := scim.Ref{Type: memberTypeUser, Value: e.id, Ref: m.userLocation(d, e.id)}
+			if u, ok := d.users[e.id]; ok {
+				ref.Display = u.res.UserName
+			}
+			b, err := json.Marshal(ref)
+			if err != nil {
+				return err
+			}
+			e.json = b
+		}
+		size += len(e.json) + 1
+	}
+	out := make([]byte, 0, size)
+	for i := range c.ents {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = append(out, g.view.ents[i].json...)
+		out = append(out, c.ents[i].json...)
 	}
-	out = append(out, `],"meta":`...)
-	out = append(out, meta...)
-	out = append(out, '}')
-	return out, nil
-}
-
-// renderMember renders one member as renderGroup does.
-func (m *Model) renderMember(d *Directory, e *viewEntry) error {
-	ref := scim.Ref{Type: memberTypeUser, Value: e.id, Ref: m.userLocation(d, e.id)}
-	e.rec, e.name = nil, ""
-	if u, ok := d.users[e.id]; ok {
-		ref.Display = u.res.UserName
-		e.rec, e.name = u, u.res.UserName
-	}
-	b, err := json.Marshal(ref)
-	if err != nil {
-		return err
-	}
-	e.json = b
+	c.json = out
 	return nil
 }

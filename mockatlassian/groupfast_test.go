@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/provsim/provsim/internal/scim"
 )
 
 // The member PATCH fast path (groupfast.go) must answer, change and record
@@ -167,10 +170,11 @@ func TestGroupJSONMatchesMarshal(t *testing.T) {
 	check := func(step string) {
 		t.Helper()
 		m := e.srv.Model
-		got, err := m.GetGroupJSON(testDir, gid)
+		a, err := m.getGroupJSON(testDir, gid)
 		if err != nil {
 			t.Fatal(err)
 		}
+		got := a.Bytes()
 		g, err := m.GetGroup(testDir, gid)
 		if err != nil {
 			t.Fatal(err)
@@ -213,4 +217,78 @@ func TestGroupMemberFastPathIsDurable(t *testing.T) {
 	if got := len(after.Body["members"].([]any)); got != 3 {
 		t.Fatalf("%d members after restart, want 3", got)
 	}
+}
+
+// Past one chunk: members join and leave all over the id range (chunks
+// grow, split and empty) and a member deep in the list is renamed; the
+// answer stays what json.Marshal renders.
+func TestGroupJSONChunksFollowChanges(t *testing.T) {
+	e := newEnv(t)
+	m := e.srv.Model
+	var ids []string
+	for i := range 700 {
+		email := fmt.Sprintf("c%04d@example.com", i)
+		u, err := m.CreateUser(testDir, scim.User{UserName: email, Emails: []scim.Email{{Value: email, Primary: true}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, u.ID)
+	}
+	var refs []scim.Ref
+	for _, id := range ids[:300] {
+		refs = append(refs, scim.Ref{Value: id})
+	}
+	g, err := m.CreateGroup(testDir, scim.Group{DisplayName: "chunks", Members: refs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(step string) {
+		t.Helper()
+		a, err := m.getGroupJSON(testDir, g.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := m.GetGroup(testDir, g.ID)
+		wantJSON, _ := json.Marshal(want)
+		if got := a.Bytes(); !bytes.Equal(got, wantJSON) {
+			t.Fatalf("%s: the kept answer differs from json.Marshal (%d vs %d bytes)", step, len(got), len(wantJSON))
+		}
+	}
+	check("fresh")
+	rng := rand.New(rand.NewPCG(1, 2))
+	for step := range 60 {
+		var ops []scim.PatchOperation
+		for range 1 + rng.IntN(20) {
+			id := ids[rng.IntN(len(ids))]
+			if rng.IntN(3) == 0 {
+				ops = append(ops, scim.PatchOperation{Op: scim.OpRemove, Path: `members[value eq "` + id + `"]`})
+			} else {
+				ops = append(ops, scim.PatchOperation{Op: scim.OpAdd, Path: "members", Value: json.RawMessage(`[{"value":"` + id + `"}]`)})
+			}
+		}
+		if _, err := m.patchGroupJSON(testDir, g.ID, ops); err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("step %d", step))
+		if step == 30 {
+			cur, _ := m.GetGroup(testDir, g.ID)
+			mid := cur.Members[len(cur.Members)/2].Value
+			e.scim("PATCH", "/Users/"+mid, `{"Operations":[{"op":"replace","path":"userName","value":"renamed-mid@example.com"}]}`).wantStatus(t, http.StatusOK)
+			check("after a rename")
+		}
+	}
+	// Remove everyone, one request per 100.
+	cur, _ := m.GetGroup(testDir, g.ID)
+	for len(cur.Members) > 0 {
+		var ops []scim.PatchOperation
+		for _, r := range cur.Members[:min(100, len(cur.Members))] {
+			ops = append(ops, scim.PatchOperation{Op: scim.OpRemove, Path: `members[value eq "` + r.Value + `"]`})
+		}
+		if _, err := m.patchGroupJSON(testDir, g.ID, ops); err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("%d left", len(cur.Members)))
+		cur, _ = m.GetGroup(testDir, g.ID)
+	}
+	check("empty")
 }

@@ -261,10 +261,10 @@ func (m *Model) PatchGroup(dirID, id string, ops []scim.PatchOperation) (scim.Gr
 	return out, err
 }
 
-// PatchGroupJSON is PatchGroup answering with the group's JSON, rendered
+// patchGroupJSON is PatchGroup answering with the group's JSON, rendered
 // from the kept member view (groupfast.go): the SCIM handler's path.
-func (m *Model) PatchGroupJSON(dirID, id string, ops []scim.PatchOperation) ([]byte, error) {
-	var out []byte
+func (m *Model) patchGroupJSON(dirID, id string, ops []scim.PatchOperation) (*groupAnswer, error) {
+	var out *groupAnswer
 	err := m.patchGroup(dirID, id, ops, func(d *Directory, g *groupRecord) (err error) {
 		out, err = m.groupJSON(d, g)
 		return err
@@ -272,9 +272,9 @@ func (m *Model) PatchGroupJSON(dirID, id string, ops []scim.PatchOperation) ([]b
 	return out, err
 }
 
-// GetGroupJSON is GetGroup's answer as JSON, rendered like PatchGroupJSON's.
-func (m *Model) GetGroupJSON(dirID, id string) ([]byte, error) {
-	var out []byte
+// getGroupJSON is GetGroup's answer as JSON, rendered like patchGroupJSON's.
+func (m *Model) getGroupJSON(dirID, id string) (*groupAnswer, error) {
+	var out *groupAnswer
 	err := m.locked(dirID, func(d *Directory) error {
 		g, err := d.group(id)
 		if err != nil {

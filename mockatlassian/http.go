@@ -135,13 +135,17 @@ func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 
 // writeRaw answers with a body already rendered as JSON, as writeJSON does.
 func writeRaw(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	setContentType(w, r)
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func setContentType(w http.ResponseWriter, r *http.Request) {
 	ct := scim.ContentTypeJSON
 	if strings.Contains(r.Header.Get("Accept"), scim.ContentTypeSCIM) || strings.Contains(r.Header.Get("Content-Type"), scim.ContentTypeSCIM) {
 		ct = scim.ContentTypeSCIM
 	}
 	w.Header().Set("Content-Type", ct+"; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
 }
 
 // readBody reads a request body within the size limit.
@@ -402,13 +406,16 @@ func (s *Server) groupResponse(w http.ResponseWriter, r *http.Request, status in
 	writeJSON(w, r, status, g)
 }
 
-// rawResponse answers with a group the model rendered (groupfast.go).
-func (s *Server) rawResponse(w http.ResponseWriter, r *http.Request, status int, body []byte, err error) {
+// groupAnswer answers 200 with a group the model rendered in parts
+// (groupfast.go), written part by part after the model's lock is released.
+func (s *Server) groupAnswer(w http.ResponseWriter, r *http.Request, a *groupAnswer, err error) {
 	if err != nil {
 		s.scimError(w, r, err)
 		return
 	}
-	writeRaw(w, r, status, body)
+	setContentType(w, r)
+	w.WriteHeader(http.StatusOK)
+	_, _ = a.WriteTo(w) // a failed write is the client gone; nothing to answer
 }
 
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
@@ -425,8 +432,8 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
-	body, err := s.Model.GetGroupJSON(dirOf(r), idOf(r))
-	s.rawResponse(w, r, http.StatusOK, body, err)
+	a, err := s.Model.getGroupJSON(dirOf(r), idOf(r))
+	s.groupAnswer(w, r, a, err)
 }
 
 func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request) {
@@ -445,8 +452,8 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
 		s.scimError(w, r, err)
 		return
 	}
-	body, err := s.Model.PatchGroupJSON(dirOf(r), idOf(r), p.Operations)
-	s.rawResponse(w, r, http.StatusOK, body, err)
+	a, err := s.Model.patchGroupJSON(dirOf(r), idOf(r), p.Operations)
+	s.groupAnswer(w, r, a, err)
 }
 
 func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request) {
