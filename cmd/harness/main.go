@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -397,7 +399,7 @@ func serveCommand() *cobra.Command {
 
 func benchCommand() *cobra.Command {
 	c := bench.Defaults()
-	var markdown string
+	var markdown, cpuProfile, mutexProfile string
 	cmd := &cobra.Command{
 		Use:   "bench [flags]",
 		Short: "Measure provsim against this machine's limits (run from the repository)",
@@ -421,6 +423,26 @@ func benchCommand() *cobra.Command {
 				}
 			}
 			c.Log = cmd.ErrOrStderr()
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close() // written by StopCPUProfile; a close error loses nothing more
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			if mutexProfile != "" {
+				runtime.SetMutexProfileFraction(1)
+				defer func() {
+					if f, err := os.Create(mutexProfile); err == nil {
+						_ = pprof.Lookup("mutex").WriteTo(f, 0) // a profile is best effort: the table is the result
+						_ = f.Close()
+					}
+				}()
+			}
 			rep, err := bench.Run(cmd.Context(), c)
 			if rep != nil {
 				rep.Write(cmd.OutOrStdout())
@@ -437,12 +459,18 @@ func benchCommand() *cobra.Command {
 	f := cmd.Flags()
 	f.IntVar(&c.Users, "users", c.Users, "SCIM directory size for throughput")
 	f.IntVar(&c.E2EPeople, "people", c.E2EPeople, "people assigned end to end")
+	f.IntVar(&c.OktaUsers, "okta-users", c.OktaUsers, "Okta org size for the Management API rows")
+	f.IntVar(&c.OktaAppUsers, "okta-app-users", c.OktaAppUsers, "of them assigned to the app")
 	f.IntSliceVar(&c.MemorySizes, "memory-sizes", c.MemorySizes, "directory sizes for memory and lookups, comma-separated")
 	f.IntSliceVar(&c.DurableSizes, "durable-sizes", c.DurableSizes, "directory sizes for durable writes (--data-dir), comma-separated; none skips them")
 	f.DurationVar(&c.Duration, "duration", c.Duration, "length of each throughput measurement")
 	f.IntVar(&c.Workers, "workers", c.Workers, "concurrent clients for throughput")
 	f.DurationVar(&c.Pace, "pace", c.Pace, "Okta-paced setting: wait after each engine job")
 	f.StringVar(&markdown, "markdown", "", "also write the table as Markdown to `FILE`")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run (servers and clients alike) to `FILE`, for go tool pprof")
+	f.StringVar(&c.Match, "match", "", "run only the throughput rows whose measure contains this text")
+	f.StringVar(&mutexProfile, "mutexprofile", "", "write a mutex contention profile of the run to `FILE`")
+	f.StringSliceVar(&c.Only, "only", nil, "run only these sections: scim, e2e, okta, memory, tenants, scenario, durable (comma-separated)")
 	cli.EnvPrefix(cmd, "HARNESS_BENCH")
 	return cmd
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,9 +19,11 @@ import (
 
 // Config sizes a run. The defaults are the sizes.
 type Config struct {
-	Users       int   // SCIM directory size for throughput (100,000)
-	E2EPeople   int   // people assigned end to end (10,000)
-	MemorySizes []int // directory sizes for memory and lookups
+	Users        int   // SCIM directory size for throughput (100,000)
+	E2EPeople    int   // people assigned end to end (10,000)
+	OktaUsers    int   // Okta org size for the Management API (100,000)
+	OktaAppUsers int   // of them assigned to the app (1,000)
+	MemorySizes  []int // directory sizes for memory and lookups
 	// DurableSizes are the directory sizes of the durable-write section
 	// (--data-dir under the system's temporary directory, which must be
 	// on disk for the figures to mean anything).
@@ -30,11 +33,16 @@ type Config struct {
 	Pace         time.Duration // Okta-paced setting: wait between engine jobs
 	RepoRoot     string        // for building binaries (cold start); "" skips
 	Log          io.Writer     // progress lines; nil for none
+	// Only names the sections to run (their keys: scim, e2e, memory,
+	// tenants, scenario, durable, okta); empty runs them all.
+	Only []string
+	// Match keeps only the throughput rows whose measure contains it.
+	Match string
 }
 
 // Defaults returns the sizes.
 func Defaults() Config {
-	return Config{Users: 100000, E2EPeople: 10000, MemorySizes: []int{1000, 100000, 1000000},
+	return Config{Users: 100000, E2EPeople: 10000, OktaUsers: 100000, OktaAppUsers: 1000, MemorySizes: []int{1000, 100000, 1000000},
 		DurableSizes: []int{1000, 20000, 100000}, Duration: 2 * time.Second, Workers: 8, Pace: 100 * time.Millisecond}
 }
 
@@ -71,17 +79,21 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	}
 	quiet := slog.New(slog.DiscardHandler)
 	steps := []struct {
-		name string
-		fn   func(context.Context, Config, *Report, *slog.Logger) error
+		key, name string
+		fn        func(context.Context, Config, *Report, *slog.Logger) error
 	}{
-		{"SCIM throughput", scimThroughput},
-		{"end to end", endToEnd},
-		{"memory and lookups", memoryAndLookups},
-		{"tenants and cold start", tenantsAndColdStart},
-		{"guide scenario", guideScenario},
-		{"durable store", durableStore},
+		{"scim", "SCIM throughput", scimThroughput},
+		{"e2e", "end to end", endToEnd},
+		{"memory", "memory and lookups", memoryAndLookups},
+		{"tenants", "tenants and cold start", tenantsAndColdStart},
+		{"scenario", "guide scenario", guideScenario},
+		{"durable", "durable store", durableStore},
+		{"okta", "Okta Management API", oktaAPI},
 	}
 	for _, s := range steps {
+		if len(c.Only) > 0 && !slices.Contains(c.Only, s.key) {
+			continue
+		}
 		logf("bench: %s…", s.name)
 		t0 := time.Now()
 		if err := s.fn(ctx, c, rep, quiet); err != nil {

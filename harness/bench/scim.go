@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/provsim/provsim/internal/journal"
 	"github.com/provsim/provsim/internal/scim"
 	"github.com/provsim/provsim/mockatlassian"
 )
@@ -44,6 +45,11 @@ type reqFn func(i int64) (method, path string, body []byte)
 // load runs workers that send requests made by fn for d and counts the
 // successful ones.
 func load(ctx context.Context, client *http.Client, base, auth string, workers int, d time.Duration, fn reqFn) (int, time.Duration, error) {
+	return loadAs(ctx, client, base, auth, "application/scim+json", workers, d, fn)
+}
+
+// loadAs is load with the given Content-Type on request bodies.
+func loadAs(ctx context.Context, client *http.Client, base, auth, ctype string, workers int, d time.Duration, fn reqFn) (int, time.Duration, error) {
 	var next, ok atomic.Int64
 	var firstErr atomic.Value
 	deadline := time.Now().Add(d)
@@ -60,7 +66,7 @@ func load(ctx context.Context, client *http.Client, base, auth string, workers i
 					req.Header.Set("Authorization", auth)
 				}
 				if body != nil {
-					req.Header.Set("Content-Type", "application/scim+json")
+					req.Header.Set("Content-Type", ctype)
 				}
 				resp, err := client.Do(req)
 				if err != nil {
@@ -85,6 +91,29 @@ func load(ctx context.Context, client *http.Client, base, auth string, workers i
 	return int(ok.Load()), took, nil
 }
 
+// rounds is how many turns each side of a comparison gets: the machine is
+// shared, and its load moves in seconds, so both sides are measured in
+// alternating slices of the duration rather than one after the other.
+const rounds = 4
+
+// interleaved loads the server at base and the bare one at bbase in
+// alternating slices of d/rounds each and sums each side's counts.
+func interleaved(ctx context.Context, client *http.Client, base, bbase, auth, ctype string, workers int, d time.Duration, fn reqFn) (n int, took time.Duration, bn int, btook time.Duration, err error) {
+	slice := d / rounds
+	for range rounds {
+		k, t, err := loadAs(ctx, client, base, auth, ctype, workers, slice, fn)
+		if err != nil {
+			return 0, 0, 0, 0, err
+		}
+		bk, bt, err := loadAs(ctx, client, bbase, auth, ctype, workers, slice, fn)
+		if err != nil {
+			return 0, 0, 0, 0, fmt.Errorf("bare: %w", err)
+		}
+		n, took, bn, btook = n+k, took+t, bn+bk, btook+bt
+	}
+	return n, took, bn, btook, nil
+}
+
 // bare is the limit: a handler that reads the body and answers a fixed
 // JSON body of the same size and status as the real answer.
 func bare(status int, body []byte) http.Handler {
@@ -98,9 +127,16 @@ func bare(status int, body []byte) http.Handler {
 
 // sample sends one request and returns the answer, to size the bare body.
 func sample(client *http.Client, base, auth string, method, path string, body []byte) (int, []byte, error) {
+	return sampleAs(client, base, auth, "application/scim+json", method, path, body)
+}
+
+// sampleAs is sample with the given Content-Type ("" for none).
+func sampleAs(client *http.Client, base, auth, ctype string, method, path string, body []byte) (int, []byte, error) {
 	req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
 	req.Header.Set("Authorization", auth)
-	req.Header.Set("Content-Type", "application/scim+json")
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, nil, err
@@ -110,85 +146,143 @@ func sample(client *http.Client, base, auth string, method, path string, body []
 	return resp.StatusCode, b, err
 }
 
-// scimThroughput is section 1: the five SCIM operations on a directory of
-// c.Users users, each beside a bare handler over the same client.
+// scimThroughput is section 1: the SCIM operations on a directory of
+// c.Users users, each beside a bare handler over the same client: with the
+// journal keeping bodies (the default), then the user operations again
+// with --journal-no-bodies, to separate the journal's share.
 func scimThroughput(ctx context.Context, c Config, rep *Report, log *slog.Logger) error {
-	const dir, key = "bench-dir", "bench-key"
-	srv, err := mockatlassian.NewServer(mockatlassian.Config{Logger: log, Options: mockatlassian.Options{Seed: 1, Logger: log},
-		Boot: &mockatlassian.Boot{DirectoryID: dir, APIKey: key, VerifiedDomains: []string{"example.com"}}})
-	if err != nil {
-		return err
-	}
-	ids := make([]string, c.Users)
-	for i := range c.Users {
-		email := fmt.Sprintf("u%07d@example.com", i)
-		u, err := srv.Model.CreateUser(dir, scim.User{UserName: email, Emails: []scim.Email{{Value: email, Primary: true}}, ExternalID: fmt.Sprintf("00u%07d", i)})
+	groupSizes := []int{100, 1000, 10000}
+	for _, noBodies := range []bool{false, true} {
+		srv, ids, err := scimServer(c.Users, noBodies, log)
 		if err != nil {
 			return err
 		}
+		base, stop, err := loopback(srv)
+		if err != nil {
+			return err
+		}
+		ops := userOps(ids, c.Users)
+		if !noBodies {
+			gops, err := groupOps(srv, ids, groupSizes)
+			if err != nil {
+				stop()
+				return err
+			}
+			ops = append(ops, gops...)
+		}
+		err = throughputRows(ctx, c, rep, base, ops, noBodies)
+		stop()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const benchDir, benchKey = "bench-dir", "bench-key"
+
+// scimServer is a mockatlassian with n users.
+func scimServer(n int, noBodies bool, log *slog.Logger) (*mockatlassian.Server, []string, error) {
+	srv, err := mockatlassian.NewServer(mockatlassian.Config{Logger: log, Options: mockatlassian.Options{Seed: 1, Logger: log},
+		Journal: journal.Options{NoBodies: noBodies},
+		Boot:    &mockatlassian.Boot{DirectoryID: benchDir, APIKey: benchKey, VerifiedDomains: []string{"example.com"}}})
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]string, n)
+	for i := range n {
+		email := fmt.Sprintf("u%07d@example.com", i)
+		u, err := srv.Model.CreateUser(benchDir, scim.User{UserName: email, Emails: []scim.Email{{Value: email, Primary: true}}, ExternalID: fmt.Sprintf("00u%07d", i)})
+		if err != nil {
+			return nil, nil, err
+		}
 		ids[i] = u.ID
 	}
-	members := make([]scim.Ref, 100)
-	for i := range members {
-		members[i] = scim.Ref{Value: ids[i]}
-	}
-	g, err := srv.Model.CreateGroup(dir, scim.Group{DisplayName: "bench-group", Members: members})
-	if err != nil {
-		return err
-	}
-	base, stop, err := loopback(srv)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	client := newClient(c.Workers)
-	auth := "Bearer " + key
-	prefix := "/scim/directory/" + dir
+	return srv, ids, nil
+}
+
+type benchOp struct {
+	name  string
+	write bool
+	fn    reqFn
+}
+
+const scimPrefix = "/scim/directory/" + benchDir
+
+func userOps(ids []string, users int) []benchOp {
 	var created atomic.Int64
-	rng := func(i int64) int { return int(rand.N(uint64(c.Users))) }
-	ops := []struct {
-		name  string
-		write bool
-		fn    reqFn
-	}{
-		{"GET /Users/{id}", false, func(i int64) (string, string, []byte) { return "GET", prefix + "/Users/" + ids[rng(i)], nil }},
+	rng := func() int { return int(rand.N(uint64(users))) }
+	return []benchOp{
+		{"GET /Users/{id}", false, func(i int64) (string, string, []byte) { return "GET", scimPrefix + "/Users/" + ids[rng()], nil }},
 		{`GET /Users?filter=userName eq`, false, func(i int64) (string, string, []byte) {
-			return "GET", prefix + fmt.Sprintf("/Users?filter=userName%%20eq%%20%%22u%07d%%40example.com%%22", rng(i)), nil
+			return "GET", scimPrefix + fmt.Sprintf("/Users?filter=userName%%20eq%%20%%22u%07d%%40example.com%%22", rng()), nil
 		}},
 		{"POST /Users", true, func(i int64) (string, string, []byte) {
 			n := created.Add(1)
-			return "POST", prefix + "/Users", []byte(fmt.Sprintf(`{"schemas":["%s"],"userName":"new%d@example.com","emails":[{"value":"new%d@example.com","type":"work","primary":true}],"name":{"givenName":"New","familyName":"User"},"active":true}`, scim.UserSchema, n, n))
+			return "POST", scimPrefix + "/Users", []byte(fmt.Sprintf(`{"schemas":["%s"],"userName":"new%d@example.com","emails":[{"value":"new%d@example.com","type":"work","primary":true}],"name":{"givenName":"New","familyName":"User"},"active":true}`, scim.UserSchema, n, n))
 		}},
 		{"PATCH /Users/{id} active:false", true, func(i int64) (string, string, []byte) {
-			return "PATCH", prefix + "/Users/" + ids[rng(i)], []byte(`{"schemas":["` + scim.PatchOpSchema + `"],"Operations":[{"op":"replace","value":{"active":false}}]}`)
-		}},
-		{"PATCH /Groups/{id} members", true, func(i int64) (string, string, []byte) {
-			u := ids[100+rng(i)%(c.Users-100)]
-			op := `{"op":"add","path":"members","value":[{"value":"` + u + `"}]}`
-			if i%2 == 0 {
-				op = `{"op":"remove","path":"members[value eq \"` + u + `\"]"}`
-			}
-			return "PATCH", prefix + "/Groups/" + g.ID, []byte(`{"schemas":["` + scim.PatchOpSchema + `"],"Operations":[` + op + `]}`)
+			return "PATCH", scimPrefix + "/Users/" + ids[rng()], []byte(`{"schemas":["` + scim.PatchOpSchema + `"],"Operations":[{"op":"replace","value":{"active":false}}]}`)
 		}},
 	}
+}
+
+// groupOps is a member PATCH on a group of each size: request 2k adds a
+// user from a pool outside the group (as Okta sends it: a value list),
+// request 2k+1 removes the same user by filter, so the group keeps its size.
+func groupOps(srv *mockatlassian.Server, ids []string, sizes []int) ([]benchOp, error) {
+	var out []benchOp
+	for _, size := range sizes {
+		const pool = 1000
+		if size+pool > len(ids) {
+			continue
+		}
+		members := make([]scim.Ref, size)
+		for i := range members {
+			members[i] = scim.Ref{Value: ids[i]}
+		}
+		g, err := srv.Model.CreateGroup(benchDir, scim.Group{DisplayName: fmt.Sprintf("bench-group-%d", size), Members: members})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, benchOp{fmt.Sprintf("PATCH /Groups/{id} members, %d members", size), true, func(i int64) (string, string, []byte) {
+			u := ids[size+int(i/2)%pool]
+			op := `{"op":"add","path":"members","value":[{"value":"` + u + `","display":"` + u + `"}]}`
+			if i%2 == 1 {
+				op = `{"op":"remove","path":"members[value eq \"` + u + `\"]"}`
+			}
+			return "PATCH", scimPrefix + "/Groups/" + g.ID, []byte(`{"schemas":["` + scim.PatchOpSchema + `"],"Operations":[` + op + `]}`)
+		}})
+	}
+	return out, nil
+}
+
+// throughputRows measures each op against the server at base, then a bare
+// handler answering the op's sampled answer.
+func throughputRows(ctx context.Context, c Config, rep *Report, base string, ops []benchOp, noBodies bool) error {
+	client := newClient(c.Workers)
+	auth := "Bearer " + benchKey
+	section := fmt.Sprintf("1 SCIM, %dk users", c.Users/1000)
+	if noBodies {
+		section += ", journal without bodies"
+	}
 	for _, op := range ops {
+		if !strings.Contains(op.name, c.Match) {
+			continue
+		}
 		method, path, body := op.fn(0)
 		status, resp, err := sample(client, base, auth, method, path, body)
 		if err != nil || status >= 300 {
 			return fmt.Errorf("%s: sample: %d %v %s", op.name, status, err, resp)
 		}
-		n, took, err := load(ctx, client, base, auth, c.Workers, c.Duration, op.fn)
-		if err != nil {
-			return fmt.Errorf("%s: %w", op.name, err)
-		}
 		bbase, bstop, err := loopback(bare(status, resp))
 		if err != nil {
 			return err
 		}
-		bn, btook, err := load(ctx, client, bbase, auth, c.Workers, c.Duration, op.fn)
+		n, took, bn, btook, err := interleaved(ctx, client, base, bbase, auth, "application/scim+json", c.Workers, c.Duration, op.fn)
 		bstop()
 		if err != nil {
-			return fmt.Errorf("%s bare: %w", op.name, err)
+			return fmt.Errorf("%s: %w", op.name, err)
 		}
 		ours, limit := float64(n)/took.Seconds(), float64(bn)/btook.Seconds()
 		ratio := ours / limit
@@ -196,7 +290,7 @@ func scimThroughput(ctx context.Context, c Config, rep *Report, log *slog.Logger
 		if op.write {
 			target, want = "≥ 50% of bare", 0.50
 		}
-		rep.add(Row{Section: fmt.Sprintf("1 SCIM, %dk users", c.Users/1000), Measure: op.name, Value: perSec(n, took),
+		rep.add(Row{Section: section, Measure: op.name, Value: perSec(n, took),
 			Limit: perSec(bn, btook) + fmt.Sprintf(" (%d B)", len(resp)), Ratio: ratio, Target: target, Met: met(ratio >= want)})
 	}
 	return nil
