@@ -19,9 +19,8 @@ import (
 func TestGroupMemberFastPathMatchesGeneral(t *testing.T) {
 	const patch = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[%s]}`
 	type setup struct {
-		users   []string // u0..: created users' ids, in order
-		group   string
-		deleted string // a member deleted (DeleteDeactivates cases)
+		users []string // u0..: created users' ids, in order
+		group string
 	}
 	cases := []struct {
 		name   string
