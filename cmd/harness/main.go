@@ -428,11 +428,14 @@ func benchCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				defer f.Close() // written by StopCPUProfile; a close error loses nothing more
 				if err := pprof.StartCPUProfile(f); err != nil {
+					_ = f.Close() // nothing was written
 					return err
 				}
-				defer pprof.StopCPUProfile()
+				defer func() {
+					pprof.StopCPUProfile()
+					_ = f.Close() // a profile is best effort: the table is the result
+				}()
 			}
 			if mutexProfile != "" {
 				runtime.SetMutexProfileFraction(1)
