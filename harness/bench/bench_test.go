@@ -17,7 +17,7 @@ func TestRunSmall(t *testing.T) {
 		t.Skip("runs every bench section")
 	}
 	t.Chdir("../..") // section 5 reads scenarios/ from the repository root
-	c := Config{Users: 300, E2EPeople: 30, MemorySizes: []int{100, 300}, DurableSizes: []int{100, 300},
+	c := Config{Users: 300, E2EPeople: 30, OktaUsers: 300, OktaAppUsers: 20, MemorySizes: []int{100, 300}, DurableSizes: []int{100, 300},
 		Duration: 50 * time.Millisecond, Workers: 2, Pace: time.Millisecond}
 	rep, err := Run(context.Background(), c)
 	if err != nil {
@@ -30,7 +30,7 @@ func TestRunSmall(t *testing.T) {
 			t.Errorf("%s / %s: no value", r.Section, r.Measure)
 		}
 	}
-	for _, s := range []string{"1", "2", "3", "4", "5", "6"} {
+	for _, s := range []string{"1", "2", "3", "4", "5", "6", "7"} {
 		if sections[s] == 0 {
 			t.Errorf("section %s gave no row: %v", s, sections)
 		}

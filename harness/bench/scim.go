@@ -233,8 +233,8 @@ func userOps(ids []string, users int) []benchOp {
 func groupOps(srv *mockatlassian.Server, ids []string, sizes []int) ([]benchOp, error) {
 	var out []benchOp
 	for _, size := range sizes {
-		const pool = 1000
-		if size+pool > len(ids) {
+		pool := min(1000, len(ids)-size) // users outside the group to add and remove
+		if pool < 2 {
 			continue
 		}
 		members := make([]scim.Ref, size)
