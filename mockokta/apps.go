@@ -110,6 +110,12 @@ type App struct {
 	// primary email (seed guide Step 3: "note the field that maps to the
 	// Primary email attribute. The default is email").
 	PrimaryEmailAttr string
+	// ProfileMap is the rest of the profile mapping to the app (profiles.go):
+	// app attribute → Okta attribute, where it differs from the default
+	// ("" : not mapped). nil: the defaults.
+	ProfileMap map[string]string
+	// UserSchema is the app user schema's custom attributes (definitions).
+	UserSchema map[string]json.RawMessage
 	// RenameGroups is Push Groups' "Rename app groups to match group name
 	// in Okta" (OKTA-PUSH-6).
 	RenameGroups bool
@@ -362,8 +368,8 @@ func (m *Model) UpdateUsernames(o *Org, appID string) (int, error) {
 // mapProfile fills the app user profile from the Okta profile, as the app's
 // default attribute mappings do (the attributes Okta then sends, OKTA-CREATE-2).
 func (a *App) mapProfile(au *AppUser, u *User) {
-	for k, attr := range map[string]string{"givenName": "firstName", "familyName": "lastName", "title": "title", "department": "department"} {
-		if v := u.Attr(attr); v != "" {
+	for _, k := range []string{"givenName", "familyName", "title", "department"} {
+		if v := u.Attr(a.mappedFrom(k)); v != "" {
 			au.Profile[k] = v
 		} else {
 			delete(au.Profile, k)

@@ -10,6 +10,7 @@
 package mockokta
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -140,6 +141,8 @@ type Org struct {
 	everyoneID string // the built-in group Everyone
 	rules      map[string]*GroupRule
 	ruleOrder  []string
+	// userSchema is the custom attributes of the user schema (profiles.go).
+	userSchema map[string]json.RawMessage
 	// clients are the OAuth 2.0 service apps by client id (oauth.go).
 	clients     map[string]*ServiceApp
 	clientOrder []string

@@ -82,9 +82,11 @@ func (m *Model) snapUser(j job) (userSnap, bool) {
 		s.login = u.Login()
 		s.provisionable = u.Status != StatusStaged && u.Status != StatusSuspended && u.Status != StatusDeprovisioned
 		s.deactivated = u.Status == StatusDeprovisioned
-		s.profile = profileValues{givenName: u.Attr("firstName"), familyName: u.Attr("lastName"),
-			displayName: u.Attr("displayName"), email: u.Attr(a.PrimaryEmailAttr), title: u.Attr("title"),
-			department: u.Attr("department"), locale: u.Attr("locale"), oktaID: u.ID}
+		// The app's profile mapping chooses each value (OAPI-MAP-1).
+		at := func(appAttr string) string { return u.Attr(a.mappedFrom(appAttr)) }
+		s.profile = profileValues{givenName: at("givenName"), familyName: at("familyName"),
+			displayName: at("displayName"), email: at("email"), title: at("title"),
+			department: at("department"), locale: at("locale"), oktaID: u.ID}
 		if s.profile.displayName == "" {
 			s.profile.displayName = strings.TrimSpace(s.profile.givenName + " " + s.profile.familyName)
 		}

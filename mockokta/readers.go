@@ -1,6 +1,9 @@
 package mockokta
 
-import "strings"
+import (
+	"maps"
+	"strings"
+)
 
 // Read methods that hand out copies, so a caller outside the package (the
 // admin console, mockokta/console) can render them after the org's lock is
@@ -13,6 +16,7 @@ func copyApp(a *App) *App {
 	c.users, c.userOrder, c.groups, c.groupOrder = nil, nil, nil, nil
 	c.mappings, c.mappingOrder, c.remoteGroups = nil, nil, nil
 	c.SAML = a.SAML.clone()
+	c.ProfileMap, c.UserSchema = maps.Clone(a.ProfileMap), maps.Clone(a.UserSchema)
 	return &c
 }
 

@@ -2,6 +2,7 @@ package mockokta
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"strconv"
@@ -59,6 +60,8 @@ type OrgRecord struct {
 	Name        string    `json:"name"`
 	Created     time.Time `json:"created"`
 	TokenHashes []string  `json:"tokenHashes"` // hex SHA-256 of each API token
+	// UserSchema is the custom user attributes (profiles.go).
+	UserSchema map[string]json.RawMessage `json:"userSchema,omitempty"`
 }
 
 // UserRecord is an Okta user; group memberships are member records.
@@ -106,19 +109,21 @@ type ConnectionRecord struct {
 
 // AppRecord is an app integration's settings.
 type AppRecord struct {
-	ID               string           `json:"id"`
-	Name             string           `json:"name"`
-	Label            string           `json:"label"`
-	Status           string           `json:"status"`
-	SignOnMode       string           `json:"signOnMode"`
-	Flavour          Flavour          `json:"flavour"`
-	Created          time.Time        `json:"created"`
-	LastUpdated      time.Time        `json:"lastUpdated"`
-	Connection       ConnectionRecord `json:"connection"`
-	ToApp            ToApp            `json:"toApp"`
-	UserName         UserNameTemplate `json:"userNameTemplate"`
-	PrimaryEmailAttr string           `json:"primaryEmailAttribute"`
-	RenameGroups     bool             `json:"renameGroups,omitempty"`
+	ID               string                     `json:"id"`
+	Name             string                     `json:"name"`
+	Label            string                     `json:"label"`
+	Status           string                     `json:"status"`
+	SignOnMode       string                     `json:"signOnMode"`
+	Flavour          Flavour                    `json:"flavour"`
+	Created          time.Time                  `json:"created"`
+	LastUpdated      time.Time                  `json:"lastUpdated"`
+	Connection       ConnectionRecord           `json:"connection"`
+	ToApp            ToApp                      `json:"toApp"`
+	UserName         UserNameTemplate           `json:"userNameTemplate"`
+	PrimaryEmailAttr string                     `json:"primaryEmailAttribute"`
+	ProfileMap       map[string]string          `json:"profileMap,omitempty"`
+	UserSchema       map[string]json.RawMessage `json:"userSchema,omitempty"`
+	RenameGroups     bool                       `json:"renameGroups,omitempty"`
 	// GroupPushConflict is the app's answer to a 409 on creating a pushed
 	// group; empty is Okta's ("error").
 	GroupPushConflict GroupPushConflict `json:"groupPushConflict,omitempty"`
@@ -428,7 +433,7 @@ func (t orgTenant) Record(kind, id string) (any, bool) {
 }
 
 func (t orgTenant) orgRecord() OrgRecord {
-	r := OrgRecord{ID: t.o.ID, Name: t.o.Name, Created: t.o.Created, TokenHashes: []string{}}
+	r := OrgRecord{ID: t.o.ID, Name: t.o.Name, Created: t.o.Created, TokenHashes: []string{}, UserSchema: maps.Clone(t.o.userSchema)}
 	for _, h := range t.m.tokensOf(t.o) {
 		r.TokenHashes = append(r.TokenHashes, hex.EncodeToString(h[:]))
 	}
@@ -452,6 +457,7 @@ func appRecord(a *App) AppRecord {
 		Created: a.Created, LastUpdated: a.LastUpdated,
 		Connection: ConnectionRecord{BaseURL: c.BaseURL, Auth: c.Auth, Token: c.Token, Username: c.Username, Password: c.Password, Enabled: c.Enabled},
 		ToApp:      a.ToApp, UserName: a.UserName, PrimaryEmailAttr: a.PrimaryEmailAttr, RenameGroups: a.RenameGroups,
+		ProfileMap: maps.Clone(a.ProfileMap), UserSchema: maps.Clone(a.UserSchema),
 		GroupPushConflict: nonDefault(a.GroupPushConflict, ConflictError), SAML: samlRecord(a.SAML)}
 }
 

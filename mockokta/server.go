@@ -169,6 +169,7 @@ func (s *Server) surfaces() []httpx.Surface {
 				s.appRoutes(r)
 				s.grantRoutes(r)
 				s.policyRoutes(r)
+				s.profileRoutes(r)
 				s.logRoutes(r)
 			}},
 		// The org authorization server: its client authenticates in the

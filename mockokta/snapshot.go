@@ -189,6 +189,12 @@ func (m *Model) buildOrg(tr store.TenantRecords, fresh bool) (*Org, error) {
 	}
 	s := orgRecs[0]
 	o := newOrg(s.ID, s.Name, s.Created)
+	for name, def := range s.UserSchema {
+		if err := checkCustomAttribute("userSchema", name, def); err != nil || isUserBase(name) {
+			return nil, fmt.Errorf("userSchema.%s: want a custom attribute definition with title and type", name)
+		}
+	}
+	o.userSchema = maps.Clone(s.UserSchema)
 	for i, h := range s.TokenHashes {
 		b, err := hex.DecodeString(h)
 		var t secret.Hash
@@ -466,6 +472,7 @@ func buildApp(o *Org, s AppRecord) (*App, error) {
 		Created: s.Created, LastUpdated: s.LastUpdated,
 		Connection: Connection{BaseURL: c.BaseURL, Auth: c.Auth, Token: c.Token, Username: c.Username, Password: c.Password, Enabled: c.Enabled},
 		ToApp:      s.ToApp, UserName: s.UserName, PrimaryEmailAttr: s.PrimaryEmailAttr, RenameGroups: s.RenameGroups,
+		ProfileMap: maps.Clone(s.ProfileMap), UserSchema: maps.Clone(s.UserSchema),
 		GroupPushConflict: conflict, SAML: samlSettings,
 		users: map[string]*AppUser{}, groups: map[string]*AppGroup{}, mappings: map[string]*PushMapping{},
 		remoteGroups: map[string]remoteGroup{}}

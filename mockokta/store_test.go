@@ -154,6 +154,14 @@ func TestStoreMatchesModel(t *testing.T) {
 	do("POST", "/api/v1/apps/"+other+"/lifecycle/deactivate", nil, http.StatusOK)
 	do("DELETE", "/api/v1/apps/"+other, nil, http.StatusNoContent)
 
+	// The profile APIs: a custom attribute, the app's mapping and schema.
+	do("POST", "/api/v1/meta/schemas/user/default", map[string]any{"definitions": map[string]any{"custom": map[string]any{
+		"properties": map[string]any{"workEmail": map[string]any{"title": "Work email", "type": "string"}}}}}, http.StatusOK)
+	do("POST", "/api/v1/meta/schemas/apps/"+w.appID+"/default", map[string]any{"definitions": map[string]any{"custom": map[string]any{
+		"properties": map[string]any{"jobCode": map[string]any{"title": "Job code", "type": "string"}}}}}, http.StatusOK)
+	do("POST", "/api/v1/mappings/"+builtinID("prm", w.appID, "to-app"), map[string]any{"properties": map[string]any{
+		"email": map[string]any{"expression": "user.workEmail"}, "title": nil, "locale": map[string]any{"expression": "user.preferredLanguage"}}}, http.StatusOK)
+
 	// Service apps (OAuth 2.0): keys, grants, lifecycle; one stays for the
 	// snapshots below.
 	for _, label := range []string{"automation", "ci"} {
