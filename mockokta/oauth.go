@@ -56,6 +56,7 @@ var OktaScopes = []string{
 	"okta.logs.read",
 	"okta.schemas.read", "okta.schemas.manage",
 	"okta.profileMappings.read", "okta.profileMappings.manage",
+	"okta.policies.read", "okta.policies.manage",
 }
 
 // accessTokenTTL is the org authorization server's access token lifetime:

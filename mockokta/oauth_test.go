@@ -10,12 +10,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/gorilla/mux"
 )
 
 // serviceClient is a service app as its owner holds it: the client id and
@@ -298,4 +300,39 @@ func TestOAuthWellKnownTakesBearer(t *testing.T) {
 	c := e.newServiceClient("okta.users.read")
 	tok := e.tokenFor(c, "okta.users.read").must(t, 200)
 	e.doAuth("GET", "/.well-known/okta-organization", nil, "Bearer "+tok.str("access_token")).must(t, http.StatusOK)
+}
+
+// TestEveryAPIRouteHasAScope walks the Management API's routes: each one
+// either names the okta.* scope an access token needs or is one of the
+// few that take an API token only (OAPI-OAUTH-4, OAPI-OAUTH-5). A new
+// route whose resource requiredScope does not know fails here.
+func TestEveryAPIRouteHasAScope(t *testing.T) {
+	e := newOktaEnv(t)
+	n := 0
+	err := e.srv.handler.Router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		tpl, err := route.GetPathTemplate()
+		if err != nil || !strings.HasPrefix(tpl, "/api/v1/") {
+			return nil
+		}
+		methods, err := route.GetMethods()
+		if err != nil {
+			return nil
+		}
+		for _, m := range methods {
+			n++
+			scope, oauth := requiredScope(m, tpl)
+			switch {
+			case !oauth && !strings.Contains(tpl, "/grants"):
+				t.Errorf("%s %s: takes no OAuth token", m, tpl)
+			case oauth && !slices.Contains(OktaScopes, scope):
+				t.Errorf("%s %s: scope %q is not one mockokta grants", m, tpl, scope)
+			case m == http.MethodGet && oauth && !strings.HasSuffix(scope, ".read") && !strings.HasSuffix(scope, ".read.self"):
+				t.Errorf("%s %s: a read needs %q", m, tpl, scope)
+			}
+		}
+		return nil
+	})
+	if err != nil || n < 60 {
+		t.Fatalf("walked %d /api/v1 routes: %v", n, err)
+	}
 }

@@ -112,6 +112,8 @@ func requiredScope(method, path string) (scope string, ok bool) {
 		return "okta.schemas" + action, true
 	case "mappings":
 		return "okta.profileMappings" + action, true
+	case "policies":
+		return "okta.policies" + action, true
 	}
 	return "", true
 }
