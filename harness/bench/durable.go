@@ -113,7 +113,7 @@ func durableStore(ctx context.Context, c Config, rep *Report, log *slog.Logger) 
 		patch := medianOf(func(r round) float64 { return r.patch[users].rate() })
 		post := medianOf(func(r round) float64 { return r.post[users].rate() })
 		ratio := medianOf(func(r round) float64 { return r.patch[users].rate() / r.bare.rate() })
-		rep.add(Row{Section: sec, Measure: fmt.Sprintf("PATCH /Users/{id} active:false, %d clients", c.Workers), Value: fmt.Sprintf("%.0f/s", patch),
+		rep.add(Row{Section: sec, Measure: fmt.Sprintf("PATCH /Users/{id} title, %d clients", c.Workers), Value: fmt.Sprintf("%.0f/s", patch),
 			Limit: limit, Ratio: ratio, Target: "≥ 50% of bare", Met: met(ratio >= 0.5)})
 		rep.add(Row{Section: sec, Measure: fmt.Sprintf("POST /Users, %d clients", c.Workers), Value: fmt.Sprintf("%.0f/s", post),
 			Limit: limit, Ratio: medianOf(func(r round) float64 { return r.post[users].rate() / r.bare.rate() })})
@@ -208,8 +208,15 @@ func newDurableDir(dataDir string, users, workers int, log *slog.Logger) (*durab
 		return nil, err
 	}
 	prefix := "/scim/directory/" + dir
+	// Every PATCH changes what it touches, at every size: a new title,
+	// which the user, its account and an audit event record. (active:false
+	// was a no-op once a user had been deactivated, which every user of the
+	// small directory soon was and few of the large one: the sizes then
+	// compared no-op writes with real ones.)
+	var patched atomic.Int64
 	d.patch = func(i int64) (string, string, []byte) {
-		return "PATCH", prefix + "/Users/" + ids[rand.N(len(ids))], []byte(`{"schemas":["` + scim.PatchOpSchema + `"],"Operations":[{"op":"replace","value":{"active":false}}]}`)
+		n := patched.Add(1)
+		return "PATCH", prefix + "/Users/" + ids[rand.N(len(ids))], []byte(`{"schemas":["` + scim.PatchOpSchema + `"],"Operations":[{"op":"replace","path":"title","value":"Title ` + strconv.FormatInt(n, 10) + `"}]}`)
 	}
 	var created atomic.Int64
 	d.post = func(i int64) (string, string, []byte) {
