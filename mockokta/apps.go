@@ -635,13 +635,13 @@ func (m *Model) AssignUser(o *Org, appID string, in AssignUserInput) (*AppUser, 
 		au.revive()
 		exists = false
 	}
-	o.changes.Put(kindAppUser, pairKey(a.ID, u.ID))
 	if exists && au.direct {
-		// Okta's CRUD suite re-POSTs an existing assignment and expects 200;
-		// the profile is updated.
-		m.mergeAppProfile(au, in.Profile)
-		return copyAppUser(au), false, nil
+		// The same assignment again (OAPI-APP-3). Okta's CRUD suite
+		// re-POSTs only after a deactivation removed the direct
+		// assignment, which the revival above handles.
+		return nil, false, errDuplicateAssignment()
 	}
+	o.changes.Put(kindAppUser, pairKey(a.ID, u.ID))
 	if a.users[u.ID] == nil {
 		au = m.newAppUser(o, a, u)
 	}

@@ -44,6 +44,17 @@ func errInvalidToken() *Error {
 	return &Error{http.StatusUnauthorized, "E0000011", "Invalid token provided", nil}
 }
 
+// errMediaType is E0000021, a 400 (OAPI-MEDIA-1); the two spaces are
+// Okta's.
+func errMediaType() *Error {
+	return &Error{http.StatusBadRequest, "E0000021", "Bad request.  Accept and/or Content-Type headers likely do not match supported values.", nil}
+}
+
+// errDuplicateAssignment is E0000062 (OAPI-APP-3).
+func errDuplicateAssignment() *Error {
+	return &Error{http.StatusConflict, "E0000062", "The specified user is already assigned to the application.", nil}
+}
+
 func errNotFound(kind, id string) *Error {
 	return &Error{http.StatusNotFound, "E0000007", fmt.Sprintf("Not found: Resource not found: %s (%s)", id, kind), nil}
 }

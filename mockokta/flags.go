@@ -123,6 +123,7 @@ func (f *Flags) CLI(given func(flag string) bool) (CLI, error) {
 	if c.Config.RateLimits, err = ParseRateLimits(f.rateLimits); err != nil {
 		return CLI{}, err
 	}
+	c.Config.LengthRequired = true // a real client always sends Content-Length (OAPI-MEDIA-2)
 	c.Config.Options.SCIMClient = &http.Client{Timeout: f.timeout}
 	c.Config.Options.Journal = journal.New(f.journal, c.Config.Options.Clock)
 	c.Config.Journal = f.journal

@@ -178,8 +178,13 @@ func TestTokenReachesItsOwnOrgOnly(t *testing.T) {
 		}
 	}
 
-	// Tokens that are no org's, or not SSWS, are 401 E0000011 everywhere.
+	// Tokens that are no org's are 401 E0000011 everywhere, and no
+	// credentials 403 E0000005 (OAPI-AUTH-2).
 	for _, auth := range []string{"", "SSWS nobody's-token", "Bearer " + pipeToken, "SSWS " + pipeToken + "x", pipeToken} {
+		status, code := 401, "E0000011"
+		if auth == "" || auth == pipeToken {
+			status, code = 403, "E0000005"
+		}
 		for _, c := range theirs[:3] {
 			req := httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
 			if auth != "" {
@@ -189,8 +194,8 @@ func TestTokenReachesItsOwnOrgOnly(t *testing.T) {
 			p.okta.ServeHTTP(rec, req)
 			var env map[string]any
 			_ = json.Unmarshal(rec.Body.Bytes(), &env)
-			if rec.Code != 401 || env["errorCode"] != "E0000011" {
-				t.Errorf("%s %s with %q: %d %s, want 401 E0000011", c.method, c.path, auth, rec.Code, rec.Body.Bytes())
+			if rec.Code != status || env["errorCode"] != code {
+				t.Errorf("%s %s with %q: %d %s, want %d %s", c.method, c.path, auth, rec.Code, rec.Body.Bytes(), status, code)
 			}
 		}
 	}

@@ -47,6 +47,7 @@ func TestLimits(t *testing.T) {
 		}
 		req := httptest.NewRequest("POST", "/api/v1/groups", strings.NewReader(`{"profile":{"name":"`+strings.Repeat("g", 200)+`"}}`))
 		req.Header.Set("Authorization", "SSWS tok")
+		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
 		if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "limit of 200 bytes") {

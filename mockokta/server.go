@@ -50,6 +50,12 @@ type Config struct {
 	// RateLimits limits /api/v1 as Okta does (ratelimit.go); the zero
 	// value limits nothing.
 	RateLimits RateLimits
+	// LengthRequired answers a POST or PUT that has neither a body nor a
+	// Content-Length with 411, as Okta does (OAPI-MEDIA-2). Every HTTP
+	// client sends Content-Length: 0 on an empty POST; requests built in
+	// process (httptest.NewRequest) do not, so in-process servers leave it
+	// off and the binary turns it on.
+	LengthRequired bool
 }
 
 // Server is mockokta's HTTP face over a Model.
@@ -161,7 +167,8 @@ func (s *Server) surfaces() []httpx.Surface {
 		s.writeError(w, r, errNoSuchPath(r.URL.Path))
 	}
 	list := []httpx.Surface{
-		{Name: "management API", Prefix: "/api/v1", Headers: s.oktaHeaders, Auth: s.apiAuth, Limit: s.rateLimit, Unrouted: unrouted,
+		{Name: "management API", Prefix: "/api/v1", Headers: s.oktaHeaders, Auth: s.apiAuth, Unrouted: unrouted,
+			Limit: func(next http.Handler) http.Handler { return s.rateLimit(s.requireJSON(next)) },
 			Routes: func(r *mux.Router) {
 				s.userRoutes(r)
 				s.ruleRoutes(r)

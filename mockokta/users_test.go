@@ -15,19 +15,26 @@ var oktaTimeRE = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
 
 func TestSSWSAuthFailures(t *testing.T) {
 	e := newOktaEnv(t)
-	cases := []struct{ name, auth string }{
-		{"missing", ""},
-		{"wrong scheme", "Bearer " + testToken},
-		{"basic", "Basic dGVzdDp0ZXN0"},
-		{"empty token", "SSWS "},
-		{"wrong token", "SSWS not-the-token"},
-		{"token prefix", "SSWS test-toke"},
+	// No credentials Okta takes is 403 E0000005 "Invalid session"; a token
+	// it does not know is 401 E0000011 (OAPI-AUTH-2).
+	cases := []struct {
+		name, auth string
+		status     int
+		code, text string
+	}{
+		{"missing", "", 403, "E0000005", "Invalid session"},
+		{"basic", "Basic dGVzdDp0ZXN0", 403, "E0000005", "Invalid session"},
+		{"token without scheme", testToken, 403, "E0000005", "Invalid session"},
+		{"bearer with an API token", "Bearer " + testToken, 401, "E0000011", "Invalid token provided"},
+		{"empty token", "SSWS ", 401, "E0000011", "Invalid token provided"},
+		{"wrong token", "SSWS not-the-token", 401, "E0000011", "Invalid token provided"},
+		{"token prefix", "SSWS test-toke", 401, "E0000011", "Invalid token provided"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, path := range []string{"/api/v1/users", "/api/v1/groups", "/api/v1/users/00uNOPE"} {
-				r := e.doAuth("GET", path, nil, tc.auth).wantError(t, 401, "E0000011")
-				if r.str("errorSummary") != "Invalid token provided" {
+				r := e.doAuth("GET", path, nil, tc.auth).wantError(t, tc.status, tc.code)
+				if r.str("errorSummary") != tc.text {
 					t.Errorf("summary %q", r.str("errorSummary"))
 				}
 				checkOktaHeaders(t, r)
