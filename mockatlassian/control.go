@@ -41,6 +41,9 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	r.HandleFunc("/orgs/{orgId}/accounts", s.createAccount).Methods(http.MethodPost)
 	r.HandleFunc("/orgs/{orgId}/accounts/{account}", s.getAccount).Methods(http.MethodGet)
 	r.HandleFunc("/orgs/{orgId}/sso", s.ssoLogin).Methods(http.MethodPost)
+	r.HandleFunc("/orgs/{orgId}/saml", s.getSAML).Methods(http.MethodGet) // saml.go
+	r.HandleFunc("/orgs/{orgId}/saml", s.putSAML).Methods(http.MethodPut)
+	r.HandleFunc("/orgs/{orgId}/saml", s.deleteSAML).Methods(http.MethodDelete)
 	r.HandleFunc("/orgs/{orgId}/api-keys", s.listAPIKeys).Methods(http.MethodGet) // apikeys.go
 	r.HandleFunc("/orgs/{orgId}/api-keys", s.createAPIKey).Methods(http.MethodPost)
 	r.HandleFunc("/orgs/{orgId}/api-keys/{keyId}", s.revokeAPIKey).Methods(http.MethodDelete)
@@ -304,4 +307,41 @@ func (s *Server) ssoLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := s.Model.SSOLogin(org, in.Subject)
 	s.reply(w, r, http.StatusOK, out, err)
+}
+
+// The organization's SAML single sign-on configuration (SAML-SP-1), which
+// Atlassian offers only in Atlassian Administration.
+
+func (s *Server) getSAML(w http.ResponseWriter, r *http.Request) {
+	c, ok, err := s.Model.SAML(vars(r)["orgId"])
+	if err == nil && !ok {
+		err = errNotFound("organization %s has no SAML configuration", vars(r)["orgId"])
+	}
+	if err != nil {
+		s.controlError(w, r, err)
+		return
+	}
+	writeJSON(w, r, http.StatusOK, c.View(s.publicBase(r)))
+}
+
+func (s *Server) putSAML(w http.ResponseWriter, r *http.Request) {
+	var in SAMLInput
+	if err := s.decode(w, r, &in); err != nil {
+		s.controlError(w, r, err)
+		return
+	}
+	c, err := s.Model.SetSAML(vars(r)["orgId"], in)
+	if err != nil {
+		s.controlError(w, r, err)
+		return
+	}
+	writeJSON(w, r, http.StatusOK, c.View(s.publicBase(r)))
+}
+
+func (s *Server) deleteSAML(w http.ResponseWriter, r *http.Request) {
+	if err := s.Model.DeleteSAML(vars(r)["orgId"]); err != nil {
+		s.controlError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -43,6 +43,9 @@ const (
 	ActionDomainVerified    = "domain_verified"
 	ActionSiteAdded         = "site_added"
 	ActionProductAdded      = "product_added"
+	// SAML single sign-on (saml.go): guesses too (ATL-EVENTS-3).
+	ActionSAMLConfigured = "saml_configuration_updated"
+	ActionUserLoggedIn   = "user_logged_in"
 )
 
 // eventActions is the catalogue GET /event-actions lists, with Atlassian's
@@ -70,6 +73,8 @@ var eventActions = []struct {
 	{ActionDomainVerified, "Verified domain", "Domains"},
 	{ActionSiteAdded, "Added site", "Products"},
 	{ActionProductAdded, "Added product", "Products"},
+	{ActionSAMLConfigured, "Updated SAML configuration", "Security"},
+	{ActionUserLoggedIn, "Logged in", "User management"},
 }
 
 // Event is one audit-log entry. It is stored as it is exported in

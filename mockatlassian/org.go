@@ -38,6 +38,7 @@ type Org struct {
 	groupOrder  []string
 	groupByName map[string]string // lower-case name → org group id
 	sites       map[string]*Site
+	saml        *SAMLConfig // SAML single sign-on (saml.go); nil: none
 	siteOrder   []string
 	// Further API keys (apikeys.go), guarded by Model.mu like all keys.
 	apiKeys []*OrgAPIKey

@@ -48,6 +48,16 @@ type OrgRecord struct {
 	Created    time.Time    `json:"created"`
 	APIKeyHash string       `json:"apiKeyHash,omitempty"` // hex SHA-256 of the org API key
 	Domains    []DomainView `json:"domains"`
+	// SAML is the SAML single sign-on configuration (saml.go).
+	SAML *SAMLRecord `json:"saml,omitempty"`
+}
+
+// SAMLRecord is an organization's SAML configuration.
+type SAMLRecord struct {
+	ID          string `json:"id"`
+	IdPEntityID string `json:"idpEntityId"`
+	IdPSSOURL   string `json:"idpSsoUrl"`
+	Certificate string `json:"certificate"`
 }
 
 // DirectoryRecord is a SCIM directory.
@@ -279,6 +289,9 @@ func (t orgTenant) orgRecord() OrgRecord {
 	}
 	for _, d := range sortedKeys(o.domains) {
 		r.Domains = append(r.Domains, DomainView{Name: d, Verified: o.domains[d]})
+	}
+	if c := o.saml; c != nil {
+		r.SAML = &SAMLRecord{ID: c.ID, IdPEntityID: c.IdPEntityID, IdPSSOURL: c.IdPSSOURL, Certificate: c.Certificate}
 	}
 	return r
 }

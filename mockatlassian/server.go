@@ -103,6 +103,7 @@ type Server struct {
 	rateLimit *ratelimit.Limiter // the org admin APIs' limits (orgapi.go)
 	console   *httpx.Surface     // nil: no console
 	https     *httpx.HTTPS       // the HTTPS listener (--tls-addr); nil: plain HTTP only
+	signin    signinState        // sign-in sessions, sent AuthnRequests, replay caches (signin.go)
 }
 
 // URLFromOkta is Config.URLFromOkta: where Okta reaches this server when
@@ -255,7 +256,11 @@ func (s *Server) surfaces() []httpx.Surface {
 			scimErr(w, r, status, msg)
 		}
 	}
-	return append(list, httpx.Surface{Name: "fallback", Unrouted: fallback})
+	// The log-in, ACS and site pages live at the root (signin.go); their
+	// unknown paths get the fallback's answers.
+	return append(list,
+		httpx.Surface{Name: "sign-in pages", Prefix: "/", Routes: s.signinRoutes, Unrouted: fallback, Unfaulted: true},
+		httpx.Surface{Name: "fallback", Unrouted: fallback})
 }
 
 // PublicBase is the base URL people reach the server at: --public-url

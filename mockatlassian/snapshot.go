@@ -216,6 +216,13 @@ func (m *Model) buildOrg(tr store.TenantRecords) (*Org, error) {
 		}
 		o.domains[lower] = d.Verified
 	}
+	if r := s.SAML; r != nil {
+		in, err := SAMLInput{IdPEntityID: r.IdPEntityID, IdPSSOURL: r.IdPSSOURL, Certificate: r.Certificate}.check()
+		if err != nil || r.ID == "" {
+			return nil, errInvalid("organization %s: saml: %v", s.ID, err)
+		}
+		o.saml = &SAMLConfig{ID: r.ID, IdPEntityID: in.IdPEntityID, IdPSSOURL: in.IdPSSOURL, Certificate: in.Certificate}
+	}
 	if err := buildAccounts(o, tr); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"net/http"
 	"net/url"
@@ -215,4 +216,18 @@ func NewID(prefix string) string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
 	return prefix + hex.EncodeToString(b)
+}
+
+// Metadata is the service provider's metadata document: its entity ID and
+// ACS (HTTP-POST), for identity providers that import it.
+func (c ServiceProvider) Metadata() ([]byte, error) {
+	sp, err := c.provider()
+	if err != nil {
+		return nil, err
+	}
+	out, err := xml.MarshalIndent(sp.Metadata(), "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(xml.Header), out...), nil
 }

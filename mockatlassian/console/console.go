@@ -89,6 +89,7 @@ var nav = []ui.NavItem{
 	{Label: "Products", Path: "/products"},
 	{Label: "Security", Children: []ui.NavItem{
 		{Label: "Domains", Path: "/security/domains"},
+		{Label: "SAML single sign-on", Path: "/security/saml"},
 		{Label: "Audit log", Path: "/security/audit-log"}}},
 	{Label: "Traffic", Path: ui.TrafficPath},
 }

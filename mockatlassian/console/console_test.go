@@ -10,7 +10,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/provsim/provsim/internal/saml"
 	"github.com/provsim/provsim/internal/ui/uitest"
 	"github.com/provsim/provsim/mockatlassian"
 	"github.com/provsim/provsim/mockatlassian/console"
@@ -447,5 +449,37 @@ func TestConsoleAsksForTheControlToken(t *testing.T) {
 	p = b.Post("/console/signin", url.Values{"token": {"ctl-atl"}, "next": {"/console/directory/user-provisioning"}})
 	if !p.HasControl("Create a token") {
 		t.Fatalf("after signing in: at %s: %s", p.URL, p.Text())
+	}
+}
+
+// Security > SAML single sign-on saves the identity provider's settings
+// and shows the service provider's URLs; bad settings are refused whole.
+func TestSAMLSettings(t *testing.T) {
+	e := newEnv(t, mockatlassian.Config{})
+	p := e.page("/security/saml")
+	if p.Contains("Service provider entity URL") {
+		t.Fatal("SP URLs before any configuration")
+	}
+	key, err := saml.NewKeyPair("k", "okta", time.Now(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := e.post("/security/saml", url.Values{"idpEntityId": {"http://www.okta.com/exk1"}, "idpSsoUrl": {"not a url"}, "certificate": {"junk"}})
+	if bad.Status != http.StatusBadRequest || !bad.Contains("SSO URL must be") || !bad.Contains("certificate") {
+		t.Fatalf("bad settings: %d %s", bad.Status, bad.Text())
+	}
+	if _, found, _ := e.srv.Model.SAML(e.org); found {
+		t.Fatal("refused settings were saved")
+	}
+	p = e.post("/security/saml", url.Values{"idpEntityId": {"http://www.okta.com/exk1"}, "idpSsoUrl": {"http://okta.test/app/atlassian/exk1/sso/saml"},
+		"certificate": {saml.CertificatePEM(key.Cert)}})
+	e.ok(p, "Save configuration")
+	cfg, found, _ := e.srv.Model.SAML(e.org)
+	if !found || !p.Contains("/login/callback?connection=saml-"+cfg.ID) || !p.Contains("/saml/"+cfg.ID) {
+		t.Fatalf("after save: %s", p.Text())
+	}
+	p = e.post("/security/saml/delete", nil)
+	if _, found, _ := e.srv.Model.SAML(e.org); found || !p.Contains("Removed the SAML configuration") {
+		t.Fatalf("remove: %s", p.Text())
 	}
 }

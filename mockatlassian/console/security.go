@@ -19,6 +19,9 @@ func (c *Console) securityRoutes(r *mux.Router) {
 	r.HandleFunc("/security/domains", c.addDomain).Methods(http.MethodPost)
 	r.HandleFunc("/security/domains/{domain}/verify", c.verifyDomain).Methods(http.MethodPost)
 	r.HandleFunc("/security/audit-log", c.auditLog).Methods(http.MethodGet)
+	r.HandleFunc("/security/saml", c.samlPage).Methods(http.MethodGet)
+	r.HandleFunc("/security/saml", c.saveSAML).Methods(http.MethodPost)
+	r.HandleFunc("/security/saml/delete", c.deleteSAML).Methods(http.MethodPost)
 }
 
 type domainsData struct {
@@ -113,4 +116,60 @@ func (c *Console) auditLog(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Events, d.Older = events, next
 	c.ui.Render(w, r, http.StatusOK, "audit-log.html", ui.Page{Title: "Audit log", Section: "Audit log", Data: d})
+}
+
+// Security > SAML single sign-on (SAML-SP-1): the identity provider's
+// Entity ID, SSO URL and Public x509 certificate, and the service
+// provider's URLs to paste into the identity provider.
+
+type samlData struct {
+	Config  *mockatlassian.SAMLView
+	In      mockatlassian.SAMLInput
+	Problem *ui.Problem
+}
+
+func (c *Console) samlPage(w http.ResponseWriter, r *http.Request) {
+	o, ok := c.org(w, r)
+	if !ok {
+		return
+	}
+	d := samlData{}
+	if cfg, found, err := c.m.SAML(o.ID); err == nil && found {
+		v := cfg.View(c.ui.BaseURL(r))
+		d.Config = &v
+		d.In = mockatlassian.SAMLInput{IdPEntityID: v.IdPEntityID, IdPSSOURL: v.IdPSSOURL, Certificate: v.Certificate}
+	}
+	c.ui.Render(w, r, http.StatusOK, "saml.html", ui.Page{Title: "SAML single sign-on", Section: "SAML single sign-on", Data: d})
+}
+
+func (c *Console) saveSAML(w http.ResponseWriter, r *http.Request) {
+	o, ok := c.org(w, r)
+	if !ok {
+		return
+	}
+	in := mockatlassian.SAMLInput{IdPEntityID: r.PostFormValue("idpEntityId"), IdPSSOURL: r.PostFormValue("idpSsoUrl"),
+		Certificate: r.PostFormValue("certificate")}
+	if _, err := c.m.SetSAML(o.ID, in); err != nil {
+		p := problemOf("SAML configuration not saved", err)
+		d := samlData{In: in, Problem: &p}
+		if cfg, found, err := c.m.SAML(o.ID); err == nil && found {
+			v := cfg.View(c.ui.BaseURL(r))
+			d.Config = &v
+		}
+		c.ui.Render(w, r, http.StatusBadRequest, "saml.html", ui.Page{Title: "SAML single sign-on", Section: "SAML single sign-on", Data: d})
+		return
+	}
+	c.ui.Redirect(w, r, "/security/saml", ui.Success("Saved the SAML configuration. Copy the Service provider URLs into your identity provider."))
+}
+
+func (c *Console) deleteSAML(w http.ResponseWriter, r *http.Request) {
+	o, ok := c.org(w, r)
+	if !ok {
+		return
+	}
+	if err := c.m.DeleteSAML(o.ID); err != nil {
+		c.flagFailure(w, r, "/security/saml", "SAML configuration not removed", err)
+		return
+	}
+	c.ui.Redirect(w, r, "/security/saml", ui.Success("Removed the SAML configuration."))
 }
