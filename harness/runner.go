@@ -394,22 +394,67 @@ func (r *run) saveToApp(t ToAppSpec) error {
 }
 
 // settings applies the username format, primary email mapping and rename
-// setting; empty values leave the defaults.
+// setting; empty values leave the defaults. The first two go through the
+// APIs an admin (or Terraform) uses in a real org: the app's
+// credentials.userNameTemplate and its profile mapping. Rename has no
+// public API, so it is a control call.
 func (r *run) settings(format, primary string, rename bool) error {
-	body := map[string]any{}
 	if format != "" {
-		body["userNameTemplate"] = map[string]any{"template": "${source." + format + "}", "type": "BUILT_IN", "pushStatus": "PUSH"}
+		// Okta's built-in formats are the username and the email; any other
+		// attribute is a custom format.
+		typ := "CUSTOM"
+		if format == "login" || format == "email" {
+			typ = "BUILT_IN"
+		}
+		if err := r.okta.do("PUT", "/api/v1/apps/"+r.appID, map[string]any{"credentials": map[string]any{
+			"userNameTemplate": map[string]any{"template": "${source." + format + "}", "type": typ, "pushStatus": "PUSH"}}}, nil); err != nil {
+			return err
+		}
 	}
 	if primary != "" {
-		body["primaryEmailAttribute"] = primary
+		if err := r.mapPrimaryEmail(primary); err != nil {
+			return err
+		}
 	}
 	if rename {
-		body["renameGroups"] = true
+		return r.oktaCtl.do("PUT", r.appCtl("/settings"), map[string]any{"renameGroups": true}, nil)
 	}
-	if len(body) == 0 {
-		return nil
+	return nil
+}
+
+// mapPrimaryEmail maps the app's primary email from an Okta attribute, as
+// an admin does in the Profile Editor: an attribute the user schema lacks
+// is added as a custom one first, then the app's mapping is changed.
+func (r *run) mapPrimaryEmail(attr string) error {
+	var schema struct {
+		Definitions struct {
+			Base, Custom struct {
+				Properties map[string]any `json:"properties"`
+			}
+		} `json:"definitions"`
 	}
-	return r.oktaCtl.do("PUT", r.appCtl("/settings"), body, nil)
+	if err := r.okta.do("GET", "/api/v1/meta/schemas/user/default", nil, &schema); err != nil {
+		return err
+	}
+	_, base := schema.Definitions.Base.Properties[attr]
+	_, custom := schema.Definitions.Custom.Properties[attr]
+	if !base && !custom {
+		if err := r.okta.do("POST", "/api/v1/meta/schemas/user/default", map[string]any{"definitions": map[string]any{
+			"custom": map[string]any{"properties": map[string]any{attr: map[string]any{"title": attr, "type": "string"}}}}}, nil); err != nil {
+			return err
+		}
+	}
+	var mappings []struct {
+		ID string `json:"id"`
+	}
+	if err := r.okta.do("GET", "/api/v1/mappings?targetId="+url.QueryEscape(r.appID), nil, &mappings); err != nil {
+		return err
+	}
+	if len(mappings) != 1 {
+		return fmt.Errorf("app %s has %d profile mappings, want 1", r.appID, len(mappings))
+	}
+	return r.okta.do("POST", "/api/v1/mappings/"+mappings[0].ID, map[string]any{"properties": map[string]any{
+		"email": map[string]any{"expression": "user." + attr, "pushStatus": "PUSH"}}}, nil)
 }
 
 func (r *run) createPerson(p *personState) error {
