@@ -250,19 +250,8 @@ func (m *Model) PatchUser(dirID, id string, ops []scim.PatchOperation) (scim.Use
 		if err != nil {
 			return err
 		}
-		doc, err := toDoc(m.renderUser(d, r))
+		in, err := patchedUser(m.renderUser(d, r), ops)
 		if err != nil {
-			return err
-		}
-		patched, err := scim.ApplyPatch(doc, scim.UserResourceSchema, ops)
-		if err != nil {
-			return err
-		}
-		var in scim.User
-		if err := fromDoc(patched, &in); err != nil {
-			return err
-		}
-		if in, err = normalizeUser(in); err != nil {
 			return err
 		}
 		if r, err = m.writeUser(d, r, in); err != nil {
@@ -272,6 +261,40 @@ func (m *Model) PatchUser(dirID, id string, ops []scim.PatchOperation) (scim.Use
 		return nil
 	})
 	return out, err
+}
+
+// patchedUser applies PATCH operations to a rendered user and checks the
+// result as a write. A PATCH that only sets active (Okta's deactivation and
+// reactivation, OKTA-DEACT-2) is applied to the user directly: through the
+// PATCH engine it cost a JSON round trip of the whole user, most of the
+// request's CPU in the bench's profile, to change one flag. Any other PATCH
+// goes through the engine.
+func patchedUser(base scim.User, ops []scim.PatchOperation) (scim.User, error) {
+	if active, ok := scim.OnlyActive(ops); ok {
+		base.Active = &active
+		if len(base.PhoneNumbers) == 0 {
+			base.PhoneNumbers = nil // as the engine's JSON round trip leaves an empty list
+		}
+		return normalizeUser(base)
+	}
+	return enginePatchedUser(base, ops)
+}
+
+// enginePatchedUser is patchedUser through the PATCH engine, whatever ops.
+func enginePatchedUser(base scim.User, ops []scim.PatchOperation) (scim.User, error) {
+	doc, err := toDoc(base)
+	if err != nil {
+		return scim.User{}, err
+	}
+	patched, err := scim.ApplyPatch(doc, scim.UserResourceSchema, ops)
+	if err != nil {
+		return scim.User{}, err
+	}
+	var in scim.User
+	if err := fromDoc(patched, &in); err != nil {
+		return scim.User{}, err
+	}
+	return normalizeUser(in)
 }
 
 // DeleteUser is DELETE /Users/{id}. By default (current semantics) the SCIM

@@ -949,3 +949,49 @@ func deepCopyMap(m map[string]any) map[string]any {
 	}
 	return out
 }
+
+// OnlyActive reports whether ops only set the User's active flag, as Okta
+// deactivates and reactivates ({"op":"replace","value":{"active":false}},
+// or path "active"), and the flag they leave. It accepts exactly what
+// ApplyPatch would apply as a boolean (any op case already lowered; key
+// and path in any case; Entra's string booleans) and nothing else, so
+// a caller may set the flag instead of running the engine
+// (TestOnlyActiveMatchesApplyPatch).
+func OnlyActive(ops []PatchOperation) (active, ok bool) {
+	if len(ops) == 0 {
+		return false, false
+	}
+	for _, op := range ops {
+		if op.Op != OpReplace && op.Op != OpAdd {
+			return false, false
+		}
+		var raw json.RawMessage
+		switch path := strings.TrimSpace(op.Path); {
+		case path == "":
+			var obj map[string]json.RawMessage
+			if json.Unmarshal(op.Value, &obj) != nil || len(obj) != 1 {
+				return false, false
+			}
+			for k, v := range obj {
+				if k != "active" && k != "Active" {
+					return false, false
+				}
+				raw = v
+			}
+		case equalFold(path, "active"):
+			raw = op.Value
+		default:
+			return false, false
+		}
+		var v any
+		if json.Unmarshal(raw, &v) != nil {
+			return false, false
+		}
+		b, isBool := asBool(v)
+		if !isBool {
+			return false, false
+		}
+		active = b
+	}
+	return active, true
+}

@@ -663,3 +663,59 @@ func nonEmptyJSON(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+func TestOnlyActiveMatchesApplyPatch(t *testing.T) {
+	op := func(o, path, value string) PatchOperation {
+		return PatchOperation{Op: o, Path: path, Value: json.RawMessage(value)}
+	}
+	taken := []struct {
+		ops  []PatchOperation
+		want bool
+	}{
+		{[]PatchOperation{op(OpReplace, "", `{"active":false}`)}, false},
+		{[]PatchOperation{op(OpReplace, "", `{"Active":true}`)}, true},
+		{[]PatchOperation{op(OpAdd, "", `{"active":"False"}`)}, false},
+		{[]PatchOperation{op(OpReplace, "active", `"TRUE"`)}, true},
+		{[]PatchOperation{op(OpReplace, " ACTIVE ", `false`)}, false},
+		{[]PatchOperation{op(OpReplace, "", `{"active":false}`), op(OpReplace, "active", `true`)}, true},
+	}
+	for _, c := range taken {
+		got, ok := OnlyActive(c.ops)
+		if !ok || got != c.want {
+			t.Errorf("OnlyActive(%s) = %v, %v; want %v, true", show(c.ops), got, ok, c.want)
+			continue
+		}
+		for _, start := range []bool{true, false} {
+			doc, err := ApplyPatch(map[string]any{"userName": "a@example.com", "active": start}, UserResourceSchema, c.ops)
+			if err != nil {
+				t.Fatalf("ApplyPatch(%s): %v", show(c.ops), err)
+			}
+			if doc["active"] != c.want || len(doc) != 2 {
+				t.Errorf("ApplyPatch(%s) = %v; OnlyActive says active %v", show(c.ops), doc, c.want)
+			}
+		}
+	}
+	for _, ops := range [][]PatchOperation{
+		nil,
+		{op(OpReplace, "", `{"active":null}`)},
+		{op(OpReplace, "", `{"active":1}`)},
+		{op(OpReplace, "", `{"active":"yes"}`)},
+		{op(OpReplace, "", `{"active":false,"title":"x"}`)},
+		{op(OpReplace, "", `{"active":false,"Active":true}`)},
+		{op(OpReplace, "", `{"aCtive":false}`)},
+		{op(OpReplace, "", `[{"active":false}]`)},
+		{op(OpRemove, "active", ``)},
+		{op(OpReplace, "urn:ietf:params:scim:schemas:core:2.0:User:active", `false`)},
+		{op(OpReplace, "title", `"x"`)},
+		{op(OpReplace, "", `{"active":false}`), op(OpReplace, "title", `"x"`)},
+	} {
+		if _, ok := OnlyActive(ops); ok {
+			t.Errorf("OnlyActive(%s) took a PATCH that is not only active", show(ops))
+		}
+	}
+}
+
+func show(ops []PatchOperation) string {
+	b, _ := json.Marshal(ops)
+	return string(b)
+}
