@@ -1,7 +1,10 @@
 package mockokta
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -553,4 +556,35 @@ func buildServiceApps(o *Org, tr store.TenantRecords) error {
 		o.clientOrder = append(o.clientOrder, rec.ID)
 	}
 	return nil
+}
+
+// KeySummaries names each registered public key for display ("k1 (RSA)").
+func (a *ServiceApp) KeySummaries() []string {
+	out := make([]string, 0, len(a.Keys))
+	for _, k := range a.Keys {
+		kind := "key"
+		switch k.Key.(type) {
+		case *rsa.PublicKey:
+			kind = "RSA"
+		case *ecdsa.PublicKey:
+			kind = "EC"
+		case ed25519.PublicKey:
+			kind = "OKP"
+		}
+		id := k.KeyID
+		if id == "" {
+			id = "(no kid)"
+		}
+		out = append(out, id+" ("+kind+")")
+	}
+	return out
+}
+
+// Scopes are the granted scope ids, in grant order.
+func (a *ServiceApp) Scopes() []string {
+	out := make([]string, 0, len(a.Grants))
+	for _, g := range a.Grants {
+		out = append(out, g.ScopeID)
+	}
+	return out
 }

@@ -70,6 +70,9 @@ func appPath(a *mockokta.App, rest string) string { return "/apps/" + url.PathEs
 type appsData struct {
 	Q    string
 	Apps []*mockokta.App
+	// Services are the OAuth 2.0 service apps (API Services): client id,
+	// registered keys, granted scopes (docs/oauth.md).
+	Services []*mockokta.ServiceApp
 }
 
 func (c *Console) apps(w http.ResponseWriter, r *http.Request) {
@@ -78,6 +81,11 @@ func (c *Console) apps(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := appsData{Q: ui.Search(r), Apps: c.m.ListApps(o, ui.Search(r))}
+	for _, a := range c.m.ServiceApps(o) {
+		if d.Q == "" || containsFold(a.Label, d.Q) {
+			d.Services = append(d.Services, a)
+		}
+	}
 	c.ui.Render(w, r, http.StatusOK, "apps.html", ui.Page{Title: "Applications", Section: "Applications", Data: d})
 }
 

@@ -2,6 +2,9 @@ package console_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/journal"
@@ -629,4 +634,31 @@ func hasRequest(es []journal.Entry, method, pathPart string) bool {
 		}
 	}
 	return false
+}
+
+// TestServiceAppsListed: Applications shows the OAuth 2.0 service apps
+// with their client id, public keys and granted scopes.
+func TestServiceAppsListed(t *testing.T) {
+	e := newEnv(t, mockokta.Config{})
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "ci-key"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.srv.Model.CreateServiceApp(e.org, mockokta.CreateServiceAppInput{Label: "CI pipeline", JWKS: jwks, Activate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Model.GrantScope(e.org, a.ID, "okta.groups.manage", "http://okta.test"); err != nil {
+		t.Fatal(err)
+	}
+	p := e.page("/admin/apps")
+	for _, want := range []string{"API Services", "CI pipeline", a.ID, "ci-key (RSA)", "okta.groups.manage"} {
+		if !p.Contains(want) {
+			t.Errorf("Applications lacks %q: %q", want, p.Text())
+		}
+	}
 }
