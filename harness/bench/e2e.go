@@ -38,6 +38,14 @@ func endToEnd(ctx context.Context, c Config, rep *Report, log *slog.Logger) erro
 			Limit: dur(m.bare) + " bare round trips", Ratio: m.bare.Seconds() / m.ours.Seconds(),
 			Target: "overhead ≤ 25%", Met: met(overhead <= 0.25)})
 	}
+	push, barePush, patches, err := groupPush(ctx, c.E2EPeople, log)
+	if err != nil {
+		return fmt.Errorf("group push: %w", err)
+	}
+	overhead := push.Seconds()/barePush.Seconds() - 1
+	rep.add(Row{Section: section, Measure: fmt.Sprintf("group push: an empty group pushed, then all added in Okta → all members in Atlassian (%d membership PATCHes)", patches),
+		Value: dur(push), Limit: dur(barePush) + fmt.Sprintf(" bare round trips (POST + %d PATCHes of %d)", (c.E2EPeople+pushBatch-1)/pushBatch, pushBatch),
+		Ratio: barePush.Seconds() / push.Seconds(), Target: "overhead ≤ 25%", Met: met(overhead <= 0.25)})
 	// Okta-paced: the same work with a pause after every job, in virtual
 	// time (measured on a sample, projected to the full size).
 	sample := min(200, c.E2EPeople)
