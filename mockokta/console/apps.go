@@ -17,6 +17,7 @@ import (
 // others.
 
 func (c *Console) appRoutes(r *mux.Router) {
+	c.serviceRoutes(r) // before /apps/{appId}
 	r.HandleFunc("/apps", c.apps).Methods(http.MethodGet)
 	r.HandleFunc("/apps", c.addApp).Methods(http.MethodPost)
 	r.HandleFunc("/apps/catalog", c.catalog).Methods(http.MethodGet)

@@ -662,3 +662,42 @@ func TestServiceAppsListed(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateServiceApp: Create API Services app takes a label, a public
+// JWKS and the scopes to grant; a private key or a blank label is refused
+// with the form sent back.
+func TestCreateServiceApp(t *testing.T) {
+	e := newEnv(t, mockokta.Config{})
+	if p := e.page("/admin/apps"); !p.HasControl("Create API Services app") {
+		t.Fatalf("Applications: %v", p.Controls())
+	}
+	form := e.page("/admin/apps/services/new")
+	if !form.HasControl("Save") || !form.Contains("okta.users.manage") {
+		t.Fatalf("form: %v", form.Controls())
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwk := func(k any) string {
+		raw, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: k, KeyID: "tf"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(raw)
+	}
+	if p := e.b.Post("/admin/apps/services", url.Values{"label": {"Terraform"}, "jwks": {jwk(key)}, "scope": {"okta.users.read"}}); p.Status != http.StatusBadRequest || !p.Contains("a private key") || !strings.Contains(p.Body, `value="Terraform"`) || strings.Contains(p.Body, `&#34;d&#34;`) || strings.Contains(p.Body, `"d":`) {
+		t.Errorf("private key: %d %q", p.Status, p.Text())
+	}
+	if p := e.b.Post("/admin/apps/services", url.Values{"label": {" "}, "jwks": {jwk(&key.PublicKey)}}); p.Status != http.StatusBadRequest {
+		t.Errorf("blank label: %d %q", p.Status, p.Text())
+	}
+	p := e.b.Post("/admin/apps/services", url.Values{"label": {"Terraform"}, "jwks": {jwk(&key.PublicKey)}, "scope": {"okta.users.manage", "okta.groups.manage"}})
+	apps := e.srv.Model.ServiceApps(e.org)
+	if len(apps) != 1 || !p.Contains("client id "+apps[0].ID) {
+		t.Fatalf("add: %d %q, apps %v", p.Status, p.Text(), apps)
+	}
+	if got := apps[0].Scopes(); strings.Join(got, " ") != "okta.users.manage okta.groups.manage" {
+		t.Errorf("granted = %v", got)
+	}
+}
