@@ -82,6 +82,7 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	o.HandleFunc("/tasks/{taskId}/resolve", s.ctlResolveTask).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/test-credentials", s.ctlTestCredentials).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/connection", s.ctlConnection).Methods(http.MethodPut)
+	o.HandleFunc("/apps/{appId}/settings", s.ctlGetSettings).Methods(http.MethodGet)
 	o.HandleFunc("/apps/{appId}/settings", s.ctlSettings).Methods(http.MethodPut)
 	o.HandleFunc("/apps/{appId}/import", s.ctlImport).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/group-push/mappings/{mappingId}/push-now", s.ctlPushNow).Methods(http.MethodPost)
@@ -305,7 +306,22 @@ func (s *Server) ctlSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.Model.UpdateApp(orgOf(r), vars(r)["appId"], UpdateAppInput{UserName: in.UserNameTemplate,
 		PrimaryEmailAttr: in.PrimaryEmailAttribute, RenameGroups: in.RenameGroups, GroupPushConflict: in.GroupPushConflict})
-	s.writeApp(w, r, a, err)
+	s.writeSimSettings(w, r, a, err)
+}
+
+// ctlGetSettings shows the simulator's settings of an app, which the Okta
+// app object does not carry (OAPI-APP-5).
+func (s *Server) ctlGetSettings(w http.ResponseWriter, r *http.Request) {
+	a, err := s.Model.GetApp(orgOf(r), vars(r)["appId"])
+	s.writeSimSettings(w, r, a, err)
+}
+
+func (s *Server) writeSimSettings(w http.ResponseWriter, r *http.Request, a *App, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, appSimSettingsJSON(a))
 }
 
 func (s *Server) ctlImport(w http.ResponseWriter, r *http.Request) {

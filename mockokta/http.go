@@ -294,4 +294,11 @@ func href(base string, parts ...string) link {
 	return link{Href: base + "/api/v1/" + strings.Join(parts, "/")}
 }
 
+// postLink marks a link to an operation, as Okta's HAL links do with
+// hints.allow: a client that follows it knows to POST (OAPI-LINKS-1).
+func postLink(l link) link {
+	l.Hints = map[string]any{"allow": []string{http.MethodPost}}
+	return l
+}
+
 func vars(r *http.Request) map[string]string { return mux.Vars(r) }

@@ -24,6 +24,7 @@ func (s *Server) groupRoutes(r *mux.Router) {
 	r.HandleFunc("/groups/{groupId}", s.apiReplaceGroup).Methods(http.MethodPut)
 	r.HandleFunc("/groups/{groupId}", s.apiDeleteGroup).Methods(http.MethodDelete)
 	r.HandleFunc("/groups/{groupId}/users", s.apiListGroupMembers).Methods(http.MethodGet)
+	r.HandleFunc("/groups/{groupId}/apps", s.apiListGroupApps).Methods(http.MethodGet)
 	r.HandleFunc("/groups/{groupId}/users/{userId}", s.apiGroupMembership(true)).Methods(http.MethodPut)
 	r.HandleFunc("/groups/{groupId}/users/{userId}", s.apiGroupMembership(false)).Methods(http.MethodDelete)
 }
@@ -137,4 +138,30 @@ func (s *Server) apiGroupMembership(add bool) http.HandlerFunc {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+// apiListGroupApps is GET /groups/{id}/apps, where a group's _links.apps
+// points: the apps the group is assigned to (Okta's
+// listAssignedApplicationsForGroup; limit default 20, max 200; OAPI-LINKS-1).
+func (s *Server) apiListGroupApps(w http.ResponseWriter, r *http.Request) {
+	p, err := pageParams(r, 20, 200)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	apps, err := s.Model.AppsOfGroup(orgOf(r), vars(r)["groupId"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	byID := make(map[string]*App, len(apps))
+	ids := make([]string, len(apps))
+	for i, a := range apps {
+		ids[i], byID[a.ID] = a.ID, a
+	}
+	out := []any{}
+	for _, id := range paginate(w, r, ids, p) {
+		out = append(out, s.withAccessPolicy(r, appJSON(baseURL(r), byID[id])))
+	}
+	writeJSON(w, http.StatusOK, out)
 }

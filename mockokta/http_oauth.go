@@ -161,7 +161,7 @@ func serviceAppJSON(base string, a *ServiceApp) serviceAppView {
 		v.Settings.OAuthClient.JWKS.Keys = []jose.JSONWebKey{}
 	}
 	v.Links.Self = href(base, "apps", a.ID)
-	v.Links.Deactivate = href(base, "apps", a.ID, "lifecycle", "deactivate")
+	v.Links.Deactivate = postLink(href(base, "apps", a.ID, "lifecycle", "deactivate"))
 	return v
 }
 

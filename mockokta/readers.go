@@ -72,6 +72,23 @@ func (m *Model) ListApps(o *Org, q string) []*App {
 	return out
 }
 
+// AppsOfGroup is GET /api/v1/groups/{id}/apps: the apps the group is
+// assigned to, in creation order.
+func (m *Model) AppsOfGroup(o *Org, groupID string) ([]*App, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, err := o.group(groupID); err != nil {
+		return nil, err
+	}
+	out := []*App{}
+	for _, id := range o.appOrder {
+		if a := o.apps[id]; a.groups[groupID] != nil {
+			out = append(out, copyApp(a))
+		}
+	}
+	return out, nil
+}
+
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }

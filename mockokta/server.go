@@ -177,6 +177,7 @@ func (s *Server) surfaces() []httpx.Surface {
 				s.grantRoutes(r)
 				s.policyRoutes(r)
 				s.profileRoutes(r)
+				s.userTypeRoutes(r)
 				s.logRoutes(r)
 			}},
 		// The org authorization server: its client authenticates in the
@@ -188,6 +189,8 @@ func (s *Server) surfaces() []httpx.Surface {
 		{Name: "org metadata", Prefix: "/.well-known", Headers: s.oktaHeaders, Auth: s.optionalSSWS, Unrouted: unrouted,
 			Routes: s.wellKnownRoutes},
 		{Name: "control", Prefix: "/_sim", Routes: s.controlRoutes, Unrouted: unrouted, Unjournaled: true},
+		// The group logos every group's _links.logo points at (OAPI-LINKS-1).
+		{Name: "assets", Prefix: "/assets", Unrouted: unrouted, Unjournaled: true, Routes: groupLogoRoutes},
 	}
 	if s.console != nil {
 		list = append(list, *s.console)

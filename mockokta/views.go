@@ -98,11 +98,11 @@ func userLinks(base string, u *User) map[string]any {
 	case StatusDeprovisioned:
 		links["activate"] = op("lifecycle", "activate")
 	case StatusActive, StatusPasswordExpired:
+		// Okta also shows resetPassword, changePassword and
+		// changeRecoveryQuestion here; provsim has not those operations,
+		// and advertises only what answers (OAPI-LINKS-1).
 		links["suspend"] = op("lifecycle", "suspend")
-		links["resetPassword"] = op("lifecycle", "reset_password")
 		links["expirePassword"] = op("lifecycle", "expire_password")
-		links["changeRecoveryQuestion"] = op("credentials", "change_recovery_question")
-		links["changePassword"] = op("credentials", "change_password")
 	case StatusSuspended:
 		links["unsuspend"] = op("lifecycle", "unsuspend")
 	case StatusLockedOut:
@@ -175,7 +175,6 @@ type activationView struct {
 // appView is an Application (okta-sdk-golang v5 model_application.go).
 type appView struct {
 	Links         appLinks         `json:"_links"`
-	Provsim       appProvsimView   `json:"_provsim"`
 	Accessibility appAccessibility `json:"accessibility"`
 	Created       string           `json:"created"`
 	Credentials   appCredentials   `json:"credentials"`
@@ -201,14 +200,36 @@ type appLinks struct {
 	Users        link  `json:"users"`
 }
 
-// appProvsimView is not Okta's: the simulator's view of the provisioning
-// settings.
-type appProvsimView struct {
-	Flavour               Flavour           `json:"flavour"`
-	GroupPushConflict     GroupPushConflict `json:"groupPushConflict"`
-	PrimaryEmailAttribute string            `json:"primaryEmailAttribute"`
-	Provisioning          string            `json:"provisioning"`
-	RenameGroups          bool              `json:"renameGroups"`
+// appSimSettingsView is not Okta's: the simulator's view of an app's
+// provisioning settings, at GET/PUT /_sim/orgs/{org}/apps/{app}/settings.
+// It is kept out of the Okta app object, whose fields are Okta's only
+// (OAPI-APP-5).
+type appSimSettingsView struct {
+	Flavour               Flavour              `json:"flavour"`
+	GroupPushConflict     GroupPushConflict    `json:"groupPushConflict"`
+	PrimaryEmailAttribute string               `json:"primaryEmailAttribute"`
+	Provisioning          string               `json:"provisioning"`
+	RenameGroups          bool                 `json:"renameGroups"`
+	UserNameTemplate      userNameTemplateView `json:"userNameTemplate"`
+}
+
+// appSimSettingsJSON renders the simulator's settings of a; a is a
+// snapshot.
+func appSimSettingsJSON(a *App) appSimSettingsView {
+	status := "DISABLED"
+	if a.Connection.configured() {
+		status = "ENABLED"
+	}
+	return appSimSettingsView{Flavour: a.Flavour, Provisioning: status, PrimaryEmailAttribute: a.PrimaryEmailAttr,
+		RenameGroups: a.RenameGroups, GroupPushConflict: a.GroupPushConflict, UserNameTemplate: userNameTemplateJSON(a)}
+}
+
+func userNameTemplateJSON(a *App) userNameTemplateView {
+	pushStatus := a.UserName.PushStatus
+	if pushStatus == "" {
+		pushStatus = "NOT_CONFIGURED"
+	}
+	return userNameTemplateView{Template: a.UserName.Template, Type: a.UserName.Type, PushStatus: pushStatus}
 }
 
 type appAccessibility struct {
@@ -293,10 +314,8 @@ type appVisibleOff struct {
 
 // appJSON renders an app; a is a snapshot.
 func appJSON(base string, a *App) appView {
-	status := "DISABLED"
 	features := []string{}
 	if a.Connection.configured() {
-		status = "ENABLED"
 		if a.ToApp.CreateUsers {
 			features = append(features, "PUSH_NEW_USERS")
 		}
@@ -311,24 +330,17 @@ func appJSON(base string, a *App) appView {
 		}
 		features = append(features, "GROUP_PUSH", "IMPORT_NEW_USERS")
 	}
-	pushStatus := a.UserName.PushStatus
-	if pushStatus == "" {
-		pushStatus = "NOT_CONFIGURED"
-	}
 	var signing appSigning
 	if a.isSAML() {
 		signing.Kid = a.ActiveKID()
 	}
 	v := appView{
 		Links: appLinks{Self: href(base, "apps", a.ID), Users: href(base, "apps", a.ID, "users"),
-			Groups: href(base, "apps", a.ID, "groups"), Deactivate: href(base, "apps", a.ID, "lifecycle", "deactivate")},
-		Provsim: appProvsimView{Flavour: a.Flavour, Provisioning: status, PrimaryEmailAttribute: a.PrimaryEmailAttr,
-			RenameGroups: a.RenameGroups, GroupPushConflict: a.GroupPushConflict},
+			Groups: href(base, "apps", a.ID, "groups"), Deactivate: postLink(href(base, "apps", a.ID, "lifecycle", "deactivate"))},
 		ID: a.ID, Name: a.Name, Label: a.Label, Status: a.Status, SignOnMode: a.SignOnMode,
 		Created: oktaTimestamp(a.Created), LastUpdated: oktaTimestamp(a.LastUpdated),
 		Features: features,
-		Credentials: appCredentials{UserNameTemplate: userNameTemplateView{Template: a.UserName.Template,
-			Type: a.UserName.Type, PushStatus: pushStatus}, Signing: signing},
+		Credentials: appCredentials{UserNameTemplate: userNameTemplateJSON(a), Signing: signing},
 		Settings: appSettings{SignOn: signOnJSON(a)},
 	}
 	if a.isSAML() {
@@ -521,7 +533,7 @@ type connectionProfile struct {
 func connectionJSON(base string, a *App) connectionView {
 	return connectionView{
 		Links: connectionLinks{Self: href(base, "apps", a.ID, "connections", "default"),
-			Activate: href(base, "apps", a.ID, "connections", "default", "lifecycle", "activate")},
+			Activate: postLink(href(base, "apps", a.ID, "connections", "default", "lifecycle", "activate"))},
 		AuthScheme: "TOKEN", Status: enabled(a.Connection.Enabled).Status, BaseURL: a.Connection.BaseURL,
 		Profile: connectionProfile{AuthScheme: "TOKEN"},
 	}
