@@ -339,9 +339,9 @@ func appJSON(base string, a *App) appView {
 			Groups: href(base, "apps", a.ID, "groups"), Deactivate: postLink(href(base, "apps", a.ID, "lifecycle", "deactivate"))},
 		ID: a.ID, Name: a.Name, Label: a.Label, Status: a.Status, SignOnMode: a.SignOnMode,
 		Created: oktaTimestamp(a.Created), LastUpdated: oktaTimestamp(a.LastUpdated),
-		Features: features,
+		Features:    features,
 		Credentials: appCredentials{UserNameTemplate: userNameTemplateJSON(a), Signing: signing},
-		Settings: appSettings{SignOn: signOnJSON(a)},
+		Settings:    appSettings{SignOn: signOnJSON(a)},
 	}
 	if a.isSAML() {
 		md := href(base, "apps", a.ID, "sso", "saml", "metadata")
