@@ -2,6 +2,7 @@ package harness
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -523,28 +524,40 @@ func (r *run) sso(s *SSOStep, fails *[]Failure) error {
 	if err != nil {
 		return err
 	}
-	var res struct {
-		Subject string `json:"subject"`
-		Status  int    `json:"status"`
-		Result  struct {
-			Created bool `json:"created"`
-			Account struct {
-				Email string `json:"email"`
-			} `json:"account"`
-		} `json:"result"`
+	if r.target != nil {
+		return errors.New("sso needs mockatlassian: the run targets another SCIM server")
 	}
-	if err := r.oktaCtl.do("POST", r.appCtl("/sso"), map[string]any{"user": p.oktaID}, &res); err != nil {
-		return err
+	res, err := r.signIn(p, s.Flow)
+	if err != nil {
+		return fmt.Errorf("sign-in of %s: %w", s.User, err)
 	}
-	if res.Status != 200 {
-		return fmt.Errorf("sign-in as %s answered HTTP %d", res.Subject, res.Status)
-	}
-	if s.Created != nil && res.Result.Created != *s.Created {
-		what := "signed in to the existing account"
-		if res.Result.Created {
-			what = "created a new account for " + res.Subject
+	what := "SSO sign-in of " + s.User
+	switch {
+	case res.Refused != "" && s.Refused == "":
+		*fails = append(*fails, Failure{What: what, Expected: "signed in", Found: "refused: " + res.Refused})
+		return nil
+	case s.Refused != "" && !strings.Contains(res.Refused, s.Refused):
+		found := "signed in as " + res.NameID
+		if res.Refused != "" {
+			found = "refused: " + res.Refused
 		}
-		*fails = append(*fails, Failure{What: "SSO sign-in as " + res.Subject, Expected: fmt.Sprintf("created=%t", *s.Created), Found: what})
+		*fails = append(*fails, Failure{What: what, Expected: "refused with " + quote(s.Refused), Found: found})
+		return nil
+	}
+	if s.NameID != "" && !strings.EqualFold(res.NameID, s.NameID) {
+		*fails = append(*fails, Failure{What: what, Expected: "NameID " + s.NameID, Found: "NameID " + res.NameID})
+	}
+	for name, want := range s.Attributes {
+		if got := res.Attributes[name]; len(got) != 1 || got[0] != want {
+			*fails = append(*fails, Failure{What: what, Expected: "attribute " + name + " = " + quote(want), Found: fmt.Sprintf("%q", got)})
+		}
+	}
+	if s.Created != nil && res.Refused == "" && res.Created != *s.Created {
+		found := "signed in to the existing account " + res.NameID
+		if res.Created {
+			found = "created a new account for " + res.NameID
+		}
+		*fails = append(*fails, Failure{What: what + " as " + res.NameID, Expected: fmt.Sprintf("created=%t", *s.Created), Found: found})
 	}
 	return nil
 }

@@ -168,6 +168,7 @@ type run struct {
 	scim            *client // the directory's SCIM API with its key
 
 	oktaOrg, appID   string
+	appName          string // the app's catalogue name, in its embed link
 	atlOrg, dirID    string
 	dirKey, scimBase string
 
@@ -327,7 +328,14 @@ func (r *run) setupOkta(s *Scenario) error {
 	if err := r.okta.do("POST", "/api/v1/apps", map[string]any{"name": app.Template, "label": app.Label, "signOnMode": "SAML_2_0"}, &created); err != nil {
 		return err
 	}
-	r.appID = created.ID
+	r.appID, r.appName = created.ID, app.Template
+	// Single sign-on between the pair, as an admin sets it up (docs/saml.md);
+	// a SCIM server of the user's has no SAML side.
+	if r.target == nil {
+		if err := r.wireSAML(); err != nil {
+			return err
+		}
+	}
 	if app.Connect == nil || *app.Connect {
 		if err := r.oktaCtl.do("PUT", r.appCtl("/connection"), r.connection(), nil); err != nil {
 			return err
@@ -476,12 +484,16 @@ func (r *run) createPerson(p *personState) error {
 		ID string `json:"id"`
 	}
 	if err := r.okta.do("POST", "/api/v1/users?activate="+activate, map[string]any{"profile": profile,
-		"credentials": map[string]any{"password": map[string]any{"value": "Pr0vsim!" + strconv.Itoa(len(p.Login))}}}, &out); err != nil {
+		"credentials": map[string]any{"password": map[string]any{"value": personPassword(p)}}}, &out); err != nil {
 		return err
 	}
 	p.oktaID = out.ID
 	return nil
 }
+
+// personPassword is a person's Okta password: it meets Okta's default
+// policy, and the sso step signs in with it.
+func personPassword(p *personState) string { return "Pr0vsim!" + strconv.Itoa(len(p.Login)) }
 
 // waitIdle waits until Okta's engine has nothing left to do for the org.
 func (r *run) waitIdle() error {

@@ -233,11 +233,20 @@ type DefaultStep struct {
 	Error string `yaml:"error,omitempty" json:"error,omitempty"`
 }
 
-// SSOStep signs a person in through the app (SAML). Created, when set,
-// says whether the sign-in must have created a new Atlassian account.
+// SSOStep signs a person in through the app with a real SAML exchange
+// (docs/saml.md): Flow "idp" (the default) starts at the Okta dashboard
+// tile, "sp" at Atlassian's log-in page with the person's email. Created,
+// when set, says whether the sign-in must have created a new Atlassian
+// account; NameID and Attributes, what the assertion must say; Refused, a
+// text the refusal (by Okta or Atlassian) must contain, when the sign-in
+// must fail.
 type SSOStep struct {
-	User    string `yaml:"user" json:"user"`
-	Created *bool  `yaml:"created,omitempty" json:"created,omitempty"`
+	User       string            `yaml:"user" json:"user"`
+	Flow       string            `yaml:"flow,omitempty" json:"flow,omitempty"`
+	Created    *bool             `yaml:"created,omitempty" json:"created,omitempty"`
+	NameID     string            `yaml:"nameId,omitempty" json:"nameId,omitempty"`
+	Attributes map[string]string `yaml:"attributes,omitempty" json:"attributes,omitempty"`
+	Refused    string            `yaml:"refused,omitempty" json:"refused,omitempty"`
 }
 
 // FaultSpec is a fault mockatlassian injects into the scenario's SCIM

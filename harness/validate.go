@@ -665,6 +665,7 @@ func (v *scenarioValidator) action(path, kind string, st *Step) {
 		v.required(p+".group", st.MakeDefaultGroup.Group)
 	case "sso":
 		v.person(p+".user", st.SSO.User, false)
+		v.enum(p+".flow", st.SSO.Flow, []string{"idp", "sp"})
 	}
 }
 

@@ -149,9 +149,16 @@ func (m *Model) SAMLByID(id string) (string, SAMLConfig, bool) {
 }
 
 // SSOFor is the organization that signs an email in with SAML: the one
-// that verified its domain and configured SAML (SAML-SP-2).
-func (m *Model) SSOFor(email string) (string, SAMLConfig, bool) {
-	for _, oid := range m.Orgs() {
+// that verified its domain and configured SAML (SAML-SP-2). In Atlassian a
+// domain is verified by one organization only; a simulator shared by many
+// tests has several that verified example.com, so prefer, when not "",
+// names the one meant (the log-in page's org parameter).
+func (m *Model) SSOFor(email, prefer string) (string, SAMLConfig, bool) {
+	orgs := m.Orgs()
+	if prefer != "" {
+		orgs = []string{prefer}
+	}
+	for _, oid := range orgs {
 		o, err := m.org(oid)
 		if err != nil {
 			continue

@@ -140,7 +140,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.page(w, http.StatusOK, "login.html", map[string]any{"Continue": continueTo(r.URL.Query().Get("continue"))})
+	s.page(w, http.StatusOK, "login.html", map[string]any{"Continue": continueTo(r.URL.Query().Get("continue")), "Org": r.URL.Query().Get("org")})
 }
 
 // loginSubmit is the email step: an email on a verified domain of an
@@ -155,9 +155,10 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	email := strings.TrimSpace(r.PostForm.Get("email"))
 	next := continueTo(r.PostForm.Get("continue"))
-	orgID, cfg, ok := s.Model.SSOFor(email)
+	org := r.PostForm.Get("org")
+	orgID, cfg, ok := s.Model.SSOFor(email, org)
 	if !ok {
-		s.page(w, http.StatusOK, "login.html", map[string]any{"Continue": next, "Email": email,
+		s.page(w, http.StatusOK, "login.html", map[string]any{"Continue": next, "Email": email, "Org": org,
 			"Error": "No organization signs in " + email + " with single sign-on. mockatlassian signs people in only through SAML: verify the email's domain and configure SAML single sign-on in Atlassian Administration."})
 		return
 	}

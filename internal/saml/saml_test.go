@@ -263,3 +263,29 @@ func mustPEM(t *testing.T, k *KeyPair) string {
 	_, keyPEM := k.PEM()
 	return keyPEM
 }
+
+func TestParseMetadataAndPeek(t *testing.T) {
+	idp, _ := pair(t, time.Now())
+	md, err := idp.Metadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseIdPMetadata(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.EntityID != issuer || got.SSOURL != ssoURL || got.Certificate != CertificatePEM(idp.Keys.Cert) {
+		t.Fatalf("metadata %+v", got)
+	}
+	if _, err := ParseIdPMetadata([]byte("<x/>")); err == nil {
+		t.Error("a document without an IDPSSODescriptor was read")
+	}
+	f, err := idp.Respond(httptest.NewRequest("GET", "/", nil), nil, subject, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, attrs, err := Peek(f.SAMLResponse)
+	if err != nil || name != "ada@acme.test" || attrs["firstName"][0] != "Ada" {
+		t.Fatalf("peek: %q %v %v", name, attrs, err)
+	}
+}
