@@ -529,7 +529,10 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 		if s.flavour == FlavourPatch {
 			r = m.scimCall(ctx, org, s.conn, http.MethodPatch, "/Groups/"+target,
 				patchOp(patchOperation{Op: "replace", Path: "members", Value: memberRefs(s.members)}))
-			if r.ok() && s.rename && name != s.pm.TargetGroupName {
+			// The name goes out with every membership push when renaming
+			// is on, Push Now and ACTIVE-again included, even when Okta
+			// believes the target has it already (OKTA-PUSH-6).
+			if r.ok() && s.rename && name != "" {
 				s.pm.TargetGroupID = target
 				r, _ = m.renameTarget(ctx, s)
 			}

@@ -789,3 +789,46 @@ func TestPushCreateInactiveThenActivate(t *testing.T) {
 		})
 	}
 }
+
+// OKTA-PUSH-6: with "Rename app groups" on, the name goes out with every
+// membership push, so also on Push Now and when a paused mapping is set
+// back to ACTIVE, even when Okta believes the target already has it.
+func TestPushRenameOnPushNowAndReactivation(t *testing.T) {
+	e := newPushEnv(t, "oin")
+	u, _ := e.provisioned("Ren", "Ame")
+	g := goldGroup(e.pipeline, "Renamers")
+	goldJoin(e.pipeline, g, u)
+	mid := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": g, "targetGroupName": "Renamers", "status": "ACTIVE"})["id"].(string)
+	e.idle()
+	e.must(200, "PUT", "/_sim/orgs/"+e.orgID+"/apps/"+e.app+"/settings", map[string]any{"renameGroups": true})
+	renames := func(seq uint64) int {
+		n := 0
+		for _, en := range goldEntries(e.pipeline, seq) {
+			if en.Method == "PATCH" && strings.Contains(string(en.RequestBody), `"displayName":"Renamers"`) {
+				n++
+			}
+		}
+		return n
+	}
+	seq := goldSeq(e.pipeline)
+	e.pushNow(mid)
+	e.idle()
+	if n := renames(seq); n != 1 {
+		t.Errorf("Push Now sent %d renames, want 1: %v", n, e.since(seq))
+	}
+	seq = goldSeq(e.pipeline)
+	e.must(200, "PATCH", e.mappingPath(mid), map[string]any{"status": "INACTIVE"})
+	e.must(200, "PATCH", e.mappingPath(mid), map[string]any{"status": "ACTIVE"})
+	e.idle()
+	if n := renames(seq); n != 1 {
+		t.Errorf("ACTIVE again sent %d renames, want 1: %v", n, e.since(seq))
+	}
+	// With the setting off, neither sends a name.
+	e.must(200, "PUT", "/_sim/orgs/"+e.orgID+"/apps/"+e.app+"/settings", map[string]any{"renameGroups": false})
+	seq = goldSeq(e.pipeline)
+	e.pushNow(mid)
+	e.idle()
+	if n := renames(seq); n != 0 {
+		t.Errorf("Push Now with renaming off sent %d renames", n)
+	}
+}
