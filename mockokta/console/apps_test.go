@@ -17,6 +17,7 @@ import (
 
 	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/journal"
+	"github.com/provsim/provsim/internal/saml"
 	"github.com/provsim/provsim/mockatlassian"
 	"github.com/provsim/provsim/mockokta"
 )
@@ -699,5 +700,38 @@ func TestCreateServiceApp(t *testing.T) {
 	}
 	if got := apps[0].Scopes(); strings.Join(got, " ") != "okta.users.manage okta.groups.manage" {
 		t.Errorf("granted = %v", got)
+	}
+}
+
+// The Sign On tab's SAML part: the setup instructions show the IdP's
+// settings, and Advanced Sign-on Settings save the SP's, all or nothing.
+func TestSignOnSAML(t *testing.T) {
+	e, _, appID := connected(t)
+	base := "/admin/apps/" + appID + "/signon"
+	view := e.page(base)
+	if !view.HasControl("View SAML setup instructions") || !view.HasControl("Edit SAML settings") {
+		t.Fatalf("Sign On lacks the SAML controls: %q", view.Text())
+	}
+	setup := e.page(base + "/saml-setup")
+	a := e.app(appID)
+	for _, want := range []string{a.Issuer(), a.SSOPath(), a.MetadataPath(), "BEGIN CERTIFICATE"} {
+		if !setup.Contains(want) {
+			t.Errorf("setup instructions lack %q: %q", want, setup.Text())
+		}
+	}
+	bad := e.b.Post(base+"/saml", url.Values{"ssoAcsUrl": {"not a url"}, "audience": {"http://sp.test/saml/1"}, "nameIdFormat": {saml.NameIDEmail}})
+	if bad.Status != http.StatusBadRequest || !bad.Contains("ssoAcsUrl") {
+		t.Fatalf("bad ACS URL: %d %q", bad.Status, bad.Text())
+	}
+	if e.app(appID).SAML.Audience != "" {
+		t.Fatal("a refused save changed the audience")
+	}
+	saved := e.b.Post(base+"/saml", url.Values{"ssoAcsUrl": {"http://sp.test/login/callback?connection=saml-1"},
+		"audience": {"http://sp.test/saml/1"}, "nameIdFormat": {saml.NameIDEmail}})
+	if !saved.Contains("Saved the SAML settings.") || !saved.Contains("http://sp.test/saml/1") {
+		t.Fatalf("save: %q", saved.Text())
+	}
+	if s := e.app(appID).SAML; s.ACSURL != "http://sp.test/login/callback?connection=saml-1" || s.Audience != "http://sp.test/saml/1" {
+		t.Fatalf("saved %+v", s)
 	}
 }

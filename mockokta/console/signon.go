@@ -18,6 +18,7 @@ func (c *Console) signOnRoutes(r *mux.Router) {
 	r.HandleFunc("/apps/{appId}/signon", c.signOn).Methods(http.MethodGet)
 	r.HandleFunc("/apps/{appId}/signon", c.saveSignOn).Methods(http.MethodPost)
 	r.HandleFunc("/apps/{appId}/signon/update-now", c.updateNow).Methods(http.MethodPost)
+	c.samlRoutes(r)
 }
 
 // formatLabel is how the page names a saved format.
@@ -48,10 +49,17 @@ type signOnData struct {
 	Format, Custom, UpdateOn string
 	Formats, Updates         []ui.Option
 	Problem                  *ui.Problem
+	// SAML 2.0 (saml.go): Advanced Sign-on Settings.
+	SAML, SAMLEditing                          bool
+	ACSURL, Audience, RelayState, NameIDFormat string
+	NameIDFormats                              []ui.Option
+	SAMLProblem                                *ui.Problem
 }
 
 func signOnOf(a *mockokta.App) signOnData {
-	d := signOnData{Format: a.UserName.Template, UpdateOn: a.UserName.PushStatus, Formats: usernameFormats, Updates: usernameUpdates}
+	d := signOnData{Format: a.UserName.Template, UpdateOn: a.UserName.PushStatus, Formats: usernameFormats, Updates: usernameUpdates,
+		SAML: a.SignOnMode == "SAML_2_0", ACSURL: a.SAML.ACSURL, Audience: a.SAML.Audience, RelayState: a.SAML.DefaultRelayState,
+		NameIDFormat: a.SAMLNameIDFormat(), NameIDFormats: nameIDFormats}
 	if a.UserName.Type == "CUSTOM" || (d.Format != "${source.login}" && d.Format != "${source.email}") {
 		d.Format, d.Custom = "custom", a.UserName.Template
 	}
@@ -67,6 +75,7 @@ func (c *Console) signOn(w http.ResponseWriter, r *http.Request) {
 	if _, a, ok := c.app(w, r); ok {
 		d := signOnOf(a)
 		d.Editing = r.URL.Query().Has("edit")
+		d.SAMLEditing = r.URL.Query().Has("edit-saml")
 		c.appPage(w, r, http.StatusOK, a, "Sign On", "app-signon.html", d)
 	}
 }
