@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin
 space := $(subst ,, )
 
-.PHONY: all build test test-norace chaos lint bench bench-go run serve clean
+.PHONY: all build test test-norace chaos lint bench bench-full bench-go run serve clean
 
 all: lint test
 
@@ -55,7 +55,13 @@ lint:
 
 # The bench command: a table of figures beside bare baselines (a few
 # minutes); bench-go runs the Go Benchmark functions of the hot paths.
+# bench: the rows with targets at moderate sizes (20k-user directory and
+# Okta org, memory to 100k, durable to 20k), a few minutes; bench-full:
+# the issue sizes (100k users, 1M for memory, 100k durable), much longer.
 bench:
+	$(GO) run ./cmd/harness bench --users 20000 --okta-users 20000 --memory-sizes 1000,100000 --durable-sizes 1000,20000
+
+bench-full:
 	$(GO) run ./cmd/harness bench
 
 bench-go:
