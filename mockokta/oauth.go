@@ -5,9 +5,12 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -68,6 +71,7 @@ const accessTokenTTL = time.Hour
 
 // CreateServiceAppInput is what a service app is made from.
 type CreateServiceAppInput struct {
+	ID       string // client id; "" makes one (a seed names its own)
 	Label    string
 	JWKS     json.RawMessage // {"keys":[...]}: public keys
 	Activate bool
@@ -94,6 +98,8 @@ func parseJWKS(raw json.RawMessage) ([]jose.JSONWebKey, error) {
 	return set.Keys, nil
 }
 
+var clientIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
+
 // CreateServiceApp adds a service app.
 func (m *Model) CreateServiceApp(o *Org, in CreateServiceAppInput) (*ServiceApp, error) {
 	if strings.TrimSpace(in.Label) == "" {
@@ -103,8 +109,16 @@ func (m *Model) CreateServiceApp(o *Org, in CreateServiceAppInput) (*ServiceApp,
 	if err != nil {
 		return nil, err
 	}
+	id := in.ID
+	if id == "" {
+		id = m.oktaID("0oa")
+	} else if !clientIDRE.MatchString(id) {
+		return nil, errValidation("client_id: letters, digits, '_' and '-' only, up to 100")
+	} else if _, _, taken := m.serviceAppByClientID(id); taken {
+		return nil, errValidation("client_id: " + id + " is already in use")
+	}
 	now := m.now()
-	a := &ServiceApp{ID: m.oktaID("0oa"), Label: in.Label, Status: AppInactive, Created: now, LastUpdated: now, Keys: keys}
+	a := &ServiceApp{ID: id, Label: in.Label, Status: AppInactive, Created: now, LastUpdated: now, Keys: keys}
 	if in.Activate {
 		a.Status = AppActive
 	}
@@ -587,4 +601,70 @@ func (a *ServiceApp) Scopes() []string {
 		out = append(out, g.ScopeID)
 	}
 	return out
+}
+
+// seedServiceApp makes a seed's service app and grants its scopes.
+func (m *Model) seedServiceApp(o *Org, ss SeedServiceApp) error {
+	var jwks []byte
+	switch {
+	case ss.PublicKey != "" && ss.JWKS != nil:
+		return errValidation("publicKey and jwks: give one")
+	case ss.PublicKey != "":
+		key, err := publicKeyFromPEM(ss.PublicKey)
+		if err != nil {
+			return err
+		}
+		if jwks, err = json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: key, KeyID: ss.KeyID, Use: "sig"}}}); err != nil {
+			return errValidation("publicKey: " + err.Error())
+		}
+	case ss.JWKS != nil:
+		var err error
+		if jwks, err = json.Marshal(ss.JWKS); err != nil {
+			return errValidation("jwks: " + err.Error())
+		}
+	default:
+		return errValidation("publicKey: a service app needs its public key (publicKey or jwks)")
+	}
+	a, err := m.CreateServiceApp(o, CreateServiceAppInput{ID: ss.ClientID, Label: ss.Label, JWKS: jwks, Activate: true})
+	if err != nil {
+		return err
+	}
+	for _, s := range ss.Scopes {
+		// The org authorization server's issuer is the org URL, which a
+		// seed does not know; grants do not depend on it here.
+		if _, err := m.GrantScope(o, a.ID, s, "org"); err != nil {
+			return fmt.Errorf("scopes: %w", err)
+		}
+	}
+	return nil
+}
+
+// publicKeyFromPEM reads a PEM public key (PKIX "PUBLIC KEY", PKCS#1 "RSA
+// PUBLIC KEY") or a certificate's key. A private key is refused.
+func publicKeyFromPEM(s string) (any, error) {
+	block, _ := pem.Decode([]byte(strings.TrimSpace(s)))
+	if block == nil {
+		return nil, errValidation("publicKey: not a PEM block")
+	}
+	switch block.Type {
+	case "PUBLIC KEY":
+		k, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return nil, errValidation("publicKey: " + err.Error())
+		}
+		return k, nil
+	case "RSA PUBLIC KEY":
+		k, err := x509.ParsePKCS1PublicKey(block.Bytes)
+		if err != nil {
+			return nil, errValidation("publicKey: " + err.Error())
+		}
+		return k, nil
+	case "CERTIFICATE":
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, errValidation("publicKey: " + err.Error())
+		}
+		return c.PublicKey, nil
+	}
+	return nil, errValidation("publicKey: a " + block.Type + "; give the PUBLIC KEY (the private key stays with the client)")
 }

@@ -5,8 +5,10 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -334,5 +336,56 @@ func TestEveryAPIRouteHasAScope(t *testing.T) {
 	})
 	if err != nil || n < 60 {
 		t.Fatalf("walked %d /api/v1 routes: %v", n, err)
+	}
+}
+
+// TestSeedServiceApp: a seed file makes a service app with a fixed client
+// id, its PEM public key and granted scopes, so a configuration can name
+// the client before the server starts.
+func TestSeedServiceApp(t *testing.T) {
+	e := newOktaEnv(t)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	indent := "          " + strings.ReplaceAll(strings.TrimSpace(pub), "\n", "\n          ")
+	seed, err := ParseSeed([]byte(`orgs:
+  - id: seeded
+    tokens: [seeded-token]
+    serviceApps:
+      - clientId: 0oaterraform
+        label: Terraform
+        keyId: tf1
+        publicKey: |
+` + indent + `
+        scopes: [okta.users.read, okta.groups.manage]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Model.ApplySeed(seed); err != nil {
+		t.Fatal(err)
+	}
+	c := serviceClient{id: "0oaterraform", key: key, kid: "tf1"}
+	tok := e.tokenFor(c, "okta.users.read okta.groups.manage").must(t, 200)
+	if tok.str("scope") != "okta.users.read okta.groups.manage" {
+		t.Errorf("scope = %q", tok.str("scope"))
+	}
+	r := e.doAuth("GET", "/api/v1/users", nil, "Bearer "+tok.str("access_token")).must(t, 200)
+	if ids := r.ids(); len(ids) != 1 || !strings.HasPrefix(ids[0], "00u") {
+		t.Errorf("the seeded org's users: %v", ids)
+	}
+	// A private key in the seed, or a taken client id, is refused.
+	privPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	bad := []SeedServiceApp{{Label: "leak", PublicKey: privPEM}, {ClientID: "0oaterraform", Label: "again", PublicKey: pub}}
+	for _, ss := range bad {
+		if err := e.srv.Model.ApplySeed(Seed{Orgs: []SeedOrg{{ID: "bad-" + ss.Label, ServiceApps: []SeedServiceApp{ss}}}}); err == nil {
+			t.Errorf("seed %s accepted", ss.Label)
+		}
 	}
 }

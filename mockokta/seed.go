@@ -41,6 +41,20 @@ type SeedOrg struct {
 	Users  []SeedUser  `yaml:"users" json:"users,omitempty"`
 	Groups []SeedGroup `yaml:"groups" json:"groups,omitempty"`
 	Apps   []SeedApp   `yaml:"apps" json:"apps,omitempty"`
+	// ServiceApps are OAuth 2.0 service apps for automation (docs/oauth.md).
+	ServiceApps []SeedServiceApp `yaml:"serviceApps" json:"serviceApps,omitempty"`
+}
+
+// SeedServiceApp is an OAuth 2.0 service app: a fixed client id (so a
+// Terraform or SDK configuration can name it), its public key as a PEM
+// block (PUBLIC KEY or CERTIFICATE) or a JWKS, and the scopes granted.
+type SeedServiceApp struct {
+	ClientID  string         `yaml:"clientId" json:"clientId,omitempty"`
+	Label     string         `yaml:"label" json:"label"`
+	PublicKey string         `yaml:"publicKey" json:"publicKey,omitempty"` // PEM
+	KeyID     string         `yaml:"keyId" json:"keyId,omitempty"`         // kid of publicKey
+	JWKS      map[string]any `yaml:"jwks" json:"jwks,omitempty"`
+	Scopes    []string       `yaml:"scopes" json:"scopes,omitempty"`
 }
 
 // SeedUser is an Okta user. Login defaults to Email and Email to Login.
@@ -206,6 +220,11 @@ func (m *Model) applySeedOrg(so SeedOrg) error {
 	for j, sa := range so.Apps {
 		if err := m.seedApp(o, sa, userID, groupID); err != nil {
 			return fmt.Errorf("apps[%d] (%s): %w", j, sa.Name, err)
+		}
+	}
+	for j, ss := range so.ServiceApps {
+		if err := m.seedServiceApp(o, ss); err != nil {
+			return fmt.Errorf("serviceApps[%d] (%s): %w", j, ss.Label, err)
 		}
 	}
 	return nil
