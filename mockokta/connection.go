@@ -1,11 +1,12 @@
 package mockokta
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -267,75 +268,95 @@ func (m *Model) pageAll(ctx context.Context, orgID string, c Connection, resourc
 	}
 }
 
-// SSOResult is a simulated sign-in.
+// SSOResult is a sign-in the control API made: the NameID sent, the ACS
+// it went to, and what the service provider answered (a redirect: signed
+// in; else its error page's message). Refused is Okta's own refusal, when
+// no assertion was sent.
 type SSOResult struct {
-	Subject string          `json:"subject"`
-	Target  string          `json:"target"`
-	Status  int             `json:"status"`
-	Result  json.RawMessage `json:"result,omitempty"`
+	Subject  string `json:"subject,omitempty"`
+	Target   string `json:"target,omitempty"`
+	Status   int    `json:"status,omitempty"`
+	SignedIn bool   `json:"signedIn"`
+	Location string `json:"location,omitempty"`
+	Error    string `json:"error,omitempty"`
+	Refused  string `json:"refused,omitempty"`
 }
 
-// SSOLogin simulates a SAML sign-in to the app: the application username
-// is the subject, sent to mockatlassian's control API for the directory the
-// app provisions into. A username format that differs from the primary
-// email signs in to (and creates) another account: the seed guide's Step 3
-// trap.
-func (m *Model) SSOLogin(ctx context.Context, o *Org, appID, userRef string) (SSOResult, error) {
+// SSOLogin signs the user in to the app as the app's embed link does, with
+// the server's HTTP client in place of a browser: a signed, IdP-initiated
+// response (SAML-IDP-2) posted to the app's Single sign-on URL. base is the
+// org URL. The service provider judges it as it judges any response; with
+// mockatlassian that signs in to the account the NameID names or creates
+// one, the seed guide's Step 3 trap (SAML-TRAP-1).
+func (m *Model) SSOLogin(ctx context.Context, o *Org, appID, userRef, base string) (SSOResult, error) {
 	o.mu.Lock()
-	a, err := o.app(appID)
-	var u *User
+	u, err := o.user(userRef)
+	var uid string
 	if err == nil {
-		u, err = o.user(userRef)
+		uid = u.ID
 	}
-	if err != nil {
-		o.mu.Unlock()
-		return SSOResult{}, err
-	}
-	var subject string
-	if au, ok := a.appUser(u.ID); ok {
-		subject = au.UserName
-	} else {
-		subject = a.userNameFor(u)
-	}
-	base := a.Connection.BaseURL
-	// mockatlassian accepts the directory's own key on its sign-in route,
-	// so the simulated SSO works when its control API demands a token.
-	auth := a.Connection.authorization()
 	o.mu.Unlock()
-	target, err := ssoTarget(base)
 	if err != nil {
 		return SSOResult{}, err
 	}
-	body, _ := json.Marshal(map[string]string{"subject": subject})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	setup, err := m.SAMLSetupOf(o, appID)
+	if err != nil {
+		return SSOResult{}, err
+	}
+	if setup.App.SAML.ACSURL == "" || setup.App.SAML.Audience == "" {
+		return SSOResult{}, errValidation("settings.signOn: the app has no Single sign-on URL and Audience URI to sign in to")
+	}
+	subj, err := m.SAMLSubject(o, appID, uid)
+	var refused *SignInRefused
+	if errors.As(err, &refused) {
+		return SSOResult{Refused: refused.Reason}, nil
+	}
+	if err != nil {
+		return SSOResult{}, err
+	}
+	browser, err := http.NewRequestWithContext(ctx, http.MethodGet, base+setup.App.EmbedPath(), nil)
 	if err != nil {
 		return SSOResult{}, errValidation(err.Error())
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
+	browser.RemoteAddr = "127.0.0.1:0"
+	form, err := setup.IdP(base, m.now()).Respond(browser, nil, subj, setup.App.SAML.DefaultRelayState)
+	if err != nil {
+		return SSOResult{}, errValidation("sso: " + err.Error())
 	}
-	resp, err := m.opts.SCIMClient.Do(req)
+	body := url.Values{"SAMLResponse": {form.SAMLResponse}}
+	if form.RelayState != "" {
+		body.Set("RelayState", form.RelayState)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, form.URL, strings.NewReader(body.Encode()))
+	if err != nil {
+		return SSOResult{}, errValidation(err.Error())
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	client := *m.opts.SCIMClient
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := client.Do(req)
 	if err != nil {
 		return SSOResult{}, errValidation("sso: " + err.Error())
 	}
 	defer resp.Body.Close()
-	var raw json.RawMessage
-	_ = json.NewDecoder(resp.Body).Decode(&raw)
-	return SSOResult{Subject: subject, Target: target, Status: resp.StatusCode, Result: raw}, nil
+	page, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	out := SSOResult{Subject: subj.NameID, Target: form.URL, Status: resp.StatusCode, Location: resp.Header.Get("Location")}
+	out.SignedIn = resp.StatusCode >= 300 && resp.StatusCode < 400
+	if !out.SignedIn {
+		out.Error = pageMessage(string(page))
+	}
+	return out, nil
 }
 
-// ssoTarget derives mockatlassian's sign-in route from a SCIM base URL of
-// the form http://host/scim/directory/{id}.
-func ssoTarget(base string) (string, error) {
-	u, err := url.Parse(base)
-	if err != nil || base == "" {
-		return "", errValidation("sso: the app has no SCIM base URL")
+// pageMessage is an error page's message (its role="alert" paragraph), or
+// the page cut short.
+func pageMessage(page string) string {
+	if _, rest, ok := strings.Cut(page, `role="alert">`); ok {
+		msg, _, _ := strings.Cut(rest, "</")
+		return html.UnescapeString(strings.TrimSpace(msg))
 	}
-	_, dir, ok := strings.Cut(u.Path, "/scim/directory/")
-	if !ok || dir == "" {
-		return "", errValidation("sso: the SCIM base URL is not a mockatlassian directory URL")
+	if len(page) > 300 {
+		page = page[:300]
 	}
-	dir, _, _ = strings.Cut(dir, "/")
-	return u.Scheme + "://" + u.Host + "/_sim/directories/" + url.PathEscape(dir) + "/sso", nil
+	return strings.TrimSpace(page)
 }

@@ -370,7 +370,7 @@ func (s *Server) ctlSSO(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.Model.SSOLogin(r.Context(), orgOf(r), vars(r)["appId"], in.User)
+	res, err := s.Model.SSOLogin(r.Context(), orgOf(r), vars(r)["appId"], in.User, s.orgURL(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

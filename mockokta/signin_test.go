@@ -325,3 +325,51 @@ func TestSAMLKeysSurviveRestart(t *testing.T) {
 		t.Fatalf("SAML settings after restart: %+v", got.SAML)
 	}
 }
+
+// The control API's sign-in posts a real signed response to the app's
+// Single sign-on URL and reports what the service provider answered.
+func TestControlSSOPostsASignedResponse(t *testing.T) {
+	e := newOktaEnv(t)
+	appID, uid := e.samlApp()
+	keys := e.do("GET", "/api/v1/apps/"+appID+"/credentials/keys", nil).list()
+	cert, err := saml.ParseCertificate(keys[0]["x5c"].([]any)[0].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acsURL string
+	var got *saml.Assertion
+	sp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			t.Error(err)
+		}
+		check := saml.ServiceProvider{EntityID: testSPEntity, ACSURL: acsURL, IdPEntityID: "http://www.okta.com/exk" + appID[3:],
+			IdPSSOURL: "http://okta.test/sso", IdPCert: cert, Now: e.clock.Now()}
+		a, err := check.ParseResponse(r, nil)
+		if err != nil {
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, `<p role="alert">`+err.Error()+`</p>`)
+			return
+		}
+		got = a
+		http.Redirect(w, r, "/site", http.StatusFound)
+	}))
+	defer sp.Close()
+	acsURL = sp.URL + "/login/callback?connection=saml-cfg1"
+	if _, err := e.srv.Model.UpdateSAML(e.org, appID, SAMLInput{ACSURL: &acsURL}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.do("POST", "/_sim/orgs/"+e.org.ID+"/apps/"+appID+"/sso", map[string]any{"user": uid}).must(t, 200).obj()
+	if r["signedIn"] != true || r["subject"] != "ada.old@acme.test" || r["target"] != acsURL || r["location"] != "/site" {
+		t.Fatalf("result %v", r)
+	}
+	if got == nil || got.NameID != "ada.old@acme.test" {
+		t.Fatalf("the SP got %+v", got)
+	}
+	// Someone not assigned is refused by Okta; nothing is posted.
+	got = nil
+	e.do("DELETE", "/api/v1/apps/"+appID+"/users/"+uid, nil).must(t, 204)
+	r = e.do("POST", "/_sim/orgs/"+e.org.ID+"/apps/"+appID+"/sso", map[string]any{"user": uid}).must(t, 200).obj()
+	if r["signedIn"] != false || !strings.Contains(r["refused"].(string), "not assigned") || got != nil {
+		t.Fatalf("unassigned: %v (SP got %+v)", r, got)
+	}
+}
