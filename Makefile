@@ -57,9 +57,10 @@ lint:
 # minutes); bench-go runs the Go Benchmark functions of the hot paths.
 # bench: the rows with targets at moderate sizes (20k-user directory and
 # Okta org, memory to 100k, durable to 20k), a few minutes; bench-full:
-# the issue sizes (100k users, 1M for memory, 100k durable), much longer.
+# the issue sizes (100k users, 1M for memory, 100k durable, 2 s a side),
+# much longer (12.5 min under load).
 bench:
-	$(GO) run ./cmd/harness bench --users 20000 --okta-users 20000 --memory-sizes 1000,100000 --durable-sizes 1000,20000
+	$(GO) run ./cmd/harness bench --users 20000 --okta-users 20000 --memory-sizes 1000,100000 --durable-sizes 1000,20000 --duration 1500ms
 
 bench-full:
 	$(GO) run ./cmd/harness bench
