@@ -14,6 +14,7 @@ import (
 
 	"github.com/provsim/provsim/internal/certs"
 	"github.com/provsim/provsim/internal/cli"
+	"github.com/provsim/provsim/internal/saml"
 	"github.com/provsim/provsim/mockatlassian"
 	atlconsole "github.com/provsim/provsim/mockatlassian/console"
 	"github.com/provsim/provsim/mockokta"
@@ -220,7 +221,14 @@ func Serve(ctx context.Context, c ServeConfig, out, logs io.Writer) error {
 	c.Okta.Config.Console = oktaconsole.Mount
 	atl.srv.WriteBoot(out, atl.addr, c.ShowAtlassianKeys)
 	go func() {
-		errc <- c.Okta.Serve(ctx, logs, func(s *mockokta.Server, a net.Addr) { s.WriteBoot(out, a, c.ShowOktaToken) })
+		errc <- c.Okta.Serve(ctx, logs, func(s *mockokta.Server, a net.Addr) {
+			s.WriteBoot(out, a, c.ShowOktaToken)
+			if msg, err := wireServedSAML(s, a, atl.srv, atl.addr); err != nil {
+				fmt.Fprintf(out, "SAML single sign-on not wired: %v\n", err)
+			} else if msg != "" {
+				fmt.Fprintln(out, msg)
+			}
+		})
 	}()
 	err := <-errc // the first to stop (a failure, or ctx ended) stops the other
 	cancel()
@@ -241,4 +249,42 @@ func reachable(a net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// wireServedSAML sets up single sign-on between the served pair as an
+// admin would (docs/saml.md): the boot app's IdP settings into the boot
+// organization's SAML configuration, and Atlassian's SP URLs into the
+// app's Sign On settings, with the URLs people's browsers use. Settings
+// already there (a data directory's, or an admin's) are left alone.
+func wireServedSAML(okta *mockokta.Server, oktaAddr net.Addr, atl *mockatlassian.Server, atlAddr net.Addr) (string, error) {
+	if okta.Booted == nil || okta.Booted.AppID == "" || atl.Booted == nil {
+		return "", nil
+	}
+	orgID := atl.Booted.Org.ID
+	if _, found, err := atl.Model.SAML(orgID); err != nil || found {
+		return "", err
+	}
+	o, err := okta.Model.Org(okta.Booted.Org.ID)
+	if err != nil {
+		return "", err
+	}
+	setup, err := okta.Model.SAMLSetupOf(o, okta.Booted.AppID)
+	if err != nil {
+		return "", err
+	}
+	if setup.App.SAML.ACSURL != "" {
+		return "", nil
+	}
+	cfg, err := atl.Model.SetSAML(orgID, mockatlassian.SAMLInput{IdPEntityID: setup.App.Issuer(),
+		IdPSSOURL: okta.PublicBase(oktaAddr) + setup.App.SSOPath(), Certificate: saml.CertificatePEM(setup.Keys.Cert)})
+	if err != nil {
+		return "", err
+	}
+	atlBase := atl.PublicBase(atlAddr)
+	acs, aud := cfg.ACSURL(atlBase), cfg.SPEntityID(atlBase)
+	if _, err := okta.Model.UpdateSAML(o, okta.Booted.AppID, mockokta.SAMLInput{ACSURL: &acs, Audience: &aud}); err != nil {
+		return "", err
+	}
+	return "SAML single sign-on: " + setup.App.Label + " (" + setup.App.Issuer() + ") signs in to " + aud +
+		"; sign in at " + okta.PublicBase(oktaAddr) + "/app/UserHome", nil
 }

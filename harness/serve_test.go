@@ -147,3 +147,37 @@ func (w *syncWriter) String() string {
 	defer w.mu.Unlock()
 	return w.b.String()
 }
+
+// harness serve wires single sign-on between the pair it starts: the boot
+// app signs in to the boot organization.
+func TestServeWiresSAML(t *testing.T) {
+	c, err := ParseServeFlags([]string{"--okta-addr", "127.0.0.1:0", "--atlassian-addr", "127.0.0.1:0"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncWriter
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, c, &out, io.Discard) }()
+	re := regexp.MustCompile(`SAML single sign-on: .* signs in to (http://\S+)/saml/\S+; sign in at (\S+)`)
+	var m []string
+	for deadline := time.Now().Add(20 * time.Second); m == nil && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		m = re.FindStringSubmatch(out.String())
+	}
+	if m == nil {
+		t.Fatalf("no SAML line:\n%s", out.String())
+	}
+	resp, err := http.Get(m[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the dashboard's sign-in: %d", resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
