@@ -23,7 +23,7 @@ func stepName(st Step) string {
 	case st.SaveToApp != nil:
 		return "save To App settings"
 	case st.SetUserNameFormat != "":
-		return "set application username format to " + st.SetUserNameFormat
+		return "set application username format to " + st.SetUserNameFormat + " and Update Now"
 	case st.SetPrimaryEmail != "":
 		return "map primary email from " + st.SetPrimaryEmail
 	case st.PushGroup != nil:
@@ -139,7 +139,12 @@ func (r *run) act(st Step, fails *[]Failure) error {
 	case st.SaveToApp != nil:
 		return r.saveToApp(*st.SaveToApp)
 	case st.SetUserNameFormat != "":
-		return r.settings(st.SetUserNameFormat, "", false)
+		// The guide's Steps 3.2-3.5: Save, then "Update Now", without which
+		// Okta rewrites no existing username (OKTA-USERNAME-2).
+		if err := r.settings(st.SetUserNameFormat, "", false); err != nil {
+			return err
+		}
+		return r.oktaCtl.do("POST", r.appCtl("/update-usernames"), nil, nil)
 	case st.SetPrimaryEmail != "":
 		return r.settings("", st.SetPrimaryEmail, false)
 	case st.PushGroup != nil:

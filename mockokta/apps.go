@@ -264,8 +264,10 @@ type UpdateAppInput struct {
 	SAML              *SAMLInput // settings.signOn of a SAML app
 }
 
-// UpdateApp applies an app update. A changed username format makes Okta
-// push usernames again on the next profile push.
+// UpdateApp applies an app update. A changed username format rewrites no
+// app user at once (OKTA-USERNAME-2): existing usernames change on "Update
+// Now" (UpdateUsernames) or, one user at a time, when that user's profile
+// changes.
 func (m *Model) UpdateApp(o *Org, appID string, in UpdateAppInput) (*App, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -322,7 +324,6 @@ func (m *Model) UpdateApp(o *Org, appID string, in UpdateAppInput) (*App, error)
 	}
 	a.LastUpdated = m.now()
 	o.changes.Put(kindApp, a.ID)
-	m.refreshUsernames(o, a)
 	m.logAPI(o, "application.lifecycle.update", "Update application", appTarget(a))
 	return copyApp(a), nil
 }

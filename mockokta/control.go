@@ -85,6 +85,7 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	o.HandleFunc("/apps/{appId}/settings", s.ctlGetSettings).Methods(http.MethodGet)
 	o.HandleFunc("/apps/{appId}/settings", s.ctlSettings).Methods(http.MethodPut)
 	o.HandleFunc("/apps/{appId}/import", s.ctlImport).Methods(http.MethodPost)
+	o.HandleFunc("/apps/{appId}/update-usernames", s.ctlUpdateUsernames).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/group-push/mappings/{mappingId}/push-now", s.ctlPushNow).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/group-push/mappings/{mappingId}/link", s.ctlLinkPushMapping).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/group-push/refresh", s.ctlRefreshAppGroups).Methods(http.MethodPost)
@@ -307,6 +308,18 @@ func (s *Server) ctlSettings(w http.ResponseWriter, r *http.Request) {
 	a, err := s.Model.UpdateApp(orgOf(r), vars(r)["appId"], UpdateAppInput{UserName: in.UserNameTemplate,
 		PrimaryEmailAttr: in.PrimaryEmailAttribute, RenameGroups: in.RenameGroups, GroupPushConflict: in.GroupPushConflict})
 	s.writeSimSettings(w, r, a, err)
+}
+
+// ctlUpdateUsernames is the Sign On tab's "Update Now" (OKTA-USERNAME-2),
+// which has no public API: every assigned user's application username is
+// calculated again from the format and the changed ones are pushed.
+func (s *Server) ctlUpdateUsernames(w http.ResponseWriter, r *http.Request) {
+	n, err := s.Model.UpdateUsernames(orgOf(r), vars(r)["appId"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"updated": n})
 }
 
 // ctlGetSettings shows the simulator's settings of an app, which the Okta

@@ -250,10 +250,12 @@ func TestSAMLSignInFlows(t *testing.T) {
 		t.Fatalf("IdP-initiated assertion %+v", a)
 	}
 
-	// The username format changes the NameID (SAML-TRAP-1's fix).
+	// The username format changes the NameID (SAML-TRAP-1's fix) once
+	// "Update Now" has recalculated the usernames (OKTA-USERNAME-2).
 	e.do("POST", "/api/v1/users/"+uid, map[string]any{"profile": map[string]any{"email": "ada@acme.test"}}).must(t, 200)
 	e.do("PUT", "/api/v1/apps/"+appID, map[string]any{"label": "Atlassian Cloud",
 		"credentials": map[string]any{"userNameTemplate": map[string]any{"template": "${source.email}", "type": "BUILT_IN"}}}).must(t, 200)
+	e.do("POST", "/_sim/orgs/"+e.org.ID+"/apps/"+appID+"/update-usernames", nil).must(t, 200)
 	_, _, page = b.get("/home/atlassian/" + appID)
 	_, form = postedForm(t, page)
 	if a := acs(t, e, appID, b.base, form, nil); a.NameID != "ada@acme.test" {
