@@ -790,7 +790,18 @@ func (r *run) countMatches(m RequestMatch, entries []journal.Entry) (int, error)
 			TargetGroupID *string `json:"targetGroupId"`
 		}
 		if err := r.okta.do("GET", "/api/v1/apps/"+r.appID+"/group-push/mappings?sourceGroupId="+g.oktaID, nil, &ms); err == nil && len(ms) > 0 && ms[0].TargetGroupID != nil {
-			groupID = *ms[0].TargetGroupID
+			// targetGroupId is Okta's APP_GROUP id (OKTA-PUSH-15); the
+			// requests name the group by its id downstream.
+			var ags struct {
+				Groups []struct{ ID, ExternalID string } `json:"groups"`
+			}
+			if err := r.oktaCtl.do("GET", r.appCtl("/group-push/app-groups"), nil, &ags); err == nil {
+				for _, ag := range ags.Groups {
+					if ag.ID == *ms[0].TargetGroupID {
+						groupID = ag.ExternalID
+					}
+				}
+			}
 		}
 	}
 	n := 0

@@ -29,7 +29,7 @@ func TestPushRecreateAfterDeleteTarget(t *testing.T) {
 			goldJoin(e.pipeline, g, uid)
 			m := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": g, "targetGroupName": "tf-pushed", "status": "ACTIVE"})["id"].(string)
 			e.idle()
-			old := goldMapping(e.pipeline, e.app, m)["targetGroupId"].(string)
+			old := goldTarget(e.pipeline, e.app, m)
 
 			// terraform destroy: deactivate, delete with the target, delete the group.
 			e.must(200, "PATCH", e.mappingPath(m), map[string]any{"status": "INACTIVE"})
@@ -48,6 +48,7 @@ func TestPushRecreateAfterDeleteTarget(t *testing.T) {
 				t.Fatalf("OKTA-PUSH-9: re-created mapping is %v: %v", got["status"], got["errorSummary"])
 			}
 			target, _ := got["targetGroupId"].(string)
+			target = e.downstreamOf(e.app, target)
 			if target == "" || target == old {
 				t.Fatalf("OKTA-PUSH-9: re-created mapping pushes to %q (the deleted group was %s)", target, old)
 			}
@@ -84,7 +85,7 @@ func TestPushIncludesProvisionedStatusPeople(t *testing.T) {
 	goldJoin(e.pipeline, g, uid)
 	m := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": g, "targetGroupName": "no-password-people", "status": "ACTIVE"})["id"].(string)
 	e.idle()
-	target := goldMapping(e.pipeline, e.app, m)["targetGroupId"].(string)
+	target := goldTarget(e.pipeline, e.app, m)
 	if got := pushSorted(e.members(target)...); got != ext {
 		t.Errorf("OKTA-PUSH-1: pushed members = %q, want the PROVISIONED person %s", got, ext)
 	}

@@ -89,6 +89,7 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	o.HandleFunc("/apps/{appId}/group-push/mappings/{mappingId}/push-now", s.ctlPushNow).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/group-push/mappings/{mappingId}/link", s.ctlLinkPushMapping).Methods(http.MethodPost)
 	o.HandleFunc("/apps/{appId}/group-push/refresh", s.ctlRefreshAppGroups).Methods(http.MethodPost)
+	o.HandleFunc("/apps/{appId}/group-push/app-groups", s.ctlAppGroups).Methods(http.MethodGet)
 	o.HandleFunc("/apps/{appId}/sso", s.ctlSSO).Methods(http.MethodPost)
 	control.FaultRoutes(r, s.faults, "org", controlAPI{s})
 }
@@ -352,6 +353,17 @@ func (s *Server) ctlPushNow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// ctlAppGroups lists the app groups Okta knows (their APP_GROUP ids and
+// the ids downstream, OKTA-PUSH-15) without asking the app.
+func (s *Server) ctlAppGroups(w http.ResponseWriter, r *http.Request) {
+	gs, err := s.Model.AppGroups(orgOf(r), vars(r)["appId"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"groups": gs})
 }
 
 // ctlRefreshAppGroups is Push Groups' "Refresh App Groups".

@@ -643,7 +643,7 @@ func TestFaultGroupPush(t *testing.T) {
 			pm := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": g, "targetGroupName": "Faulty", "status": "ACTIVE"})
 			e.idle()
 			mid := pm["id"].(string)
-			tg := goldMapping(e.pipeline, e.app, mid)["targetGroupId"].(string)
+			tg := goldTarget(e.pipeline, e.app, mid)
 			write := map[string]string{"oin": "PATCH", "aiw": "PUT"}[fl]
 
 			// 429 once on the membership write: retried after 3s.
@@ -885,7 +885,7 @@ func TestPushBatchedDeltas(t *testing.T) {
 			goldJoin(e.pipeline, g, x)
 			pm := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": g, "targetGroupName": "Batch", "status": "ACTIVE"})
 			e.idle()
-			tg := goldMapping(e.pipeline, e.app, pm["id"].(string))["targetGroupId"].(string)
+			tg := goldTarget(e.pipeline, e.app, pm["id"].(string))
 			if got := pushSorted(e.members(tg)...); got != pushSorted(aExt, xExt) {
 				t.Fatalf("initial members %s", got)
 			}

@@ -322,6 +322,36 @@ func goldMapping(p *pipeline, appID, id string) map[string]any {
 	return p.must(200, "GET", "/api/v1/apps/"+appID+"/group-push/mappings/"+id, nil)
 }
 
+// goldTarget is the id downstream of the group a mapping pushes to ("" if
+// none): targetGroupId is Okta's APP_GROUP id (OKTA-PUSH-15).
+func goldTarget(p *pipeline, appID, id string) string {
+	p.t.Helper()
+	tg, _ := goldMapping(p, appID, id)["targetGroupId"].(string)
+	return p.downstreamOf(appID, tg)
+}
+
+// downstreamOf maps an APP_GROUP id to the group's id downstream.
+func (p *pipeline) downstreamOf(appID, appGroupID string) string {
+	p.t.Helper()
+	if appGroupID == "" {
+		return ""
+	}
+	var ags struct {
+		Groups []AppGroupRef `json:"groups"`
+	}
+	r := p.oktaAPI("GET", "/_sim/orgs/"+p.orgID+"/apps/"+appID+"/group-push/app-groups", nil)
+	if r.Status != 200 || json.Unmarshal(r.Raw, &ags) != nil {
+		p.t.Fatalf("app groups: %d %s", r.Status, r.Raw)
+	}
+	for _, g := range ags.Groups {
+		if g.ID == appGroupID {
+			return g.ExternalID
+		}
+	}
+	p.t.Fatalf("no app group %s in %s", appGroupID, r.Raw)
+	return ""
+}
+
 // goldTasks lists the org's tasks (all when all is set).
 func goldTasks(p *pipeline, all bool) []map[string]any {
 	p.t.Helper()
@@ -753,7 +783,7 @@ func TestOutboundGolden(t *testing.T) {
 				}
 				n.name(g["id"].(string), "scimGroup:Engineering")
 			})
-			if m := goldMapping(p, app, pm["id"].(string)); m["targetGroupId"] != g["id"] || m["status"] != "ACTIVE" {
+			if m := goldMapping(p, app, pm["id"].(string)); m["targetGroupId"] != AppGroupID(app, fmt.Sprint(g["id"])) || m["status"] != "ACTIVE" {
 				t.Errorf("mapping after push = %v", m)
 			}
 			if got := goldMemberIDs(g); strings.Join(got, ",") != aliceSCIM {

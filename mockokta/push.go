@@ -2,6 +2,7 @@ package mockokta
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -46,6 +47,37 @@ func ParseGroupPushConflict(v string) (GroupPushConflict, error) {
 		return c, nil
 	}
 	return "", fmt.Errorf("group push conflict %q: want %q or %q", v, ConflictError, ConflictLink)
+}
+
+// AppGroupID is the id of the APP_GROUP object Okta keeps for a group in
+// the app (OKTA-PUSH-15): a push mapping's targetGroupId names it, never
+// the id the SCIM server gave the group. provsim derives it from the app
+// and the downstream id, so it is stable without being stored.
+func AppGroupID(appID, targetID string) string {
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	sum := sha256.Sum256([]byte(appID + "/" + targetID))
+	b := []byte("00g")
+	for _, c := range sum[:17] {
+		b = append(b, alphabet[int(c)%len(alphabet)])
+	}
+	return string(b)
+}
+
+// appGroupTarget finds the downstream id of an APP_GROUP id among the app
+// groups Okta knows: the cached ones (refreshed or imported) and those
+// its push mappings push to. Caller holds o.mu.
+func (a *App) appGroupTarget(appGroupID string) (remoteGroup, bool) {
+	for _, rg := range a.remoteGroups {
+		if AppGroupID(a.ID, rg.ID) == appGroupID {
+			return rg, true
+		}
+	}
+	for _, pm := range a.mappings {
+		if pm.TargetGroupID != "" && AppGroupID(a.ID, pm.TargetGroupID) == appGroupID {
+			return remoteGroup{ID: pm.TargetGroupID}, true
+		}
+	}
+	return remoteGroup{}, false
 }
 
 // pushing reports whether a mapping pushes changes: ACTIVE, or ERROR (an
@@ -100,6 +132,16 @@ func (m *Model) CreatePushMapping(o *Org, appID string, in PushMappingInput) (*P
 	}
 	if in.TargetGroupID != "" && in.TargetGroupName != "" {
 		return nil, errGroupPush("Only one of targetGroupId and targetGroupName may be given")
+	}
+	if in.TargetGroupID != "" {
+		rg, ok := a.appGroupTarget(in.TargetGroupID)
+		if !ok {
+			return nil, errGroupPush("targetGroupId: no such app group; refresh the app groups first")
+		}
+		in.TargetGroupID = rg.ID
+		if rg.Name != "" {
+			in.TargetGroupName = rg.Name
+		}
 	}
 	if in.TargetGroupID == "" && in.TargetGroupName == "" {
 		// Terraform falls back to the source group's name (OAPI-TF-1).
@@ -214,10 +256,43 @@ func (m *Model) DeletePushMapping(o *Org, appID, id string, deleteTarget bool) e
 	return nil
 }
 
-// AppGroupRef is a group in the app, as Okta's cache of app groups holds it.
+// AppGroupRef is a group in the app, as Okta's cache of app groups holds
+// it: id is Okta's APP_GROUP id (what targetGroupId takes, OKTA-PUSH-15),
+// externalId the id the SCIM server gave the group.
 type AppGroupRef struct {
 	ID          string `json:"id"`
+	ExternalID  string `json:"externalId"`
 	DisplayName string `json:"displayName"`
+}
+
+// AppGroups lists the app groups Okta knows, without asking the app: the
+// cached ones, then those push mappings push to that the cache lacks.
+func (m *Model) AppGroups(o *Org, appID string) ([]AppGroupRef, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, err := o.app(appID)
+	if err != nil {
+		return nil, err
+	}
+	return a.appGroupRefs(true), nil
+}
+
+// appGroupRefs lists the cache and, with mapped, the mappings' targets.
+// Caller holds o.mu.
+func (a *App) appGroupRefs(mapped bool) []AppGroupRef {
+	out, seen := []AppGroupRef{}, map[string]bool{}
+	for _, name := range sortedSet(a.remoteGroups) {
+		rg := a.remoteGroups[name]
+		seen[rg.ID] = true
+		out = append(out, AppGroupRef{ID: AppGroupID(a.ID, rg.ID), ExternalID: rg.ID, DisplayName: rg.Name})
+	}
+	for _, id := range a.mappingOrder {
+		if pm := a.mappings[id]; mapped && pm.TargetGroupID != "" && !seen[pm.TargetGroupID] {
+			seen[pm.TargetGroupID] = true
+			out = append(out, AppGroupRef{ID: AppGroupID(a.ID, pm.TargetGroupID), ExternalID: pm.TargetGroupID, DisplayName: pm.TargetGroupName})
+		}
+	}
+	return out
 }
 
 // RefreshAppGroups is Push Groups' "Refresh App Groups": Okta reads the
@@ -246,10 +321,7 @@ func (m *Model) RefreshAppGroups(ctx context.Context, o *Org, appID string) ([]A
 	defer o.mu.Unlock()
 	out := []AppGroupRef{}
 	if a, ok := o.apps[appID]; ok {
-		for _, name := range sortedSet(a.remoteGroups) {
-			rg := a.remoteGroups[name]
-			out = append(out, AppGroupRef{ID: rg.ID, DisplayName: rg.Name})
-		}
+		out = a.appGroupRefs(false)
 	}
 	return out, nil
 }
@@ -282,7 +354,7 @@ func (m *Model) LinkPushMapping(o *Org, appID, id string, in LinkInput) (*PushMa
 	if pm.TargetGroupID != "" && pm.Status != PushError {
 		return nil, errGroupPush("The push mapping already pushes to a group; only a mapping in error can be linked again")
 	}
-	target := remoteGroup{ID: in.TargetGroupID}
+	var target remoteGroup
 	if in.TargetGroupName != "" {
 		rg, ok := a.remoteGroups[lower(in.TargetGroupName)]
 		if !ok {
@@ -290,11 +362,11 @@ func (m *Model) LinkPushMapping(o *Org, appID, id string, in LinkInput) (*PushMa
 		}
 		target = rg
 	} else {
-		for _, rg := range a.remoteGroups {
-			if rg.ID == in.TargetGroupID {
-				target = rg
-			}
+		rg, ok := a.appGroupTarget(in.TargetGroupID)
+		if !ok {
+			return nil, errGroupPush("targetGroupId: no such app group; refresh the app groups first")
 		}
+		target = rg
 	}
 	pm.TargetGroupID, pm.LastUpdated = target.ID, m.now()
 	if target.Name != "" {

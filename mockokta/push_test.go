@@ -159,6 +159,7 @@ func TestPushEligibleMembersOnly(t *testing.T) {
 			}
 			m := goldMapping(e.pipeline, e.app, pm["id"].(string))
 			tg, _ := m["targetGroupId"].(string)
+			tg = e.downstreamOf(e.app, tg)
 			if tg == "" || m["status"] != "ACTIVE" || m["lastPush"] == nil {
 				t.Fatalf("mapping after push = %v", m)
 			}
@@ -232,8 +233,10 @@ func TestPushLinkByTargetGroupID(t *testing.T) {
 			g := goldGroup(e.pipeline, "Engine Team")
 			goldJoin(e.pipeline, g, a)
 			e.idle()
+			// Okta links only an app group it knows (OKTA-PUSH-15): Refresh App Groups first.
+			e.must(200, "POST", "/_sim/orgs/"+e.orgID+"/apps/"+e.app+"/group-push/refresh", nil)
 			seq := goldSeq(e.pipeline)
-			pm := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": g, "targetGroupId": tgID, "status": "ACTIVE"})
+			pm := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": g, "targetGroupId": AppGroupID(e.app, tgID), "status": "ACTIVE"})
 			e.idle()
 			lines := e.since(seq)
 			for _, l := range lines {
@@ -267,7 +270,7 @@ func TestPushLinkByTargetGroupID(t *testing.T) {
 				}
 			}
 			m := goldMapping(e.pipeline, e.app, pm["id"].(string))
-			if m["targetGroupId"] != tgID || m["status"] != "ACTIVE" {
+			if m["targetGroupId"] != AppGroupID(e.app, tgID) || m["status"] != "ACTIVE" {
 				t.Errorf("mapping = %v", m)
 			}
 			// With rename off, the target keeps its name (OKTA-PUSH-10, C9330).
@@ -335,7 +338,7 @@ func TestPushLinkByNameSeenOnToAppSaveOrImport(t *testing.T) {
 		t.Errorf("OKTA-PUSH-10: linking known groups sent %v, want one PATCH each and no POST", lines)
 	}
 	for id, pm := range map[string]map[string]any{kernel: pk, gitID: pg} {
-		if m := goldMapping(e.pipeline, e.app, pm["id"].(string)); m["targetGroupId"] != id || m["status"] != "ACTIVE" {
+		if m := goldMapping(e.pipeline, e.app, pm["id"].(string)); m["targetGroupId"] != AppGroupID(e.app, id) || m["status"] != "ACTIVE" {
 			t.Errorf("mapping %v, want linked to %s", m, id)
 		}
 		if got := pushSorted(e.members(id)...); got != uExt {
@@ -368,7 +371,7 @@ func TestPushMembershipFollows(t *testing.T) {
 			goldJoin(e.pipeline, g, c)
 			pm := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": g, "targetGroupName": "Follow", "status": "ACTIVE"})
 			e.idle()
-			tg := goldMapping(e.pipeline, e.app, pm["id"].(string))["targetGroupId"].(string)
+			tg := goldTarget(e.pipeline, e.app, pm["id"].(string))
 			if got := pushSorted(e.members(tg)...); got != pushSorted(bExt, cExt) {
 				t.Fatalf("initial members %s", got)
 			}
@@ -438,7 +441,7 @@ func TestPushUnassignKeepsMembershipUntilPushNow(t *testing.T) {
 			pm := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": g, "targetGroupName": "Pushed", "status": "ACTIVE"})
 			e.idle()
 			mid := pm["id"].(string)
-			tg := goldMapping(e.pipeline, e.app, mid)["targetGroupId"].(string)
+			tg := goldTarget(e.pipeline, e.app, mid)
 
 			seq := goldSeq(e.pipeline)
 			goldUnassign(e.pipeline, e.app, b)
@@ -519,7 +522,7 @@ func TestPushRename(t *testing.T) {
 			pm := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": g, "targetGroupName": "Old Name", "status": "ACTIVE"})
 			e.idle()
 			mid := pm["id"].(string)
-			tg := goldMapping(e.pipeline, e.app, mid)["targetGroupId"].(string)
+			tg := goldTarget(e.pipeline, e.app, mid)
 
 			// Setting off (the default): nothing is sent.
 			seq := goldSeq(e.pipeline)
@@ -599,7 +602,7 @@ func TestPushRenameRejected(t *testing.T) {
 	if len(ts) != 1 || ts[0]["mappingId"] != mid {
 		t.Errorf("tasks = %v, want one for the mapping", ts)
 	}
-	if _, dg := goldSCIM(e.pipeline, "GET", "/Groups/"+m["targetGroupId"].(string), nil); dg["displayName"] != "Immutable" {
+	if _, dg := goldSCIM(e.pipeline, "GET", "/Groups/"+e.downstreamOf(e.app, m["targetGroupId"].(string)), nil); dg["displayName"] != "Immutable" {
 		t.Errorf("target renamed: %v", dg)
 	}
 }
@@ -619,8 +622,8 @@ func TestPushDeactivateAndDeleteMapping(t *testing.T) {
 			p2 := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": g2, "targetGroupName": "Kept", "status": "ACTIVE"})
 			e.idle()
 			m1, m2 := p1["id"].(string), p2["id"].(string)
-			t1 := goldMapping(e.pipeline, e.app, m1)["targetGroupId"].(string)
-			t2 := goldMapping(e.pipeline, e.app, m2)["targetGroupId"].(string)
+			t1 := goldTarget(e.pipeline, e.app, m1)
+			t2 := goldTarget(e.pipeline, e.app, m2)
 
 			seq := goldSeq(e.pipeline)
 			// An ACTIVE mapping cannot be deleted.
@@ -780,6 +783,7 @@ func TestPushCreateInactiveThenActivate(t *testing.T) {
 			}
 			m := goldMapping(e.pipeline, e.app, pm["id"].(string))
 			tg, _ := m["targetGroupId"].(string)
+			tg = e.downstreamOf(e.app, tg)
 			if tg == "" || m["status"] != "ACTIVE" {
 				t.Fatalf("mapping after activation = %v", m)
 			}
@@ -830,5 +834,35 @@ func TestPushRenameOnPushNowAndReactivation(t *testing.T) {
 	e.idle()
 	if n := renames(seq); n != 0 {
 		t.Errorf("Push Now with renaming off sent %d renames", n)
+	}
+}
+
+// TestPushMappingTargetIsAppGroupID (OKTA-PUSH-15): a push mapping's
+// targetGroupId is Okta's APP_GROUP id (00g…), not the id the SCIM server
+// gave the group; the downstream id is not accepted as a targetGroupId.
+func TestPushMappingTargetIsAppGroupID(t *testing.T) {
+	e := newPushEnv(t, "oin")
+	g := goldGroup(e.pipeline, "Id Team")
+	pm := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": g, "targetGroupName": "Id Team", "status": "ACTIVE"})
+	e.idle()
+	m := goldMapping(e.pipeline, e.app, pm["id"].(string))
+	tg, _ := m["targetGroupId"].(string)
+	dg := goldSCIMGroupByName(e.pipeline, "Id Team")
+	if dg == nil {
+		t.Fatal("no downstream group")
+	}
+	downstream := dg["id"].(string)
+	if !strings.HasPrefix(tg, "00g") || len(tg) != 20 || tg == downstream {
+		t.Fatalf("targetGroupId %q, want a 20-character 00g… APP_GROUP id (downstream id %s)", tg, downstream)
+	}
+	if got := e.downstreamOf(e.app, tg); got != downstream {
+		t.Errorf("app group %s is %s downstream, want %s", tg, got, downstream)
+	}
+	g2 := goldGroup(e.pipeline, "Other Team")
+	if r := e.oktaAPI("POST", "/api/v1/apps/"+e.app+"/group-push/mappings", map[string]any{"sourceGroupId": g2, "targetGroupId": downstream}); r.Status != 400 {
+		t.Errorf("targetGroupId = downstream id: %d %s, want 400", r.Status, r.Raw)
+	}
+	if r := e.oktaAPI("POST", "/api/v1/apps/"+e.app+"/group-push/mappings", map[string]any{"sourceGroupId": g2, "targetGroupId": tg, "status": "INACTIVE"}); r.Status != 201 {
+		t.Errorf("targetGroupId = APP_GROUP id: %d %s, want 201", r.Status, r.Raw)
 	}
 }

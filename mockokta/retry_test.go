@@ -196,7 +196,7 @@ func (e *retryEnv) pushed(name string, members ...string) (gid, mid, target stri
 	pm := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": gid, "targetGroupName": name, "status": "ACTIVE"})
 	e.idle()
 	mid = pm["id"].(string)
-	target, _ = goldMapping(e.pipeline, e.app, mid)["targetGroupId"].(string)
+	target = goldTarget(e.pipeline, e.app, mid)
 	if target == "" {
 		e.t.Fatalf("group %s was not pushed: %v", name, goldMapping(e.pipeline, e.app, mid))
 	}
@@ -440,7 +440,7 @@ func TestRetryLostGroupCreateAnswer(t *testing.T) {
 			existing := ""
 			for _, g := range r["groups"].([]any) {
 				if gm := g.(map[string]any); gm["displayName"] == "Lost Answers" {
-					existing = gm["id"].(string)
+					existing = gm["externalId"].(string) // id is the APP_GROUP id (OKTA-PUSH-15)
 				}
 			}
 			if existing == "" {
@@ -463,7 +463,7 @@ func TestRetryLostGroupCreateAnswer(t *testing.T) {
 			pm := goldMap(e.pipeline, e.app, map[string]any{"sourceGroupId": gid, "targetGroupName": "Api Linked", "status": "ACTIVE"})
 			e.idle()
 			target := goldSCIMGroupByName(e.pipeline, "Api Linked")["id"].(string)
-			if got := goldMapping(e.pipeline, e.app, pm["id"].(string)); got["status"] != "ACTIVE" || got["targetGroupId"] != target {
+			if got := goldMapping(e.pipeline, e.app, pm["id"].(string)); got["status"] != "ACTIVE" || got["targetGroupId"] != AppGroupID(e.app, target) {
 				t.Errorf("re-created mapping: %v", got)
 			}
 			if got := pushSorted(e.members(target)...); got != pushSorted(aExt) {
@@ -495,7 +495,7 @@ func TestRetryLostGroupCreateAnswer(t *testing.T) {
 			if got := pushSorted(e.members(target)...); got != pushSorted(aExt) {
 				t.Errorf("members %s, want %s", got, aExt)
 			}
-			if m := goldMapping(e.pipeline, e.app, pm["id"].(string)); m["status"] != "ACTIVE" || m["targetGroupId"] != target {
+			if m := goldMapping(e.pipeline, e.app, pm["id"].(string)); m["status"] != "ACTIVE" || m["targetGroupId"] != AppGroupID(e.app, target) {
 				t.Errorf("mapping: %v", m)
 			}
 			if st := e.taskStatus(task["id"].(string)); st != TaskResolved {
@@ -533,7 +533,7 @@ func (e *retryEnv) lostGroupCreate(name string, members ...string) (mid, gid str
 // the existing group, which holds the members, and no task is open.
 func (e *retryEnv) wayOutDone(mid, taskID, target string, members ...string) {
 	e.t.Helper()
-	if m := goldMapping(e.pipeline, e.app, mid); m["status"] != "ACTIVE" || m["targetGroupId"] != target || m["errorSummary"] != nil {
+	if m := goldMapping(e.pipeline, e.app, mid); m["status"] != "ACTIVE" || m["targetGroupId"] != AppGroupID(e.app, target) || m["errorSummary"] != nil {
 		e.t.Errorf("mapping after the way out: %v", m)
 	}
 	if got := pushSorted(e.members(target)...); got != pushSorted(members...) {

@@ -440,11 +440,21 @@ type pushMappingLinks struct {
 	SourceGroup link `json:"sourceGroup"`
 }
 
+// appGroupIDOrNil is a mapping's targetGroupId: the APP_GROUP id of the
+// group it pushes to (OKTA-PUSH-15), or null before it has one.
+func appGroupIDOrNil(appID, targetID string) *string {
+	if targetID == "" {
+		return nil
+	}
+	id := AppGroupID(appID, targetID)
+	return &id
+}
+
 // pushMappingJSON renders a push mapping; pm is a snapshot.
 func pushMappingJSON(base, appID string, pm *PushMapping) pushMappingView {
 	return pushMappingView{
 		Links: pushMappingLinks{App: href(base, "apps", appID), SourceGroup: href(base, "groups", pm.SourceGroupID)},
-		ID:    pm.ID, SourceGroupID: pm.SourceGroupID, TargetGroupID: stringOrNil(pm.TargetGroupID),
+		ID:    pm.ID, SourceGroupID: pm.SourceGroupID, TargetGroupID: appGroupIDOrNil(appID, pm.TargetGroupID),
 		Status: pm.Status, Created: oktaTimestamp(pm.Created), LastUpdated: oktaTimestamp(pm.LastUpdated),
 		LastPush: oktaTimestampOrNil(pm.LastPush), ErrorSummary: stringOrNil(pm.ErrorSummary),
 	}
