@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/provsim/provsim/internal/saml"
+	"github.com/provsim/provsim/internal/ui"
 )
 
 // Atlassian's end-user side (SAML-SP-1, SAML-SP-2): the log-in page that
@@ -89,14 +90,7 @@ func (s *Server) errorPage(w http.ResponseWriter, status int, title, detail stri
 // publicBase is the base of the URLs people and identity providers use:
 // --public-url, else the host the request came to.
 func (s *Server) publicBase(r *http.Request) string {
-	if s.cfg.PublicURL != "" {
-		return strings.TrimRight(s.cfg.PublicURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+	return ui.RequestBase(s.cfg.PublicURL, r)
 }
 
 func (s *Server) session(r *http.Request) (signinSession, bool) {

@@ -5,10 +5,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"net"
-	"net/http/httptest"
-	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,20 +20,7 @@ func TestSDKv6PrivateKeyOAuth(t *testing.T) {
 	e := newOktaEnv(t)
 	e.clock.Advance(time.Since(e.clock.Now())) // the SDK signs its assertion with the wall clock
 	c := e.newServiceClient("okta.users.manage", "okta.groups.read")
-	ts := httptest.NewServer(e.srv)
-	t.Cleanup(ts.Close)
-	u, err := url.Parse(ts.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	host, portStr, err := net.SplitHostPort(u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, host, port := serveForSDK(t, e.srv)
 	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(c.key.(*rsa.PrivateKey))}))
 	cfg, err := okta6.NewConfiguration(
 		okta6.WithOrgUrl(ts.URL),

@@ -5,10 +5,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"net"
-	"net/http/httptest"
-	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,20 +21,7 @@ func TestSDKPrivateKeyOAuth(t *testing.T) {
 	// The SDK signs its client assertion with the wall clock.
 	e.clock.Advance(time.Since(e.clock.Now()))
 	c := e.newServiceClient("okta.users.manage", "okta.groups.read")
-	ts := httptest.NewServer(e.srv)
-	t.Cleanup(ts.Close)
-	u, err := url.Parse(ts.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	host, portStr, err := net.SplitHostPort(u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, host, port := serveForSDK(t, e.srv)
 	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(c.key.(*rsa.PrivateKey))}))
 	client := func(scopes ...string) *okta.APIClient {
 		cfg, err := okta.NewConfiguration(

@@ -3,10 +3,6 @@ package mockokta
 import (
 	"context"
 	"errors"
-	"net"
-	"net/http/httptest"
-	"net/url"
-	"strconv"
 	"testing"
 
 	okta6 "github.com/okta/okta-sdk-golang/v6/okta"
@@ -22,20 +18,7 @@ import (
 
 func newSDK6Client(t *testing.T, p *pipeline) *okta6.APIClient {
 	t.Helper()
-	ts := httptest.NewServer(p.okta)
-	t.Cleanup(ts.Close)
-	u, err := url.Parse(ts.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	host, portStr, err := net.SplitHostPort(u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, host, port := serveForSDK(t, p.okta)
 	// Like v5, v6 drops the port of OrgUrl: the proxy settings reach the
 	// server (OAPI-SDK-1).
 	cfg, err := okta6.NewConfiguration(

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -28,20 +27,7 @@ import (
 // absolute-form requests a plain-HTTP proxy receives.
 func newSDKClient(t *testing.T, p *pipeline) *okta.APIClient {
 	t.Helper()
-	ts := httptest.NewServer(p.okta)
-	t.Cleanup(ts.Close)
-	u, err := url.Parse(ts.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	host, portStr, err := net.SplitHostPort(u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, host, port := serveForSDK(t, p.okta)
 	cfg, err := okta.NewConfiguration(
 		okta.WithOrgUrl(ts.URL), // scheme and hostname are kept; the port comes from the proxy
 		okta.WithToken(p.token),

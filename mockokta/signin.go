@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/provsim/provsim/internal/saml"
+	"github.com/provsim/provsim/internal/ui"
 )
 
 // Okta's end-user side (SAML-IDP-1, SAML-IDP-3): the sign-in page and its
@@ -285,10 +286,7 @@ func (s *Server) writeMetadata(w http.ResponseWriter, r *http.Request, o *Org, a
 // orgURL is the org URL for links people follow: --public-url when set,
 // else the host the request came to.
 func (s *Server) orgURL(r *http.Request) string {
-	if s.cfg.PublicURL != "" {
-		return strings.TrimRight(s.cfg.PublicURL, "/")
-	}
-	return baseURL(r)
+	return ui.RequestBase(s.cfg.PublicURL, r)
 }
 
 // samlSSO is the app's Identity Provider Single Sign-On URL: an

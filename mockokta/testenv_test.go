@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -330,4 +332,25 @@ func (e *oktaEnv) snapshot() string {
 		e.t.Fatal(err)
 	}
 	return string(raw)
+}
+
+// serveForSDK serves h over loopback for an Okta SDK client, with the host
+// and port that the SDKs' proxy settings need: both SDK generations drop
+// the port of the org URL (OAPI-SDK-1).
+func serveForSDK(t *testing.T, h http.Handler) (ts *httptest.Server, host string, port int) {
+	t.Helper()
+	ts = httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	u, err := url.Parse(ts.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, portStr, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if port, err = strconv.Atoi(portStr); err != nil {
+		t.Fatal(err)
+	}
+	return ts, host, port
 }

@@ -135,6 +135,20 @@ func PublicBase(publicURL string, addr net.Addr) string {
 	return "http://" + addr.String()
 }
 
+// RequestBase is the base URL of links a browser follows from a page it
+// asked for: the --public-url when set, else the scheme and host the
+// request came to (so links work through whatever name the browser used).
+func RequestBase(publicURL string, r *http.Request) string {
+	if publicURL != "" {
+		return strings.TrimRight(publicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
 // ParsePublicURL checks a --public-url value: an absolute http(s) URL
 // with no query; a trailing slash is dropped.
 func ParsePublicURL(s string) (*url.URL, error) {
