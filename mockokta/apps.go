@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -194,13 +195,24 @@ type CreateAppInput struct {
 	Label      string `json:"label"`
 	SignOnMode string `json:"signOnMode"`
 	Activate   bool   `json:"-"`
+	// SAML is settings.signOn of a new SAML app, applied with the rest.
+	SAML *SAMLInput `json:"-"`
 }
 
 // CreateApp adds an app integration from a template (by name) or, for any
 // other name, a custom SCIM app built with the wizard (PUT flavour).
 func (m *Model) CreateApp(o *Org, in CreateAppInput) (*App, error) {
-	if in.Name == "" {
+	customSAML := in.Name == "" && in.SignOnMode == "SAML_2_0"
+	if in.Name == "" && !customSAML {
 		return nil, errValidation("name: The field cannot be left blank")
+	}
+	if in.SAML != nil {
+		if in.SignOnMode != "" && in.SignOnMode != "SAML_2_0" {
+			return nil, errValidation("settings.signOn: the app does not sign on with SAML 2.0")
+		}
+		if err := in.SAML.check(); err != nil {
+			return nil, err
+		}
 	}
 	t, known := Templates[in.Name]
 	if !known {
@@ -228,8 +240,14 @@ func (m *Model) CreateApp(o *Org, in CreateAppInput) (*App, error) {
 	if in.Activate {
 		a.Status = AppActive
 	}
+	if in.SAML != nil && a.isSAML() {
+		in.SAML.apply(&a.SAML)
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if customSAML {
+		a.Name = customSAMLAppName(o, label)
+	}
 	o.apps[a.ID] = a
 	o.appOrder = append(o.appOrder, a.ID)
 	o.changes.New(kindApp, a.ID)
@@ -238,6 +256,31 @@ func (m *Model) CreateApp(o *Org, in CreateAppInput) (*App, error) {
 		m.logAPI(o, "application.lifecycle.activate", "Activate application", appTarget(a))
 	}
 	return copyApp(a), nil
+}
+
+// customSAMLAppName is the name Okta gives a custom SAML app created
+// without one (OAPI-APP-6): the org's name, the label's letters and
+// digits, and a number that keeps it unique, as in
+// "dev-okta_customsaml20app_1". o.mu is held.
+func customSAMLAppName(o *Org, label string) string {
+	keep := func(s string, extra rune) string {
+		return strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == extra {
+				return r
+			}
+			return -1
+		}, strings.ToLower(s))
+	}
+	prefix := keep(o.Name, '-') + "_" + keep(label, 0) + "_"
+	n := 1
+	for _, a := range o.apps {
+		if rest, ok := strings.CutPrefix(a.Name, prefix); ok {
+			if k, err := strconv.Atoi(rest); err == nil && k >= n {
+				n = k + 1
+			}
+		}
+	}
+	return prefix + strconv.Itoa(n)
 }
 
 func appTarget(a *App) LogTarget {

@@ -98,6 +98,18 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 		s.createServiceApp(w, r, in.Label, body)
 		return
 	}
+	var settings struct {
+		Settings *struct {
+			SignOn *SAMLInput `json:"signOn"`
+		} `json:"settings"`
+	}
+	if err := decodeObject(body, &settings); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if settings.Settings != nil && settings.Settings.SignOn != nil && !settings.Settings.SignOn.empty() {
+		in.SAML = settings.Settings.SignOn
+	}
 	in.Activate = r.URL.Query().Get("activate") != "false"
 	a, err := s.Model.CreateApp(orgOf(r), in)
 	s.writeApp(w, r, a, err)

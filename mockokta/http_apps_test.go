@@ -49,3 +49,44 @@ func TestAppGroupAssignmentBodies(t *testing.T) {
 		t.Fatalf("after rejected patches: %v", ag)
 	}
 }
+
+// A custom SAML app created without a name, as Terraform's okta_app_saml
+// creates it, gets Okta's generated name and the sign-on settings it was
+// created with; bad settings create nothing (OAPI-APP-6).
+func TestCustomSAMLAppCreatedWithoutName(t *testing.T) {
+	p := newPipeline(t)
+	body := func(acs string) map[string]any {
+		return map[string]any{"label": "Custom Saml 2.0 App", "signOnMode": "SAML_2_0",
+			"settings": map[string]any{"signOn": map[string]any{"ssoAcsUrl": acs, "audience": "https://example.com/audience"}}}
+	}
+	countApps := func() int {
+		var apps []any
+		if err := json.Unmarshal(p.oktaAPI("GET", "/api/v1/apps", nil).Raw, &apps); err != nil {
+			t.Fatal(err)
+		}
+		return len(apps)
+	}
+	before := countApps()
+	if r := p.oktaAPI("POST", "/api/v1/apps", body("not a url")); r.Status != 400 {
+		t.Fatalf("bad ssoAcsUrl: %d %s", r.Status, r.Raw)
+	}
+	if r := p.oktaAPI("POST", "/api/v1/apps", map[string]any{"label": "No mode"}); r.Status != 400 {
+		t.Fatalf("no name, no SAML: %d %s", r.Status, r.Raw)
+	}
+	if n := countApps(); n != before {
+		t.Fatalf("refused creates left %d apps, want %d", n, before)
+	}
+	first := p.must(200, "POST", "/api/v1/apps", body("https://example.com/sso"))
+	name, _ := first["name"].(string)
+	if !strings.HasSuffix(name, "_customsaml20app_1") || strings.ContainsAny(name, " .") {
+		t.Fatalf("generated name = %q, want <org>_customsaml20app_1", name)
+	}
+	got := p.must(200, "GET", "/api/v1/apps/"+first["id"].(string), nil)
+	if acs := dig(got, "settings.signOn.ssoAcsUrl"); acs != "https://example.com/sso" {
+		t.Fatalf("settings.signOn.ssoAcsUrl = %v", acs)
+	}
+	second := p.must(200, "POST", "/api/v1/apps", body("https://example.com/sso"))
+	if want := strings.TrimSuffix(name, "1") + "2"; second["name"] != want {
+		t.Fatalf("second app's name = %v, want %s", second["name"], want)
+	}
+}
