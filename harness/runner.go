@@ -177,6 +177,12 @@ type run struct {
 	groups  map[string]*groupState  // by name
 	sites   []string
 	seq     uint64 // outbound journal sequence at the start of the step
+
+	// reach maps a server's public origin (its --public-url, in the links
+	// and forms it hands to browsers) to the origin this run reaches it
+	// at: in compose the harness runs in a container, where the published
+	// ports on 127.0.0.1 are not the servers (sso.go).
+	reach map[string]string
 }
 
 type personState struct {

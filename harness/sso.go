@@ -40,8 +40,23 @@ func (r *run) wireSAML() error {
 		"idpSsoUrl": idp.SSOURL, "certificate": idp.Certificate}, &sp); err != nil {
 		return fmt.Errorf("the Atlassian SAML configuration: %w", err)
 	}
+	r.reach = map[string]string{}
+	for public, reached := range map[string]string{idp.SSOURL: r.env.OktaURL, sp.ACSURL: r.env.AtlassianURL} {
+		if from, to := origin(public), origin(reached); from != "" && to != "" && from != to {
+			r.reach[from] = to
+		}
+	}
 	return r.okta.do("PUT", "/api/v1/apps/"+r.appID, map[string]any{"settings": map[string]any{
 		"signOn": map[string]any{"ssoAcsUrl": sp.ACSURL, "audience": sp.SPEntityID}}}, nil)
+}
+
+// origin is scheme://host[:port] of an absolute URL, "" otherwise.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // oktaRaw GETs a non-JSON document from the Management API.
@@ -76,8 +91,9 @@ type signInResult struct {
 
 // browser is a cookie-keeping client that stops at each redirect.
 type browser struct {
-	c   http.Client
-	ctx context.Context
+	c     http.Client
+	ctx   context.Context
+	reach map[string]string // public origin → the origin this run reaches (run.reach)
 }
 
 func (r *run) newBrowser() *browser {
@@ -85,7 +101,7 @@ func (r *run) newBrowser() *browser {
 	c := *r.env.HTTP
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &browser{c: c, ctx: r.ctx}
+	return &browser{c: c, ctx: r.ctx, reach: r.reach}
 }
 
 // page is one answer: its status, where it redirects (absolute) and its body.
@@ -99,6 +115,11 @@ func (b *browser) send(method, u string, form url.Values) (page, error) {
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
+	}
+	// A browser follows the servers' public URLs; the harness goes where
+	// it reaches the same server.
+	if to, ok := b.reach[origin(u)]; ok {
+		u = to + strings.TrimPrefix(u, origin(u))
 	}
 	req, err := http.NewRequestWithContext(b.ctx, method, u, body)
 	if err != nil {

@@ -306,10 +306,11 @@ func (s *Server) samlSSO(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusInternalServerError, "Error", err.Error())
 		return
 	}
-	// The SSO URL as the browser reached it: the request's Destination
-	// must be that.
-	ssoURL := baseURL(r) + a.SSOPath()
-	idp := setup.IdP(baseURL(r), s.Model.now())
+	// The SSO URL as the metadata publishes it (the org URL: --public-url
+	// when set): the request's Destination must be that, even when this
+	// request came through another name (compose's service name).
+	ssoURL := s.orgURL(r) + a.SSOPath()
+	idp := setup.IdP(s.orgURL(r), s.Model.now())
 	req := r
 	if p := r.URL.Query().Get("pending"); p != "" && r.Method == http.MethodGet {
 		s.signin.mu.Lock()
@@ -389,7 +390,7 @@ func (s *Server) embedLink(w http.ResponseWriter, r *http.Request) {
 	if rs := r.URL.Query().Get("RelayState"); rs != "" {
 		relay = rs
 	}
-	s.sendAssertion(w, r, o, setup, setup.IdP(baseURL(r), s.Model.now()), nil, ss, relay)
+	s.sendAssertion(w, r, o, setup, setup.IdP(s.orgURL(r), s.Model.now()), nil, ss, relay)
 }
 
 // sendAssertion answers with the signed response, posted by the browser
