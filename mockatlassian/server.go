@@ -141,6 +141,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{Model: m, Journal: journal.New(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger,
 		rateLimit: newOrgAPIRateLimiter(m.clock)}
+	s.signin.sessions.Cookie, s.signin.sessions.Lifetime = sessionCookie, sessionLifetime
 	if s.orgAPI, err = cfg.OrgAPI.withDefaults(); err != nil {
 		return nil, err
 	}

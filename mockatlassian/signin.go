@@ -41,16 +41,14 @@ const requestLifetime = 15 * time.Minute
 // AuthnRequests sent and not yet answered (their ids are the InResponseTo
 // a response may carry). A restart forgets both: people sign in again.
 type signinState struct {
+	sessions ui.Sessions[signinSession]
+
 	mu       sync.Mutex
-	sessions map[string]signinSession
 	requests map[string]sentRequest // AuthnRequest id → when and for whom
 	replay   map[string]*saml.ReplayCache
 }
 
-type signinSession struct {
-	OrgID, AccountID, NameID string
-	Created                  time.Time
-}
+type signinSession struct{ OrgID, AccountID, NameID string }
 
 type sentRequest struct {
 	OrgID string
@@ -58,8 +56,8 @@ type sentRequest struct {
 }
 
 func (st *signinState) init() {
-	if st.sessions == nil {
-		st.sessions, st.requests, st.replay = map[string]signinSession{}, map[string]sentRequest{}, map[string]*saml.ReplayCache{}
+	if st.requests == nil {
+		st.requests, st.replay = map[string]sentRequest{}, map[string]*saml.ReplayCache{}
 	}
 }
 
@@ -94,19 +92,7 @@ func (s *Server) publicBase(r *http.Request) string {
 }
 
 func (s *Server) session(r *http.Request) (signinSession, bool) {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return signinSession{}, false
-	}
-	s.signin.mu.Lock()
-	defer s.signin.mu.Unlock()
-	s.signin.init()
-	ss, ok := s.signin.sessions[c.Value]
-	if ok && s.Model.now().Sub(ss.Created) > sessionLifetime {
-		delete(s.signin.sessions, c.Value)
-		return signinSession{}, false
-	}
-	return ss, ok
+	return s.signin.sessions.Get(r, s.Model.now())
 }
 
 // continueTo keeps a continue URL on this server (no open redirect).
@@ -263,23 +249,12 @@ func (s *Server) acs(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusForbidden, "We couldn't sign you in", "The account "+res.Account.Email+" cannot sign in: "+res.Reason+".")
 		return
 	}
-	sid := saml.NewID("")
-	s.signin.mu.Lock()
-	s.signin.sessions[sid] = signinSession{OrgID: orgID, AccountID: res.Account.ID, NameID: a.NameID, Created: s.Model.now()}
-	s.signin.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sid, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
-		SameSite: http.SameSiteLaxMode})
+	s.signin.sessions.Start(w, r, saml.NewID(""), signinSession{OrgID: orgID, AccountID: res.Account.ID, NameID: a.NameID}, s.Model.now())
 	http.Redirect(w, r, continueTo(r.PostForm.Get("RelayState")), http.StatusFound)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.signin.mu.Lock()
-		s.signin.init()
-		delete(s.signin.sessions, c.Value)
-		s.signin.mu.Unlock()
-	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	s.signin.sessions.End(w, r)
 	http.Redirect(w, r, "/login", http.StatusFound)
 }
 

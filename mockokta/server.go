@@ -97,6 +97,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	m := New(cfg.Options)
 	s := &Server{Model: m, Journal: journal.New(cfg.Journal, m.clock), cfg: cfg, log: cfg.Logger, faults: registry, https: https}
+	s.signin.sessions.Cookie, s.signin.sessions.Lifetime = sessionCookie, sessionLifetime
 	s.limits = newRateLimiter(cfg.RateLimits, m)
 	if err := s.openState(); err != nil {
 		m.Close()

@@ -37,9 +37,10 @@ const sessionLifetime = 2 * time.Hour
 // requests waiting for a person to sign in. Neither survives a restart;
 // people sign in again, as after an Okta session expires.
 type signinState struct {
-	mu       sync.Mutex
-	sessions map[string]signinSession
-	pending  map[string]pendingRequest
+	sessions ui.Sessions[signinSession]
+
+	mu      sync.Mutex
+	pending map[string]pendingRequest
 }
 
 type signinSession struct {
@@ -59,8 +60,8 @@ type pendingRequest struct {
 }
 
 func (st *signinState) init() {
-	if st.sessions == nil {
-		st.sessions, st.pending = map[string]signinSession{}, map[string]pendingRequest{}
+	if st.pending == nil {
+		st.pending = map[string]pendingRequest{}
 	}
 }
 
@@ -97,19 +98,7 @@ func (s *Server) errorPage(w http.ResponseWriter, status int, title, detail stri
 
 // session is the request's live session, if any.
 func (s *Server) session(r *http.Request) (signinSession, bool) {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return signinSession{}, false
-	}
-	s.signin.mu.Lock()
-	defer s.signin.mu.Unlock()
-	s.signin.init()
-	ss, ok := s.signin.sessions[c.Value]
-	if ok && s.Model.now().Sub(ss.Created) > sessionLifetime {
-		delete(s.signin.sessions, c.Value)
-		return signinSession{}, false
-	}
-	return ss, ok
+	return s.signin.sessions.Get(r, s.Model.now())
 }
 
 // signinOrg is the org a sign-in page belongs to: the org of the app the
@@ -194,23 +183,12 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ss := signinSession{ID: saml.NewID("102"), OrgID: o.ID, UserID: u.ID, Created: s.Model.now()}
-	s.signin.mu.Lock()
-	s.signin.init()
-	s.signin.sessions[ss.ID] = ss
-	s.signin.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: ss.ID, Path: "/", HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	s.signin.sessions.Start(w, r, ss.ID, ss, ss.Created)
 	http.Redirect(w, r, from, http.StatusFound)
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.signin.mu.Lock()
-		s.signin.init()
-		delete(s.signin.sessions, c.Value)
-		s.signin.mu.Unlock()
-	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	s.signin.sessions.End(w, r)
 	http.Redirect(w, r, "/login/login.htm", http.StatusFound)
 }
 
