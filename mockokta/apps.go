@@ -206,19 +206,21 @@ func (m *Model) CreateApp(o *Org, in CreateAppInput) (*App, error) {
 	if in.Name == "" && !customSAML {
 		return nil, errValidation("name: The field cannot be left blank")
 	}
-	if in.SAML != nil {
-		if in.SignOnMode != "" && in.SignOnMode != "SAML_2_0" {
-			return nil, errValidation("settings.signOn: the app does not sign on with SAML 2.0")
-		}
-		if err := in.SAML.check(); err != nil {
-			return nil, err
-		}
-	}
 	t, known := Templates[in.Name]
 	if !known {
 		t = AppTemplate{Name: in.Name, Label: in.Label, SignOnMode: in.SignOnMode, Flavour: FlavourPut}
 		if t.SignOnMode == "" {
 			t.SignOnMode = "SAML_2_0"
+		}
+	}
+	// settings.signOn applies to a SAML app, checked before anything is
+	// made, as UpdateApp does.
+	if in.SAML != nil {
+		if t.SignOnMode != "SAML_2_0" {
+			return nil, errValidation("settings.signOn: the app does not sign on with SAML 2.0")
+		}
+		if err := in.SAML.check(); err != nil {
+			return nil, err
 		}
 	}
 	label := in.Label
@@ -240,7 +242,7 @@ func (m *Model) CreateApp(o *Org, in CreateAppInput) (*App, error) {
 	if in.Activate {
 		a.Status = AppActive
 	}
-	if in.SAML != nil && a.isSAML() {
+	if in.SAML != nil {
 		in.SAML.apply(&a.SAML)
 	}
 	o.mu.Lock()

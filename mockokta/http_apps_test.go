@@ -73,6 +73,10 @@ func TestCustomSAMLAppCreatedWithoutName(t *testing.T) {
 	if r := p.oktaAPI("POST", "/api/v1/apps", map[string]any{"label": "No mode"}); r.Status != 400 {
 		t.Fatalf("no name, no SAML: %d %s", r.Status, r.Raw)
 	}
+	if r := p.oktaAPI("POST", "/api/v1/apps", map[string]any{"name": "bookmark", "label": "Link", "signOnMode": "BOOKMARK",
+		"settings": map[string]any{"signOn": map[string]any{"ssoAcsUrl": "https://example.com/sso"}}}); r.Status != 400 {
+		t.Fatalf("SAML settings on a bookmark app: %d %s", r.Status, r.Raw)
+	}
 	if n := countApps(); n != before {
 		t.Fatalf("refused creates left %d apps, want %d", n, before)
 	}
