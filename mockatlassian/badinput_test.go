@@ -901,7 +901,7 @@ func TestBadInputControl(t *testing.T) {
 		{name: "account unknown", do: ctl("GET", org+"/accounts/no-such-account", nil), want: badControlErr(http.StatusNotFound)},
 		{name: "domain invalid", do: ctl("POST", org+"/domains", map[string]any{"name": "a@b"}), want: badControlErr(http.StatusBadRequest)},
 		{name: "domain verified string", do: ctl("POST", org+"/domains", `{"name":"new.example","verified":"yes"}`), want: badControlErr(http.StatusBadRequest)},
-		{name: "sso invalid subject", do: ctl("POST", org+"/sso", map[string]any{"subject": "nobody"}), want: badControlErr(http.StatusBadRequest)},
+		{name: "the old sso shortcut is gone", do: ctl("POST", org+"/sso", map[string]any{"subject": "ada@example.com"}), want: badControlErr(http.StatusNotFound)},
 		{name: "journal negative limit", do: ctl("GET", "/journal?limit=-1", nil), want: badControlErr(http.StatusBadRequest)},
 		{name: "journal bad after", do: ctl("GET", "/journal?after=x", nil), want: badControlErr(http.StatusBadRequest)},
 		{name: "reset unknown org", do: ctl("POST", "/orgs/no-such-org/reset", nil), want: badControlErr(http.StatusNotFound)},

@@ -40,7 +40,6 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	r.HandleFunc("/orgs/{orgId}/accounts", s.listAccounts).Methods(http.MethodGet)
 	r.HandleFunc("/orgs/{orgId}/accounts", s.createAccount).Methods(http.MethodPost)
 	r.HandleFunc("/orgs/{orgId}/accounts/{account}", s.getAccount).Methods(http.MethodGet)
-	r.HandleFunc("/orgs/{orgId}/sso", s.ssoLogin).Methods(http.MethodPost)
 	r.HandleFunc("/orgs/{orgId}/saml", s.getSAML).Methods(http.MethodGet) // saml.go
 	r.HandleFunc("/orgs/{orgId}/saml", s.putSAML).Methods(http.MethodPut)
 	r.HandleFunc("/orgs/{orgId}/saml", s.deleteSAML).Methods(http.MethodDelete)
@@ -49,7 +48,6 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	r.HandleFunc("/orgs/{orgId}/api-keys/{keyId}", s.revokeAPIKey).Methods(http.MethodDelete)
 	r.HandleFunc("/orgs/{orgId}/accounts/{account}/activity", s.recordActivity).Methods(http.MethodPost) // accountadmin.go
 	r.HandleFunc("/orgs/{orgId}/accounts/{account}/api-tokens", s.createAccountToken).Methods(http.MethodPost)
-	r.HandleFunc("/directories/{directoryId}/sso", s.ssoLogin).Methods(http.MethodPost)
 	control.FaultRoutes(r, s.faults, "directory", controlAPI{s})
 	r.HandleFunc("/snapshot", s.getSnapshot).Methods(http.MethodGet)
 	r.HandleFunc("/snapshot", s.putSnapshot).Methods(http.MethodPut)
@@ -284,28 +282,6 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
 	out, err := s.Model.Account(vars(r)["orgId"], vars(r)["account"])
-	s.reply(w, r, http.StatusOK, out, err)
-}
-
-func (s *Server) ssoLogin(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Subject string `json:"subject"`
-	}
-	if err := s.decode(w, r, &in); err != nil {
-		s.controlError(w, r, err)
-		return
-	}
-	org := vars(r)["orgId"]
-	if dir := vars(r)["directoryId"]; dir != "" {
-		// mockokta signs in through the directory its app provisions into.
-		id, err := s.Model.OrgOfDirectory(dir)
-		if err != nil {
-			s.controlError(w, r, err)
-			return
-		}
-		org = id
-	}
-	out, err := s.Model.SSOLogin(org, in.Subject)
 	s.reply(w, r, http.StatusOK, out, err)
 }
 

@@ -161,22 +161,6 @@ func TestResetOrg(t *testing.T) {
 	e.createUser("again@example.com")
 }
 
-// Seed guide Step 3: an SSO username that differs from the SCIM primary
-// email signs in to (and creates) another account.
-func TestSSODuplicateAccountTrap(t *testing.T) {
-	e := newEnv(t)
-	e.createUser("jane.doe@example.com")
-	var res SSOResult
-	e.control("POST", "/orgs/"+testOrg+"/sso", map[string]any{"subject": "jane.doe@example.com"}, &res)
-	if res.Created {
-		t.Fatalf("matching subject created an account: %+v", res)
-	}
-	e.control("POST", "/orgs/"+testOrg+"/sso", map[string]any{"subject": "jdoe@example.com"}, &res)
-	if !res.Created || len(e.accounts()) != 2 {
-		t.Fatalf("mismatched subject: %+v, %d accounts; want a new, duplicate account", res, len(e.accounts()))
-	}
-}
-
 func TestHealth(t *testing.T) {
 	e := newEnv(t)
 	if st := e.control("GET", "/health", nil, nil); st != http.StatusOK {

@@ -244,9 +244,6 @@ func TestControlTokenGuardsEveryControlRoute(t *testing.T) {
 			continue
 		}
 		for what, auth := range refused {
-			if auth == "Bearer "+testKey && rt[1] == "/_sim/directories/"+testDir+"/sso" {
-				continue // the one route a directory key opens, tested below
-			}
 			r := e.call(rt[0], rt[1], auth, "{}")
 			if r.Status != http.StatusUnauthorized || r.str("error") == "" || len(r.Body) != 1 {
 				t.Errorf("%s %s with %s: %d %s, want 401 {\"error\"}", rt[0], rt[1], what, r.Status, r.Raw)
@@ -274,28 +271,6 @@ func TestControlTokenGuardsEveryControlRoute(t *testing.T) {
 	if strings.Contains(logs.String(), controlToken) {
 		t.Fatalf("the control token was logged:\n%s", logs.String())
 	}
-}
-
-// mockokta signs in through the directory it provisions; the directory's own
-// key is enough for that one route.
-func TestControlTokenDirectorySSOAcceptsTheDirectoryKey(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.ControlToken = controlToken })
-	e.withTenantsGuarded()
-	sso := "/_sim/directories/" + testDir + "/sso"
-	e.call("POST", sso, "Bearer "+testKey, `{"subject":"ada@example.com"}`).wantStatus(t, http.StatusOK)
-	e.call("POST", sso, "Bearer "+otherKey, `{"subject":"ada@example.com"}`).wantStatus(t, http.StatusUnauthorized)
-	e.call("POST", "/_sim/directories/"+otherDir+"/sso", "Bearer "+testKey, `{"subject":"ada@example.com"}`).wantStatus(t, http.StatusUnauthorized)
-	e.call("POST", "/_sim/orgs/"+testOrg+"/sso", "Bearer "+testKey, `{"subject":"ada@example.com"}`).wantStatus(t, http.StatusUnauthorized)
-	e.call("POST", "/_sim/directories/"+testDir+"/key", "Bearer "+testKey, `{}`).wantStatus(t, http.StatusUnauthorized)
-}
-
-// withTenantsGuarded is withTenants' other organization, made with the
-// control token.
-func (e *testEnv) withTenantsGuarded() {
-	e.t.Helper()
-	auth := "Bearer " + controlToken
-	e.call("POST", "/_sim/orgs", auth, map[string]any{"id": otherOrg, "apiKey": otherOrgKey}).wantStatus(e.t, http.StatusCreated)
-	e.call("POST", "/_sim/orgs/"+otherOrg+"/directories", auth, map[string]any{"id": otherDir, "apiKey": otherKey}).wantStatus(e.t, http.StatusCreated)
 }
 
 func TestControlTokenFlag(t *testing.T) {

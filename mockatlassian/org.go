@@ -491,11 +491,11 @@ func (m *Model) CreateAccount(orgID string, in CreateAccountInput) (AccountView,
 	return o.accountView(a), nil
 }
 
-// SSOLogin simulates a SAML sign-in whose subject (NameID) is an email. It
+// signIn is the sign-in rule of a SAML assertion whose NameID is an email. It
 // signs in to the account that owns that email, or creates a new account
 // just in time: this is how a username format that differs from the SCIM
 // primary email produces duplicate accounts (seed guide Step 3).
-func (m *Model) SSOLogin(orgID, subject string) (SSOResult, error) {
+func (m *Model) signIn(orgID, subject string) (SSOResult, error) {
 	if err := validEmail(subject); err != nil {
 		return SSOResult{}, err
 	}

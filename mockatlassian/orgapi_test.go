@@ -652,10 +652,9 @@ func TestOrgAPIDirectoryCalls(t *testing.T) {
 		if a := e.account(acct); len(a.ProductAccess) != 0 || len(a.Groups) != 1 {
 			t.Fatalf("suspended: access %v groups %v", a.ProductAccess, a.Groups)
 		}
-		var sso SSOResult
-		e.control("POST", "/orgs/"+testOrg+"/sso", map[string]string{"subject": "ann@example.com"}, &sso)
-		if !sso.Denied {
-			t.Fatal("a suspended account must not sign in")
+		// TestSAMLSignInRefusesDisabledAccounts signs in through the ACS.
+		if sso, err := e.srv.Model.signIn(testOrg, "ann@example.com"); err != nil || !sso.Denied {
+			t.Fatalf("a suspended account must not sign in: %+v %v", sso, err)
 		}
 		v := e.orgAPI("GET", v2+"/directories/"+testDir+"/users/"+acct, nil).wantStatus(t, 200)
 		if v.str("data.status") != "suspended" || v.str("data.membershipStatus") != "suspended" {

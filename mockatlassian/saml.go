@@ -184,7 +184,7 @@ func (m *Model) SSOFor(email, prefer string) (string, SAMLConfig, bool) {
 // provisioned (SAML-TRAP-1); the audit log says it came from a SAML
 // sign-in, with the NameID.
 func (m *Model) SAMLSignIn(orgID string, a *saml.Assertion) (SSOResult, error) {
-	res, err := m.SSOLogin(orgID, a.NameID)
+	res, err := m.signIn(orgID, a.NameID)
 	if err != nil {
 		return SSOResult{}, err
 	}

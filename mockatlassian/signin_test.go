@@ -218,6 +218,30 @@ func TestSAMLSignIn(t *testing.T) {
 	}
 }
 
+// A valid assertion for an account that SCIM deactivated, or whose access
+// the organization suspended, signs nobody in and creates nothing.
+func TestSAMLSignInRefusesDisabledAccounts(t *testing.T) {
+	s := newSSOEnv(t)
+	gone := s.createUser("gone@example.com")
+	s.createUser("held@example.com")
+	s.scim("PATCH", "/Users/"+gone, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"active": false}}}}).wantStatus(t, http.StatusOK)
+	s.orgAPI("POST", v1+"/directory/users/"+s.accountID("held@example.com")+"/suspend-access", nil).wantStatus(t, http.StatusOK)
+	for email, reason := range map[string]string{"gone@example.com": "account is deactivated",
+		"held@example.com": "access to the organization is suspended"} {
+		st, _, page := s.post(s.unsolicited(s.idp(), email, "/site/"+testSite))
+		if st != http.StatusForbidden || !strings.Contains(page, reason) {
+			t.Errorf("%s: %d, want 403 saying %q\n%s", email, st, reason, page)
+		}
+		if st, loc, _ := s.get("/site/" + testSite); st != http.StatusFound || !strings.HasPrefix(loc, "/login") {
+			t.Errorf("%s has a session after a refused sign-in: %d %s", email, st, loc)
+		}
+	}
+	if n := len(s.accounts()); n != 2 {
+		t.Fatalf("%d accounts after refused sign-ins, want 2", n)
+	}
+}
+
 func TestSAMLResponsesRefused(t *testing.T) {
 	s := newSSOEnv(t)
 	s.createUser("ada@example.com")

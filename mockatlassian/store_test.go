@@ -1,12 +1,17 @@
 package mockatlassian
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/provsim/provsim/internal/saml"
 	"github.com/provsim/provsim/internal/store"
 )
 
@@ -84,7 +89,29 @@ func TestStoreMatchesModel(t *testing.T) {
 			do("POST", "/_sim/orgs/"+testOrg+"/groups", "", map[string]any{"name": "admins", "members": []string{"old@example.com"}}, http.StatusCreated)
 			do("PUT", "/_sim/orgs/"+testOrg+"/groups/admins/default", "", nil, http.StatusOK)
 			do("DELETE", "/_sim/orgs/"+testOrg+"/groups/admins/default", "", nil, http.StatusOK)
-			do("POST", "/_sim/orgs/"+testOrg+"/sso", "", map[string]any{"subject": "walk-in@example.com"}, http.StatusOK)
+			// SAML: the configuration, then sign-ins at the ACS: one
+			// creates an account just in time, one signs a managed
+			// account in (its last-active date).
+			idpKey, _ := idpKeys(t)
+			cfg := do("PUT", "/_sim/orgs/"+testOrg+"/saml", "", map[string]any{"idpEntityId": testIdPIssuer, "idpSsoUrl": testIdPSSO,
+				"certificate": base64.StdEncoding.EncodeToString(idpKey.Cert.Raw)}, http.StatusOK)
+			idp := saml.IdP{EntityID: testIdPIssuer, SSOURL: testIdPSSO, Keys: idpKey, Now: e.clock.Now(),
+				SP: saml.SP{EntityID: cfg.str("spEntityId"), ACSURL: cfg.str("acsUrl")}}
+			for _, email := range []string{"walk-in@example.com", "linus@example.com"} {
+				f, err := idp.Respond(httptest.NewRequest("GET", "/", nil), nil, saml.Subject{NameID: email, NameIDFormat: saml.NameIDEmail}, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				step++
+				req := httptest.NewRequest("POST", f.URL, strings.NewReader(url.Values{"SAMLResponse": {f.SAMLResponse}}.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				rec := httptest.NewRecorder()
+				e.srv.ServeHTTP(rec, req)
+				if rec.Code != http.StatusFound {
+					t.Fatalf("step %d: SAML sign-in as %s: %d %s", step, email, rec.Code, rec.Body)
+				}
+				storeMatchesModel(t, fmt.Sprintf("step %d: SAML sign-in as %s", step, email), e.srv)
+			}
 			do("POST", "/_sim/orgs/"+testOrg+"/directories", "", map[string]any{"id": "dir-two", "apiKey": "second-key"}, http.StatusCreated)
 			do("POST", "/_sim/directories/dir-two/key", "", map[string]any{"apiKey": "third-key"}, http.StatusOK)
 			two := do("POST", "/scim/directory/dir-two/Users", "Bearer third-key", userBody("old@example.com"), http.StatusCreated).str("id")

@@ -13,7 +13,7 @@ import (
 // (control.RequireToken); refused requests get 401 E0000011 in Okta's
 // envelope, the control API's error format here.
 func (s *Server) controlAuth(r *mux.Router) {
-	control.RequireToken(r, s.cfg.ControlToken, nil, controlAPI{s})
+	control.RequireToken(r, s.cfg.ControlToken, controlAPI{s})
 }
 
 // controlAPI is how the control routes shared with mockatlassian

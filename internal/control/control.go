@@ -54,11 +54,9 @@ func Unauthorized(msg string) *Error { return &Error{Status: http.StatusUnauthor
 // guard is the subrouter's first route, matching exactly the requests it
 // refuses, so it runs before route variables are looked at (an unknown org
 // is a 401, not a 404) and also covers unknown paths and wrong methods:
-// without the token nothing about /_sim/ is disclosed. alsoAllow, when not
-// nil, may let a request through with another credential (the bearer token
-// it carries is passed). Only the token's hash is kept; it is compared in
-// constant time and never logged.
-func RequireToken(r *mux.Router, token string, alsoAllow func(r *http.Request, bearer string) bool, api API) {
+// without the token nothing about /_sim/ is disclosed. Only the token's hash
+// is kept; it is compared in constant time and never logged.
+func RequireToken(r *mux.Router, token string, api API) {
 	if token == "" {
 		return
 	}
@@ -72,7 +70,7 @@ func RequireToken(r *mux.Router, token string, alsoAllow func(r *http.Request, b
 		if !ok {
 			return false
 		}
-		return want.Matches(got) || (alsoAllow != nil && alsoAllow(req, got))
+		return want.Matches(got)
 	}
 	r.MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool {
 		return !allowed(req)
