@@ -51,12 +51,18 @@ func (m *Model) userDeactivated(o *Org, u *User) {
 
 // userProfileChanged pushes the new profile to every app that has the user
 // provisioned and "Update User Attributes" on, and refreshes the
-// application username from its format.
+// application username from its format. Okta's push is selective: an edit
+// that changes no value the app's mappings or username format read sends
+// nothing to that app and leaves its app user as it was (OKTA-USERNAME-2).
 func (m *Model) userProfileChanged(o *Org, u *User, before map[string]any) {
+	old := &User{ID: u.ID, Profile: before}
 	for _, aid := range o.appOrder {
 		a := o.apps[aid]
 		au, ok := a.appUser(u.ID)
 		if !ok {
+			continue
+		}
+		if a.mappedValues(old) == a.mappedValues(u) && a.userNameFor(old) == a.userNameFor(u) {
 			continue
 		}
 		if a.UserName.PushStatus != "DONT_PUSH" {

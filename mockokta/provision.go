@@ -58,6 +58,22 @@ type profileValues struct {
 	givenName, familyName, displayName, email, title, department, locale, oktaID string
 }
 
+// mappedValues are the values the app's profile mapping takes from an Okta
+// user (OAPI-MAP-1): what the engine sends. Caller holds o.mu.
+func (a *App) mappedValues(u *User) profileValues {
+	at := func(appAttr string) string { return u.Attr(a.mappedFrom(appAttr)) }
+	p := profileValues{givenName: at("givenName"), familyName: at("familyName"),
+		displayName: at("displayName"), email: at("email"), title: at("title"),
+		department: at("department"), locale: at("locale"), oktaID: u.ID}
+	if p.displayName == "" {
+		p.displayName = strings.TrimSpace(p.givenName + " " + p.familyName)
+	}
+	if p.email == "" {
+		p.email = u.Attr("email")
+	}
+	return p
+}
+
 // snapUser copies the state a user job needs. ok is false when the app,
 // user or app user is gone (the job then has nothing to do).
 func (m *Model) snapUser(j job) (userSnap, bool) {
@@ -82,17 +98,7 @@ func (m *Model) snapUser(j job) (userSnap, bool) {
 		s.login = u.Login()
 		s.provisionable = u.Status != StatusStaged && u.Status != StatusSuspended && u.Status != StatusDeprovisioned
 		s.deactivated = u.Status == StatusDeprovisioned
-		// The app's profile mapping chooses each value (OAPI-MAP-1).
-		at := func(appAttr string) string { return u.Attr(a.mappedFrom(appAttr)) }
-		s.profile = profileValues{givenName: at("givenName"), familyName: at("familyName"),
-			displayName: at("displayName"), email: at("email"), title: at("title"),
-			department: at("department"), locale: at("locale"), oktaID: u.ID}
-		if s.profile.displayName == "" {
-			s.profile.displayName = strings.TrimSpace(s.profile.givenName + " " + s.profile.familyName)
-		}
-		if s.profile.email == "" {
-			s.profile.email = u.Attr("email")
-		}
+		s.profile = a.mappedValues(u)
 	} else {
 		s.login = au.UserID
 	}
