@@ -77,6 +77,30 @@ func (c *client) do(method, path string, body, out any) error {
 	return nil
 }
 
+// raw GETs a document that is not JSON (a SAML metadata document).
+func (c *client) raw(path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(c.ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if c.auth != "" {
+		req.Header.Set("Authorization", c.auth)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != http.StatusOK {
+		return nil, &apiError{Method: "GET", URL: req.URL.String(), Status: res.StatusCode, Body: string(body)}
+	}
+	return body, nil
+}
+
 // status returns the HTTP status of an error from do (0 when not an API error).
 func status(err error) int {
 	if e, ok := err.(*apiError); ok {

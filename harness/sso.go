@@ -20,25 +20,12 @@ import (
 // sso step signs a person in through both servers over HTTP with a cookie
 // jar, exactly as a browser does: no control-API shortcut.
 
-// wireSAML copies the app's IdP settings (from its metadata) into the
-// organization's SAML configuration, and the organization's SP URLs into
-// the app's Sign On settings (SAML-SP-1, SAML-IDP-1).
+// wireSAML wires the run's app and organization (wiresaml.go) and notes
+// where the run reaches the public URLs the two hand out.
 func (r *run) wireSAML() error {
-	md, err := r.oktaRaw(r.ctx, "/api/v1/apps/"+r.appID+"/sso/saml/metadata")
+	idp, sp, err := wireSAMLPair(r.okta, r.atlCtl, r.appID, r.atlOrg)
 	if err != nil {
-		return fmt.Errorf("the app's SAML metadata: %w", err)
-	}
-	idp, err := saml.ParseIdPMetadata(md)
-	if err != nil {
-		return fmt.Errorf("the app's SAML metadata: %w", err)
-	}
-	var sp struct {
-		SPEntityID string `json:"spEntityId"`
-		ACSURL     string `json:"acsUrl"`
-	}
-	if err := r.atlCtl.do("PUT", "/_sim/orgs/"+r.atlOrg+"/saml", map[string]any{"idpEntityId": idp.EntityID,
-		"idpSsoUrl": idp.SSOURL, "certificate": idp.Certificate}, &sp); err != nil {
-		return fmt.Errorf("the Atlassian SAML configuration: %w", err)
+		return err
 	}
 	r.reach = map[string]string{}
 	for public, reached := range map[string]string{idp.SSOURL: r.env.OktaURL, sp.ACSURL: r.env.AtlassianURL} {
@@ -46,8 +33,7 @@ func (r *run) wireSAML() error {
 			r.reach[from] = to
 		}
 	}
-	return r.okta.do("PUT", "/api/v1/apps/"+r.appID, map[string]any{"settings": map[string]any{
-		"signOn": map[string]any{"ssoAcsUrl": sp.ACSURL, "audience": sp.SPEntityID}}}, nil)
+	return nil
 }
 
 // origin is scheme://host[:port] of an absolute URL, "" otherwise.
@@ -59,49 +45,53 @@ func origin(raw string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// oktaRaw GETs a non-JSON document from the Management API.
-func (r *run) oktaRaw(ctx context.Context, path string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.okta.base+path, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", r.okta.auth)
-	res, err := r.env.HTTP.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		return nil, err
-	}
-	if res.StatusCode != http.StatusOK {
-		return nil, &apiError{Method: "GET", URL: req.URL.String(), Status: res.StatusCode, Body: string(body)}
-	}
-	return body, nil
+// SignIn is one person's sign-in through both servers over HTTP, as a
+// browser does it (the sso step's): from Okta's dashboard tile (Flow
+// "idp", the default) or from Atlassian's log-in page with the person's
+// email (Flow "sp"), through Okta's sign-in page, to Atlassian's ACS.
+type SignIn struct {
+	// OktaURL and AtlassianURL are where this client reaches the servers.
+	OktaURL, AtlassianURL string
+	// Reach maps a public origin the servers hand to browsers (their
+	// --public-url) to the origin this client reaches the same server at;
+	// nil when the two are the same.
+	Reach map[string]string
+	Flow  string
+	// AppName and AppID are the Okta app (its embed link is
+	// /home/<name>/<id>); Org is the Atlassian organization, named on the
+	// log-in page because a shared server has several that verified the
+	// same domain.
+	AppName, AppID, Org string
+	// Email is what the person types on Atlassian's log-in page; Login and
+	// Password on Okta's sign-in page.
+	Email, Login, Password string
+	// HTTP is the client (nil: http.DefaultClient); Jar keeps the
+	// sessions (nil: a new jar), so a caller can go on as the person.
+	HTTP *http.Client
+	Jar  http.CookieJar
 }
 
-// signInResult is what a sign-in did.
-type signInResult struct {
+// SignInResult is what a sign-in did.
+type SignInResult struct {
 	NameID     string
 	Attributes map[string][]string
-	Created    bool   // the ACS created a new Atlassian account
-	Refused    string // why Okta or Atlassian refused; "" when signed in
+	// Refused says why Okta or Atlassian refused; "" when signed in.
+	Refused string
+	// Landed is where Atlassian's ACS sent the signed-in browser.
+	Landed string
+}
+
+// signInResult is what the sso step found.
+type signInResult struct {
+	SignInResult
+	Created bool // the ACS created a new Atlassian account
 }
 
 // browser is a cookie-keeping client that stops at each redirect.
 type browser struct {
 	c     http.Client
 	ctx   context.Context
-	reach map[string]string // public origin → the origin this run reaches (run.reach)
-}
-
-func (r *run) newBrowser() *browser {
-	jar, _ := cookiejar.New(nil) // cookiejar.New never fails without options
-	c := *r.env.HTTP
-	c.Jar = jar
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &browser{c: c, ctx: r.ctx, reach: r.reach}
+	reach map[string]string // public origin → the origin this client reaches
 }
 
 // page is one answer: its status, where it redirects (absolute) and its body.
@@ -160,27 +150,53 @@ func alert(body string) string {
 	return strings.TrimSpace(body)
 }
 
-// signIn signs a person in: from Okta's dashboard tile (flow "idp", the
-// default) or from Atlassian's log-in page with the person's email (flow
-// "sp"), through Okta's sign-in page, to Atlassian's ACS.
+// signIn signs a scenario's person in and tells whether the ACS created
+// an account.
 func (r *run) signIn(p *personState, flow string) (signInResult, error) {
-	b := r.newBrowser()
+	res, err := SignIn{OktaURL: r.env.OktaURL, AtlassianURL: r.env.AtlassianURL, Reach: r.reach, Flow: flow,
+		AppName: r.appName, AppID: r.appID, Org: r.atlOrg, Email: p.Email, Login: p.Login, Password: personPassword(p),
+		HTTP: r.env.HTTP}.do(r.ctx, func(nameID string) bool { return r.accountExists(nameID) })
+	return res, err
+}
+
+// Do signs the person in.
+func (s SignIn) Do(ctx context.Context) (SignInResult, error) {
+	res, err := s.do(ctx, nil)
+	return res.SignInResult, err
+}
+
+// do signs the person in; exists, when not nil, is asked whether an
+// account has the NameID before the ACS gets the response, and after.
+func (s SignIn) do(ctx context.Context, exists func(nameID string) bool) (signInResult, error) {
+	c := http.Client{}
+	if s.HTTP != nil {
+		c = *s.HTTP
+	}
+	c.Jar = s.Jar
+	if c.Jar == nil {
+		c.Jar, _ = cookiejar.New(nil) // cookiejar.New never fails without options
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	b := &browser{c: c, ctx: ctx, reach: s.Reach}
+	oktaURL, atlURL := trimSlash(s.OktaURL), trimSlash(s.AtlassianURL)
 	var at page
 	var err error
-	switch flow {
+	switch s.Flow {
 	case "sp":
-		// org names the scenario's organization: on a shared server other
-		// runs' organizations verified the same domain.
-		at, err = b.send("POST", r.env.AtlassianURL+"/login", url.Values{"email": {p.Email}, "continue": {"/"}, "org": {r.atlOrg}})
+		form := url.Values{"email": {s.Email}, "continue": {"/"}}
+		if s.Org != "" {
+			form.Set("org", s.Org)
+		}
+		at, err = b.send("POST", atlURL+"/login", form)
 		if err != nil {
 			return signInResult{}, err
 		}
 		if at.Status != http.StatusFound {
-			return signInResult{Refused: alert(at.Body)}, nil
+			return signInResult{SignInResult: SignInResult{Refused: alert(at.Body)}}, nil
 		}
 		at, err = b.send("GET", at.Location, nil) // the IdP's SSO URL, with the AuthnRequest
 	default:
-		at, err = b.send("GET", r.env.OktaURL+"/home/"+url.PathEscape(r.appName)+"/"+url.PathEscape(r.appID), nil)
+		at, err = b.send("GET", oktaURL+"/home/"+url.PathEscape(s.AppName)+"/"+url.PathEscape(s.AppID), nil)
 	}
 	if err != nil {
 		return signInResult{}, err
@@ -189,19 +205,19 @@ func (r *run) signIn(p *personState, flow string) (signInResult, error) {
 		return signInResult{}, fmt.Errorf("okta did not ask for a sign-in (HTTP %d %s): %s", at.Status, at.Location, alert(at.Body))
 	}
 	signinURL, _ := url.Parse(at.Location)
-	at, err = b.send("POST", r.env.OktaURL+"/login/login.htm", url.Values{"username": {p.Login}, "password": {personPassword(p)},
+	at, err = b.send("POST", oktaURL+"/login/login.htm", url.Values{"username": {s.Login}, "password": {s.Password},
 		"fromURI": {signinURL.Query().Get("fromURI")}})
 	if err != nil {
 		return signInResult{}, err
 	}
 	if at.Status != http.StatusFound {
-		return signInResult{Refused: "Okta: " + alert(at.Body)}, nil
+		return signInResult{SignInResult: SignInResult{Refused: "Okta: " + alert(at.Body)}}, nil
 	}
 	if at, err = b.send("GET", at.Location, nil); err != nil {
 		return signInResult{}, err
 	}
 	if at.Status != http.StatusOK {
-		return signInResult{Refused: "Okta: " + alert(at.Body)}, nil
+		return signInResult{SignInResult: SignInResult{Refused: "Okta: " + alert(at.Body)}}, nil
 	}
 	action := formRE.FindStringSubmatch(at.Body)
 	if action == nil {
@@ -215,7 +231,7 @@ func (r *run) signIn(p *personState, flow string) (signInResult, error) {
 	if res.NameID, res.Attributes, err = saml.Peek(form.Get("SAMLResponse")); err != nil {
 		return signInResult{}, fmt.Errorf("the SAML response: %w", err)
 	}
-	existed := r.accountExists(res.NameID)
+	existed := exists != nil && exists(res.NameID)
 	if at, err = b.send("POST", html.UnescapeString(action[1]), form); err != nil {
 		return signInResult{}, err
 	}
@@ -223,7 +239,8 @@ func (r *run) signIn(p *personState, flow string) (signInResult, error) {
 		res.Refused = "Atlassian: " + alert(at.Body)
 		return res, nil
 	}
-	res.Created = !existed && r.accountExists(res.NameID)
+	res.Landed = at.Location
+	res.Created = exists != nil && !existed && exists(res.NameID)
 	return res, nil
 }
 

@@ -46,9 +46,10 @@ func command() *cobra.Command {
 		"  harness validate scenarios/\n" +
 		"  harness people scenarios/generated-org-1000.yaml\n" +
 		"  harness serve                          # both servers on :8080 and :8081\n" +
+		"  harness wire-saml --okta-url URL --okta-token T --atlassian-url URL   # single sign-on between running servers\n" +
 		"  harness conformance --scim-url URL --token TOKEN   # test any SCIM server the way Okta does"
 	cli.RequireCommand(root)
-	root.AddCommand(runCommand(), validateCommand(), peopleCommand(), serveCommand(), benchCommand(), conformanceCommand())
+	root.AddCommand(runCommand(), validateCommand(), peopleCommand(), serveCommand(), wireSAMLCommand(), benchCommand(), conformanceCommand())
 	return root
 }
 
