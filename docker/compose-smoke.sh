@@ -2,7 +2,8 @@
 # Compose smoke test (make compose-smoke, run by .ci/run): bring compose.yaml
 # up (compose builds missing images), wait until both servers are healthy,
 # make one SCIM call and one Okta API call through the published ports,
-# check that the Okta app reaches the directory, that a user made on each
+# check that the Okta app reaches the directory, that a person signs in to
+# the Jira site through mockokta (SAML), that a user made on each
 # side is still there after a restart (state on the volumes), run the
 # shipped scenarios with the harness image (the "scenarios" profile), and
 # take everything down with its volumes, also on failure.
@@ -49,6 +50,21 @@ tc=$(curl -sS -X POST "$okta/_sim/orgs/dev-okta/apps/$app/test-credentials") || 
 case $tc in *'"success":true'*) ;; *) fail "test-credentials: $tc" ;; esac
 echo "compose-smoke: Test API Credentials -> $tc"
 
+# Single sign-on, wired by the saml-wiring service: people on this host
+# sign in at the published ports, IdP- and SP-initiated, with the harness's
+# HTTP client and, where chromium is installed, in a headless browser
+# (harness/containers TestComposeSignIn; PROVSIM_REQUIRE_BROWSER=1 or CI
+# makes a missing chromium fail).
+case $("$here/compose.sh" logs saml-wiring 2>&1) in
+*"SAML single sign-on: Atlassian Cloud"*"signs in to $atl/saml/"*) ;;
+*) fail "saml-wiring: $("$here/compose.sh" logs saml-wiring 2>&1)" ;;
+esac
+(cd "$here/.." && PROVSIM_COMPOSE_OKTA_URL=$okta PROVSIM_COMPOSE_ATLASSIAN_URL=$atl \
+	go test -count=1 -run '^TestComposeSignIn$' -v ./harness/containers >"${TMPDIR:-/tmp}/provsim-smoke-signin.txt" 2>&1) ||
+	{ cat "${TMPDIR:-/tmp}/provsim-smoke-signin.txt" >&2; fail "sign-in through mockokta"; }
+grep -E -e '-initiated sign-in of|--- (PASS|SKIP).*(http|browser)' "${TMPDIR:-/tmp}/provsim-smoke-signin.txt" | sed 's/^ */compose-smoke: /'
+rm -f "${TMPDIR:-/tmp}/provsim-smoke-signin.txt"
+
 # State survives a restart: --data-dir /data on the compose volumes.
 scim_user=$(curl -sS -X POST -H 'Authorization: Bearer dev-scim-key' -H 'Content-Type: application/scim+json' \
 	-d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"smoke@example.com","emails":[{"value":"smoke@example.com","primary":true}],"name":{"givenName":"Smoke","familyName":"Test"},"active":true}' \
@@ -65,6 +81,10 @@ st=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer dev-scim-
 st=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: SSWS dev-okta-token' "$okta/api/v1/users/$okta_user")
 [ "$st" = 200 ] || fail "Okta user $okta_user after the restart: $st"
 echo "compose-smoke: after a restart, SCIM user $scim_user and Okta user $okta_user are still there"
+case $("$here/compose.sh" logs saml-wiring 2>&1) in
+*"already signs in to $atl/saml/"*) echo "compose-smoke: after a restart, single sign-on is still wired (kept on the volumes)" ;;
+*) fail "saml-wiring after the restart: $("$here/compose.sh" logs saml-wiring 2>&1)" ;;
+esac
 
 # The shipped scenarios against the running servers, with the harness image.
 if [ "${PROVSIM_SMOKE_SCENARIOS:-1}" = 1 ]; then

@@ -3,7 +3,8 @@
 # (`docker compose`) or the v1 tool (`docker-compose`, 1.29 here); set
 # PROVSIM_COMPOSE to choose ("docker compose" or "docker-compose").
 #
-#   docker/compose.sh up        start both servers, wait until healthy (make compose-up)
+#   docker/compose.sh up        start both servers, wait until healthy and wired
+#                               for SAML single sign-on (make compose-up)
 #   docker/compose.sh down      stop and remove them, with volumes (make compose-down)
 #   docker/compose.sh ARGS...   any other compose command, e.g.
 #                               --profile scenarios run --rm scenarios
@@ -56,14 +57,32 @@ up() {
 	done
 	now=$(date +%s%N)
 	printf 'provsim: both servers healthy %.1fs after compose up\n' "$(echo "($now - $start) / 1000000000" | bc -l)"
+	wired || return 1
 	printf '  mockatlassian  http://127.0.0.1:%s  SCIM http://127.0.0.1:%s/scim/directory/dev-directory  key dev-scim-key  org dev-org\n' \
 		"${PROVSIM_ATLASSIAN_PORT:-8081}" "${PROVSIM_ATLASSIAN_PORT:-8081}"
 	printf '  mockokta       http://127.0.0.1:%s  org dev-okta  token dev-okta-token (SSWS)\n' "${PROVSIM_OKTA_PORT:-8080}"
 }
 
+# wired waits for the saml-wiring service (harness wire-saml) to finish
+# and says what it did: single sign-on is ready when `up` returns.
+wired() {
+	local wid st
+	wid=$(docker ps -aq --filter "label=com.docker.compose.project=$project" --filter label=com.docker.compose.service=saml-wiring)
+	[ -n "$wid" ] || return 0 # started with named services only
+	while st=$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$wid" 2>/dev/null) && [ "${st% *}" != exited ]; do
+		sleep 0.1
+	done
+	if [ "$st" != "exited 0" ]; then
+		echo "compose.sh: saml-wiring failed ($st):" >&2
+		docker logs "$wid" >&2 || true
+		return 1
+	fi
+	docker logs "$wid" 2>&1 | tail -n 1 | sed 's/^/  /'
+}
+
 case ${1:-} in
 up) shift; up "$@" ;;
 down) shift; compose down --volumes --remove-orphans "$@" ;;
-"") sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+"") sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 *) compose "$@" ;;
 esac

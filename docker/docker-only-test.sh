@@ -3,7 +3,8 @@
 # .ci/run): the section's first shell block (clone, cd, `docker compose up
 # --build`) in a shell whose PATH has no `go`, then checks that compose built
 # the images from docker/Dockerfile, that both servers came up healthy, that
-# the log says where they are and that those addresses answer; then Ctrl-C
+# the log says where they are and that those addresses answer, and that
+# single sign-on was wired (the saml-wiring service); then Ctrl-C
 # and the section's second block (`docker compose down -v`).
 #
 # What differs from a person's run, and only this: the clone is of this
@@ -130,6 +131,14 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: SSWS dev-okta-
 code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer dev-scim-key' "$scim/Users?startIndex=1&count=2") || fail "curl $scim"
 [ "$code" = 200 ] || fail "GET $scim/Users: $code"
 echo "docker-only: the log names $okta, $scim and both consoles; they answer, with the README's credentials"
+
+# The saml-wiring service set up single sign-on at the published addresses.
+for _ in $(seq 60); do
+	grep -q "SAML single sign-on: Atlassian Cloud .* signs in to $atl/saml/" "$log" && break
+	sleep 0.5
+done
+grep "SAML single sign-on: " "$log" | grep -q "signs in to $atl/saml/" || fail "the log does not say that SAML single sign-on is wired ($atl)"
+echo "docker-only: saml-wiring: $(grep -o 'SAML single sign-on: .*' "$log" | head -n1)"
 
 # Ctrl-C, then the README's second block.
 kill -INT -- "-$upid"

@@ -3,7 +3,8 @@
 // together as after Steps 1 and 2 of Atlassian's "Configure user
 // provisioning with Okta": an Atlassian organization with a verified
 // domain, a site and a SCIM directory, and an Okta org whose "Atlassian
-// Cloud" app is connected to that directory. The returned Environment
+// Cloud" app is connected to that directory and signs people in to the
+// organization with SAML single sign-on. The returned Environment
 // gives the Okta org URL and API token, the SCIM base URL and key, the
 // control URLs and a ready okta-sdk-golang v5 configuration.
 //
@@ -240,6 +241,8 @@ type Environment struct {
 	oktaHost        string
 	oktaPort        int
 
+	saml harness.WiredSAML
+
 	mu      sync.Mutex
 	results []*harness.Result
 }
@@ -306,6 +309,14 @@ func Run(ctx context.Context, opts ...Option) (*Environment, error) {
 	if e.oktaURL, e.oktaHost, e.oktaPort, err = endpoint(ctx, e.Okta, OktaPort); err != nil {
 		_ = e.Terminate(context.WithoutCancel(ctx))
 		return nil, err
+	}
+	// Single sign-on, as compose's saml-wiring service sets it up: the
+	// servers have no --public-url here, so the URLs they hand out are the
+	// published ports this host reaches, and a browser here signs in.
+	if e.saml, err = harness.WireSAML(ctx, harness.SAMLWiring{OktaURL: e.oktaURL, OktaToken: c.oktaToken,
+		AtlassianURL: e.atlURL, Org: c.orgID, ControlToken: c.controlToken}); err != nil {
+		_ = e.Terminate(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("SAML single sign-on: %w", err)
 	}
 	if len(c.scenarios) > 0 {
 		results, err := e.RunScenarios(ctx, c.scenarios...)
@@ -494,6 +505,15 @@ func (c config) scimURLFromOkta() string {
 // OktaOrgURL is the Okta org's base URL from this host, e.g.
 // http://localhost:32771 (the Management API is under /api/v1).
 func (e *Environment) OktaOrgURL() string { return e.oktaURL }
+
+// SAML is how single sign-on between the two is set up: the Atlassian
+// Cloud app (AppID), its IdP issuer and SSO URL, and the organization's SP
+// entity URL and ACS URL (docs/saml.md).
+func (e *Environment) SAML() harness.WiredSAML { return e.saml }
+
+// OktaSignInURL is the Okta End-User Dashboard, where people sign in and
+// find the Atlassian Cloud tile (IdP-initiated sign-in).
+func (e *Environment) OktaSignInURL() string { return e.oktaURL + "/app/UserHome" }
 
 // OktaOrgID is the Okta org's id.
 func (e *Environment) OktaOrgID() string { return e.cfg.oktaOrgID }
