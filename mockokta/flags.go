@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/provsim/provsim/internal/clock"
 	"github.com/provsim/provsim/internal/faults"
 	"github.com/provsim/provsim/internal/journal"
+	"github.com/provsim/provsim/internal/saml"
 	"github.com/provsim/provsim/internal/ui"
 )
 
@@ -46,6 +48,7 @@ type Flags struct {
 	seedFile, faultsFile string
 	groupPushConflict    string
 	rateLimits           string
+	samlCert, samlKey    string
 }
 
 // bootFlags describe the boot org: when any is given, a seed file's first
@@ -78,7 +81,11 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.seedFile, "seed-file", "", "YAML start state applied when nothing is stored: orgs, tokens, users, groups, apps, assignments, pushes")
 	fs.StringVar(&f.cli.Config.PublicURL, "public-url", "", "the `URL` people reach this server at, when it differs from the listen address (compose: http://127.0.0.1:8080): printed at start, and used by the admin console")
 	fs.StringVar(&f.cli.Config.ControlToken, "control-token", "", "require 'Authorization: Bearer <token>' on /_sim/ routes but GET /_sim/health (prefer the environment variable: flags show in ps)")
+	fs.StringVar(&f.samlCert, "saml-signing-cert", "", "certificate (PEM `FILE`) of the key SAML apps sign with, instead of a key generated for each app (docs/saml.md); with --saml-signing-key")
+	fs.StringVar(&f.samlKey, "saml-signing-key", "", "RSA private key (PEM `FILE`, PKCS #8 or PKCS #1) of --saml-signing-cert")
 	cli.TLS(fs, &f.cli.Config.TLS)
+	cli.Files(fs, "saml-signing-cert", "pem", "crt")
+	cli.Files(fs, "saml-signing-key", "pem", "key")
 	cli.Files(fs, "faults-file", "yaml", "yml", "json")
 	cli.Files(fs, "seed-file", "yaml", "yml")
 	cli.Dir(fs, "data-dir")
@@ -110,6 +117,9 @@ func (f *Flags) CLI(given func(flag string) bool) (CLI, error) {
 		}
 	}
 	if err := c.Config.TLS.Check(); err != nil {
+		return CLI{}, err
+	}
+	if c.Config.Options.SAMLKey, err = readSAMLKey(f.samlCert, f.samlKey); err != nil {
 		return CLI{}, err
 	}
 	if strings.ContainsAny(c.Config.ControlToken, " \t\r\n") {
@@ -196,4 +206,32 @@ func (s *Server) WriteBoot(w io.Writer, addr net.Addr, show bool) {
 		fmt.Fprintf(w, "  Atlassian app:  %s -> %s\n", b.AppID, boot.AtlassianSCIMURL)
 	}
 	fmt.Fprintf(w, "  control API:    %s/_sim/\n", base)
+}
+
+// readSAMLKey reads --saml-signing-cert and --saml-signing-key: nil when
+// neither is given, an error that names the flag when a file is missing
+// or unreadable, not PEM, not RSA, or the two do not belong together.
+func readSAMLKey(certFile, keyFile string) (*saml.KeyPair, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, errors.New("--saml-signing-cert and --saml-signing-key go together")
+	}
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, fmt.Errorf("--saml-signing-cert: %w", err)
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("--saml-signing-key: %w", err)
+	}
+	if _, err := saml.ParseCertificate(string(certPEM)); err != nil {
+		return nil, fmt.Errorf("--saml-signing-cert %s: %w", certFile, err)
+	}
+	kp, err := saml.ParseKeyPair("", string(certPEM), string(keyPEM))
+	if err != nil {
+		return nil, fmt.Errorf("--saml-signing-key %s: %w", keyFile, err)
+	}
+	return kp, nil
 }

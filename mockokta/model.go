@@ -21,6 +21,7 @@ import (
 	"github.com/provsim/provsim/internal/clock"
 	"github.com/provsim/provsim/internal/ids"
 	"github.com/provsim/provsim/internal/journal"
+	"github.com/provsim/provsim/internal/saml"
 	"github.com/provsim/provsim/internal/secret"
 	"github.com/provsim/provsim/internal/store"
 )
@@ -49,6 +50,11 @@ type Options struct {
 	// server has it: a switch; by default the profile push that follows a
 	// link writes Okta's user id there, as the create does (OKTA-LINK-2).
 	LinkKeepsExternalID bool
+	// SAMLKey, when set, is the first signing key of each SAML app instead
+	// of one generated for it (--saml-signing-cert and --saml-signing-key):
+	// a certificate the SP side can keep across fresh starts. Apps that
+	// have keys already (kept with --data-dir) keep theirs.
+	SAMLKey *saml.KeyPair
 }
 
 func (o Options) withDefaults() Options {

@@ -241,9 +241,15 @@ func (m *Model) UpdateSAML(o *Org, appID string, in SAMLInput) (*App, error) {
 	return copyApp(a), nil
 }
 
-// signingKey returns the app's active key, generating the first one when
-// there is none yet. Caller holds o.mu.
+// signingKey returns the app's active key, making the first one when
+// there is none yet: the given key (Options.SAMLKey), else a generated
+// one. Caller holds o.mu.
 func (m *Model) signingKey(o *Org, a *App) (*saml.KeyPair, error) {
+	if len(a.SAML.Keys) == 0 && m.opts.SAMLKey != nil {
+		certPEM, keyPEM := m.opts.SAMLKey.PEM()
+		a.SAML.Keys = append(a.SAML.Keys, AppKey{KID: firstKID(a.ID), Created: m.now(), CertPEM: certPEM, KeyPEM: keyPEM})
+		o.changes.Put(kindApp, a.ID)
+	}
 	if len(a.SAML.Keys) == 0 {
 		if _, err := m.addKey(o, a, firstKID(a.ID), 10); err != nil {
 			return nil, err

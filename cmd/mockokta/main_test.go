@@ -131,3 +131,13 @@ func TestHTTPS(t *testing.T) {
 		t.Errorf("--tls-cert alone: exit %d %s", r.Code, r.Stderr)
 	}
 }
+
+// A SAML signing key file that cannot be read stops the start, saying
+// which flag and file.
+func TestBadSAMLSigningKeyFile(t *testing.T) {
+	missing := t.TempDir() + "/cert.pem"
+	r := clitest.Run(command(), map[string]string{"MOCKOKTA_SAML_SIGNING_KEY": missing}, "--saml-signing-cert", missing)
+	if r.Code != 2 || !strings.Contains(r.Stderr, "--saml-signing-cert: open "+missing+": no such file or directory") {
+		t.Fatalf("exit %d\n%s", r.Code, r.Stderr)
+	}
+}
