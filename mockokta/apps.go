@@ -415,13 +415,13 @@ func (m *Model) UpdateUsernames(o *Org, appID string) (int, error) {
 // default attribute mappings do (the attributes Okta then sends, OKTA-CREATE-2).
 func (a *App) mapProfile(au *AppUser, u *User) {
 	for _, k := range []string{"givenName", "familyName", "title", "department"} {
-		if v := u.Attr(a.mappedFrom(k)); v != "" {
+		if v := a.mapped(u, k); v != "" {
 			au.Profile[k] = v
 		} else {
 			delete(au.Profile, k)
 		}
 	}
-	if v := u.Attr(a.PrimaryEmailAttr); v != "" {
+	if v := a.mapped(u, "email"); v != "" {
 		au.Profile["email"] = v
 	} else {
 		au.Profile["email"] = u.Attr("email")

@@ -200,7 +200,7 @@ func mappingJSON(base string, a *App, withProps bool) mappingView {
 		v.Properties = map[string]*MappingProperty{}
 		for _, b := range appBase {
 			if from := a.mappedFrom(b.Name); from != "" {
-				v.Properties[b.Name] = &MappingProperty{Expression: "user." + from, PushStatus: "PUSH"}
+				v.Properties[b.Name] = &MappingProperty{Expression: mappingExpression(from), PushStatus: "PUSH"}
 			}
 		}
 	}

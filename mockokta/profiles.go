@@ -7,6 +7,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+
+	"github.com/provsim/provsim/mockokta/expression"
 )
 
 // The profile APIs behind the seed guide's Step 3 (OAPI-SCHEMA-1..2,
@@ -59,8 +62,9 @@ var appBase = []struct{ Name, Title, Default string }{
 	{"locale", "Locale", "locale"},
 }
 
-// mappedFrom is the Okta attribute an app attribute is mapped from
-// (OAPI-MAP-1).
+// mappedFrom is what an app attribute is mapped from (OAPI-MAP-1): the
+// name of one Okta attribute (the mapping user.<attribute>, stored as the
+// name), or an expression (OAPI-MAP-2); "" when unmapped.
 func (a *App) mappedFrom(appAttr string) string {
 	if appAttr == "email" {
 		return a.PrimaryEmailAttr
@@ -77,6 +81,91 @@ func (a *App) mappedFrom(appAttr string) string {
 }
 
 var attrNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,49}$`)
+
+// mapped is the value of an app attribute for u, from its mapping. An
+// expression that cannot be evaluated for this person gives no value, so
+// the attribute is not sent (OAPI-MAP-2).
+func (a *App) mapped(u *User, appAttr string) string {
+	from := a.mappedFrom(appAttr)
+	if from == "" || attrNameRE.MatchString(from) {
+		return u.Attr(from)
+	}
+	v, err := mappingValue(from)
+	if err != nil {
+		return ""
+	}
+	out, err := v.Eval(expression.Subject{Profile: u.Profile})
+	if err != nil {
+		return ""
+	}
+	return out
+}
+
+// mappingValues caches parsed mapping expressions by their source: the
+// engine evaluates them for every profile it sends.
+var mappingValues sync.Map // string → *expression.Value
+
+func mappingValue(src string) (*expression.Value, error) {
+	if v, ok := mappingValues.Load(src); ok {
+		return v.(*expression.Value), nil
+	}
+	v, err := expression.ParseValue(src)
+	if err != nil {
+		return nil, err
+	}
+	mappingValues.Store(src, v)
+	return v, nil
+}
+
+// MappingExpression is the expression an app attribute is mapped from, as
+// Okta shows it ("" when unmapped).
+func (a *App) MappingExpression(appAttr string) string {
+	return mappingExpression(a.mappedFrom(appAttr))
+}
+
+// mappingExpression is a stored mapping as Okta shows it.
+func mappingExpression(from string) string {
+	if from == "" {
+		return ""
+	}
+	if attrNameRE.MatchString(from) {
+		return "user." + from
+	}
+	return from
+}
+
+// mappingReads are the Okta attributes a stored mapping reads.
+func mappingReads(from string) []string {
+	if from == "" || attrNameRE.MatchString(from) {
+		return []string{from}
+	}
+	if v, err := mappingValue(from); err == nil {
+		return v.Attributes()
+	}
+	return nil
+}
+
+// parseMapping checks a mapping expression against the org's user schema
+// and gives what is stored: the attribute's name for user.<attribute>, else
+// the expression.
+func (o *Org) parseMapping(where, src string) (string, error) {
+	if m := mappingExprRE.FindStringSubmatch(src); m != nil {
+		if !o.userAttrExists(m[1]) {
+			return "", errValidation(fmt.Sprintf("%s: the Okta user profile has no attribute '%s'", where, m[1]))
+		}
+		return m[1], nil
+	}
+	v, err := mappingValue(src)
+	if err != nil {
+		return "", errValidation(where + ": " + err.Error())
+	}
+	for _, name := range v.Attributes() {
+		if !o.userAttrExists(name) {
+			return "", errValidation(fmt.Sprintf("%s: the Okta user profile has no attribute '%s'", where, name))
+		}
+	}
+	return src, nil
+}
 
 var schemaTypes = []string{"string", "boolean", "number", "integer", "array"}
 
@@ -156,7 +245,7 @@ func (m *Model) UpdateUserSchema(o *Org, custom map[string]json.RawMessage) (map
 			continue
 		}
 		for _, id := range o.appOrder {
-			if a := o.apps[id]; a.mappedFrom("email") == name || slices.Contains(slices.Collect(maps.Values(a.ProfileMap)), name) {
+			if a := o.apps[id]; a.readsAttribute(name) {
 				return nil, errValidation(fmt.Sprintf("definitions.custom.properties.%s: mapped to app %s; change the mapping first", name, a.Label))
 			}
 		}
@@ -204,14 +293,24 @@ func (o *Org) userAttrExists(name string) bool {
 	return custom || isUserBase(name)
 }
 
+// readsAttribute: some mapping of the app reads the Okta attribute.
+func (a *App) readsAttribute(name string) bool {
+	for _, from := range append(slices.Collect(maps.Values(a.ProfileMap)), a.PrimaryEmailAttr) {
+		if slices.Contains(mappingReads(from), name) {
+			return true
+		}
+	}
+	return false
+}
+
 // MappingProperty is one property of a profile mapping.
 type MappingProperty struct {
 	Expression string `json:"expression"`
 	PushStatus string `json:"pushStatus"`
 }
 
-// mappingExprRE is the part of Okta Expression Language mockokta maps
-// with: one attribute of the Okta user.
+// mappingExprRE is the mapping of one attribute of the Okta user, stored as
+// the attribute's name; other expressions are stored as written.
 var mappingExprRE = regexp.MustCompile(`^\s*user\.([A-Za-z][A-Za-z0-9_]*)\s*$`)
 
 // UpdateMapping changes the Okta-user-to-app-user mapping of an app
@@ -251,18 +350,15 @@ func (m *Model) UpdateMapping(o *Org, appID string, props map[string]*MappingPro
 		if p.PushStatus != "" && p.PushStatus != "PUSH" {
 			return nil, errValidation(where + ".pushStatus: mockokta applies every mapping on create and update (PUSH)")
 		}
-		match := mappingExprRE.FindStringSubmatch(p.Expression)
-		if match == nil {
-			return nil, errValidation(where + ".expression: mockokta evaluates expressions of the form user.<attribute>")
-		}
-		if !o.userAttrExists(match[1]) {
-			return nil, errValidation(fmt.Sprintf("%s.expression: the Okta user profile has no attribute '%s'", where, match[1]))
+		from, err := o.parseMapping(where+".expression", p.Expression)
+		if err != nil {
+			return nil, err
 		}
 		if name == "email" {
-			primary = match[1]
+			primary = from
 			continue
 		}
-		pm[name] = match[1]
+		pm[name] = from
 	}
 	for _, b := range appBase {
 		if v, ok := pm[b.Name]; ok && v == b.Default {

@@ -3,6 +3,7 @@ package mockokta
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -64,7 +65,9 @@ func TestProfileMappingDrivesEngine(t *testing.T) {
 		body map[string]any
 	}{
 		{"unknown attribute", map[string]any{"properties": map[string]any{"email": map[string]any{"expression": "user.nope"}}}},
-		{"expression mockokta does not evaluate", map[string]any{"properties": map[string]any{"email": map[string]any{"expression": `String.toLowerCase(user.email)`}}}},
+		{"expression reading an unknown attribute", map[string]any{"properties": map[string]any{"email": map[string]any{"expression": `String.toLowerCase(user.nope)`}}}},
+		{"expression mockokta does not evaluate", map[string]any{"properties": map[string]any{"title": map[string]any{"expression": `isMemberOfGroupName("x") ? "a" : "b"`}}}},
+		{"expression that does not parse", map[string]any{"properties": map[string]any{"title": map[string]any{"expression": `user.title +`}}}},
 		{"create only", map[string]any{"properties": map[string]any{"title": map[string]any{"expression": "user.title", "pushStatus": "DONT_PUSH"}}}},
 		{"email unmapped", map[string]any{"properties": map[string]any{"email": nil}}},
 		{"userName", map[string]any{"properties": map[string]any{"userName": map[string]any{"expression": "user.login"}}}},
@@ -81,6 +84,82 @@ func TestProfileMappingDrivesEngine(t *testing.T) {
 	if r := p.oktaAPI("POST", "/api/v1/meta/schemas/user/default", map[string]any{"definitions": map[string]any{
 		"custom": map[string]any{"properties": map[string]any{"workEmail": nil}}}}); r.Status != 400 {
 		t.Errorf("removing a mapped attribute: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestProfileMappingExpressions: mapping properties take Okta Expression
+// Language (OAPI-MAP-2), as Terraform's okta_profile_mapping writes them:
+// the engine sends the computed values, the API shows the expressions as
+// written, an edit is pushed when an attribute an expression reads changes
+// and not otherwise, and an attribute an expression reads cannot leave the
+// schema.
+func TestProfileMappingExpressions(t *testing.T) {
+	p, wire := goldPipeline(t, goldSetup{})
+	p.must(http.StatusOK, "POST", "/api/v1/meta/schemas/user/default", map[string]any{"definitions": map[string]any{
+		"custom": map[string]any{"id": "#custom", "type": "object", "properties": map[string]any{
+			"team": map[string]any{"title": "Team", "type": "string", "scope": "NONE"}}}}})
+	var list []map[string]any
+	r := p.oktaAPI("GET", "/api/v1/mappings?sourceId="+defaultUserTypeID+"&targetId="+p.appID, nil)
+	if r.Status != http.StatusOK || json.Unmarshal(r.Raw, &list) != nil || len(list) != 1 {
+		t.Fatalf("mappings: %d %s", r.Status, r.Raw)
+	}
+	mid := list[0]["id"].(string)
+	exprs := map[string]string{
+		"email":       `String.toLowerCase(user.email)`,
+		"displayName": `user.lastName + ", " + user.firstName`,
+		"title":       `user.team == null ? "Staff" : user.team + " team"`,
+	}
+	props := map[string]any{}
+	for k, e := range exprs {
+		props[k] = map[string]any{"expression": e, "pushStatus": "PUSH"}
+	}
+	m := p.must(http.StatusOK, "POST", "/api/v1/mappings/"+mid, map[string]any{"properties": props})
+	for k, e := range exprs {
+		if got := dig(m, "properties."+k+".expression"); got != e {
+			t.Errorf("%s shown as %v, want %s", k, got, e)
+		}
+	}
+	if got := dig(p.must(http.StatusOK, "GET", "/api/v1/mappings/"+mid, nil), "properties.givenName.expression"); got != "user.firstName" {
+		t.Errorf("an untouched property: %v", got)
+	}
+
+	uid := p.createUser("Grace", "Hopper", "Grace.Hopper@"+pipeDomain)
+	goldAssign(p, p.appID, uid)
+	p.idle()
+	su := p.scimUserByName("Grace.Hopper@" + pipeDomain)
+	if got := dig(su, "emails.0.value"); got != "grace.hopper@"+pipeDomain {
+		t.Errorf("primary email sent = %v, want it lower-cased", got)
+	}
+	if su["displayName"] != "Hopper, Grace" || su["title"] != "Staff" {
+		t.Errorf("displayName, title sent = %v, %v", su["displayName"], su["title"])
+	}
+	sent := func(mark int) string {
+		var out []string
+		for _, r := range wire.since(mark) {
+			out = append(out, r.Method)
+		}
+		return strings.Join(out, " ")
+	}
+	// team is read by the title expression: an edit pushes the new title.
+	mark := wire.mark()
+	p.must(http.StatusOK, "POST", "/api/v1/users/"+uid, map[string]any{"profile": map[string]any{"team": "Compilers"}})
+	p.idle()
+	if got := sent(mark); !strings.Contains(got, "PUT") {
+		t.Errorf("an edit to an attribute an expression reads sent %q, want a PUT", got)
+	}
+	if su := p.scimUserByName("Grace.Hopper@" + pipeDomain); su["title"] != "Compilers team" {
+		t.Errorf("title after the edit = %v", su["title"])
+	}
+	// Changing the case of the email changes nothing the app receives.
+	mark = wire.mark()
+	p.must(http.StatusOK, "POST", "/api/v1/users/"+uid, map[string]any{"profile": map[string]any{"email": "GRACE.HOPPER@" + pipeDomain}})
+	p.idle()
+	if got := sent(mark); got != "" {
+		t.Errorf("an edit that leaves every mapped value as it was sent %q", got)
+	}
+	if r := p.oktaAPI("POST", "/api/v1/meta/schemas/user/default", map[string]any{"definitions": map[string]any{
+		"custom": map[string]any{"properties": map[string]any{"team": nil}}}}); r.Status != 400 {
+		t.Errorf("removing an attribute an expression reads: %d %s", r.Status, r.Raw)
 	}
 }
 

@@ -61,7 +61,7 @@ type profileValues struct {
 // mappedValues are the values the app's profile mapping takes from an Okta
 // user (OAPI-MAP-1): what the engine sends. Caller holds o.mu.
 func (a *App) mappedValues(u *User) profileValues {
-	at := func(appAttr string) string { return u.Attr(a.mappedFrom(appAttr)) }
+	at := func(appAttr string) string { return a.mapped(u, appAttr) }
 	p := profileValues{givenName: at("givenName"), familyName: at("familyName"),
 		displayName: at("displayName"), email: at("email"), title: at("title"),
 		department: at("department"), locale: at("locale"), oktaID: u.ID}

@@ -464,6 +464,18 @@ func buildApp(o *Org, s AppRecord) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app %s: %w", s.ID, err)
 	}
+	for _, attr := range slices.Sorted(maps.Keys(s.ProfileMap)) {
+		if from := s.ProfileMap[attr]; from != "" && !attrNameRE.MatchString(from) {
+			if _, err := mappingValue(from); err != nil {
+				return nil, fmt.Errorf("app %s: profileMap.%s: %w", s.ID, attr, err)
+			}
+		}
+	}
+	if from := s.PrimaryEmailAttr; from != "" && !attrNameRE.MatchString(from) {
+		if _, err := mappingValue(from); err != nil {
+			return nil, fmt.Errorf("app %s: primaryEmailAttribute: %w", s.ID, err)
+		}
+	}
 	samlSettings, err := s.SAML.settings()
 	if err != nil {
 		return nil, fmt.Errorf("app %s: %w", s.ID, err)

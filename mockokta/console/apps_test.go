@@ -239,6 +239,15 @@ func TestProvisioningTab(t *testing.T) {
 	if p := e.b.Post(base+"/provisioning/mappings", url.Values{"primaryEmail": {"not valid!"}}); p.Status != http.StatusBadRequest {
 		t.Errorf("bad mapping: %d", p.Status)
 	}
+	// A mapping changed through the API shows as it is.
+	if _, err := e.srv.Model.UpdateMapping(e.org, a.ID, map[string]*mockokta.MappingProperty{
+		"title": {Expression: `String.toUpperCase(user.title)`, PushStatus: "PUSH"}, "locale": nil}); err != nil {
+		t.Fatal(err)
+	}
+	if p := e.page(base + "/provisioning/to-app"); !strings.Contains(p.Body, "<td>String.toUpperCase(user.title)</td>") ||
+		!strings.Contains(p.Body, "(locale)</small></td><td>(not mapped)</td>") {
+		t.Errorf("the API's mapping is not shown: %q", p.Text())
+	}
 	if !e.logged("application.provision.integration.test") || !e.logged("application.provision.integration.update") || !e.logged("application.provision.features.update") {
 		t.Error("provisioning changes are not in the System Log")
 	}

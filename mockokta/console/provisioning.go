@@ -116,15 +116,25 @@ var primaryEmailChoices = []ui.Option{
 
 // mappingsOf lists the mappings the engine applies when it builds a SCIM
 // user (OKTA-CREATE-2).
+// The rows show the app's profile mapping as it is (the API's
+// /api/v1/mappings may have changed it).
 func mappingsOf(a *mockokta.App) []attributeMapping {
+	from := func(attr string) string {
+		if e := a.MappingExpression(attr); e != "" {
+			return e
+		}
+		return "(not mapped)"
+	}
 	return []attributeMapping{
 		{"userName", "Username", "Configured in Sign On settings (" + a.UserName.Template + ")", false},
-		{"givenName", "Given name", "user.firstName", false},
-		{"familyName", "Family name", "user.lastName", false},
-		{"email", "Primary email", "user." + a.PrimaryEmailAttr, true},
+		{"givenName", "Given name", from("givenName"), false},
+		{"familyName", "Family name", from("familyName"), false},
+		{"displayName", "Display name", from("displayName"), false},
+		{"email", "Primary email", from("email"), true},
 		{"emailType", "Primary email type", `"work"`, false},
-		{"title", "Title", "user.title", false},
-		{"department", "Department", "user.department", false},
+		{"title", "Title", from("title"), false},
+		{"department", "Department", from("department"), false},
+		{"locale", "Locale", from("locale"), false},
 	}
 }
 

@@ -2,7 +2,10 @@
 // group rules accept (docs/fidelity.md OAPI-RULES-3, docs/group-rules.md):
 // `user.<attribute>`, literals, comparisons, AND/OR/NOT (also &&, ||, !),
 // `matches` regular expressions, the String and Arrays functions and the
-// group membership functions.
+// group membership functions. The same language, without the group
+// functions, gives the value of a profile mapping property (ParseValue,
+// OAPI-MAP-2): `String.toLowerCase(user.email)`,
+// `user.firstName + " " + user.lastName`, `cond ? a : b`.
 //
 // Okta's language is Spring Expression Language underneath. An expression
 // is lexed with expr-lang's lexer, its Okta spellings are rewritten to
@@ -74,28 +77,84 @@ var (
 // fullMatch is the name `matches` is compiled to.
 const fullMatch = "matches__"
 
-// Parse checks an expression and prepares it to run.
+// Parse checks a group rule condition and prepares it to run.
 func Parse(src string) (*Expression, error) {
-	if strings.TrimSpace(src) == "" {
-		return nil, refuse("The expression is empty")
-	}
-	if len(src) > MaxLength {
-		return nil, refuse("The expression is longer than %d characters", MaxLength)
-	}
-	translated, err := translate(src)
+	prog, _, err := compile(src, &checker{where: "group rules"}, expr.AsBool())
 	if err != nil {
 		return nil, err
 	}
-	c := &checker{}
-	prog, err := expr.Compile(translated, expr.Env(environment(Subject{})), expr.AsBool(),
-		expr.DisableAllBuiltins(), expr.Patch(c), expr.MaxNodes(500))
+	return &Expression{source: src, program: prog}, nil
+}
+
+// compile checks src with c and compiles it.
+func compile(src string, c *checker, opts ...expr.Option) (*vm.Program, []string, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, nil, refuse("The expression is empty")
+	}
+	if len(src) > MaxLength {
+		return nil, nil, refuse("The expression is longer than %d characters", MaxLength)
+	}
+	translated, err := translate(src)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts = append(opts, expr.Env(environment(Subject{})), expr.DisableAllBuiltins(), expr.Patch(c), expr.MaxNodes(500))
+	prog, err := expr.Compile(translated, opts...)
 	if c.err != nil {
-		return nil, c.err
+		return nil, nil, c.err
 	}
 	if err != nil {
-		return nil, refuse("Invalid expression: %s", firstLine(err.Error()))
+		return nil, nil, refuse("Invalid expression: %s", firstLine(err.Error()))
 	}
-	return &Expression{source: src, program: prog}, nil
+	slices.Sort(c.attrs)
+	return prog, slices.Compact(c.attrs), nil
+}
+
+// Value is a parsed profile mapping expression: it computes an app user
+// attribute from the Okta user.
+type Value struct {
+	source  string
+	program *vm.Program
+	attrs   []string
+}
+
+// ParseValue checks a profile mapping expression and prepares it to run.
+// Mappings have the group rules' language without the group functions,
+// which need a person's groups (OAPI-MAP-2).
+func ParseValue(src string) (*Value, error) {
+	prog, attrs, err := compile(src, &checker{where: "profile mappings", mapping: true})
+	if err != nil {
+		return nil, err
+	}
+	return &Value{source: src, program: prog, attrs: attrs}, nil
+}
+
+// String is the expression as written.
+func (v *Value) String() string { return v.source }
+
+// Attributes are the user profile attributes the expression reads
+// (user.<attribute>), sorted: a change to any other attribute cannot
+// change its value.
+func (v *Value) Attributes() []string { return slices.Clone(v.attrs) }
+
+// Eval computes the value for s as the string an app profile holds: null
+// is "" (no value), numbers and booleans are written out. An evaluation
+// error (a function given a value of the wrong type) is an error.
+func (v *Value) Eval(s Subject) (string, error) {
+	out, err := expr.Run(v.program, environment(s))
+	if err != nil {
+		return "", &Error{Reason: "Cannot evaluate " + v.source + ": " + firstLine(err.Error())}
+	}
+	switch x := out.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return x, nil
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), nil
+	default:
+		return fmt.Sprint(x), nil
+	}
 }
 
 // Match evaluates the expression for s. An evaluation error (a function
@@ -164,9 +223,15 @@ func isWord(s string) bool {
 	return true
 }
 
-// checker refuses what group rules do not have and turns `matches` into a
-// whole-string match. It keeps the first refusal.
-type checker struct{ err *Error }
+// checker refuses what group rules (or, with mapping, profile mappings) do
+// not have and turns `matches` into a whole-string match. It keeps the
+// first refusal, and collects the user attributes read.
+type checker struct {
+	err     *Error
+	where   string // "group rules", "profile mappings": for the refusals
+	mapping bool
+	attrs   []string
+}
 
 var allowedBinary = []string{"==", "!=", "<", "<=", ">", ">=", "and", "or", "&&", "||", "matches", "+", "-"}
 
@@ -178,9 +243,12 @@ func (c *checker) Visit(node *ast.Node) {
 	case *ast.NilNode, *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.StringNode, *ast.ConstantNode:
 	case *ast.IdentifierNode:
 		switch {
-		case n.Value == "user", n.Value == "String", n.Value == "Arrays", slices.Contains(groupFuncs, n.Value), n.Value == fullMatch:
+		case n.Value == "user", n.Value == "String", n.Value == "Arrays", n.Value == fullMatch:
+		case slices.Contains(groupFuncs, n.Value) && !c.mapping:
+		case slices.Contains(groupFuncs, n.Value):
+			c.err = refuse("Invalid expression: %s is not available in profile mappings in mockokta", n.Value)
 		case n.Value == "Convert":
-			c.err = refuse("Convert functions are not allowed in group rules")
+			c.err = refuse("Convert functions are not allowed in %s", c.where)
 		default:
 			c.err = refuse("Invalid expression: unknown name %s", n.Value)
 		}
@@ -208,7 +276,7 @@ func (c *checker) Visit(node *ast.Node) {
 		c.call(n)
 	case *ast.ConditionalNode:
 	default:
-		c.err = refuse("Invalid expression: %s is not supported in group rules", strings.TrimSpace((*node).String()))
+		c.err = refuse("Invalid expression: %s is not supported in %s", strings.TrimSpace((*node).String()), c.where)
 	}
 }
 
@@ -217,7 +285,7 @@ func (c *checker) Visit(node *ast.Node) {
 func (c *checker) member(n *ast.MemberNode) {
 	prop, ok := n.Property.(*ast.StringNode)
 	if !ok || n.Optional {
-		c.err = refuse("Invalid expression: %s is not supported in group rules", n.String())
+		c.err = refuse("Invalid expression: %s is not supported in %s", n.String(), c.where)
 		return
 	}
 	root := n.Node
@@ -230,21 +298,24 @@ func (c *checker) member(n *ast.MemberNode) {
 	}
 	id, ok := root.(*ast.IdentifierNode)
 	if !ok {
-		c.err = refuse("Invalid expression: %s is not supported in group rules", n.String())
+		c.err = refuse("Invalid expression: %s is not supported in %s", n.String(), c.where)
 		return
 	}
 	switch id.Value {
 	case "String":
 		if !slices.Contains(stringFuncs, prop.Value) || !n.Method {
-			c.err = refuse("Invalid expression: String.%s is not a group rule function", prop.Value)
+			c.err = refuse("Invalid expression: String.%s is not a %s function", prop.Value, strings.TrimSuffix(c.where, "s"))
 		}
 	case "Arrays":
 		if !slices.Contains(arrayFuncs, prop.Value) || !n.Method {
-			c.err = refuse("Invalid expression: Arrays.%s is not a group rule function", prop.Value)
+			c.err = refuse("Invalid expression: Arrays.%s is not a %s function", prop.Value, strings.TrimSuffix(c.where, "s"))
 		}
 	case "user":
+		if !n.Method && n.Node == root {
+			c.attrs = append(c.attrs, prop.Value)
+		}
 		if n.Method && prop.Value != "getInternalProperty" {
-			c.err = refuse("Invalid expression: user.%s() is not a group rule function", prop.Value)
+			c.err = refuse("Invalid expression: user.%s() is not a %s function", prop.Value, strings.TrimSuffix(c.where, "s"))
 		}
 	}
 }

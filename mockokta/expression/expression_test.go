@@ -2,6 +2,7 @@ package expression
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -151,4 +152,54 @@ func FuzzParse(f *testing.F) {
 		e.Match(alice)
 		e.Match(Subject{})
 	})
+}
+
+// TestValue: profile mapping expressions compute strings, name the
+// attributes they read, and refuse what mappings do not have.
+func TestValue(t *testing.T) {
+	p := Subject{Profile: map[string]any{"firstName": "Ada", "lastName": "Lovelace", "email": "Ada.L@Example.com",
+		"login": "ada@example.com", "costCenter": 42.0, "manager": nil}}
+	for _, tc := range []struct {
+		src, want string
+		attrs     []string
+	}{
+		{`user.email`, "Ada.L@Example.com", []string{"email"}},
+		{`String.toLowerCase(user.email)`, "ada.l@example.com", []string{"email"}},
+		{`user.firstName + " " + user.lastName`, "Ada Lovelace", []string{"firstName", "lastName"}},
+		{`String.substringBefore(user.login, "@")`, "ada", []string{"login"}},
+		{`user.costCenter`, "42", []string{"costCenter"}},
+		{`user.manager`, "", []string{"manager"}},
+		{`user.nickName == null ? user.firstName : user.nickName`, "Ada", []string{"firstName", "nickName"}},
+		{`"fixed"`, "fixed", nil},
+	} {
+		v, err := ParseValue(tc.src)
+		if err != nil {
+			t.Errorf("%s: %v", tc.src, err)
+			continue
+		}
+		got, err := v.Eval(p)
+		if err != nil || got != tc.want {
+			t.Errorf("%s = %q, %v; want %q", tc.src, got, err, tc.want)
+		}
+		if a := v.Attributes(); !slices.Equal(a, tc.attrs) {
+			t.Errorf("%s reads %v, want %v", tc.src, a, tc.attrs)
+		}
+	}
+	for src, why := range map[string]string{
+		`isMemberOfGroupName("x") ? "a" : "b"`: "not available in profile mappings",
+		`String.reverse(user.login)`:           "not a profile mapping function",
+		`Convert.toInt(user.costCenter)`:       "Convert functions are not allowed in profile mappings",
+		``:                                     "empty",
+		`user.email +`:                         "Invalid expression",
+	} {
+		if _, err := ParseValue(src); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("%q: %v, want an error saying %q", src, err, why)
+		}
+	}
+	if _, err := ParseValue(`1 - user.firstName`); err == nil {
+		v, _ := ParseValue(`1 - user.firstName`)
+		if _, err := v.Eval(p); err == nil {
+			t.Errorf("1 - a string evaluated without an error")
+		}
+	}
 }
