@@ -5,8 +5,10 @@
 # check that the Okta app reaches the directory, that a person signs in to
 # the Jira site through mockokta (SAML), that a user made on each
 # side is still there after a restart (state on the volumes), run the
-# shipped scenarios with the harness image (the "scenarios" profile), and
-# take everything down with its volumes, also on failure.
+# shipped scenarios with the harness image (the "scenarios" profile), take
+# it down, bring it up again with HTTPS (compose.tls.yaml) and check the
+# APIs and a sign-in over https with the CA file, and take everything down
+# with its volumes, also on failure.
 #
 # It uses its own project and ports (provsim-smoke, 28480 and 28481) so a
 # running `make compose-up` is left alone.
@@ -95,6 +97,31 @@ if [ "${PROVSIM_SMOKE_SCENARIOS:-1}" = 1 ]; then
 fi
 
 "$here/compose.sh" down
+
+# HTTPS (compose.tls.yaml): up again with PROVSIM_TLS=1, which writes the CA
+# file; the APIs answer over https with it and not without it, and a person
+# signs in with the https public URLs (Secure cookies, SAML URLs on https).
+if [ "${PROVSIM_SMOKE_TLS:-1}" = 1 ]; then
+	export PROVSIM_TLS=1 PROVSIM_OKTA_TLS_PORT=${PROVSIM_OKTA_TLS_PORT:-28443} PROVSIM_ATLASSIAN_TLS_PORT=${PROVSIM_ATLASSIAN_TLS_PORT:-28444}
+	export PROVSIM_CA_FILE=${TMPDIR:-/tmp}/provsim-smoke-ca.pem
+	"$here/compose.sh" up | grep HTTPS | sed 's/^ */compose-smoke: /' || fail "compose up with TLS"
+	okta_s=https://127.0.0.1:$PROVSIM_OKTA_TLS_PORT
+	atl_s=https://127.0.0.1:$PROVSIM_ATLASSIAN_TLS_PORT
+	curl -sS -o /dev/null "$okta_s/api/v1/apps" 2>/dev/null && fail "https without the CA file was trusted"
+	st=$(curl -sS --cacert "$PROVSIM_CA_FILE" -o /dev/null -w '%{http_code}' -H 'Authorization: SSWS dev-okta-token' "$okta_s/api/v1/apps") ||
+		fail "Okta over https: curl failed"
+	[ "$st" = 200 ] || fail "Okta GET /api/v1/apps over https: $st"
+	st=$(curl -sS --cacert "$PROVSIM_CA_FILE" -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer dev-scim-key' \
+		"$atl_s/scim/directory/dev-directory/Users?startIndex=1&count=2") || fail "SCIM over https: curl failed"
+	[ "$st" = 200 ] || fail "SCIM GET /Users over https: $st"
+	echo "compose-smoke: over https with $PROVSIM_CA_FILE: Okta GET /api/v1/apps -> 200, SCIM GET /Users -> 200; refused without it"
+	(cd "$here/.." && PROVSIM_COMPOSE_OKTA_URL=$okta_s PROVSIM_COMPOSE_ATLASSIAN_URL=$atl_s PROVSIM_COMPOSE_CA=$PROVSIM_CA_FILE \
+		go test -count=1 -run '^TestComposeSignIn$' -v ./harness/containers >"${TMPDIR:-/tmp}/provsim-smoke-signin.txt" 2>&1) ||
+		{ cat "${TMPDIR:-/tmp}/provsim-smoke-signin.txt" >&2; fail "sign-in over https"; }
+	grep -E -e '-initiated sign-in of|--- (PASS|SKIP).*https' "${TMPDIR:-/tmp}/provsim-smoke-signin.txt" | sed 's/^ */compose-smoke: /'
+	rm -f "${TMPDIR:-/tmp}/provsim-smoke-signin.txt" "$PROVSIM_CA_FILE"
+	"$here/compose.sh" down
+fi
 trap - EXIT
 left=$(docker ps -aq --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME")
 [ -z "$left" ] || fail "containers left after down: $left"

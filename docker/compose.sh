@@ -12,6 +12,9 @@
 #
 # The project is "provsim" (COMPOSE_PROJECT_NAME to change it); ports and
 # tags come from PROVSIM_OKTA_PORT, PROVSIM_ATLASSIAN_PORT and PROVSIM_TAG.
+# PROVSIM_TLS=1 adds compose.tls.yaml (HTTPS on PROVSIM_OKTA_TLS_PORT, 8443,
+# and PROVSIM_ATLASSIAN_TLS_PORT, 8444); up then writes the CA file to trust
+# to PROVSIM_CA_FILE (default ${TMPDIR:-/tmp}/provsim-ca.pem).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 project=${COMPOSE_PROJECT_NAME:-provsim}
@@ -28,8 +31,10 @@ compose() {
 			return 1
 		fi
 	fi
+	local files=(-f "$here/../compose.yaml")
+	[ "${PROVSIM_TLS:-}" = 1 ] && files+=(-f "$here/../compose.tls.yaml")
 	# shellcheck disable=SC2086 # "docker compose" is two words
-	$tool -p "$project" -f "$here/../compose.yaml" "$@"
+	$tool -p "$project" "${files[@]}" "$@"
 }
 
 health() { # container id -> its health status
@@ -58,6 +63,7 @@ up() {
 	now=$(date +%s%N)
 	printf 'provsim: both servers healthy %.1fs after compose up\n' "$(echo "($now - $start) / 1000000000" | bc -l)"
 	wired || return 1
+	[ "${PROVSIM_TLS:-}" = 1 ] && { cafile || return 1; }
 	printf '  mockatlassian  http://127.0.0.1:%s  SCIM http://127.0.0.1:%s/scim/directory/dev-directory  key dev-scim-key  org dev-org\n' \
 		"${PROVSIM_ATLASSIAN_PORT:-8081}" "${PROVSIM_ATLASSIAN_PORT:-8081}"
 	printf '  mockokta       http://127.0.0.1:%s  org dev-okta  token dev-okta-token (SSWS)\n' "${PROVSIM_OKTA_PORT:-8080}"
@@ -80,9 +86,22 @@ wired() {
 	docker logs "$wid" 2>&1 | tail -n 1 | sed 's/^/  /'
 }
 
+# cafile writes both servers' CA certificates (GET /_sim/tls/ca.pem on the
+# plain ports) to one file and says how to use it.
+cafile() {
+	local f=${PROVSIM_CA_FILE:-${TMPDIR:-/tmp}/provsim-ca.pem}
+	curl -fsS "http://127.0.0.1:${PROVSIM_OKTA_PORT:-8080}/_sim/tls/ca.pem" \
+		"http://127.0.0.1:${PROVSIM_ATLASSIAN_PORT:-8081}/_sim/tls/ca.pem" >"$f.new" && mv "$f.new" "$f" || {
+		echo "compose.sh: could not fetch the CA certificates" >&2
+		return 1
+	}
+	printf '  HTTPS: https://127.0.0.1:%s (mockokta), https://127.0.0.1:%s (mockatlassian); trust %s\n' \
+		"${PROVSIM_OKTA_TLS_PORT:-8443}" "${PROVSIM_ATLASSIAN_TLS_PORT:-8444}" "$f"
+}
+
 case ${1:-} in
 up) shift; up "$@" ;;
 down) shift; compose down --volumes --remove-orphans "$@" ;;
-"") sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+"") sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 *) compose "$@" ;;
 esac

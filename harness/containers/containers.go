@@ -25,6 +25,7 @@ package containers
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -67,6 +68,9 @@ const (
 	OktaAlias      = "mockokta"
 	AtlassianPort  = "8081/tcp"
 	OktaPort       = "8080/tcp"
+	// The HTTPS ports, with WithTLS.
+	AtlassianTLSPort = "8444/tcp"
+	OktaTLSPort      = "8443/tcp"
 )
 
 // Site is an Atlassian cloud site with its products (jira-software,
@@ -107,6 +111,7 @@ type config struct {
 	scenarioTimeout      time.Duration
 	startupTimeout       time.Duration
 	logger               log.Logger
+	tls                  bool
 }
 
 // Option configures Run.
@@ -212,6 +217,16 @@ func WithStartupTimeout(d time.Duration) Option {
 	return func(c *config) { c.startupTimeout = d }
 }
 
+// WithTLS makes both servers serve HTTPS too (docs/state.md, "HTTPS"), with
+// certificates from the local authority each generates, and the
+// Environment hand out https URLs: OktaOrgURL, AtlassianURL, SCIMBaseURL
+// and the control URLs are https, CA is the certificates to trust, and
+// HTTPClient, HarnessEnv and OktaSDKConfig trust them. The plain ports stay
+// (health checks, and mockokta's SCIM calls on the network).
+func WithTLS() Option {
+	return func(c *config) { c.tls = true }
+}
+
 // WithLogger sets testcontainers' logger, e.g. log.TestLogger(t) from
 // github.com/testcontainers/testcontainers-go/log.
 func WithLogger(l log.Logger) Option {
@@ -240,6 +255,12 @@ type Environment struct {
 	oktaURL, atlURL string
 	oktaHost        string
 	oktaPort        int
+	// With WithTLS: the servers' CA certificates (PEM) and a client that
+	// trusts them.
+	ca          []byte
+	pool        *x509.CertPool
+	http        *http.Client
+	oktaTLSPort int
 
 	saml harness.WiredSAML
 
@@ -291,11 +312,11 @@ func Run(ctx context.Context, opts ...Option) (*Environment, error) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		e.Atlassian, atlErr = startServer(ctx, c, nw, c.atlImage, AtlassianAlias, AtlassianPort, c.atlassianEnv())
+		e.Atlassian, atlErr = startServer(ctx, c, nw, c.atlImage, AtlassianAlias, c.atlassianEnv(), AtlassianPort, AtlassianTLSPort)
 	}()
 	go func() {
 		defer wg.Done()
-		e.Okta, oktaErr = startServer(ctx, c, nw, c.oktaImage, OktaAlias, OktaPort, c.oktaEnvVars())
+		e.Okta, oktaErr = startServer(ctx, c, nw, c.oktaImage, OktaAlias, c.oktaEnvVars(), OktaPort, OktaTLSPort)
 	}()
 	wg.Wait()
 	if err := errors.Join(atlErr, oktaErr); err != nil {
@@ -310,11 +331,18 @@ func Run(ctx context.Context, opts ...Option) (*Environment, error) {
 		_ = e.Terminate(context.WithoutCancel(ctx))
 		return nil, err
 	}
+	e.http = &http.Client{Timeout: 2 * time.Minute}
+	if c.tls {
+		if err := e.useTLS(ctx); err != nil {
+			_ = e.Terminate(context.WithoutCancel(ctx))
+			return nil, err
+		}
+	}
 	// Single sign-on, as compose's saml-wiring service sets it up: the
 	// servers have no --public-url here, so the URLs they hand out are the
 	// published ports this host reaches, and a browser here signs in.
 	if e.saml, err = harness.WireSAML(ctx, harness.SAMLWiring{OktaURL: e.oktaURL, OktaToken: c.oktaToken,
-		AtlassianURL: e.atlURL, Org: c.orgID, ControlToken: c.controlToken}); err != nil {
+		AtlassianURL: e.atlURL, Org: c.orgID, ControlToken: c.controlToken, HTTP: e.http}); err != nil {
 		_ = e.Terminate(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("SAML single sign-on: %w", err)
 	}
@@ -340,11 +368,17 @@ func Run(ctx context.Context, opts ...Option) (*Environment, error) {
 	return e, nil
 }
 
-func startServer(ctx context.Context, c config, nw *testcontainers.DockerNetwork, image, alias, port string, env map[string]string) (*testcontainers.DockerContainer, error) {
+// startServer starts one server; ports[0] is its plain port, checked for
+// health, ports[1] its HTTPS port, published with WithTLS.
+func startServer(ctx context.Context, c config, nw *testcontainers.DockerNetwork, image, alias string, env map[string]string, ports ...string) (*testcontainers.DockerContainer, error) {
+	port := ports[0]
+	if !c.tls {
+		ports = ports[:1]
+	}
 	ctr, err := testcontainers.Run(ctx, image,
 		testcontainers.WithLogger(c.logger),
 		testcontainers.WithEnv(env),
-		testcontainers.WithExposedPorts(port),
+		testcontainers.WithExposedPorts(ports...),
 		network.WithNetwork([]string{alias}, nw),
 		testcontainers.WithLabels(map[string]string{"io.provsim.component": alias}),
 		testcontainers.WithWaitStrategy(healthWait{port: port, timeout: c.startupTimeout}),
@@ -476,6 +510,13 @@ func (c config) atlassianEnv() map[string]string {
 	set("MOCKATLASSIAN_MAX_USERS_PER_DIRECTORY", strconv.Itoa(sw.MaxUsersPerDirectory))
 	set("MOCKATLASSIAN_MAX_USERS_PER_GROUP", strconv.Itoa(sw.MaxUsersPerGroup))
 	set("MOCKATLASSIAN_AUTH_ERROR_BODY", string(sw.AuthErrorBody))
+	if c.tls {
+		env["MOCKATLASSIAN_TLS_ADDR"] = "0.0.0.0:" + strings.TrimSuffix(AtlassianTLSPort, "/tcp")
+		env["MOCKATLASSIAN_TLS_HOST"] = AtlassianAlias
+		// Without --data-dir the CA file goes to a temporary directory,
+		// which a FROM-scratch image lacks; /data is the user's.
+		env["MOCKATLASSIAN_TLS_CA_FILE"] = "/data/ca.pem"
+	}
 	return merge(env, c.atlEnv)
 }
 
@@ -494,6 +535,11 @@ func (c config) oktaEnvVars() map[string]string {
 	}
 	if c.switches.OktaBackoff != "" {
 		env["MOCKOKTA_BACKOFF"] = c.switches.OktaBackoff
+	}
+	if c.tls {
+		env["MOCKOKTA_TLS_ADDR"] = "0.0.0.0:" + strings.TrimSuffix(OktaTLSPort, "/tcp")
+		env["MOCKOKTA_TLS_HOST"] = OktaAlias
+		env["MOCKOKTA_TLS_CA_FILE"] = "/data/ca.pem"
 	}
 	return merge(env, c.oktaEnv)
 }
@@ -556,8 +602,13 @@ func (e *Environment) SCIMKey() string { return e.cfg.scimKey }
 // OktaSDKConfig is an okta-sdk-golang v5 configuration for the Okta org,
 // ready for okta.NewAPIClient. v5 keeps only the hostname of the org URL,
 // so requests go to mockokta through the SDK's proxy settings (see
-// docs/okta-sdk.md); extra setters are applied last.
+// docs/okta-sdk.md), or with WithTLS to https://<host> through a client
+// that dials the published HTTPS port and trusts CA; extra setters are
+// applied last.
 func (e *Environment) OktaSDKConfig(extra ...okta.ConfigSetter) (*okta.Configuration, error) {
+	if e.ca != nil {
+		return e.oktaSDKConfigTLS(extra)
+	}
 	setters := append([]okta.ConfigSetter{
 		okta.WithOrgUrl(e.oktaURL),
 		okta.WithToken(e.cfg.oktaToken),
@@ -573,6 +624,7 @@ func (e *Environment) OktaSDKConfig(extra ...okta.ConfigSetter) (*okta.Configura
 // servers from this host, and mockatlassian as mockokta reaches it.
 func (e *Environment) HarnessEnv() *harness.Env {
 	env := harness.Remote(e.oktaURL, e.atlURL)
+	env.HTTP, env.CA = e.http, e.ca
 	env.AtlassianURLFromOkta = "http://" + AtlassianAlias + ":" + strings.TrimSuffix(AtlassianPort, "/tcp")
 	env.ControlToken = e.cfg.controlToken
 	return env

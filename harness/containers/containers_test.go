@@ -27,6 +27,15 @@ import (
 // call sends a request and decodes a JSON answer into out (when not nil).
 func call(t *testing.T, method, url, auth, body string, out any) int {
 	t.Helper()
+	return callWith(t, http.DefaultClient, method, url, auth, body, out)
+}
+
+// callWith is call with a client of the caller's (nil: the default).
+func callWith(t *testing.T, hc *http.Client, method, url, auth, body string, out any) int {
+	t.Helper()
+	if hc == nil {
+		hc = http.DefaultClient
+	}
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +46,7 @@ func call(t *testing.T, method, url, auth, body string, out any) int {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}

@@ -153,3 +153,40 @@ func ExampleEnvironment_HarnessEnv() {
 }
 
 func decode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
+
+// Serve both simulators over HTTPS: the URLs are https, and the client,
+// the CA (for curl --cacert or SSL_CERT_FILE) and the okta-sdk-golang
+// configuration come from the Environment.
+func ExampleWithTLS() {
+	ctx := context.Background()
+	env, err := containers.Run(ctx, containers.WithTLS())
+	defer env.Terminate(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	req, _ := http.NewRequest("GET", env.SCIMBaseURL()+"/Users?startIndex=1&count=2", nil)
+	req.Header.Set("Authorization", "Bearer "+env.SCIMKey())
+	resp, err := env.HTTPClient().Do(req) // trusts env.CA()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+	fmt.Println("SCIM over", resp.Request.URL.Scheme+":", resp.Status)
+
+	cfg, err := env.OktaSDKConfig() // https://127.0.0.1, dialled at the published HTTPS port
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	apps, _, err := okta.NewAPIClient(cfg).ApplicationAPI.ListApplications(ctx).Execute()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("Okta over", cfg.Scheme+":", apps[0].SamlApplication.GetLabel())
+	// Output:
+	// SCIM over https: 200 OK
+	// Okta over https: Atlassian Cloud
+}

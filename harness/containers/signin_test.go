@@ -2,6 +2,8 @@ package containers_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
@@ -27,6 +29,12 @@ import (
 // development tenants.
 type stack struct {
 	oktaURL, atlURL, control string
+	hc                       *http.Client // nil: http.DefaultClient; over HTTPS, one that trusts the CA
+}
+
+func (s stack) call(t *testing.T, method, url, auth, body string, out any) int {
+	t.Helper()
+	return callWith(t, s.hc, method, url, auth, body, out)
 }
 
 func (s stack) ctl(t *testing.T, method, path, body string, out any) int {
@@ -35,7 +43,7 @@ func (s stack) ctl(t *testing.T, method, path, body string, out any) int {
 	if s.control != "" {
 		auth = "Bearer " + s.control
 	}
-	return call(t, method, s.atlURL+"/_sim"+path, auth, body, out)
+	return s.call(t, method, s.atlURL+"/_sim"+path, auth, body, out)
 }
 
 // person makes an Okta user with a password, assigns her to the Atlassian
@@ -46,7 +54,7 @@ func (s stack) person(t *testing.T) (appID, login string) {
 	t.Helper()
 	okta := "SSWS " + containers.DefaultOktaToken
 	var apps []struct{ ID, Name string }
-	if st := call(t, "GET", s.oktaURL+"/api/v1/apps", okta, "", &apps); st != 200 || len(apps) == 0 {
+	if st := s.call(t, "GET", s.oktaURL+"/api/v1/apps", okta, "", &apps); st != 200 || len(apps) == 0 {
 		t.Fatalf("GET /api/v1/apps: %d %v", st, apps)
 	}
 	for _, a := range apps {
@@ -56,11 +64,11 @@ func (s stack) person(t *testing.T) (appID, login string) {
 	}
 	login = fmt.Sprintf("grace.%d@example.com", time.Now().UnixNano())
 	var user struct{ ID string }
-	if st := call(t, "POST", s.oktaURL+"/api/v1/users?activate=true", okta, `{"profile":{"firstName":"Grace","lastName":"Hopper",
+	if st := s.call(t, "POST", s.oktaURL+"/api/v1/users?activate=true", okta, `{"profile":{"firstName":"Grace","lastName":"Hopper",
 		"email":"`+login+`","login":"`+login+`"},"credentials":{"password":{"value":"Compose-Sign-1n"}}}`, &user); st != 200 {
 		t.Fatalf("POST /api/v1/users: %d", st)
 	}
-	if st := call(t, "POST", s.oktaURL+"/api/v1/apps/"+appID+"/users", okta, `{"id":"`+user.ID+`","scope":"USER"}`, nil); st != 200 {
+	if st := s.call(t, "POST", s.oktaURL+"/api/v1/apps/"+appID+"/users", okta, `{"id":"`+user.ID+`","scope":"USER"}`, nil); st != 200 {
 		t.Fatalf("assign: %d", st)
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -83,7 +91,11 @@ func (s stack) person(t *testing.T) (appID, login string) {
 // sitePage reads the Jira site's page with the person's session.
 func (s stack) sitePage(t *testing.T, jar http.CookieJar) string {
 	t.Helper()
-	res, err := (&http.Client{Jar: jar}).Get(s.atlURL + "/site/acme.atlassian.net")
+	c := http.Client{Jar: jar}
+	if s.hc != nil {
+		c.Transport = s.hc.Transport
+	}
+	res, err := c.Get(s.atlURL + "/site/acme.atlassian.net")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +111,7 @@ func (s stack) signInOverHTTP(t *testing.T) {
 	for _, flow := range []string{"idp", "sp"} {
 		jar, _ := cookiejar.New(nil)
 		res, err := harness.SignIn{OktaURL: s.oktaURL, AtlassianURL: s.atlURL, Flow: flow, AppName: "atlassian", AppID: appID,
-			Org: containers.DefaultAtlassianOrgID, Email: login, Login: login, Password: "Compose-Sign-1n", Jar: jar}.Do(context.Background())
+			Org: containers.DefaultAtlassianOrgID, Email: login, Login: login, Password: "Compose-Sign-1n", Jar: jar, HTTP: s.hc}.Do(context.Background())
 		if err != nil || res.Refused != "" || !strings.EqualFold(res.NameID, login) {
 			t.Fatalf("%s-initiated sign-in: %+v %v", flow, res, err)
 		}
@@ -111,6 +123,9 @@ func (s stack) signInOverHTTP(t *testing.T) {
 		}
 		if strings.Contains(page, "not provisioned by SCIM") {
 			t.Fatalf("%s-initiated: signed in to a second account:\n%s", flow, page)
+		}
+		if !strings.HasPrefix(res.Landed, s.atlURL+"/") {
+			t.Fatalf("%s-initiated: landed on %s, not on %s", flow, res.Landed, s.atlURL)
 		}
 		t.Logf("%s-initiated sign-in of %s: NameID %s, landed on %s", flow, login, res.NameID, res.Landed)
 	}
@@ -154,12 +169,27 @@ func TestSignInThroughOkta(t *testing.T) {
 
 // TestComposeSignIn runs against a compose stack started elsewhere:
 // docker/compose-smoke.sh sets PROVSIM_COMPOSE_OKTA_URL and
-// PROVSIM_COMPOSE_ATLASSIAN_URL (the published ports on this host).
+// PROVSIM_COMPOSE_ATLASSIAN_URL (the published ports on this host), and
+// over HTTPS PROVSIM_COMPOSE_CA, the CA file to trust (then the browser,
+// which would not trust it, sits out).
 func TestComposeSignIn(t *testing.T) {
 	s := stack{oktaURL: os.Getenv("PROVSIM_COMPOSE_OKTA_URL"), atlURL: os.Getenv("PROVSIM_COMPOSE_ATLASSIAN_URL"),
 		control: os.Getenv("PROVSIM_CONTROL_TOKEN")}
 	if s.oktaURL == "" || s.atlURL == "" {
 		t.Skip("no compose stack: docker/compose-smoke.sh runs this test against one")
+	}
+	if caFile := os.Getenv("PROVSIM_COMPOSE_CA"); caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			t.Fatalf("%s: no certificate", caFile)
+		}
+		s.hc = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+		t.Run("https", s.signInOverHTTP)
+		return
 	}
 	t.Run("http", s.signInOverHTTP)
 	t.Run("browser", s.signInInBrowser)
