@@ -76,6 +76,8 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	o.Use(s.ctlOrg)
 	o.HandleFunc("/reset", s.ctlResetOrg).Methods(http.MethodPost)
 	o.HandleFunc("/wait", s.ctlWait).Methods(http.MethodGet, http.MethodPost)
+	o.HandleFunc("/pace", s.ctlGetPace).Methods(http.MethodGet)
+	o.HandleFunc("/pace", s.ctlSetPace).Methods(http.MethodPut)
 	o.HandleFunc("/tasks", s.ctlTasks).Methods(http.MethodGet)
 	o.HandleFunc("/tasks/retry", s.ctlRetryOpenTasks).Methods(http.MethodPost)
 	o.HandleFunc("/tasks/{taskId}/retry", s.ctlRetryTask).Methods(http.MethodPost)
@@ -140,6 +142,9 @@ func (s *Server) ctlCreateOrg(w http.ResponseWriter, r *http.Request) {
 		// (ParseRateLimits; "" : the server's). They are the server's
 		// HTTP setting, not the org's state: kept in memory only.
 		RateLimits string `json:"rateLimits,omitempty"`
+		// Pace is the org's own pace (ParsePace; "": the server's), a
+		// setting kept in memory only like RateLimits.
+		Pace string `json:"pace,omitempty"`
 	}
 	if err := s.decodeOptional(w, r, &in); err != nil {
 		s.writeError(w, r, err)
@@ -153,6 +158,12 @@ func (s *Server) ctlCreateOrg(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// Checked before the org is made: a bad value creates nothing.
+	pace, err := ParsePace(in.Pace)
+	if err != nil {
+		s.writeError(w, r, errValidation("pace: "+err.Error()))
+		return
+	}
 	out, err := s.Model.CreateOrg(in.CreateOrgInput)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -160,6 +171,9 @@ func (s *Server) ctlCreateOrg(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.RateLimits != "" {
 		s.limits.setOrg(out.ID, limits)
+	}
+	if in.Pace != "" {
+		_ = s.Model.SetOrgPace(out.ID, &pace) // the org was just made
 	}
 	writeJSON(w, http.StatusCreated, out)
 }
@@ -185,6 +199,57 @@ func (s *Server) ctlWait(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, waitView{Idle: true})
+}
+
+// paceView is an org's pace: the value in ParsePace's syntax and whether
+// it is the org's own or the server's --pace.
+type paceView struct {
+	Pace   string `json:"pace"`
+	Source string `json:"source"` // org or server
+}
+
+func (s *Server) writePace(w http.ResponseWriter, r *http.Request, orgID string) {
+	p, own, err := s.Model.OrgPace(orgID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v := paceView{Pace: p.String(), Source: "server"}
+	if own {
+		v.Source = "org"
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) ctlGetPace(w http.ResponseWriter, r *http.Request) {
+	s.writePace(w, r, orgOf(r).ID)
+}
+
+// ctlSetPace gives the org its own pace ({"pace":"okta"}), or the server's
+// back ({"pace":null} or ""). Queued jobs keep the time they were given.
+func (s *Server) ctlSetPace(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Pace *string `json:"pace"`
+	}
+	if err := s.decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var p *Pace
+	if in.Pace != nil && *in.Pace != "" {
+		v, err := ParsePace(*in.Pace)
+		if err != nil {
+			s.writeError(w, r, errValidation("pace: "+err.Error()))
+			return
+		}
+		p = &v
+	}
+	o := orgOf(r)
+	if err := s.Model.SetOrgPace(o.ID, p); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writePace(w, r, o.ID)
 }
 
 func (s *Server) ctlTasks(w http.ResponseWriter, r *http.Request) {

@@ -47,8 +47,11 @@ type job struct {
 	// and a deactivation whose answer was lost may have gone through.
 	reactivate bool
 	taskID     string // set when a task is retried
-	done       chan ImportSummary
-	seq        uint64 // its record with --data-dir (jobs.go); 0 when not recorded
+	// due is when the org's pace lets the job start (OKTA-PACE-3); zero:
+	// at once.
+	due  time.Time
+	done chan ImportSummary
+	seq  uint64 // its record with --data-dir (jobs.go); 0 when not recorded
 }
 
 type queueKey struct{ org, app string }
@@ -66,12 +69,15 @@ type Engine struct {
 	running map[queueKey]bool
 	pending map[string]int           // org → queued + running jobs
 	idle    map[string]chan struct{} // org → closed when pending drops to 0
+	// pacing cancels the pace wait of a queue's head job when its org or
+	// app is dropped, so a reset does not sit behind a long wait.
+	pacing map[queueKey]context.CancelFunc
 }
 
 func newEngine(m *Model) *Engine {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Engine{m: m, client: guardClient(m.opts.SCIMClient), ctx: ctx, cancel: cancel, queues: map[queueKey][]job{}, running: map[queueKey]bool{},
-		pending: map[string]int{}, idle: map[string]chan struct{}{}}
+		pending: map[string]int{}, idle: map[string]chan struct{}{}, pacing: map[queueKey]context.CancelFunc{}}
 }
 
 // close stops the workers; jobs in flight end with their context.
@@ -117,19 +123,52 @@ func (e *Engine) work(k queueKey) {
 		e.queues[k] = q[n:]
 		e.mu.Unlock()
 
-		e.m.run(e.ctx, j)
+		if e.paceWait(k, j) {
+			e.m.run(e.ctx, j)
+		}
 		// A job cut short by shutdown stays recorded: it runs again at
 		// the next start.
 		if e.ctx.Err() == nil {
 			e.m.jobsDone(k.org, done)
 		}
-		if pace := e.m.opts.Pace; pace > 0 {
-			_ = e.m.clock.Sleep(e.ctx, pace)
+		if pause := e.m.opts.JobPause; pause > 0 {
+			_ = e.m.clock.Sleep(e.ctx, pause)
 		}
 
 		e.mu.Lock()
 		e.finish(j.orgID, n)
 		e.mu.Unlock()
+	}
+}
+
+// paceWait waits on the model's clock until the job is due (OKTA-PACE-3).
+// It reports false when the wait was cut short: the engine is stopping,
+// or the job's org or app was dropped meanwhile, and the job must not run.
+func (e *Engine) paceWait(k queueKey, j job) bool {
+	if j.due.IsZero() {
+		return true
+	}
+	d := j.due.Sub(e.m.clock.Now())
+	if d <= 0 {
+		return true
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	e.mu.Lock()
+	e.pacing[k] = cancel
+	e.mu.Unlock()
+	err := e.m.clock.Sleep(ctx, d)
+	e.mu.Lock()
+	delete(e.pacing, k)
+	e.mu.Unlock()
+	cancel()
+	return err == nil
+}
+
+// stopPacing cuts short the pace wait of a dropped queue. Caller holds e.mu.
+func (e *Engine) stopPacing(k queueKey) {
+	if cancel, ok := e.pacing[k]; ok {
+		cancel()
+		delete(e.pacing, k)
 	}
 }
 
@@ -149,7 +188,7 @@ func coalesce(q []job) (job, int) {
 		return j, 1
 	}
 	adding := len(j.add) > 0
-	merged := job{kind: jobPushDelta, orgID: j.orgID, appID: j.appID, mappingID: j.mappingID}
+	merged := job{kind: jobPushDelta, orgID: j.orgID, appID: j.appID, mappingID: j.mappingID, due: j.due}
 	seen := map[string]bool{}
 	n := 0
 	for _, next := range q {
@@ -164,6 +203,9 @@ func coalesce(q []job) (job, int) {
 		}
 		for _, id := range ids {
 			seen[id] = true
+		}
+		if next.due.After(merged.due) {
+			merged.due = next.due // none goes out before its own time
 		}
 		if adding {
 			merged.add = append(merged.add, ids...)
@@ -207,6 +249,11 @@ func (e *Engine) dropOrg(org string) {
 			e.finish(org, len(q))
 		}
 	}
+	for k := range e.pacing {
+		if k.org == org {
+			e.stopPacing(k)
+		}
+	}
 }
 
 // dropApp discards an app's queued jobs.
@@ -218,6 +265,7 @@ func (e *Engine) dropApp(org, app string) {
 		e.queues[k] = nil
 		e.finish(org, len(q))
 	}
+	e.stopPacing(k)
 }
 
 // Pending is the number of queued and running jobs of an org.
@@ -257,6 +305,9 @@ func (m *Model) WaitIdleTimeout(orgID string, d time.Duration) error {
 
 func (m *Model) enqueue(o *Org, a *App, j job) {
 	j.orgID, j.appID = o.ID, a.ID
+	if d := m.pacer.draw(m.orgPace(o)); d > 0 {
+		j.due = m.clock.Now().Add(d)
+	}
 	m.jobQueued(o, &j)
 	m.engine.enqueue(j)
 }

@@ -49,6 +49,7 @@ type Flags struct {
 	groupPushConflict    string
 	rateLimits           string
 	samlCert, samlKey    string
+	pace                 string
 }
 
 // bootFlags describe the boot org: when any is given, a seed file's first
@@ -75,6 +76,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.journal.NoBodies, "journal-no-bodies", false, "keep no bodies in the journals")
 	fs.StringVar(&f.groupPushConflict, "group-push-conflict", string(ConflictError), "what a 409 on creating a pushed group does: error (Okta: the push waits for the admin to link the group) or link (look the name up and link it)")
 	fs.StringVar(&f.rateLimits, "rate-limits", "okta", "Management API rate limits: okta (a Workforce org's per-minute buckets, each token's 50 % share, 75 requests in flight), off, or okta*FACTOR to scale the per-minute limits (okta*0.1)")
+	fs.StringVar(&f.pace, "pace", "instant", "how long after a change the engine starts provisioning it, on the server's clock (real time unless --backoff virtual): instant, okta (Okta's observed 0-3 s), fixed:DURATION (fixed:500ms) or uniform:MIN-MAX (uniform:0s-2s); orgs may have their own (/_sim/orgs/{org}/pace)")
 	fs.BoolVar(&f.cli.Config.Options.LinkKeepsExternalID, "link-keeps-external-id", false, "when a person is linked to an existing SCIM user by userName, leave that user's externalId as it is (default: write the person's Okta id, OKTA-LINK-2)")
 	fs.StringVar(&f.faultsFile, "faults-file", "", "YAML or JSON list of fault rules on /api/v1 active from the start (docs/mockatlassian.md, \"Fault injection\")")
 	fs.StringVar(&f.cli.Config.DataDir, "data-dir", "", "keep state in `DIR`/mockokta.db so it survives restarts (default: in memory)")
@@ -131,6 +133,9 @@ func (f *Flags) CLI(given func(flag string) bool) (CLI, error) {
 	}
 	c.Config.Options.GroupPushConflict = conflict
 	if c.Config.RateLimits, err = ParseRateLimits(f.rateLimits); err != nil {
+		return CLI{}, err
+	}
+	if c.Config.Options.Pace, err = ParsePace(f.pace); err != nil {
 		return CLI{}, err
 	}
 	c.Config.LengthRequired = true // a real client always sends Content-Length (OAPI-MEDIA-2)

@@ -40,9 +40,13 @@ type Options struct {
 	Journal *journal.Journal
 	// MaxLogEvents bounds the System Log per org (oldest dropped).
 	MaxLogEvents int
-	// Pace is waited (on Clock) after each engine job: 0 is full speed;
-	// a pace paces the engine like Okta's, whose jobs take seconds.
-	Pace time.Duration
+	// Pace is how long after a change the engine may start provisioning
+	// it, for orgs without a pace of their own (OKTA-PACE-3); the zero
+	// value is instant. Waited on Clock.
+	Pace Pace
+	// JobPause is waited (on Clock) after each engine job: 0 is full
+	// speed. The bench uses it to model an engine whose jobs take time.
+	JobPause time.Duration
 	// GroupPushConflict is new apps' answer to a 409 on creating a pushed
 	// group (OKTA-PUSH-14): "error" (Okta, the default) or "link".
 	GroupPushConflict GroupPushConflict
@@ -85,6 +89,7 @@ type Model struct {
 	ids    *ids.Generator
 	clock  clock.Sleeper
 	engine *Engine
+	pacer  *pacer
 	// store, with --data-dir, is told what each mutation changed
 	// (records.go); nil in memory. jobSeq numbers the engine's jobs
 	// (jobs.go).
@@ -102,7 +107,7 @@ type Model struct {
 // New returns a model with its engine running; Close stops the engine.
 func New(opts Options) *Model {
 	opts = opts.withDefaults()
-	m := &Model{opts: opts, ids: ids.New(opts.Seed), clock: opts.Clock,
+	m := &Model{opts: opts, ids: ids.New(opts.Seed), clock: opts.Clock, pacer: newPacer(opts.Seed),
 		orgs: map[string]*Org{}, tokens: map[secret.Hash]string{}, oauth: newTokenStore()}
 	m.engine = newEngine(m)
 	return m
@@ -155,6 +160,10 @@ type Org struct {
 	// builtinsAdded: a restored org got its administrator or Everyone
 	// only now (restoreBuiltIns), so the store writes it whole.
 	builtinsAdded bool
+	// pace is the org's own pace (nil: the server's, Options.Pace). A
+	// setting of the simulator, not the org's data: kept in memory only,
+	// and read by the engine without the org lock.
+	pace atomic.Pointer[Pace]
 }
 
 func newOrg(id, name string, created time.Time) *Org {

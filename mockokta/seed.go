@@ -43,6 +43,9 @@ type SeedOrg struct {
 	Apps   []SeedApp   `yaml:"apps" json:"apps,omitempty"`
 	// ServiceApps are OAuth 2.0 service apps for automation (docs/oauth.md).
 	ServiceApps []SeedServiceApp `yaml:"serviceApps" json:"serviceApps,omitempty"`
+	// Pace is the org's own pace (ParsePace; OKTA-PACE-3); empty: the
+	// server's --pace. Like every pace it is kept in memory only.
+	Pace string `yaml:"pace" json:"pace,omitempty"`
 }
 
 // SeedServiceApp is an OAuth 2.0 service app: a fixed client id (so a
@@ -129,6 +132,9 @@ func ParseSeed(data []byte) (Seed, error) {
 		if o.ID == "" {
 			return Seed{}, fmt.Errorf("orgs[%d]: id is required", i)
 		}
+		if _, err := ParsePace(o.Pace); err != nil {
+			return Seed{}, fmt.Errorf("orgs[%d] (%s): %w", i, o.ID, err)
+		}
 	}
 	return s, nil
 }
@@ -173,6 +179,14 @@ func (m *Model) applySeedOrg(so SeedOrg) error {
 	o, err := m.Org(created.ID)
 	if err != nil {
 		return err
+	}
+	// First, so that what the seed queues follows the org's pace.
+	if so.Pace != "" {
+		p, err := ParsePace(so.Pace)
+		if err != nil {
+			return err
+		}
+		o.pace.Store(&p)
 	}
 	for j, t := range so.Tokens[min(1, len(so.Tokens)):] {
 		if err := m.addToken(o, t); err != nil {

@@ -80,7 +80,7 @@ func engineRunClock(ctx context.Context, people int, pace time.Duration, clock c
 	}
 	defer stop()
 	okta, err := mockokta.NewServer(mockokta.Config{Logger: log, Options: mockokta.Options{Seed: 3, Logger: log, Clock: clock,
-		SCIMClient: newClient(1), Pace: pace, Journal: journal.New(journal.Options{MaxEntries: 1000}, clock)},
+		SCIMClient: newClient(1), JobPause: pace, Journal: journal.New(journal.Options{MaxEntries: 1000}, clock)},
 		Boot: &mockokta.Boot{OrgID: "e2e", APIToken: "e2e-token", AtlassianSCIMURL: base + "/scim/directory/" + dir, AtlassianSCIMToken: key}})
 	if err != nil {
 		return 0, 0, err
