@@ -134,10 +134,16 @@ type rateLimiter struct {
 	orgs     sync.Map // org id → RateLimits
 	minute   *ratelimit.Limiter
 	inFlight ratelimit.InFlight
+
+	// logged is when each System Log event (by kind, org, bucket and
+	// caller) was last written, so each is written once a window
+	// (OAPI-RATE-6). Bounded by the keys a run has seen.
+	mu     sync.Mutex
+	logged map[string]time.Time
 }
 
 func newRateLimiter(cfg RateLimits, m *Model) *rateLimiter {
-	return &rateLimiter{server: cfg.withDefaults(), minute: ratelimit.New(m.clock, time.Minute)}
+	return &rateLimiter{server: cfg.withDefaults(), minute: ratelimit.New(m.clock, time.Minute), logged: map[string]time.Time{}}
 }
 
 // withDefaults fills Okta's figures into the fields left zero.
@@ -193,6 +199,11 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 				h.Set("X-Rate-Limit-Limit", "0")
 				h.Set("X-Rate-Limit-Remaining", "0")
 				h.Set("X-Rate-Limit-Reset", strconv.FormatInt(now.Add(time.Second).Unix(), 10))
+				// Only the first violation of each 60 s is logged: none
+				// may have been in the 60 s before this one.
+				if l.once("concurrency\x00"+o.ID, now, now.Add(1-time.Minute)) {
+					s.Model.logRateLimit(o, rateLimitEvent{kind: concurrencyViolation, r: r, reqID: h.Get("X-Okta-Request-Id"), limit: cfg.Concurrency, reset: now.Add(time.Second)})
+				}
 				s.writeError(w, r, errRateLimited())
 				return
 			}
@@ -209,10 +220,99 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 		h.Set("X-Rate-Limit-Limit", strconv.Itoa(d.Limit))
 		h.Set("X-Rate-Limit-Remaining", strconv.Itoa(d.Remaining))
 		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(d.Reset.Unix(), 10))
+		windowStart := d.Reset.Add(-time.Minute)
 		if !d.Allowed {
+			// A token that spends its share is logged too (OAPI-RATE-6).
+			if full := wants[d.Index]; l.once("violation\x00"+full.Key, windowStart, windowStart) {
+				s.Model.logRateLimit(o, rateLimitEvent{kind: rateViolation, r: r, reqID: h.Get("X-Okta-Request-Id"), bucket: b.Name, limit: full.Limit,
+					used: full.Limit, share: d.Index > 0, reset: d.Reset})
+			}
 			s.writeError(w, r, errRateLimited())
 			return
 		}
+		// The warning is about the org's bucket: the first request of a
+		// window that brings it to the threshold.
+		if used := l.minute.Used(wants[0].Key); used*100 >= org*rateWarningPercent &&
+			l.once("warning\x00"+wants[0].Key, windowStart, windowStart) {
+			s.Model.logRateLimit(o, rateLimitEvent{kind: rateWarning, r: r, reqID: h.Get("X-Okta-Request-Id"), bucket: b.Name, limit: org, used: used, reset: d.Reset})
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// once reports whether an event keyed by key should be written at now:
+// not when one was written at or after since (the start of the window it
+// is once per). It records the event when it reports true.
+func (l *rateLimiter) once(key string, now, since time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if last, ok := l.logged[key]; ok && !last.Before(since) {
+		return false
+	}
+	l.logged[key] = now
+	return true
+}
+
+// rateWarningPercent is when Okta warns that a bucket is nearly spent:
+// 60 % of its limit (OAPI-RATE-6).
+const rateWarningPercent = 60
+
+type rateLimitKind int
+
+const (
+	rateWarning rateLimitKind = iota + 1
+	rateViolation
+	concurrencyViolation
+)
+
+// rateLimitEvent is what a rate-limit System Log event reports.
+type rateLimitEvent struct {
+	kind   rateLimitKind
+	r      *http.Request
+	reqID  string // the answer's X-Okta-Request-Id
+	bucket string
+	limit  int // the limit that applied (the bucket's, the token's share, or the concurrency limit)
+	used   int
+	share  bool // the caller's share of the bucket, not the org's bucket
+	reset  time.Time
+}
+
+// logRateLimit writes a rate-limit event to the org's System Log with
+// Okta's event types (OAPI-RATE-6): system.org.rate_limit.warning and
+// .violation, core.concurrency.org.limit.violation.
+func (m *Model) logRateLimit(o *Org, ev rateLimitEvent) {
+	now := m.clock.Now()
+	debug := map[string]string{
+		"requestUri": ev.r.URL.Path,
+		"url":        ev.r.URL.RequestURI(),
+		"threshold":  strconv.Itoa(ev.limit),
+	}
+	e := LogEvent{Severity: "WARN", Transaction: LogTransacton{Type: "WEB", ID: ev.reqID}}
+	switch ev.kind {
+	case rateWarning:
+		e.EventType, e.DisplayMessage = "system.org.rate_limit.warning", "Rate limit warning"
+		e.Outcome = LogOutcome{Result: Success}
+		debug["warningThreshold"] = strconv.Itoa(rateWarningPercent)
+	case rateViolation:
+		e.EventType, e.DisplayMessage = "system.org.rate_limit.violation", "Rate limit violation"
+		e.Outcome = LogOutcome{Result: "DENY", Reason: "API call exceeded rate limit due to too many requests."}
+	case concurrencyViolation:
+		e.EventType, e.DisplayMessage = "core.concurrency.org.limit.violation", "Too many concurrent requests in flight"
+		e.Outcome = LogOutcome{Result: "DENY", Reason: "Too many concurrent requests in flight"}
+	}
+	if ev.kind != concurrencyViolation {
+		e.Target = []LogTarget{{ID: ev.bucket, Type: "URL Pattern"}}
+		debug["count"] = strconv.Itoa(ev.used)
+		debug["timeSpan"], debug["timeUnit"] = "1", "MINUTES"
+		debug["scope"] = "org"
+		if ev.share {
+			debug["scope"] = "principal"
+		}
+	}
+	debug["secondsToReset"] = strconv.FormatInt(int64(max(0, ev.reset.Sub(now).Round(time.Second).Seconds())), 10)
+	e.DebugContext.DebugData = debug
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	e.Actor = o.actor()
+	m.appendLog(o, e)
 }

@@ -252,3 +252,116 @@ func TestRateLimitSDKBacksOff(t *testing.T) {
 		t.Fatalf("429s %d, retries %d: want one of each", limited.Load(), retried.Load())
 	}
 }
+
+// rateEvents lists the org's rate-limit System Log events as the API
+// shows them.
+func rateEvents(t *testing.T, e *oktaEnv, eventType string) []map[string]any {
+	t.Helper()
+	e.org.mu.Lock()
+	defer e.org.mu.Unlock()
+	var out []map[string]any
+	for _, ev := range e.org.logs {
+		if ev.EventType == eventType {
+			out = append(out, eventDoc(ev))
+		}
+	}
+	return out
+}
+
+// TestRateLimitSystemLog: Okta records rate limits in the System Log
+// (OAPI-RATE-6): a warning when a bucket reaches 60 % of its limit, a
+// violation when a request is refused (also for a token's share), both once
+// a window per bucket; the first concurrency violation of each minute.
+func TestRateLimitSystemLog(t *testing.T) {
+	rl, err := ParseRateLimits("okta*0.1") // the apps bucket: 10 a minute, 5 per token
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl.Share = 1 // the org's bucket first
+	e := newOktaEnv(t, func(c *Config) { c.RateLimits = rl })
+	e.clock.Advance(-26*time.Second - 535897000) // 15:09:00, a window's start
+	for i := range 10 {
+		e.do("GET", "/api/v1/apps?limit="+strconv.Itoa(i+1), nil).must(t, 200)
+		if n := len(rateEvents(t, e, "system.org.rate_limit.warning")); (i < 5 && n != 0) || (i >= 5 && n != 1) {
+			t.Fatalf("after %d calls of 10: %d warnings", i+1, n)
+		}
+	}
+	for range 3 {
+		e.do("GET", "/api/v1/apps", nil).wantError(t, 429, "E0000047")
+	}
+	w := rateEvents(t, e, "system.org.rate_limit.warning")[0]
+	if digPath(w, "target.0.id") != "/api/v1/apps" || digPath(w, "debugContext.debugData.threshold") != "10" ||
+		digPath(w, "debugContext.debugData.count") != "6" || digPath(w, "debugContext.debugData.requestUri") != "/api/v1/apps" {
+		t.Errorf("warning: %v", w)
+	}
+	vs := rateEvents(t, e, "system.org.rate_limit.violation")
+	if len(vs) != 1 {
+		t.Fatalf("%d violations for 3 refusals in one window, want 1", len(vs))
+	}
+	v := vs[0]
+	for path, want := range map[string]any{"severity": "WARN", "displayMessage": "Rate limit violation", "outcome.result": "DENY",
+		"target.0.id": "/api/v1/apps", "target.0.type": "URL Pattern", "actor.id": e.adminID(),
+		"debugContext.debugData.scope": "org", "debugContext.debugData.threshold": "10", "debugContext.debugData.secondsToReset": "60"} {
+		if got := digPath(v, path); got != want {
+			t.Errorf("violation %s = %v, want %v", path, got, want)
+		}
+	}
+	// The events can be found as admins look for them.
+	r := e.do("GET", "/api/v1/logs?filter="+url.QueryEscape(`eventType eq "system.org.rate_limit.violation"`), nil).must(t, 200)
+	if len(r.list()) != 1 {
+		t.Errorf("/api/v1/logs filter found %d violations", len(r.list()))
+	}
+
+	// The next window: a new violation.
+	e.clock.Advance(time.Minute)
+	for range 10 {
+		e.do("GET", "/api/v1/apps", nil).must(t, 200)
+	}
+	e.do("GET", "/api/v1/apps", nil).wantError(t, 429, "E0000047")
+	if n := len(rateEvents(t, e, "system.org.rate_limit.violation")); n != 2 {
+		t.Errorf("%d violations after a second window, want 2", n)
+	}
+
+	// A token that spends its share is logged too, as the caller's.
+	shared := newOktaEnv(t, func(c *Config) { c.RateLimits, _ = ParseRateLimits("okta*0.1") })
+	for range 5 {
+		shared.do("GET", "/api/v1/apps", nil).must(t, 200)
+	}
+	shared.do("GET", "/api/v1/apps", nil).wantError(t, 429, "E0000047")
+	if vs := rateEvents(t, shared, "system.org.rate_limit.violation"); len(vs) != 1 ||
+		digPath(vs[0], "debugContext.debugData.scope") != "principal" || digPath(vs[0], "debugContext.debugData.threshold") != "5" {
+		t.Errorf("share violation: %v", vs)
+	}
+
+	// Concurrency: the first violation of each minute.
+	c := newOktaEnv(t, rateLimited)
+	var dones []func()
+	for range 75 {
+		done, _ := c.srv.limits.inFlight.Enter(c.org.ID, 75)
+		dones = append(dones, done)
+	}
+	for range 3 {
+		c.do("GET", "/api/v1/users", nil).wantError(t, 429, "E0000047")
+	}
+	if vs := rateEvents(t, c, "core.concurrency.org.limit.violation"); len(vs) != 1 ||
+		digPath(vs[0], "displayMessage") != "Too many concurrent requests in flight" {
+		t.Errorf("concurrency violations: %v", vs)
+	}
+	c.clock.Advance(time.Minute)
+	c.do("GET", "/api/v1/users", nil).wantError(t, 429, "E0000047")
+	if n := len(rateEvents(t, c, "core.concurrency.org.limit.violation")); n != 2 {
+		t.Errorf("%d concurrency violations a minute later, want 2", n)
+	}
+	for _, d := range dones {
+		d()
+	}
+
+	// Without limits nothing is logged.
+	off := newOktaEnv(t)
+	for range 120 {
+		off.do("GET", "/api/v1/apps", nil).must(t, 200)
+	}
+	if n := len(rateEvents(t, off, "system.org.rate_limit.warning")); n != 0 {
+		t.Errorf("%d warnings without limits", n)
+	}
+}

@@ -34,6 +34,9 @@ type Decision struct {
 	Limit     int
 	Remaining int       // after this request
 	Reset     time.Time // when the window ends
+	// Index is which of TakeAll's wants the decision is about: the full
+	// one when refused, the tightest one when allowed.
+	Index int
 }
 
 // Take counts one request for key against limit and says whether it is
@@ -80,16 +83,27 @@ func (l *Limiter) TakeAll(wants ...Want) Decision {
 	for i, w := range wants {
 		n := l.counts[w.Key]
 		if n >= w.Limit {
-			return Decision{Limit: w.Limit, Reset: reset}
+			return Decision{Limit: w.Limit, Reset: reset, Index: i}
 		}
 		if left := w.Limit - n - 1; i == 0 || left < tightest.Remaining {
-			tightest = Decision{Allowed: true, Limit: w.Limit, Remaining: left, Reset: reset}
+			tightest = Decision{Allowed: true, Limit: w.Limit, Remaining: left, Reset: reset, Index: i}
 		}
 	}
 	for _, w := range wants {
 		l.counts[w.Key]++
 	}
 	return tightest
+}
+
+// Used is how many requests key has counted in the current window.
+func (l *Limiter) Used(key string) int {
+	start := l.clock.Now().UTC().Truncate(l.window)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !start.Equal(l.start) {
+		return 0
+	}
+	return l.counts[key]
 }
 
 // InFlight counts requests in progress per key, for concurrency limits.

@@ -37,8 +37,11 @@ func TestTakeAllCountsEveryLimitOrNone(t *testing.T) {
 			t.Fatalf("the token's share is the tighter limit: %+v", d)
 		}
 	}
-	if d := l.TakeAll(org, token); d.Allowed || d.Limit != 2 || d.Remaining != 0 {
+	if d := l.TakeAll(org, token); d.Allowed || d.Limit != 2 || d.Remaining != 0 || d.Index != 1 {
 		t.Fatalf("the share is spent: %+v", d)
+	}
+	if n := l.Used("org"); n != 2 {
+		t.Fatalf("Used(org) = %d, want 2", n)
 	}
 	// The refused request did not count against the org: another token
 	// still gets the org's last two.
@@ -48,8 +51,12 @@ func TestTakeAllCountsEveryLimitOrNone(t *testing.T) {
 			t.Fatalf("org bucket: %+v", d)
 		}
 	}
-	if d := l.TakeAll(org, Want{"org/third", 2}); d.Allowed || d.Limit != 4 {
+	if d := l.TakeAll(org, Want{"org/third", 2}); d.Allowed || d.Limit != 4 || d.Index != 0 {
 		t.Fatalf("the org bucket is empty: %+v", d)
+	}
+	c.Advance(30 * time.Second)
+	if n := l.Used("org"); n != 0 {
+		t.Fatalf("Used(org) in a new window = %d, want 0", n)
 	}
 }
 
