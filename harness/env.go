@@ -31,6 +31,11 @@ type Env struct {
 	// calls, for servers started with --control-token.
 	ControlToken string
 
+	// Clock is the clock the embedded mockokta waits on (virtual: waits
+	// pass at once, timestamps show them); the runner waits out Okta's
+	// 429s on it too. nil for remote environments, whose waits are real.
+	Clock clock.Sleeper
+
 	Okta      *mockokta.Server      // nil for remote environments
 	Atlassian *mockatlassian.Server // nil for remote environments
 	// CA is the certificate (PEM) that signed both servers' HTTPS
@@ -147,7 +152,7 @@ func startOkta(seed uint64, log *slog.Logger, clk clock.Sleeper, srv servers) (*
 		_ = okta.Close()
 		return nil, err
 	}
-	e := &Env{OktaURL: ots.URL, HTTP: srv.client(2 * time.Minute), Okta: okta, CA: srv.caPEM()}
+	e := &Env{OktaURL: ots.URL, HTTP: srv.client(2 * time.Minute), Okta: okta, CA: srv.caPEM(), Clock: clk}
 	// In memory the server has nothing to save, so closing cannot fail.
 	e.closers = append(e.closers, ots.Close, func() { _ = okta.Close() })
 	return e, nil

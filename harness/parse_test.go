@@ -75,6 +75,10 @@ var invalidCases = map[string][]want{
 		{"9:68", `unknown product "confluance"`, `did you mean "confluence"?`},
 	},
 	"bad_timeout.yaml": {{"2:10", `timeout "5 minutes" is not a duration`, "30s"}},
+	"bad_okta_settings.yaml": {
+		{"3:9", `pace "slowly": want instant, okta, fixed:DURATION (fixed:500ms) or uniform:MIN-MAX (uniform:0s-2s)`, "instant (the default), okta"},
+		{"4:15", `rate limits "okta*fast": the factor after okta* must be a positive number`, "off (the default), okta, or okta*0.1"},
+	},
 	"duplicate_login.yaml": {
 		{"5:10", `duplicate ref "alice" (also at people[0].ref)`, ""},
 		{"6:12", `duplicate login "Alice@Example.com" (also at people[0].login)`, ""},

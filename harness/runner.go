@@ -33,6 +33,9 @@ type RunOptions struct {
 	// Traffic keeps every step's SCIM exchanges in its result (StepResult.
 	// Traffic), for reports that draw them (`harness run --html`).
 	Traffic bool
+	// Pace and RateLimits, when set, replace every scenario's okta.pace
+	// and okta.rateLimits (mockokta.ParsePace, mockokta.ParseRateLimits).
+	Pace, RateLimits string
 }
 
 // RunFile parses and runs one scenario file.
@@ -318,12 +321,35 @@ func (r *run) setupAtlassian() error {
 func (r *run) setupOkta(s *Scenario) error {
 	var oorg struct{ ID, Token string }
 	// Scenarios run without Okta's rate limits, also against a standalone
-	// server that has them on (OAPI-RATE-1).
-	if err := r.oktaCtl.do("POST", "/_sim/orgs", map[string]any{"name": s.Name, "rateLimits": "off"}, &oorg); err != nil {
+	// server that has them on (OAPI-RATE-1), unless they ask for them.
+	limits, pace := s.Okta.RateLimits, s.Okta.Pace
+	if r.opts.RateLimits != "" {
+		limits = r.opts.RateLimits
+	}
+	if r.opts.Pace != "" {
+		pace = r.opts.Pace
+	}
+	if limits == "" {
+		limits = "off"
+	}
+	org := map[string]any{"name": s.Name, "rateLimits": limits}
+	if pace != "" {
+		org["pace"] = pace
+	}
+	if err := r.oktaCtl.do("POST", "/_sim/orgs", org, &oorg); err != nil {
 		return err
 	}
 	r.oktaOrg = oorg.ID
 	r.okta = &client{base: r.env.OktaURL, auth: "SSWS " + oorg.Token, http: r.env.HTTP, ctx: r.ctx}
+	if limits != "off" {
+		// As okta-sdk-golang with rate-limit retries: wait out each 429 on
+		// the simulator's clock (virtual in-process) and try again.
+		var wait clock.Sleeper = clock.System{}
+		if r.env.Clock != nil {
+			wait = r.env.Clock
+		}
+		r.okta.limited = &rateLimited{clock: wait, maxRetries: rateLimitRetries}
+	}
 	app := s.Okta.App
 	if app.Template == "" {
 		app.Template = "atlassian"

@@ -61,9 +61,20 @@ type AtlassianSwitches struct {
 	MaxUsersPerGroup      int    `yaml:"maxUsersPerGroup,omitempty" json:"maxUsersPerGroup,omitempty"`
 }
 
-// OktaSpec sets up the Okta org's app (guide Step 2).
+// OktaSpec sets up the Okta org's app (guide Step 2) and how the simulated
+// org behaves: its pace and its Management API rate limits.
 type OktaSpec struct {
 	App AppSpec `yaml:"app" json:"app"`
+	// Pace is how long after a change Okta starts provisioning it
+	// (mockokta.ParsePace: instant, the default; okta; fixed:500ms;
+	// uniform:0s-2s), on the simulator's clock: virtual in-process, so a
+	// scenario under okta pace still runs in milliseconds.
+	Pace string `yaml:"pace,omitempty" json:"pace,omitempty"`
+	// RateLimits turns on the Management API's rate limits for the org
+	// (mockokta.ParseRateLimits: okta, okta*0.1; off, the default). The
+	// runner then waits out each 429 as okta-sdk-golang does, on the
+	// simulator's clock.
+	RateLimits string `yaml:"rateLimits,omitempty" json:"rateLimits,omitempty"`
 }
 
 // AppSpec is the app integration. Connect (default true) configures the

@@ -34,6 +34,11 @@ type StartOptions struct {
 	// TLS serves both simulators over HTTPS (EmbeddedOptions.TLS); the
 	// environment's CA is the certificate to trust.
 	TLS bool
+	// Pace and RateLimits set the Okta org's pace and Management API rate
+	// limits (as a scenario's okta.pace and okta.rateLimits, which they
+	// replace): by default instant and off. Both run on the environment's
+	// virtual clock, so waits cost no wall time.
+	Pace, RateLimits string
 }
 
 // Start starts an in-process environment for t and stops it at the end of
@@ -56,7 +61,7 @@ func Start(t testing.TB, opts ...StartOptions) *TestEnv {
 		t.Fatalf("harness.Start: %v", err)
 	}
 	t.Cleanup(env.Close)
-	r, err := newRun(context.Background(), s, env, RunOptions{})
+	r, err := newRun(context.Background(), s, env, RunOptions{Pace: o.Pace, RateLimits: o.RateLimits})
 	if err != nil {
 		t.Fatalf("harness.Start: %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/provsim/provsim/internal/faults"
+	"github.com/provsim/provsim/mockokta"
 )
 
 // Allowed values, as in scenario.schema.json and docs/scenarios.md.
@@ -306,6 +307,14 @@ func (v *scenarioValidator) okta() {
 	v.userNameFormat("$.okta.app.userNameFormat", app.UserNameFormat)
 	v.attribute("$.okta.app.primaryEmail", app.PrimaryEmail)
 	v.enum("$.okta.app.groupPushConflict", app.GroupPushConflict, []string{"error", "link"})
+	if _, err := mockokta.ParsePace(v.s.Okta.Pace); err != nil {
+		v.at("$.okta.pace", "instant (the default), okta, fixed:500ms or uniform:0s-2s", "%v", err)
+	}
+	if r := v.s.Okta.RateLimits; r != "" {
+		if _, err := mockokta.ParseRateLimits(r); err != nil {
+			v.at("$.okta.rateLimits", "off (the default), okta, or okta*0.1 to scale the limits", "%v", err)
+		}
+	}
 }
 
 func (v *scenarioValidator) userNameFormat(path, f string) {
