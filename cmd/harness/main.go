@@ -103,6 +103,7 @@ func runCommand() *cobra.Command {
 		target                       harness.SCIMTarget
 		auth                         string
 		keep                         bool
+		pace, rateLimits             string
 	)
 	cmd := &cobra.Command{
 		Use:   "run FILE|DIR... [flags]",
@@ -138,6 +139,14 @@ func runCommand() *cobra.Command {
 			if controlToken != "" && oktaURL == "" {
 				return cli.Usagef("--control-token is for running servers: give --okta-url and --atlassian-url")
 			}
+			if _, err := mockokta.ParsePace(pace); err != nil {
+				return cli.Usagef("--okta-pace: %w", err)
+			}
+			if rateLimits != "" {
+				if _, err := mockokta.ParseRateLimits(rateLimits); err != nil {
+					return cli.Usagef("--okta-rate-limits: %w", err)
+				}
+			}
 			if err := harness.ValidateFiles(files); err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), err)
 				return cli.ErrReported
@@ -148,7 +157,7 @@ func runCommand() *cobra.Command {
 				env.AtlassianURLFromOkta = atlFromOkta
 				env.ControlToken = controlToken
 			}
-			opts := harness.RunOptions{Env: env, Timeout: timeout, Keep: keep, Traffic: htmlOut != ""}
+			opts := harness.RunOptions{Env: env, Timeout: timeout, Keep: keep, Traffic: htmlOut != "", Pace: pace, RateLimits: rateLimits}
 			if target.BaseURL != "" {
 				opts.Target = &target
 			}
@@ -197,6 +206,8 @@ func runCommand() *cobra.Command {
 	f.StringVar(&target.URLFromOkta, "scim-base-url-from-okta", "", "the SCIM base `URL` as a running mockokta reaches it (default --scim-base-url)")
 	cli.Alias(f, "scim-base-url-from-okta", "scim-url-from-okta")
 	f.BoolVar(&keep, "keep", false, "leave on the --scim-base-url server the users and groups the run created")
+	f.StringVar(&pace, "okta-pace", "", "every scenario's okta.pace: instant, okta (0-3 s before each job, as real Okta), fixed:DURATION or uniform:MIN-MAX (default: the scenario's, else instant)")
+	f.StringVar(&rateLimits, "okta-rate-limits", "", "every scenario's okta.rateLimits: off, okta, or okta*FACTOR (default: the scenario's, else off)")
 	cli.EnvPrefix(cmd, harness.ServeEnvPrefix)
 	return cmd
 }

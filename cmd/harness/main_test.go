@@ -135,6 +135,8 @@ func TestMessagesSayWhatToDoNext(t *testing.T) {
 		{[]string{"people"}, "give one scenario file"},
 		{[]string{"run", "no-such-dir/"}, "no such file or directory"},
 		{[]string{"run", "--okta-url", "http://x", "../../scenarios/wrong-api-key.yaml"}, "--okta-url and --atlassian-url go together"},
+		{[]string{"run", "--okta-pace", "soon", "../../scenarios/wrong-api-key.yaml"}, `--okta-pace: pace "soon": want instant, okta`},
+		{[]string{"run", "--okta-rate-limits", "okta*0", "../../scenarios/wrong-api-key.yaml"}, "--okta-rate-limits: rate limits \"okta*0\""},
 		{[]string{"serve", "--delete-mode", "nuke"}, "delete mode"},
 		{[]string{"serve", "stray"}, "unknown command"},
 	} {
@@ -159,6 +161,26 @@ func TestFlagsAfterPositionalArguments(t *testing.T) {
 		if st, err := os.Stat(f); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+}
+
+// --okta-pace and --okta-rate-limits give every scenario Okta's pace and
+// rate limits; in-process both pass in virtual time. The scenario expects
+// the System Log's rate-limit violation, which only limits give it.
+func TestRunOktaPaceAndRateLimits(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "limited.yaml")
+	src := "name: limited\npeople: [{login: a@example.com}, {login: b@example.com}, {login: c@example.com}]\nsteps:\n" +
+		"  - assign: {user: a@example.com}\n  - assign: {user: b@example.com}\n  - assign: {user: c@example.com}\n" +
+		"    expect:\n      okta: {log: [{eventType: system.org.rate_limit.violation}]}\n      atlassian: {userCount: 3}\n"
+	if err := os.WriteFile(f, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := clitest.Run(command(), nil, "run", f, "--okta-pace", "okta"); r.Code != 1 {
+		t.Fatalf("without limits: exit %d, want 1 (no violation)\n%s", r.Code, r.Stdout)
+	}
+	r := clitest.Run(command(), nil, "run", f, "--okta-pace", "okta", "--okta-rate-limits", "okta*0.05")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "1 passed, 0 failed") {
+		t.Fatalf("exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 }
 
