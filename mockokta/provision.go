@@ -15,6 +15,7 @@ import (
 // run executes one job. Each flow reads a snapshot under the org lock,
 // talks SCIM without it, then writes the outcome back under the lock.
 func (m *Model) run(ctx context.Context, j job) {
+	ctx = withJob(ctx, j)
 	switch j.kind {
 	case jobProvision:
 		m.provisionUser(ctx, j)

@@ -99,6 +99,9 @@ func (m *Model) scimCall(ctx context.Context, orgID string, c Connection, method
 	for attempt := 1; ; attempt++ {
 		r, retryAfter := m.scimOnce(ctx, orgID, c, method, path, raw)
 		if r.status != http.StatusTooManyRequests || attempt == maxAttempts {
+			if attempt > 1 && r.status != http.StatusTooManyRequests {
+				m.rateLimitOver(ctx)
+			}
 			return r
 		}
 		if wait == 0 {
@@ -109,6 +112,8 @@ func (m *Model) scimCall(ctx context.Context, orgID string, c Connection, method
 		} else {
 			wait *= 2
 		}
+		// The task shows the wait meanwhile (OKTA-RETRY-3).
+		m.rateLimited(ctx, attempt, wait)
 		if err := m.clock.Sleep(ctx, wait); err != nil {
 			return scimResponse{err: err}
 		}

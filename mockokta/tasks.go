@@ -19,7 +19,13 @@ type Task struct {
 	Retryable bool       `json:"retryable"`
 	Created   time.Time  `json:"created"`
 	Resolved  *time.Time `json:"resolved,omitempty"`
-	job       job
+	// RateLimited marks the task of a job waiting out a 429 back-off:
+	// Okta retries it by itself at RetryAt, Attempt being the attempt that
+	// got the last 429 (OKTA-RETRY-3). It needs no action.
+	RateLimited bool       `json:"rateLimited,omitempty"`
+	RetryAt     *time.Time `json:"retryAt,omitempty"`
+	Attempt     int        `json:"attempt,omitempty"`
+	job         job
 }
 
 // Task statuses.
@@ -46,18 +52,45 @@ func (m *Model) fail(j job, login, message string, retryable bool) {
 	})
 }
 
-// openTask records a task, or updates the one being retried. Caller holds
-// o.mu.
+// openTask records a task, or updates the one being retried, or the one
+// that showed the job waiting out a rate limit: a job that runs out of 429
+// attempts fails in the task that showed it waiting (OKTA-RETRY-3). Caller
+// holds o.mu.
 func (m *Model) openTask(o *Org, a *App, j job, message string, retryable bool) {
-	if t, ok := o.tasks[j.taskID]; ok {
-		t.Message, t.Status, t.Resolved = message, TaskOpen, nil
+	t, ok := o.tasks[j.taskID]
+	if !ok {
+		t = o.rateLimitTask(a.ID, j)
+	}
+	if t != nil {
+		t.Message, t.Status, t.Resolved, t.Retryable = message, TaskOpen, nil, retryable
+		t.RateLimited, t.RetryAt, t.Attempt = false, nil, 0
+		o.changes.Put(kindTask, t.ID)
 		return
 	}
+	m.newTask(o, a, j, message, retryable)
+}
+
+// newTask records a new open task for a job. Caller holds o.mu.
+func (m *Model) newTask(o *Org, a *App, j job, message string, retryable bool) *Task {
 	t := &Task{ID: m.ids.Token(20), AppID: a.ID, AppLabel: a.Label, UserID: j.userID, MappingID: j.mappingID,
 		Kind: j.kind.String(), Message: message, Status: TaskOpen, Retryable: retryable, Created: m.now(), job: j}
 	t.job.taskID = t.ID
 	o.tasks[t.ID] = t
 	o.taskOrder = append(o.taskOrder, t.ID)
+	return t
+}
+
+// rateLimitTask finds the open task showing a job of the same kind, app,
+// user and mapping waiting out a rate limit. Caller holds o.mu.
+func (o *Org) rateLimitTask(appID string, j job) *Task {
+	for _, id := range o.taskOrder {
+		t := o.tasks[id]
+		if t.Status == TaskOpen && t.RateLimited && t.AppID == appID && t.job.kind == j.kind &&
+			t.UserID == j.userID && t.MappingID == j.mappingID {
+			return t
+		}
+	}
+	return nil
 }
 
 // openTaskFor finds an open task of a push mapping whose job is of the
@@ -106,6 +139,9 @@ func (m *Model) RetryTask(o *Org, id string, force bool) error {
 	if t.Status != TaskOpen {
 		return errValidation("task: already resolved")
 	}
+	if t.RateLimited {
+		return errValidation("task: Okta retries it by itself once the app's rate limit allows; it needs no action")
+	}
 	if !t.Retryable && !force {
 		return errValidation("task: Okta offers no retry for this task, only Mark complete (resolve); add ?force=true to retry it anyway")
 	}
@@ -121,7 +157,7 @@ func (m *Model) RetryOpenTasks(o *Org, force bool) (int, error) {
 	defer o.mu.Unlock()
 	n := 0
 	for _, id := range o.taskOrder {
-		if t := o.tasks[id]; t.Status == TaskOpen && (t.Retryable || force) {
+		if t := o.tasks[id]; t.Status == TaskOpen && !t.RateLimited && (t.Retryable || force) {
 			if err := m.retry(o, t); err != nil {
 				return n, err
 			}
