@@ -62,9 +62,9 @@ func (m *Model) rateLimited(ctx context.Context, attempt int, wait time.Duration
 }
 
 // rateLimitOver ends a job's wait: the app answered something other than
-// 429. A task opened for the wait closes (the job goes on, and a failure
-// opens a task of its own); a retried task being waited in stays open for
-// the job to settle.
+// 429. A task opened for the wait closes, still marked as a rate-limit
+// wait (the job goes on, and a failure opens a task of its own); a retried
+// task being waited in stays open for the job to settle.
 func (m *Model) rateLimitOver(ctx context.Context) {
 	j, ok := ctxJob(ctx)
 	if !ok {
@@ -78,8 +78,10 @@ func (m *Model) rateLimitOver(ctx context.Context) {
 		if t == nil || !t.RateLimited {
 			return
 		}
-		t.RateLimited, t.RetryAt, t.Attempt = false, nil, 0
-		if !retried {
+		if retried {
+			t.RateLimited, t.RetryAt, t.Attempt = false, nil, 0
+		} else {
+			t.RetryAt, t.Attempt = nil, 0
 			m.resolveTask(o, t.ID)
 		}
 		o.changes.Put(kindTask, t.ID)

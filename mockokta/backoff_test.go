@@ -108,8 +108,8 @@ func TestRateLimitWaitShowsOnAppUserAndTask(t *testing.T) {
 				t.Errorf("open tasks after a good retry: %v", open)
 			}
 			all := goldTasks(p, true)
-			if len(all) != 1 || all[0]["status"] != "RESOLVED" || all[0]["rateLimited"] != nil {
-				t.Errorf("tasks after the retry: %v, want the one task resolved", all)
+			if len(all) != 1 || all[0]["status"] != "RESOLVED" || all[0]["rateLimited"] != true || all[0]["retryAt"] != nil {
+				t.Errorf("tasks after the retry: %v, want the one rate-limit task resolved", all)
 			}
 		})
 	}

@@ -20,8 +20,9 @@ type Task struct {
 	Created   time.Time  `json:"created"`
 	Resolved  *time.Time `json:"resolved,omitempty"`
 	// RateLimited marks the task of a job waiting out a 429 back-off:
-	// Okta retries it by itself at RetryAt, Attempt being the attempt that
-	// got the last 429 (OKTA-RETRY-3). It needs no action.
+	// while open, Okta retries it by itself at RetryAt, Attempt being the
+	// attempt that got the last 429 (OKTA-RETRY-3); it needs no action. A
+	// resolved one is a wait that ended with the app answering.
 	RateLimited bool       `json:"rateLimited,omitempty"`
 	RetryAt     *time.Time `json:"retryAt,omitempty"`
 	Attempt     int        `json:"attempt,omitempty"`
@@ -139,7 +140,7 @@ func (m *Model) RetryTask(o *Org, id string, force bool) error {
 	if t.Status != TaskOpen {
 		return errValidation("task: already resolved")
 	}
-	if t.RateLimited {
+	if t.RateLimited && t.Status == TaskOpen {
 		return errValidation("task: Okta retries it by itself once the app's rate limit allows; it needs no action")
 	}
 	if !t.Retryable && !force {
