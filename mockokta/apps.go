@@ -123,6 +123,10 @@ type App struct {
 	// GroupPushConflict is what a 409 on creating a pushed group does
 	// (OKTA-PUSH-14): Okta's "error", or the "link" switch.
 	GroupPushConflict GroupPushConflict
+	// SkipGroupImport is the integration's "Import Groups" unchecked: Okta
+	// reads no app groups and does not know pushed groups' ids downstream
+	// (OKTA-PUSH-12).
+	SkipGroupImport bool
 	// SAML is the app's SAML sign-on settings and keys (saml.go).
 	SAML AppSAML
 
@@ -306,6 +310,7 @@ type UpdateAppInput struct {
 	PrimaryEmailAttr  *string
 	RenameGroups      *bool
 	GroupPushConflict *GroupPushConflict
+	ImportGroups      *bool      // the integration's "Import Groups" (OKTA-PUSH-12)
 	SAML              *SAMLInput // settings.signOn of a SAML app
 }
 
@@ -359,6 +364,9 @@ func (m *Model) UpdateApp(o *Org, appID string, in UpdateAppInput) (*App, error)
 	}
 	if in.RenameGroups != nil {
 		a.RenameGroups = *in.RenameGroups
+	}
+	if in.ImportGroups != nil {
+		a.SkipGroupImport = !*in.ImportGroups
 	}
 	if in.GroupPushConflict != nil {
 		c, err := ParseGroupPushConflict(string(*in.GroupPushConflict))

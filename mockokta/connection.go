@@ -113,11 +113,27 @@ func (m *Model) toAppSaved(ctx context.Context, j job) {
 		return
 	}
 	m.scimCall(ctx, j.orgID, c, http.MethodGet, "/Users?startIndex=1&count=2", nil)
+	if m.skipsGroupImport(j) {
+		// "Import Groups" off: Okta reads no app groups (OKTA-PUSH-12).
+		return
+	}
 	r := m.scimCall(ctx, j.orgID, c, http.MethodGet, "/Groups?startIndex=1&count=100", nil)
 	var list listResponse
 	if r.ok() && r.decode(&list) == nil {
 		m.cacheGroups(j, list.Resources, true)
 	}
+}
+
+// skipsGroupImport reports whether the job's app has "Import Groups" off.
+func (m *Model) skipsGroupImport(j job) bool {
+	o, err := m.Org(j.orgID)
+	if err != nil {
+		return false
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, ok := o.apps[j.appID]
+	return ok && a.SkipGroupImport
 }
 
 func (m *Model) appConnection(j job) (Connection, bool) {
@@ -200,13 +216,16 @@ func (m *Model) runImport(ctx context.Context, j job) {
 		sum.Error = err
 		return
 	}
-	groups, err := m.pageAll(ctx, j.orgID, c, "Groups")
-	if err != "" {
-		sum.Error = err
-		return
+	var groups []json.RawMessage
+	if !m.skipsGroupImport(j) {
+		// With "Import Groups" off no group is read (OKTA-PUSH-12).
+		if groups, err = m.pageAll(ctx, j.orgID, c, "Groups"); err != "" {
+			sum.Error = err
+			return
+		}
+		m.cacheGroups(j, groups, true)
 	}
 	sum.UsersScanned, sum.GroupsScanned = len(users), len(groups)
-	m.cacheGroups(j, groups, true)
 	o, e := m.Org(j.orgID)
 	if e != nil {
 		return

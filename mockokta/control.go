@@ -366,13 +366,15 @@ func (s *Server) ctlSettings(w http.ResponseWriter, r *http.Request) {
 		PrimaryEmailAttribute *string            `json:"primaryEmailAttribute"`
 		RenameGroups          *bool              `json:"renameGroups"`
 		GroupPushConflict     *GroupPushConflict `json:"groupPushConflict"`
+		ImportGroups          *bool              `json:"importGroups"`
 	}
 	if err := s.decode(w, r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	a, err := s.Model.UpdateApp(orgOf(r), vars(r)["appId"], UpdateAppInput{UserName: in.UserNameTemplate,
-		PrimaryEmailAttr: in.PrimaryEmailAttribute, RenameGroups: in.RenameGroups, GroupPushConflict: in.GroupPushConflict})
+		PrimaryEmailAttr: in.PrimaryEmailAttribute, RenameGroups: in.RenameGroups, GroupPushConflict: in.GroupPushConflict,
+		ImportGroups: in.ImportGroups})
 	s.writeSimSettings(w, r, a, err)
 }
 

@@ -304,6 +304,9 @@ func (m *Model) RefreshAppGroups(ctx context.Context, o *Org, appID string) ([]A
 	if err == nil && !a.Connection.configured() {
 		err = errFeatureNotEnabled("Provisioning is not enabled for this application")
 	}
+	if err == nil && a.SkipGroupImport {
+		err = errGroupPush("Import Groups is off for this app: Okta reads no app groups (turn Import Groups on first)")
+	}
 	var c Connection
 	if err == nil {
 		c = a.Connection
@@ -416,6 +419,9 @@ type pushSnap struct {
 	inSource   map[string]bool // every member of the source group now
 	known      string          // remote group id Okta knows under the target name
 	conflict   GroupPushConflict
+	// lookup: Okta does not keep the target's id ("Import Groups" off), so
+	// each update looks the group up by name first (OKTA-PUSH-12).
+	lookup bool
 }
 
 type member struct{ uid, extID, userName string }
@@ -432,7 +438,7 @@ func (m *Model) snapPush(j job) (pushSnap, bool) {
 		return pushSnap{}, false
 	}
 	s := pushSnap{org: o, conn: a.Connection, flavour: a.Flavour, rename: a.RenameGroups, appLabel: a.Label,
-		inSource: map[string]bool{}, conflict: a.GroupPushConflict}
+		inSource: map[string]bool{}, conflict: a.GroupPushConflict, lookup: a.SkipGroupImport}
 	pm, ok := a.mappings[j.mappingID]
 	if !ok {
 		if j.kind == jobPushDelete {
@@ -455,7 +461,7 @@ func (m *Model) snapPush(j job) (pushSnap, bool) {
 	// Create or link is decided from Okta's cached app groups (OKTA-PUSH-2,
 	// OKTA-PUSH-10) until a create has failed: then the mapping stays a
 	// "Create Group" push in error until the admin links it (OKTA-PUSH-14).
-	if rg, ok := a.remoteGroups[lower(pm.TargetGroupName)]; ok && pm.Status != PushError {
+	if rg, ok := a.remoteGroups[lower(pm.TargetGroupName)]; ok && pm.Status != PushError && !s.lookup {
 		s.known = rg.ID
 	}
 	return s, true
@@ -511,13 +517,17 @@ func (m *Model) runPush(ctx context.Context, j job) {
 			m.nothingToDo(j)
 			return
 		}
+		if failure := m.resolveTarget(ctx, &s); failure != "" {
+			m.failPush(j, failure)
+			return
+		}
 		r, sent := m.renameTarget(ctx, s)
 		if !r.ok() {
 			m.failPush(j, r.failure("Error while renaming group "+s.pm.TargetGroupName))
 			return
 		}
 		m.settlePush(j, func(a *App, pm *PushMapping) {
-			pm.TargetGroupName = s.sourceName
+			pm.TargetGroupID, pm.TargetGroupName = s.pm.TargetGroupID, s.sourceName
 			if sent != nil {
 				pm.pushed = sent
 			}
@@ -554,6 +564,10 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 		return
 	}
 	org := s.org.ID
+	if failure := m.resolveTarget(ctx, &s); failure != "" {
+		m.failPush(j, failure)
+		return
+	}
 	target, event := s.pm.TargetGroupID, "application.provision.group_push.push_memberships"
 	if target == "" && s.known != "" {
 		target, event = s.known, "application.provision.group.verify_exists"
@@ -571,7 +585,7 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 			// (OKTA-PUSH-14).
 			found, failure := m.lookupGroup(ctx, s, name)
 			if found == "" {
-				m.failPush(j, r.failure("Error while creating user group "+name)+failure)
+				m.failPush(j, r.failure("Error while creating user group "+name)+"; "+failure)
 				return
 			}
 			target, event = found, "application.provision.group.verify_exists"
@@ -632,21 +646,40 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 }
 
 // lookupGroup finds a target group by name, as Okta does for a group whose
-// id it does not know (OKTA-PUSH-12). It returns
-// the id of the one group found, or why none was taken.
+// id it does not know (OKTA-PUSH-12): `GET /Groups?filter=displayName eq
+// "<name>"&startIndex=1&count=100`. It returns the id of the one group
+// found, or why none was taken.
 func (m *Model) lookupGroup(ctx context.Context, s pushSnap, name string) (id, failure string) {
+	what := "Error while looking up group " + name
 	r := m.scimCall(ctx, s.org.ID, s.conn, http.MethodGet, filterPath("Groups", "displayName", name), nil)
 	var list listResponse
 	switch {
 	case !r.ok():
-		return "", "; " + r.failure("Error while looking up group "+name)
+		return "", r.failure(what)
 	case r.decode(&list) != nil:
-		return "", "; Error while looking up group " + name + ": the response is not a SCIM ListResponse"
+		return "", what + ": the response is not a SCIM ListResponse"
 	case len(list.Resources) != 1:
-		return "", fmt.Sprintf("; looking the name up found %d groups", len(list.Resources))
+		return "", fmt.Sprintf("%s: %d groups of that name in the app", what, len(list.Resources))
 	}
-	id, _, _ = resourceInfo(list.Resources[0])
+	if id, _, _ = resourceInfo(list.Resources[0]); id == "" {
+		return "", what + ": the group found has no id"
+	}
 	return id, ""
+}
+
+// resolveTarget looks the target group up by name when Okta does not know
+// its id downstream ("Import Groups" off, OKTA-PUSH-12) and points s at the
+// group found; a push that never made or linked its group has nothing to
+// look up. It returns why no group was found.
+func (m *Model) resolveTarget(ctx context.Context, s *pushSnap) string {
+	if !s.lookup || s.pm.TargetGroupID == "" {
+		return ""
+	}
+	id, failure := m.lookupGroup(ctx, *s, s.pm.TargetGroupName)
+	if id != "" {
+		s.pm.TargetGroupID = id
+	}
+	return failure
 }
 
 // pushDelta sends member adds and removes: one PATCH with a filtered
@@ -693,6 +726,10 @@ func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 	}
 	if len(adds) == 0 && len(removes) == 0 {
 		m.deltaNothingToDo(j)
+		return
+	}
+	if failure := m.resolveTarget(ctx, &s); failure != "" {
+		m.failPush(j, failure)
 		return
 	}
 	org := s.org.ID
@@ -749,7 +786,7 @@ func (m *Model) pushDelta(ctx context.Context, j job, s pushSnap) {
 	}
 	m.settlePush(j, func(a *App, pm *PushMapping) {
 		now := m.now()
-		pm.LastPush = &now
+		pm.LastPush, pm.TargetGroupID = &now, s.pm.TargetGroupID
 		if pm.Status == PushError {
 			pm.Status, pm.ErrorSummary = PushActive, ""
 		}

@@ -127,6 +127,8 @@ type AppRecord struct {
 	// GroupPushConflict is the app's answer to a 409 on creating a pushed
 	// group; empty is Okta's ("error").
 	GroupPushConflict GroupPushConflict `json:"groupPushConflict,omitempty"`
+	// SkipGroupImport is "Import Groups" unchecked (OKTA-PUSH-12).
+	SkipGroupImport bool `json:"skipGroupImport,omitempty"`
 	// SAML holds the SAML settings and signing keys (private keys
 	// included: they sign assertions after a restart); absent while all
 	// are defaults.
@@ -458,7 +460,7 @@ func appRecord(a *App) AppRecord {
 		Connection: ConnectionRecord{BaseURL: c.BaseURL, Auth: c.Auth, Token: c.Token, Username: c.Username, Password: c.Password, Enabled: c.Enabled},
 		ToApp:      a.ToApp, UserName: a.UserName, PrimaryEmailAttr: a.PrimaryEmailAttr, RenameGroups: a.RenameGroups,
 		ProfileMap: maps.Clone(a.ProfileMap), UserSchema: maps.Clone(a.UserSchema),
-		GroupPushConflict: nonDefault(a.GroupPushConflict, ConflictError), SAML: samlRecord(a.SAML)}
+		GroupPushConflict: nonDefault(a.GroupPushConflict, ConflictError), SkipGroupImport: a.SkipGroupImport, SAML: samlRecord(a.SAML)}
 }
 
 // nonDefault is v, or "" when v is the default (kept out of records).

@@ -92,6 +92,7 @@ type SeedApp struct {
 	UserNameTemplate      string          `yaml:"userNameTemplate" json:"userNameTemplate,omitempty"` // e.g. ${source.email}
 	PrimaryEmailAttribute string          `yaml:"primaryEmailAttribute" json:"primaryEmailAttribute,omitempty"`
 	RenameGroups          bool            `yaml:"renameGroups" json:"renameGroups,omitempty"`
+	ImportGroups          *bool           `yaml:"importGroups" json:"importGroups,omitempty"` // default true (OKTA-PUSH-12)
 	Assign                SeedAssignments `yaml:"assign" json:"assign,omitempty"`
 	Push                  []SeedPush      `yaml:"push" json:"push,omitempty"`
 }
@@ -329,6 +330,7 @@ func (m *Model) seedApp(o *Org, sa SeedApp, userID, groupID func(string) (string
 	if sa.RenameGroups {
 		upd.RenameGroups = &sa.RenameGroups
 	}
+	upd.ImportGroups = sa.ImportGroups
 	if _, err := m.UpdateApp(o, a.ID, upd); err != nil {
 		return err
 	}

@@ -207,6 +207,7 @@ type appLinks struct {
 type appSimSettingsView struct {
 	Flavour               Flavour              `json:"flavour"`
 	GroupPushConflict     GroupPushConflict    `json:"groupPushConflict"`
+	ImportGroups          bool                 `json:"importGroups"`
 	PrimaryEmailAttribute string               `json:"primaryEmailAttribute"`
 	Provisioning          string               `json:"provisioning"`
 	RenameGroups          bool                 `json:"renameGroups"`
@@ -221,7 +222,8 @@ func appSimSettingsJSON(a *App) appSimSettingsView {
 		status = "ENABLED"
 	}
 	return appSimSettingsView{Flavour: a.Flavour, Provisioning: status, PrimaryEmailAttribute: a.PrimaryEmailAttr,
-		RenameGroups: a.RenameGroups, GroupPushConflict: a.GroupPushConflict, UserNameTemplate: userNameTemplateJSON(a)}
+		RenameGroups: a.RenameGroups, GroupPushConflict: a.GroupPushConflict, ImportGroups: !a.SkipGroupImport,
+		UserNameTemplate: userNameTemplateJSON(a)}
 }
 
 func userNameTemplateJSON(a *App) userNameTemplateView {
