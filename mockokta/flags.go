@@ -69,7 +69,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	cli.Alias(fs, "scim-base-url", "atlassian-scim-url")
 	cli.Alias(fs, "scim-api-key", "atlassian-scim-token")
 	fs.Uint64Var(&f.cli.Config.Options.Seed, "seed", 0, "seed for repeatable ids (0: random)")
-	fs.StringVar(&f.backoff, "backoff", "real", "429 back-offs: real (wait, as Okta does: Retry-After or 5 min, doubling) or virtual (skip the wait, keep the timestamps)")
+	fs.StringVar(&f.backoff, "backoff", "real", "the engine's waits, 429 back-offs and --pace: real (wait, as Okta does: Retry-After or 5 min, doubling) or virtual (skip the wait, keep the timestamps)")
 	fs.DurationVar(&f.timeout, "scim-timeout", 60*time.Second, "timeout of each outbound SCIM request (Okta: 60 s)")
 	fs.Int64Var(&f.cli.Config.MaxBodyBytes, "max-body-bytes", 1<<20, "request body limit in bytes")
 	fs.IntVar(&f.journal.MaxEntries, "journal-size", 10000, "entries kept in each journal")
