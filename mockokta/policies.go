@@ -168,10 +168,23 @@ func (s *Server) apiListPolicies(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Okta documents limit and after for policies but no default page
+	// size: without a limit every policy is on the one page (OAPI-PAGE-2).
+	p, err := pageParams(r, max(len(ps), 1), 0)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	byID := map[string]AccessPolicy{}
+	ids := make([]string, 0, len(ps))
+	for _, p := range ps {
+		byID[p.ID] = p
+		ids = append(ids, p.ID)
+	}
 	base := baseURL(r)
 	out := make([]policyView, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, policyJSON(base, p))
+	for _, id := range paginate(w, r, ids, p) {
+		out = append(out, policyJSON(base, byID[id]))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -98,3 +98,38 @@ func TestAccessPolicies(t *testing.T) {
 		t.Errorf("bad token: %d", r.Status)
 	}
 }
+
+// Policies page as Okta's lists do (OAPI-PAGE-1): limit and after, with a
+// next link until the last page; without a limit, one page (OAPI-PAGE-2).
+func TestAccessPoliciesPage(t *testing.T) {
+	e := newOktaEnv(t)
+	all := e.do("GET", "/api/v1/policies?type=ACCESS_POLICY", nil).must(t, 200)
+	if n := len(all.list()); n != 2 {
+		t.Fatalf("%d policies, want 2", n)
+	}
+	if strings.Contains(strings.Join(all.Header.Values("Link"), " "), `rel="next"`) {
+		t.Errorf("one page has a next link: %v", all.Header.Values("Link"))
+	}
+	first := e.do("GET", "/api/v1/policies?type=ACCESS_POLICY&limit=1", nil).must(t, 200)
+	page := first.list()
+	if len(page) != 1 || page[0]["id"] != all.list()[0]["id"] {
+		t.Fatalf("first page %v", page)
+	}
+	var next string
+	for _, l := range first.Header.Values("Link") {
+		if strings.HasSuffix(l, `rel="next"`) {
+			next = strings.TrimSuffix(strings.TrimPrefix(l, "<"), `>; rel="next"`)
+		}
+	}
+	if !strings.Contains(next, "after="+page[0]["id"].(string)) || !strings.Contains(next, "limit=1") || !strings.Contains(next, "type=ACCESS_POLICY") {
+		t.Fatalf("next link %q", next)
+	}
+	second := e.do("GET", strings.TrimPrefix(next, "http://okta.test"), nil).must(t, 200)
+	if p := second.list(); len(p) != 1 || p[0]["id"] != all.list()[1]["id"] {
+		t.Fatalf("second page %v", p)
+	}
+	if strings.Contains(strings.Join(second.Header.Values("Link"), " "), `rel="next"`) {
+		t.Errorf("the last page has a next link")
+	}
+	e.do("GET", "/api/v1/policies?type=ACCESS_POLICY&limit=0", nil).must(t, 400)
+}

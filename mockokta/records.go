@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -143,14 +144,21 @@ type SAMLRecord struct {
 	NameIDFormat      string          `json:"subjectNameIdFormat,omitempty"`
 	Attributes        []SAMLAttribute `json:"attributeStatements,omitempty"`
 	// AttributesSet: Attributes replaced the template's (even by none).
-	AttributesSet bool     `json:"attributeStatementsSet,omitempty"`
-	Keys          []AppKey `json:"keys,omitempty"`
+	AttributesSet bool `json:"attributeStatementsSet,omitempty"`
+	// Options is the rest of settings.signOn; absent while all are defaults.
+	Options *SAMLOptions `json:"options,omitempty"`
+	Keys    []AppKey     `json:"keys,omitempty"`
 }
 
 func samlRecord(s AppSAML) *SAMLRecord {
 	r := &SAMLRecord{ACSURL: s.ACSURL, Audience: s.Audience, DefaultRelayState: s.DefaultRelayState,
 		NameIDFormat: s.NameIDFormat, Attributes: s.Attributes, AttributesSet: s.Attributes != nil, Keys: s.Keys}
-	if r.ACSURL == "" && r.Audience == "" && r.DefaultRelayState == "" && r.NameIDFormat == "" && !r.AttributesSet && len(r.Keys) == 0 {
+	if !reflect.DeepEqual(s.Opts, SAMLOptions{}) {
+		opts := s.Opts.clone()
+		r.Options = &opts
+	}
+	if r.ACSURL == "" && r.Audience == "" && r.DefaultRelayState == "" && r.NameIDFormat == "" && !r.AttributesSet &&
+		r.Options == nil && len(r.Keys) == 0 {
 		return nil
 	}
 	return r
@@ -162,6 +170,9 @@ func (r *SAMLRecord) settings() (AppSAML, error) {
 	}
 	s := AppSAML{ACSURL: r.ACSURL, Audience: r.Audience, DefaultRelayState: r.DefaultRelayState,
 		NameIDFormat: r.NameIDFormat, Keys: r.Keys}
+	if r.Options != nil {
+		s.Opts = r.Options.clone()
+	}
 	if r.AttributesSet {
 		s.Attributes = append([]SAMLAttribute{}, r.Attributes...)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -24,6 +25,8 @@ type AppSAML struct {
 	NameIDFormat      string // "" : the template's default (SAML-IDP-2)
 	// Attributes nil: the template's statements; empty: none.
 	Attributes []SAMLAttribute
+	// Opts is the rest of settings.signOn (samlopts.go).
+	Opts SAMLOptions
 	// Keys are the app's signing keys, the active one first; empty until
 	// first needed (generating an RSA key takes a while, and most apps in
 	// tests never sign anything).
@@ -33,10 +36,13 @@ type AppSAML struct {
 // SAMLAttribute is one attribute statement: Values are Okta expressions,
 // of which mockokta evaluates "user.<attribute>" and quoted literals.
 type SAMLAttribute struct {
-	Type      string   `json:"type"` // EXPRESSION
+	Type      string   `json:"type"` // EXPRESSION, or GROUP (the groups a filter picks)
 	Name      string   `json:"name"`
 	Namespace string   `json:"namespace"`
-	Values    []string `json:"values"`
+	Values    []string `json:"values,omitempty"`
+	// FilterType and FilterValue pick a GROUP statement's groups by name.
+	FilterType  string `json:"filterType,omitempty"`
+	FilterValue string `json:"filterValue,omitempty"`
 }
 
 // AppKey is one signing key of an app (OAPI-KEYS-1).
@@ -50,6 +56,7 @@ type AppKey struct {
 func (s AppSAML) clone() AppSAML {
 	c := s
 	c.Attributes = slices.Clone(s.Attributes)
+	c.Opts = s.Opts.clone()
 	c.Keys = slices.Clone(s.Keys)
 	return c
 }
@@ -76,8 +83,12 @@ const attrUnspecified = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified
 // derived from the app id so that they cost the seeded id stream nothing.
 func (a *App) IssuerID() string { return "exk" + strings.TrimPrefix(a.ID, "0oa") }
 
-// Issuer is the Identity Provider Issuer.
-func (a *App) Issuer() string { return "http://www.okta.com/" + a.IssuerID() }
+// Issuer is the Identity Provider Issuer the app's assertions and metadata
+// name: its idpIssuer with ${org.externalKey} replaced by the issuer id
+// (SAML-IDP-5); by default http://www.okta.com/<IssuerID>.
+func (a *App) Issuer() string {
+	return strings.ReplaceAll(stringOr(a.SAML.Opts.IdPIssuer, defaultIdPIssuer), "${org.externalKey}", a.IssuerID())
+}
 
 // SAMLNameIDFormat is the NameID format the app sends.
 func (a *App) SAMLNameIDFormat() string {
@@ -136,10 +147,12 @@ type SAMLInput struct {
 	DefaultRelayState *string          `json:"defaultRelayState"`
 	NameIDFormat      *string          `json:"subjectNameIdFormat"`
 	Attributes        *[]SAMLAttribute `json:"attributeStatements"`
+	samlOptionsInput
 }
 
 func (in SAMLInput) empty() bool {
-	return in.ACSURL == nil && in.Audience == nil && in.DefaultRelayState == nil && in.NameIDFormat == nil && in.Attributes == nil
+	return in.ACSURL == nil && in.Audience == nil && in.DefaultRelayState == nil && in.NameIDFormat == nil &&
+		in.Attributes == nil && in.samlOptionsInput.empty()
 }
 
 // check validates the input before anything changes.
@@ -164,6 +177,25 @@ func (in SAMLInput) check() error {
 			if at.Name == "" {
 				causes = append(causes, fmt.Sprintf("settings.signOn.attributeStatements[%d].name: must not be blank", i))
 			}
+			switch at.Type {
+			case "", "EXPRESSION":
+				if at.FilterType != "" || at.FilterValue != "" {
+					causes = append(causes, fmt.Sprintf("settings.signOn.attributeStatements[%d]: filterType and filterValue belong to a GROUP statement", i))
+				}
+			case "GROUP":
+				if len(at.Values) > 0 {
+					causes = append(causes, fmt.Sprintf("settings.signOn.attributeStatements[%d]: a GROUP statement has a filter, not values", i))
+				}
+				if !slices.Contains(groupFilterTypes, at.FilterType) {
+					causes = append(causes, fmt.Sprintf("settings.signOn.attributeStatements[%d].filterType: must be one of %s", i, strings.Join(groupFilterTypes, ", ")))
+				} else if at.FilterType == "REGEX" {
+					if _, err := regexp.Compile(at.FilterValue); err != nil {
+						causes = append(causes, fmt.Sprintf("settings.signOn.attributeStatements[%d].filterValue: not a regular expression", i))
+					}
+				}
+			default:
+				causes = append(causes, fmt.Sprintf("settings.signOn.attributeStatements[%d].type: must be EXPRESSION or GROUP", i))
+			}
 			for _, v := range at.Values {
 				if _, err := parseAttrValue(v); err != nil {
 					causes = append(causes, fmt.Sprintf("settings.signOn.attributeStatements[%d].values: %v", i, err))
@@ -171,6 +203,7 @@ func (in SAMLInput) check() error {
 			}
 		}
 	}
+	causes = append(causes, in.samlOptionsInput.causes()...)
 	if len(causes) > 0 {
 		return errValidation(causes...)
 	}
@@ -203,6 +236,7 @@ func (in SAMLInput) apply(s *AppSAML) {
 			s.Attributes = append(s.Attributes, at)
 		}
 	}
+	in.samlOptionsInput.apply(&s.Opts)
 }
 
 // parseAttrValue reads an attribute value expression: user.<attribute>
@@ -372,8 +406,10 @@ type SAMLSetup struct {
 // IdP is the app's identity provider at now, its SSO URL on base (the
 // org URL the browser used).
 func (s SAMLSetup) IdP(base string, now time.Time) saml.IdP {
+	sa := s.App.SAML
 	return saml.IdP{EntityID: s.App.Issuer(), SSOURL: base + s.App.SSOPath(), Keys: s.Keys, Now: now,
-		SP: saml.SP{EntityID: s.App.SAML.Audience, ACSURL: s.App.SAML.ACSURL}}
+		SP:      saml.SP{EntityID: sa.Audience, ACSURL: sa.ACSURL, Recipient: sa.RecipientURL(), Destination: sa.DestinationURL()},
+		Signing: sa.signing(), AuthnContextClassRef: stringOr(sa.Opts.AuthnContextClassRef, defaultAuthnContext)}
 }
 
 // SAMLSetupOf returns an app's settings and signing key, generating the
@@ -433,6 +469,9 @@ func (m *Model) SAMLSubject(o *Org, appID, userID string) (saml.Subject, error) 
 	subj := saml.Subject{NameID: au.UserName, NameIDFormat: a.SAMLNameIDFormat()}
 	for _, at := range a.SAMLAttributes() {
 		out := saml.Attribute{Name: at.Name, NameFormat: at.Namespace}
+		if at.Type == "GROUP" {
+			out.Values = o.groupNamesMatching(u.ID, at.FilterType, at.FilterValue)
+		}
 		for _, v := range at.Values {
 			if f, err := parseAttrValue(v); err == nil {
 				if s := f(u); s != "" {
@@ -446,6 +485,41 @@ func (m *Model) SAMLSubject(o *Org, appID, userID string) (saml.Subject, error) 
 	}
 	m.logSSO(o, a, u, Success, "")
 	return subj, nil
+}
+
+// groupNamesMatching are the names of u's groups that a GROUP attribute
+// statement's filter picks (SAML-IDP-5), in the org's group order; a REGEX
+// filter must match the whole name (SAML-IDP-4). Caller holds o.mu.
+func (o *Org) groupNamesMatching(userID, filterType, filterValue string) []string {
+	var re *regexp.Regexp
+	if filterType == "REGEX" {
+		var err error
+		if re, err = regexp.Compile("^(?:" + filterValue + ")$"); err != nil {
+			return nil // checked when set
+		}
+	}
+	var out []string
+	for _, gid := range o.groupOrder {
+		g := o.groups[gid]
+		if g == nil || !g.HasMember(userID) {
+			continue
+		}
+		var ok bool
+		switch filterType {
+		case "STARTS_WITH":
+			ok = strings.HasPrefix(g.Name, filterValue)
+		case "EQUALS":
+			ok = g.Name == filterValue
+		case "CONTAINS":
+			ok = strings.Contains(g.Name, filterValue)
+		case "REGEX":
+			ok = re.MatchString(g.Name)
+		}
+		if ok {
+			out = append(out, g.Name)
+		}
+	}
+	return out
 }
 
 // logSSO records a sign-in to an app as Okta does.

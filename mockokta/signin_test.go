@@ -43,7 +43,7 @@ func TestSAMLAppSettingsAndKeys(t *testing.T) {
 	app := e.do("GET", "/api/v1/apps/"+appID, nil).must(t, 200).obj()
 	signOn := app["settings"].(map[string]any)["signOn"].(map[string]any)
 	if signOn["ssoAcsUrl"] != testACS || signOn["audience"] != testSPEntity || signOn["recipient"] != testACS ||
-		signOn["idpIssuer"] != "http://www.okta.com/exk"+appID[3:] || signOn["subjectNameIdFormat"] != saml.NameIDEmail {
+		signOn["idpIssuer"] != "http://www.okta.com/${org.externalKey}" || signOn["subjectNameIdFormat"] != saml.NameIDEmail {
 		t.Fatalf("settings.signOn %v", signOn)
 	}
 	if n := len(signOn["attributeStatements"].([]any)); n != 3 {
@@ -298,8 +298,10 @@ func TestSAMLKeysSurviveRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acsURL, aud := testACS, testSPEntity
-	if _, err := s.Model.UpdateSAML(o, a.ID, SAMLInput{ACSURL: &acsURL, Audience: &aud}); err != nil {
+	acsURL, aud, no, issuer := testACS, testSPEntity, false, "http://idp.test/${org.externalKey}"
+	in := SAMLInput{ACSURL: &acsURL, Audience: &aud}
+	in.AssertionSigned, in.IdPIssuer = &no, &issuer
+	if _, err := s.Model.UpdateSAML(o, a.ID, in); err != nil {
 		t.Fatal(err)
 	}
 	before, err := s.Model.AppKeys(o, a.ID)
@@ -323,7 +325,8 @@ func TestSAMLKeysSurviveRestart(t *testing.T) {
 		t.Fatal("the signing key changed across a restart")
 	}
 	got, _ := s.Model.GetApp(o, a.ID)
-	if got.SAML.ACSURL != testACS || got.SAML.Audience != testSPEntity {
+	if got.SAML.ACSURL != testACS || got.SAML.Audience != testSPEntity || got.SAML.AssertionIsSigned() ||
+		got.SAML.Opts.IdPIssuer != issuer {
 		t.Fatalf("SAML settings after restart: %+v", got.SAML)
 	}
 }

@@ -258,50 +258,18 @@ type appSigning struct {
 }
 
 type appSettings struct {
-	App           struct{}    `json:"app"`
-	Notifications struct{}    `json:"notifications"`
-	SignOn        *signOnView `json:"signOn"`
+	App           struct{} `json:"app"`
+	Notifications struct{} `json:"notifications"`
+	// SignOn is a SAML app's samlSignOnView (samlopts.go); other apps
+	// show {}.
+	SignOn any `json:"signOn"`
 }
 
-// signOnView is a SAML app's settings.signOn (okta-sdk-golang
-// SamlApplicationSettingsSignOn; SAML-IDP-1). Recipient and Destination
-// are the Single sign-on URL, as with Okta's "Use this for Recipient URL
-// and Destination URL" (the default). Non-SAML apps show {}.
-type signOnView struct {
-	AssertionSigned       *bool           `json:"assertionSigned,omitempty"`
-	AttributeStatements   []SAMLAttribute `json:"attributeStatements,omitempty"`
-	Audience              *string         `json:"audience,omitempty"`
-	AuthnContextClassRef  string          `json:"authnContextClassRef,omitempty"`
-	DefaultRelayState     *string         `json:"defaultRelayState,omitempty"`
-	Destination           *string         `json:"destination,omitempty"`
-	DigestAlgorithm       string          `json:"digestAlgorithm,omitempty"`
-	HonorForceAuthn       *bool           `json:"honorForceAuthn,omitempty"`
-	IdpIssuer             string          `json:"idpIssuer,omitempty"`
-	Recipient             *string         `json:"recipient,omitempty"`
-	RequestCompressed     *bool           `json:"requestCompressed,omitempty"`
-	ResponseSigned        *bool           `json:"responseSigned,omitempty"`
-	SignatureAlgorithm    string          `json:"signatureAlgorithm,omitempty"`
-	SsoAcsURL             *string         `json:"ssoAcsUrl,omitempty"`
-	SubjectNameIDFormat   string          `json:"subjectNameIdFormat,omitempty"`
-	SubjectNameIDTemplate string          `json:"subjectNameIdTemplate,omitempty"`
-}
-
-func signOnJSON(a *App) *signOnView {
+func signOnJSON(a *App) any {
 	if !a.isSAML() {
-		return &signOnView{}
+		return struct{}{}
 	}
-	yes, no := true, false
-	acs, aud, relay := a.SAML.ACSURL, a.SAML.Audience, a.SAML.DefaultRelayState
-	attrs := a.SAMLAttributes()
-	if attrs == nil {
-		attrs = []SAMLAttribute{}
-	}
-	return &signOnView{AssertionSigned: &yes, AttributeStatements: attrs, Audience: &aud,
-		AuthnContextClassRef: "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
-		DefaultRelayState:    &relay, Destination: &acs, DigestAlgorithm: "SHA256", HonorForceAuthn: &yes,
-		IdpIssuer: a.Issuer(), Recipient: &acs, RequestCompressed: &no, ResponseSigned: &yes,
-		SignatureAlgorithm: "RSA_SHA256", SsoAcsURL: &acs, SubjectNameIDFormat: a.SAMLNameIDFormat(),
-		SubjectNameIDTemplate: "${user.userName}"}
+	return samlSignOnJSON(a)
 }
 
 type appVisibility struct {

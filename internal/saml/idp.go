@@ -3,6 +3,7 @@ package saml
 import (
 	"bytes"
 	"compress/flate"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
 	dsig "github.com/russellhaering/goxmldsig"
 )
@@ -39,14 +41,34 @@ type IdP struct {
 	Now    time.Time
 	// SP is what the app knows of its service provider.
 	SP SP
+	// Signing is what is signed, and how; the zero value signs the
+	// response and the assertion with RSA-SHA256.
+	Signing Signing
+	// AuthnContextClassRef is what the assertion's AuthnStatement says;
+	// "" is PasswordProtectedTransport.
+	AuthnContextClassRef string
+}
+
+// Signing says what an IdP signs (SAML-IDP-5): the Response, the
+// Assertion, or both (the default). Signing neither is allowed, as Okta
+// allows it; a service provider then refuses the response.
+type Signing struct {
+	// SHA1: RSA-SHA1 (and SHA-1 digests) instead of RSA-SHA256.
+	SHA1              bool
+	AssertionUnsigned bool
+	ResponseUnsigned  bool
 }
 
 // SP is the service provider as the identity provider's app sees it: the
 // Audience URI (SP Entity ID) and the Single sign-on URL (its ACS, where
-// the response is posted; also its Recipient and Destination).
+// the response is posted; also its Recipient and Destination unless they
+// are given).
 type SP struct {
 	EntityID string
 	ACSURL   string
+	// Recipient is the assertion's SubjectConfirmationData Recipient and
+	// Destination the response's Destination; "" : ACSURL.
+	Recipient, Destination string
 }
 
 // Subject is who the assertion is about and what it says of them.
@@ -91,8 +113,15 @@ func (p IdP) provider() (*saml.IdentityProvider, error) {
 	// where its metadata lives, so the issuer goes there.
 	return &saml.IdentityProvider{Key: p.Keys.Key, Certificate: p.Keys.Cert, MetadataURL: *entity, SSOURL: *sso,
 		ServiceProviderProvider: spProvider(p.SP), Clock: dsig.NewFakeClockAt(p.Now),
-		SignatureMethod: dsig.RSASHA256SignatureMethod,
+		SignatureMethod: p.signatureMethod(),
 		NameIDFormats:   []saml.NameIDFormat{saml.UnspecifiedNameIDFormat, saml.EmailAddressNameIDFormat}}, nil
+}
+
+func (p IdP) signatureMethod() string {
+	if p.Signing.SHA1 {
+		return dsig.RSASHA1SignatureMethod
+	}
+	return dsig.RSASHA256SignatureMethod
 }
 
 // spProvider answers for the app's one service provider.
@@ -197,9 +226,10 @@ func (q *Request) Redirect(ssoURL string) (string, error) {
 }
 
 // Respond signs a response to req (nil: an IdP-initiated, unsolicited
-// response, with relayState) about subj, from the browser request r. The
-// assertion and the response are both signed with RSA-SHA256
-// (SAML-IDP-2); each has a fresh one-time ID.
+// response, with relayState) about subj, from the browser request r. What
+// is signed, and with which algorithm, is p.Signing (SAML-IDP-5): by
+// default the assertion and the response, with RSA-SHA256. Each has a
+// fresh one-time ID.
 func (p IdP) Respond(r *http.Request, req *Request, subj Subject, relayState string) (Form, error) {
 	idp, err := p.provider()
 	if err != nil {
@@ -223,7 +253,7 @@ func (p IdP) Respond(r *http.Request, req *Request, subj Subject, relayState str
 		authn = p.Now
 	}
 	session := &saml.Session{ID: subj.SessionIndex, Index: subj.SessionIndex, CreateTime: authn,
-		NameID: subj.NameID, NameIDFormat: format}
+		NameID: subj.NameID, NameIDFormat: format, AuthnContextClassRef: p.AuthnContextClassRef}
 	for _, a := range subj.Attributes {
 		nf := a.NameFormat
 		if nf == "" {
@@ -238,9 +268,75 @@ func (p IdP) Respond(r *http.Request, req *Request, subj Subject, relayState str
 	if err := (saml.DefaultAssertionMaker{}).MakeAssertion(ar, session); err != nil {
 		return Form{}, err
 	}
-	f, err := ar.PostBinding()
+	if ar.ACSEndpoint == nil {
+		return Form{}, errors.New("the service provider has no assertion consumer service")
+	}
+	if p.SP.Recipient != "" {
+		for _, sc := range ar.Assertion.Subject.SubjectConfirmations {
+			if sc.SubjectConfirmationData != nil {
+				sc.SubjectConfirmationData.Recipient = p.SP.Recipient
+			}
+		}
+	}
+	if p.Signing.AssertionUnsigned {
+		ar.AssertionEl = ar.Assertion.Element()
+	} else if err := ar.MakeAssertionEl(); err != nil {
+		return Form{}, err
+	}
+	resp, err := p.response(ar)
 	if err != nil {
 		return Form{}, err
 	}
-	return Form{URL: f.URL, SAMLResponse: f.SAMLResponse, RelayState: f.RelayState}, nil
+	doc := etree.NewDocument()
+	doc.SetRoot(resp)
+	buf, err := doc.WriteToBytes()
+	if err != nil {
+		return Form{}, err
+	}
+	return Form{URL: ar.ACSEndpoint.Location, SAMLResponse: base64.StdEncoding.EncodeToString(buf), RelayState: ar.RelayState}, nil
+}
+
+// response wraps the assertion in a Response, signed unless
+// p.Signing.ResponseUnsigned: crewjam/saml's MakeResponse always signs.
+func (p IdP) response(ar *saml.IdpAuthnRequest) (*etree.Element, error) {
+	dest := p.SP.Destination
+	if dest == "" {
+		dest = ar.ACSEndpoint.Location
+	}
+	response := &saml.Response{Destination: dest, ID: NewID("id"), InResponseTo: ar.Request.ID,
+		IssueInstant: ar.Now, Version: "2.0",
+		Issuer: &saml.Issuer{Format: "urn:oasis:names:tc:SAML:2.0:nameid-format:entity", Value: ar.IDP.MetadataURL.String()},
+		Status: saml.Status{StatusCode: saml.StatusCode{Value: saml.StatusSuccess}}}
+	el := response.Element()
+	el.AddChild(ar.AssertionEl)
+	if p.Signing.ResponseUnsigned {
+		return el, nil
+	}
+	ctx, err := p.signingContext()
+	if err != nil {
+		return nil, err
+	}
+	signed, err := ctx.SignEnveloped(el)
+	if err != nil {
+		return nil, err
+	}
+	// The signature goes after the Issuer, as saml-core's schema orders a
+	// Response; SignEnveloped appended it last.
+	children := signed.ChildElements()
+	response.Signature = children[len(children)-1]
+	el = response.Element()
+	el.AddChild(ar.AssertionEl)
+	return el, nil
+}
+
+// signingContext signs as crewjam/saml's IdP does (exclusive C14N, the
+// IdP's certificate in KeyInfo), with p's algorithm.
+func (p IdP) signingContext() (*dsig.SigningContext, error) {
+	ctx := dsig.NewDefaultSigningContext(dsig.TLSCertKeyStore(tls.Certificate{
+		Certificate: [][]byte{p.Keys.Cert.Raw}, PrivateKey: p.Keys.Key, Leaf: p.Keys.Cert}))
+	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	if err := ctx.SetSignatureMethod(p.signatureMethod()); err != nil {
+		return nil, err
+	}
+	return ctx, nil
 }
