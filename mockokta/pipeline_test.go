@@ -82,13 +82,19 @@ type apiResp struct {
 // okta calls mockokta's Management API with the org's token.
 func (p *pipeline) oktaAPI(method, path string, body any) apiResp {
 	p.t.Helper()
+	return p.oktaAPIAuth(method, path, body, "SSWS "+p.token)
+}
+
+// oktaAPIAuth calls mockokta's Management API with an Authorization.
+func (p *pipeline) oktaAPIAuth(method, path string, body any, auth string) apiResp {
+	p.t.Helper()
 	var rdr io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
 		rdr = bytes.NewReader(b)
 	}
 	req := httptest.NewRequest(method, path, rdr)
-	req.Header.Set("Authorization", "SSWS "+p.token)
+	req.Header.Set("Authorization", auth)
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	p.okta.ServeHTTP(rec, req)
