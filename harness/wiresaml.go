@@ -70,7 +70,6 @@ type samlApp struct {
 		SignOn struct {
 			SSOACSURL string `json:"ssoAcsUrl"`
 			Audience  string `json:"audience"`
-			IdPIssuer string `json:"idpIssuer"`
 		} `json:"signOn"`
 	} `json:"settings"`
 }
@@ -103,7 +102,7 @@ func WireSAML(ctx context.Context, w SAMLWiring) (WiredSAML, error) {
 			return WiredSAML{}, err
 		}
 	}
-	out := WiredSAML{AppID: app.ID, AppLabel: app.Label, Issuer: app.Settings.SignOn.IdPIssuer, Org: org,
+	out := WiredSAML{AppID: app.ID, AppLabel: app.Label, Org: org,
 		SPEntityID: app.Settings.SignOn.Audience, ACSURL: app.Settings.SignOn.SSOACSURL}
 	var have spURLs
 	err = atl.do("GET", "/_sim/orgs/"+url.PathEscape(org)+"/saml", nil, &have)
@@ -115,12 +114,17 @@ func WireSAML(ctx context.Context, w SAMLWiring) (WiredSAML, error) {
 	}
 	oktaSet, atlSet := app.Settings.SignOn.SSOACSURL != "", have.SPEntityID != ""
 	if (oktaSet || atlSet) && !w.Force {
-		if oktaSet && atlSet && have.IdPEntityID == app.Settings.SignOn.IdPIssuer &&
+		// The issuer is the metadata's entityID: settings.signOn.idpIssuer
+		// may be Okta's ${org.externalKey} template (SAML-IDP-5).
+		idp, err := metadataOf(okta, app.ID)
+		if err != nil {
+			return WiredSAML{}, err
+		}
+		if oktaSet && atlSet && have.IdPEntityID == idp.EntityID &&
 			have.SPEntityID == app.Settings.SignOn.Audience && have.ACSURL == app.Settings.SignOn.SSOACSURL {
 			out.Already = true
-			idp, err := metadataOf(okta, app.ID)
-			out.SSOURL = idp.SSOURL
-			return out, err
+			out.Issuer, out.SSOURL = idp.EntityID, idp.SSOURL
+			return out, nil
 		}
 		return WiredSAML{}, fmt.Errorf("app %s (Single sign-on URL %q) and organization %s (SAML configured: %v) are "+
 			"set up otherwise already; leaving them (force to rewire both)", app.ID, app.Settings.SignOn.SSOACSURL, org, atlSet)

@@ -69,7 +69,7 @@ func TestWireSAML(t *testing.T) {
 
 	// Again (compose restarts the wiring with the volumes): nothing changes.
 	again, err := WireSAML(ctx, w)
-	if err != nil || !again.Already || again.ACSURL != got.ACSURL || again.SSOURL != got.SSOURL {
+	if err != nil || !again.Already || again.ACSURL != got.ACSURL || again.SSOURL != got.SSOURL || again.Issuer != got.Issuer {
 		t.Fatalf("second wiring: %+v %v", again, err)
 	}
 	if after, _, _ := atlSrv.Model.SAML("dev-org"); after.ID != cfg.ID {
