@@ -42,6 +42,37 @@ func (o *Org) group(id string) (*Group, error) {
 	return nil, errNotFound("UserGroup", id)
 }
 
+// appGroups are the APP_GROUP groups Okta keeps for the groups it knows in
+// its apps (OKTA-PUSH-15): those imported, found by Refresh App Groups or
+// pushed, from each app's cache of app groups. They are made from the
+// cache on each read, in app order, then by name; their timestamps are
+// the app's creation. Caller holds o.mu.
+func (o *Org) appGroups() []*Group {
+	var out []*Group
+	for _, aid := range o.appOrder {
+		a := o.apps[aid]
+		for _, ref := range a.appGroupRefs(false) {
+			out = append(out, &Group{ID: ref.ID, Type: GroupApp, Name: ref.DisplayName, Created: a.Created,
+				LastUpdated: a.Created, LastMembershipUpdated: a.Created, SourceAppID: a.ID})
+		}
+	}
+	return out
+}
+
+// anyGroup finds a group of any type by id, APP_GROUP included, for the
+// Groups API's reads and refusals. Caller holds o.mu.
+func (o *Org) anyGroup(id string) (*Group, error) {
+	if g, ok := o.groups[id]; ok {
+		return g, nil
+	}
+	for _, g := range o.appGroups() {
+		if g.ID == id {
+			return g, nil
+		}
+	}
+	return nil, errNotFound("UserGroup", id)
+}
+
 // groupNameTaken reports whether another group has name. Caller holds o.mu.
 func (o *Org) groupNameTaken(name, exceptID string) bool {
 	for _, id := range o.groupOrder {
@@ -92,7 +123,7 @@ func (m *Model) CreateGroup(o *Org, in GroupProfileInput) (*Group, error) {
 func (m *Model) GetGroup(o *Org, id string) (*Group, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	g, err := o.group(id)
+	g, err := o.anyGroup(id)
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +148,12 @@ func (m *Model) ListGroupIDs(o *Org, q GroupQuery) ([]string, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var ids []string
+	groups := make([]*Group, 0, len(o.groupOrder))
 	for _, id := range o.groupOrder {
-		g := o.groups[id]
+		groups = append(groups, o.groups[id])
+	}
+	for _, g := range append(groups, o.appGroups()...) {
+		id := g.ID
 		if q.Q != "" && !strings.HasPrefix(lower(g.Name), prefix) {
 			continue
 		}
@@ -143,7 +178,7 @@ func (m *Model) GroupsByID(o *Org, ids []string) []*Group {
 	defer o.mu.Unlock()
 	out := make([]*Group, 0, len(ids))
 	for _, id := range ids {
-		if g, ok := o.groups[id]; ok {
+		if g, err := o.anyGroup(id); err == nil {
 			out = append(out, snapshotGroup(g))
 		}
 	}
@@ -151,12 +186,17 @@ func (m *Model) GroupsByID(o *Org, ids []string) []*Group {
 }
 
 func groupSearchDoc(g *Group) map[string]any {
-	return map[string]any{
+	doc := map[string]any{
 		"id": g.ID, "type": g.Type,
 		"created": oktaTimestamp(g.Created), "lastUpdated": oktaTimestamp(g.LastUpdated),
 		"lastMembershipUpdated": oktaTimestamp(g.LastMembershipUpdated),
 		"profile":               map[string]any{"name": g.Name, "description": g.Description},
 	}
+	if g.SourceAppID != "" {
+		// An APP_GROUP's app, searched as source.id (OKTA-PUSH-15).
+		doc["source"] = map[string]any{"id": g.SourceAppID}
+	}
+	return doc
 }
 
 // ReplaceGroup is PUT /api/v1/groups/{id}: the profile given replaces the
@@ -168,7 +208,7 @@ func (m *Model) ReplaceGroup(o *Org, id string, in GroupProfileInput) (*Group, e
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	g, err := o.group(id)
+	g, err := o.anyGroup(id)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +237,7 @@ func (m *Model) ReplaceGroup(o *Org, id string, in GroupProfileInput) (*Group, e
 func (m *Model) DeleteGroup(o *Org, id string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	g, err := o.group(id)
+	g, err := o.anyGroup(id)
 	if err != nil {
 		return err
 	}
@@ -226,7 +266,8 @@ func (m *Model) DeleteGroup(o *Org, id string) error {
 func (m *Model) GroupMemberIDs(o *Org, id string) ([]string, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	g, err := o.group(id)
+	// An APP_GROUP's members come from imports provsim does not model: none.
+	g, err := o.anyGroup(id)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +307,7 @@ func (m *Model) RemoveGroupMember(o *Org, groupID, userID string) error {
 // membershipTarget resolves the group and user (by id) of a membership
 // call. Caller holds o.mu.
 func (o *Org) membershipTarget(groupID, userID string) (*Group, *User, error) {
-	g, err := o.group(groupID)
+	g, err := o.anyGroup(groupID)
 	if err != nil {
 		return nil, nil, err
 	}

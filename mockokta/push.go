@@ -635,7 +635,11 @@ func (m *Model) pushFull(ctx context.Context, j job, s pushSnap) {
 		pm.TargetGroupID, pm.LastPush, pm.LastUpdated = target, &now, now
 		if name != "" {
 			pm.TargetGroupName = name
-			a.remoteGroups[lower(name)] = remoteGroup{ID: target, Name: name}
+			if !s.lookup {
+				// Okta now knows the group (OKTA-PUSH-15); with Import
+				// Groups off it keeps no id (OKTA-PUSH-12).
+				a.remoteGroups[lower(name)] = remoteGroup{ID: target, Name: name}
+			}
 		}
 		pm.Status, pm.ErrorSummary = PushActive, ""
 		pm.pushed, pm.uncertain = memberMap(s.members), map[string]string{}

@@ -77,7 +77,7 @@ func (m *Model) ListApps(o *Org, q string) []*App {
 func (m *Model) AppsOfGroup(o *Org, groupID string) ([]*App, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if _, err := o.group(groupID); err != nil {
+	if _, err := o.anyGroup(groupID); err != nil {
 		return nil, err
 	}
 	out := []*App{}

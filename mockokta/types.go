@@ -59,6 +59,7 @@ func (u *User) IsActive() bool {
 const (
 	GroupOkta    = "OKTA_GROUP"
 	GroupBuiltIn = "BUILT_IN"
+	GroupApp     = "APP_GROUP" // a group Okta knows in an app (OKTA-PUSH-15)
 )
 
 // Group is an Okta group with its members in the order they were added.
@@ -70,6 +71,7 @@ type Group struct {
 	Created               time.Time
 	LastUpdated           time.Time
 	LastMembershipUpdated time.Time
+	SourceAppID           string // APP_GROUP: the app the group is in
 	members               []string
 	memberSet             map[string]bool
 }

@@ -123,7 +123,13 @@ type groupView struct {
 	ObjectClass           []string         `json:"objectClass"`
 	Type                  string           `json:"type"`
 	Profile               groupProfileView `json:"profile"`
+	Source                *groupSource     `json:"source,omitempty"` // APP_GROUP only
 	Links                 map[string]any   `json:"_links"`
+}
+
+// groupSource is an APP_GROUP's app (OKTA-PUSH-15).
+type groupSource struct {
+	ID string `json:"id"`
 }
 
 type groupProfileView struct {
@@ -158,6 +164,10 @@ func groupJSON(base string, g *Group) any {
 	if g.Description != "" {
 		d := g.Description
 		v.Profile.Description = &d
+	}
+	if g.Type == GroupApp {
+		v.Source = &groupSource{ID: g.SourceAppID}
+		v.Links["source"] = href(base, "apps", g.SourceAppID)
 	}
 	return v
 }
