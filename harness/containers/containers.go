@@ -513,9 +513,6 @@ func (c config) atlassianEnv() map[string]string {
 	if c.tls {
 		env["MOCKATLASSIAN_TLS_ADDR"] = "0.0.0.0:" + strings.TrimSuffix(AtlassianTLSPort, "/tcp")
 		env["MOCKATLASSIAN_TLS_HOST"] = AtlassianAlias
-		// Without --data-dir the CA file goes to a temporary directory,
-		// which a FROM-scratch image lacks; /data is the user's.
-		env["MOCKATLASSIAN_TLS_CA_FILE"] = "/data/ca.pem"
 	}
 	return merge(env, c.atlEnv)
 }
@@ -539,7 +536,6 @@ func (c config) oktaEnvVars() map[string]string {
 	if c.tls {
 		env["MOCKOKTA_TLS_ADDR"] = "0.0.0.0:" + strings.TrimSuffix(OktaTLSPort, "/tcp")
 		env["MOCKOKTA_TLS_HOST"] = OktaAlias
-		env["MOCKOKTA_TLS_CA_FILE"] = "/data/ca.pem"
 	}
 	return merge(env, c.oktaEnv)
 }

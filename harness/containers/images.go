@@ -279,7 +279,8 @@ func readBuildStream(r io.Reader, tag string) error {
 }
 
 // contextTar is a build context: the Dockerfile and the given files with
-// their parent directories, plus, for the servers, the empty state/data/.
+// their parent directories, plus, for the servers, the empty state/data/
+// and state/tmp/.
 // Every entry has the time docker/Dockerfile's build stage gives what it
 // makes (the epoch), since COPY keeps file times: the same layers either
 // way.
@@ -299,7 +300,7 @@ func contextTar(dockerfile []byte, files map[string]string, dataDir bool) (io.Re
 	}
 	dirs := map[string]bool{}
 	if dataDir {
-		dirs["state/"], dirs["state/data/"] = true, true
+		dirs["state/"], dirs["state/data/"], dirs["state/tmp/"] = true, true, true
 	}
 	names := make([]string, 0, len(files))
 	for name := range files {
