@@ -118,3 +118,24 @@ func TestRepeatedAssignment(t *testing.T) {
 	e.do("POST", "/api/v1/users/"+u+"/lifecycle/activate?sendEmail=false", nil).must(t, 200)
 	e.do("POST", "/api/v1/apps/"+app+"/users", map[string]any{"id": u, "scope": "USER"}).must(t, 200)
 }
+
+// TestUnknownAfterCursorGivesEmptyPage (OAPI-PAGE-2): an `after` cursor
+// that names nothing (issue 15's `after=garbage`) answers an empty page
+// with no next link, on every paged list; it is not an error and does not
+// restart from the first page.
+func TestUnknownAfterCursorGivesEmptyPage(t *testing.T) {
+	e := newOktaEnv(t)
+	e.do("POST", "/api/v1/groups", map[string]any{"profile": map[string]any{"name": "Eng"}}).must(t, 200)
+	for _, path := range []string{"/api/v1/users", "/api/v1/groups"} {
+		if all := e.do("GET", path, nil).must(t, 200).list(); len(all) == 0 {
+			t.Fatalf("%s: nothing to page through", path)
+		}
+		r := e.do("GET", path+"?after=garbage", nil).must(t, 200)
+		if got := r.list(); len(got) != 0 {
+			t.Errorf("%s?after=garbage: %d items, want an empty page", path, len(got))
+		}
+		if next, ok := r.links()["next"]; ok {
+			t.Errorf("%s?after=garbage: next link %s on an empty page", path, next)
+		}
+	}
+}
