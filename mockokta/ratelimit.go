@@ -110,6 +110,27 @@ func bucketOf(method, path string) bucket {
 	return bucket{"/api/v1", 1200}
 }
 
+// tokenBucket is the org authorization server's token endpoint's bucket
+// (OAPI-RATE-7): /oauth2/v1/token shares it with /oauth2/v1/authorize and
+// the custom authorization servers, which mockokta does not serve.
+var tokenBucket = bucket{"/oauth2/v1/token", 2000}
+
+// allowToken counts a token request against the org's token bucket and
+// sets Okta's headers; false: the bucket is spent. Requests that name no
+// known client count nowhere (no org to charge).
+func (l *rateLimiter) allowToken(w http.ResponseWriter, orgID string) bool {
+	cfg := l.forOrg(orgID)
+	if !cfg.On {
+		return true
+	}
+	d := l.minute.TakeAll(ratelimit.Want{Key: orgID + "\x00" + tokenBucket.Name + "\x00", Limit: scaled(tokenBucket.Limit, cfg.Scale)})
+	h := w.Header()
+	h.Set("X-Rate-Limit-Limit", strconv.Itoa(d.Limit))
+	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(d.Remaining))
+	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(d.Reset.Unix(), 10))
+	return d.Allowed
+}
+
 // principalKey is the context key of the credential a request used, whose
 // share of each bucket is limited (OAPI-RATE-2).
 const principalKey ctxKey = 2

@@ -365,3 +365,29 @@ func TestRateLimitSystemLog(t *testing.T) {
 		t.Errorf("%d warnings without limits", n)
 	}
 }
+
+// The org authorization server's token endpoint has its own bucket
+// (OAPI-RATE-7): 2,000 a minute on a Workforce org, here scaled to 40. The
+// 41st token request in a minute is 429 E0000047 with Okta's headers and
+// issues nothing; the next minute it works again.
+func TestRateLimitTokenBucket(t *testing.T) {
+	rl := OktaRateLimits()
+	rl.Scale, rl.Share = 0.02, 1 // the apps bucket: 2 a minute, for making the client
+	e := newOktaEnv(t, func(c *Config) { c.RateLimits = rl })
+	c := e.newServiceClient("okta.users.read")
+	for i := range 40 {
+		r := e.tokenFor(c, "okta.users.read").must(t, 200)
+		if r.Header.Get("X-Rate-Limit-Limit") != "40" || r.Header.Get("X-Rate-Limit-Remaining") != strconv.Itoa(39-i) {
+			t.Fatalf("token %d headers: %v", i, r.Header)
+		}
+	}
+	r := e.tokenFor(c, "okta.users.read").must(t, 429)
+	if r.str("errorCode") != "E0000047" || r.Header.Get("X-Rate-Limit-Remaining") != "0" || r.Header.Get("X-Rate-Limit-Reset") == "" {
+		t.Fatalf("429: %v %s", r.Header, r.Raw)
+	}
+	// A request naming no known client charges no org.
+	e.tokenRequest(url.Values{"grant_type": {"client_credentials"}, "scope": {"okta.users.read"},
+		"client_assertion_type": {assertionType}, "client_assertion": {"not.a.jwt"}}).must(t, 400)
+	e.clock.Advance(time.Minute)
+	e.tokenFor(c, "okta.users.read").must(t, 200)
+}
