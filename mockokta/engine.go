@@ -121,9 +121,18 @@ func (e *Engine) work(k queueKey) {
 		j, n := coalesce(q)
 		done := jobSeqs(q[:n])
 		e.queues[k] = q[n:]
+		// The pace wait is registered with the job leaving the queue, in
+		// one critical section: a reset in between would find the job
+		// neither queued nor waiting, and leave it to wait out its pace.
+		var paced context.Context
+		if !j.due.IsZero() {
+			var cancel context.CancelFunc
+			paced, cancel = context.WithCancel(e.ctx)
+			e.pacing[k] = cancel
+		}
 		e.mu.Unlock()
 
-		if e.paceWait(k, j) {
+		if e.paceWait(paced, k, j) {
 			e.m.run(e.ctx, j)
 		}
 		// A job cut short by shutdown stays recorded: it runs again at
@@ -141,26 +150,27 @@ func (e *Engine) work(k queueKey) {
 	}
 }
 
-// paceWait waits on the model's clock until the job is due (OKTA-PACE-3).
-// It reports false when the wait was cut short: the engine is stopping,
-// or the job's org or app was dropped meanwhile, and the job must not run.
-func (e *Engine) paceWait(k queueKey, j job) bool {
-	if j.due.IsZero() {
+// paceWait waits on the model's clock until the job is due (OKTA-PACE-3),
+// or until ctx, registered in e.pacing by work, is cancelled. It reports
+// false when the wait was cut short: the engine is stopping, or the job's
+// org or app was dropped meanwhile, and the job must not run.
+func (e *Engine) paceWait(ctx context.Context, k queueKey, j job) bool {
+	if ctx == nil {
 		return true
 	}
-	d := j.due.Sub(e.m.clock.Now())
-	if d <= 0 {
-		return true
+	var err error
+	if d := j.due.Sub(e.m.clock.Now()); d > 0 {
+		err = e.m.clock.Sleep(ctx, d)
 	}
-	ctx, cancel := context.WithCancel(e.ctx)
+	if err == nil {
+		err = ctx.Err() // dropped before the wait began
+	}
 	e.mu.Lock()
-	e.pacing[k] = cancel
+	if cancel, ok := e.pacing[k]; ok {
+		cancel()
+		delete(e.pacing, k)
+	}
 	e.mu.Unlock()
-	err := e.m.clock.Sleep(ctx, d)
-	e.mu.Lock()
-	delete(e.pacing, k)
-	e.mu.Unlock()
-	cancel()
 	return err == nil
 }
 
