@@ -129,6 +129,8 @@ type App struct {
 	SkipGroupImport bool
 	// SAML is the app's SAML sign-on settings and keys (saml.go).
 	SAML AppSAML
+	// Presentation is what the app shows and where (OAPI-APP-7).
+	Presentation AppPresentation
 
 	users        map[string]*AppUser
 	userOrder    []string
@@ -201,6 +203,9 @@ type CreateAppInput struct {
 	Activate   bool   `json:"-"`
 	// SAML is settings.signOn of a new SAML app, applied with the rest.
 	SAML *SAMLInput `json:"-"`
+	// Presentation is the body's visibility, accessibility, notes and
+	// settings.app (OAPI-APP-7).
+	Presentation *presentationBody `json:"-"`
 }
 
 // CreateApp adds an app integration from a template (by name) or, for any
@@ -227,6 +232,13 @@ func (m *Model) CreateApp(o *Org, in CreateAppInput) (*App, error) {
 			return nil, err
 		}
 	}
+	var shown AppPresentation
+	if in.Presentation != nil {
+		var err error
+		if shown, err = in.Presentation.apply(shown); err != nil {
+			return nil, err
+		}
+	}
 	label := in.Label
 	if label == "" {
 		label = t.Label
@@ -240,7 +252,7 @@ func (m *Model) CreateApp(o *Org, in CreateAppInput) (*App, error) {
 		Connection:        Connection{Auth: AuthBearer},
 		UserName:          UserNameTemplate{Template: "${source.login}", Type: "BUILT_IN"},
 		PrimaryEmailAttr:  "email",
-		GroupPushConflict: m.opts.GroupPushConflict,
+		GroupPushConflict: m.opts.GroupPushConflict, Presentation: shown,
 		users:             map[string]*AppUser{}, groups: map[string]*AppGroup{},
 		mappings: map[string]*PushMapping{}, remoteGroups: map[string]remoteGroup{}}
 	if in.Activate {
@@ -312,6 +324,7 @@ type UpdateAppInput struct {
 	GroupPushConflict *GroupPushConflict
 	ImportGroups      *bool      // the integration's "Import Groups" (OKTA-PUSH-12)
 	SAML              *SAMLInput // settings.signOn of a SAML app
+	Presentation      *presentationBody
 }
 
 // UpdateApp applies an app update. A changed username format rewrites no
@@ -350,6 +363,13 @@ func (m *Model) UpdateApp(o *Org, appID string, in UpdateAppInput) (*App, error)
 	if in.Label != nil && *in.Label == "" {
 		return nil, errValidation("label: The field cannot be left blank")
 	}
+	shown := a.Presentation
+	if in.Presentation != nil {
+		if shown, err = in.Presentation.apply(shown); err != nil {
+			return nil, err
+		}
+	}
+	a.Presentation = shown
 	if in.Label != nil {
 		a.Label = *in.Label
 	}

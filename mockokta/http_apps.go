@@ -110,6 +110,12 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 	if settings.Settings != nil && settings.Settings.SignOn != nil && !settings.Settings.SignOn.empty() {
 		in.SAML = settings.Settings.SignOn
 	}
+	var shown presentationBody
+	if err := decodeObject(body, &shown); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	in.Presentation = &shown
 	in.Activate = r.URL.Query().Get("activate") != "false"
 	a, err := s.Model.CreateApp(orgOf(r), in)
 	s.writeApp(w, r, a, err)
@@ -138,12 +144,20 @@ func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) {
 	if s.serviceAppRequest(w, r) {
 		return
 	}
-	var in updateAppBody
-	if err := s.decode(w, r, &in); err != nil {
+	body, err := s.readBody(w, r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	upd := UpdateAppInput{Label: in.Label}
+	var in updateAppBody
+	var shown presentationBody
+	for _, v := range []any{&in, &shown} {
+		if err := decodeObject(body, v); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	upd := UpdateAppInput{Label: in.Label, Presentation: &shown}
 	if in.Credentials != nil {
 		upd.UserName = in.Credentials.UserNameTemplate
 	}

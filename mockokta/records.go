@@ -130,6 +130,9 @@ type AppRecord struct {
 	GroupPushConflict GroupPushConflict `json:"groupPushConflict,omitempty"`
 	// SkipGroupImport is "Import Groups" unchecked (OKTA-PUSH-12).
 	SkipGroupImport bool `json:"skipGroupImport,omitempty"`
+	// Presentation is what the app shows and where (OAPI-APP-7); absent
+	// while all are defaults.
+	Presentation *AppPresentation `json:"presentation,omitempty"`
 	// SAML holds the SAML settings and signing keys (private keys
 	// included: they sign assertions after a restart); absent while all
 	// are defaults.
@@ -471,7 +474,17 @@ func appRecord(a *App) AppRecord {
 		Connection: ConnectionRecord{BaseURL: c.BaseURL, Auth: c.Auth, Token: c.Token, Username: c.Username, Password: c.Password, Enabled: c.Enabled},
 		ToApp:      a.ToApp, UserName: a.UserName, PrimaryEmailAttr: a.PrimaryEmailAttr, RenameGroups: a.RenameGroups,
 		ProfileMap: maps.Clone(a.ProfileMap), UserSchema: maps.Clone(a.UserSchema),
-		GroupPushConflict: nonDefault(a.GroupPushConflict, ConflictError), SkipGroupImport: a.SkipGroupImport, SAML: samlRecord(a.SAML)}
+		GroupPushConflict: nonDefault(a.GroupPushConflict, ConflictError), SkipGroupImport: a.SkipGroupImport, SAML: samlRecord(a.SAML),
+		Presentation: presentationRecord(a.Presentation)}
+}
+
+// presentationRecord is nil for the default presentation, so records of
+// apps that never set one keep their shape.
+func presentationRecord(p AppPresentation) *AppPresentation {
+	if p.isDefault() {
+		return nil
+	}
+	return &p
 }
 
 // nonDefault is v, or "" when v is the default (kept out of records).

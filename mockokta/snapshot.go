@@ -485,7 +485,7 @@ func buildApp(o *Org, s AppRecord) (*App, error) {
 		Connection: Connection{BaseURL: c.BaseURL, Auth: c.Auth, Token: c.Token, Username: c.Username, Password: c.Password, Enabled: c.Enabled},
 		ToApp:      s.ToApp, UserName: s.UserName, PrimaryEmailAttr: s.PrimaryEmailAttr, RenameGroups: s.RenameGroups,
 		ProfileMap: maps.Clone(s.ProfileMap), UserSchema: maps.Clone(s.UserSchema),
-		GroupPushConflict: conflict, SkipGroupImport: s.SkipGroupImport, SAML: samlSettings,
+		GroupPushConflict: conflict, SkipGroupImport: s.SkipGroupImport, SAML: samlSettings, Presentation: presentationOf(s.Presentation),
 		users: map[string]*AppUser{}, groups: map[string]*AppGroup{}, mappings: map[string]*PushMapping{},
 		remoteGroups: map[string]remoteGroup{}}
 	if a.PrimaryEmailAttr == "" {

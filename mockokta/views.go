@@ -268,8 +268,10 @@ type appSigning struct {
 }
 
 type appSettings struct {
-	App           struct{} `json:"app"`
-	Notifications struct{} `json:"notifications"`
+	App                map[string]any `json:"app"`
+	ImplicitAssignment *bool          `json:"implicitAssignment,omitempty"`
+	Notes              *appNotes      `json:"notes,omitempty"`
+	Notifications      struct{}       `json:"notifications"`
 	// SignOn is a SAML app's samlSignOnView (samlopts.go); other apps
 	// show {}.
 	SignOn any `json:"signOn"`
@@ -283,8 +285,9 @@ func signOnJSON(a *App) any {
 }
 
 type appVisibility struct {
-	AutoSubmitToolbar bool          `json:"autoSubmitToolbar"`
-	Hide              appVisibleOff `json:"hide"`
+	AppLinks          map[string]bool `json:"appLinks,omitempty"`
+	AutoSubmitToolbar bool            `json:"autoSubmitToolbar"`
+	Hide              appVisibleOff   `json:"hide"`
 }
 
 type appVisibleOff struct {
@@ -321,7 +324,8 @@ func appJSON(base string, a *App) appView {
 		Created: oktaTimestamp(a.Created), LastUpdated: oktaTimestamp(a.LastUpdated),
 		Features:    features,
 		Credentials: appCredentials{UserNameTemplate: userNameTemplateJSON(a), Signing: signing},
-		Settings:    appSettings{SignOn: signOnJSON(a)},
+		Settings:    a.Presentation.settingsJSON(signOnJSON(a)),
+		Visibility:  a.Presentation.visibilityJSON(), Accessibility: a.Presentation.accessibilityJSON(),
 	}
 	if a.isSAML() {
 		md := href(base, "apps", a.ID, "sso", "saml", "metadata")
