@@ -253,7 +253,7 @@ func (m *Model) CreateApp(o *Org, in CreateAppInput) (*App, error) {
 		UserName:          UserNameTemplate{Template: "${source.login}", Type: "BUILT_IN"},
 		PrimaryEmailAttr:  "email",
 		GroupPushConflict: m.opts.GroupPushConflict, Presentation: shown,
-		users:             map[string]*AppUser{}, groups: map[string]*AppGroup{},
+		users: map[string]*AppUser{}, groups: map[string]*AppGroup{},
 		mappings: map[string]*PushMapping{}, remoteGroups: map[string]remoteGroup{}}
 	if in.Activate {
 		a.Status = AppActive
