@@ -139,3 +139,34 @@ func TestUnknownAfterCursorGivesEmptyPage(t *testing.T) {
 		}
 	}
 }
+
+// Sync Password's options on USER_PROVISIONING (OAPI-APP-2): seed and
+// change are Okta's enums, kept and shown back; any other value is a
+// validation error that changes nothing of the request.
+func TestProvisioningPasswordOptions(t *testing.T) {
+	p := newPipeline(t)
+	path := "/api/v1/apps/" + p.appID + "/features/USER_PROVISIONING"
+	if f := p.must(200, "GET", path, nil); dig(f, "capabilities.update.password.seed") != "RANDOM" ||
+		dig(f, "capabilities.update.password.change") != "KEEP_EXISTING" {
+		t.Fatalf("defaults: %v", f)
+	}
+	f := p.must(200, "PUT", path, map[string]any{"update": map[string]any{"password": map[string]any{"status": "ENABLED", "seed": "OKTA", "change": "CHANGE"}}})
+	if dig(f, "capabilities.update.password.seed") != "OKTA" || dig(f, "capabilities.update.password.change") != "CHANGE" ||
+		dig(f, "capabilities.update.password.status") != "ENABLED" {
+		t.Fatalf("after PUT: %v", f)
+	}
+	for field, body := range map[string]map[string]any{
+		"update.password.change": {"create": map[string]any{"lifecycleCreate": map[string]any{"status": "DISABLED"}},
+			"update": map[string]any{"password": map[string]any{"change": "SOMETIMES"}}},
+		"update.password.seed": {"update": map[string]any{"password": map[string]any{"status": "DISABLED", "seed": "random"}}},
+	} {
+		r := p.oktaAPI("PUT", path, body)
+		if r.Status != 400 || !containsAll(string(r.Raw), `"errorCode":"E0000001"`, field) {
+			t.Errorf("%s: %d %s, want 400 E0000001 naming the field", field, r.Status, r.Raw)
+		}
+	}
+	if f := p.must(200, "GET", path, nil); dig(f, "capabilities.update.password.change") != "CHANGE" ||
+		dig(f, "capabilities.update.password.status") != "ENABLED" || dig(f, "capabilities.create.lifecycleCreate.status") != "ENABLED" {
+		t.Fatalf("a refused PUT changed To App: %v", f)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,6 +73,28 @@ type ToApp struct {
 	UpdateUsers     bool `json:"updateUserAttributes"`
 	DeactivateUsers bool `json:"deactivateUsers"`
 	SyncPassword    bool `json:"syncPassword"`
+	// PasswordSeed and PasswordChange are Sync Password's options, kept
+	// and shown (OAPI-APP-2): "" is Okta's default, RANDOM and
+	// KEEP_EXISTING.
+	PasswordSeed   string `json:"passwordSeed,omitempty"`
+	PasswordChange string `json:"passwordChange,omitempty"`
+}
+
+// Sync Password's options (USER_PROVISIONING capabilities.update.password).
+var (
+	passwordSeeds   = []string{"RANDOM", "OKTA"}
+	passwordChanges = []string{"KEEP_EXISTING", "CHANGE"}
+)
+
+// checkPasswordOptions refuses a seed or change that is not one of Okta's.
+func (t ToApp) checkPasswordOptions() error {
+	if t.PasswordSeed != "" && !slices.Contains(passwordSeeds, t.PasswordSeed) {
+		return errValidation("update.password.seed: must be one of " + strings.Join(passwordSeeds, ", "))
+	}
+	if t.PasswordChange != "" && !slices.Contains(passwordChanges, t.PasswordChange) {
+		return errValidation("update.password.change: must be one of " + strings.Join(passwordChanges, ", "))
+	}
+	return nil
 }
 
 // UserNameTemplate is the application username format (Sign On tab):
@@ -1008,6 +1031,7 @@ func (m *Model) PatchAppGroup(o *Org, appID, groupID string, ops []AppGroupPatch
 // ToAppChange switches To App features on or off; nil leaves one as is.
 type ToAppChange struct {
 	CreateUsers, UpdateUsers, DeactivateUsers, SyncPassword *bool
+	PasswordSeed, PasswordChange                            *string
 }
 
 // ChangeToApp is PUT /api/v1/apps/{id}/features/USER_PROVISIONING: the
@@ -1028,6 +1052,15 @@ func (m *Model) ChangeToApp(o *Org, appID string, ch ToAppChange) (*App, error) 
 		if c.on != nil {
 			*c.dst = *c.on
 		}
+	}
+	if ch.PasswordSeed != nil {
+		t.PasswordSeed = *ch.PasswordSeed
+	}
+	if ch.PasswordChange != nil {
+		t.PasswordChange = *ch.PasswordChange
+	}
+	if err := t.checkPasswordOptions(); err != nil {
+		return nil, err
 	}
 	if err := m.setToApp(o, a, t); err != nil {
 		return nil, err

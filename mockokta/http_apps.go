@@ -391,7 +391,11 @@ func (s *Server) updateFeature(w http.ResponseWriter, r *http.Request) {
 		Update *struct {
 			Profile             *capStatus `json:"profile"`
 			LifecycleDeactivate *capStatus `json:"lifecycleDeactivate"`
-			Password            *capStatus `json:"password"`
+			Password            *struct {
+				capStatus
+				Seed   *string `json:"seed"`
+				Change *string `json:"change"`
+			} `json:"password"`
 		} `json:"update"`
 	}
 	if err := s.decode(w, r, &in); err != nil {
@@ -399,11 +403,15 @@ func (s *Server) updateFeature(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var create, profile, deactivate, password *capStatus
+	var seed, change *string
 	if in.Create != nil {
 		create = in.Create.LifecycleCreate
 	}
 	if in.Update != nil {
-		profile, deactivate, password = in.Update.Profile, in.Update.LifecycleDeactivate, in.Update.Password
+		profile, deactivate = in.Update.Profile, in.Update.LifecycleDeactivate
+		if p := in.Update.Password; p != nil {
+			password, seed, change = &p.capStatus, p.Seed, p.Change
+		}
 	}
 	for _, c := range []*capStatus{create, profile, deactivate, password} {
 		if c != nil && c.Status != "" && c.Status != "ENABLED" && c.Status != "DISABLED" {
@@ -412,7 +420,8 @@ func (s *Server) updateFeature(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	a, err := s.Model.ChangeToApp(orgOf(r), vars(r)["appId"], ToAppChange{CreateUsers: create.on(),
-		UpdateUsers: profile.on(), DeactivateUsers: deactivate.on(), SyncPassword: password.on()})
+		UpdateUsers: profile.on(), DeactivateUsers: deactivate.on(), SyncPassword: password.on(),
+		PasswordSeed: seed, PasswordChange: change})
 	s.writeFeature(w, r, a, err)
 }
 

@@ -464,6 +464,9 @@ func buildApp(o *Org, s AppRecord) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app %s: %w", s.ID, err)
 	}
+	if err := s.ToApp.checkPasswordOptions(); err != nil {
+		return nil, fmt.Errorf("app %s: toApp: %w", s.ID, err)
+	}
 	for _, attr := range slices.Sorted(maps.Keys(s.ProfileMap)) {
 		if from := s.ProfileMap[attr]; from != "" && !attrNameRE.MatchString(from) {
 			if _, err := mappingValue(from); err != nil {

@@ -1,6 +1,7 @@
 package mockokta
 
 import (
+	"cmp"
 	"net/http"
 	"time"
 
@@ -500,7 +501,8 @@ func featureJSON(base string, a *App) featureView {
 		Capabilities: featureCapabilities{
 			Create: featureCreate{LifecycleCreate: enabled(t.CreateUsers)},
 			Update: featureUpdate{Profile: enabled(t.UpdateUsers), LifecycleDeactivate: enabled(t.DeactivateUsers),
-				Password: featurePassword{Status: enabled(t.SyncPassword).Status, Seed: "RANDOM", Change: "KEEP_EXISTING"}},
+				Password: featurePassword{Status: enabled(t.SyncPassword).Status, Seed: cmp.Or(t.PasswordSeed, passwordSeeds[0]),
+					Change: cmp.Or(t.PasswordChange, passwordChanges[0])}},
 		},
 	}
 }
