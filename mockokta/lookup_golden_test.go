@@ -18,11 +18,7 @@ func TestOutboundGoldenGroupImportOff(t *testing.T) {
 			p, wire := goldPipeline(t, goldSetup{})
 			app := fl.setup(p)
 			p.idle()
-			n := newGoldNorm(t)
-			n.name(p.orgID, "oktaOrg")
-			n.name(pipeKey, "token")
-			n.name(p.scimURL, "base")
-			n.name(p.atlURL, "server")
+			n := pipelineNorm(t, p)
 			step := func(name string, action func(), after ...func()) []goldReq {
 				return goldStep(t, p, wire, n, fl.prefix+"_import_groups_off_"+name, action, after...)
 			}

@@ -432,6 +432,16 @@ var (
 
 func newGoldNorm(t *testing.T) *goldNorm { return &goldNorm{uuids: map[string]string{}, t: t} }
 
+// pipelineNorm is a normalizer that names the pipeline's org, key and URLs.
+func pipelineNorm(t *testing.T, p *pipeline) *goldNorm {
+	n := newGoldNorm(t)
+	n.name(p.orgID, "oktaOrg")
+	n.name(pipeKey, "token")
+	n.name(p.scimURL, "base")
+	n.name(p.atlURL, "server")
+	return n
+}
+
 // name maps a value to {{ph}}.
 func (n *goldNorm) name(value, ph string) {
 	if value == "" {
@@ -697,11 +707,7 @@ func TestOutboundGolden(t *testing.T) {
 			p, wire := goldPipeline(t, goldSetup{})
 			app := fl.setup(p)
 			p.idle()
-			n := newGoldNorm(t)
-			n.name(p.orgID, "oktaOrg")
-			n.name(pipeKey, "token")
-			n.name(p.scimURL, "base")
-			n.name(p.atlURL, "server")
+			n := pipelineNorm(t, p)
 			step := func(name string, action func(), after ...func()) []goldReq {
 				return goldStep(t, p, wire, n, fl.prefix+"_"+name, action, after...)
 			}
