@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/provsim/provsim/internal/saml"
+	"github.com/provsim/provsim/internal/ui/uitest"
 )
 
 var (
@@ -48,18 +48,13 @@ const (
 // cookie jar, and an identity provider that signs what the test asks.
 type ssoEnv struct {
 	*testEnv
-	base string
-	c    *http.Client
+	*uitest.Hops
 	view SAMLView
 }
 
 func newSSOEnv(t *testing.T) *ssoEnv {
 	e := newEnv(t)
-	srv := httptest.NewServer(e.srv)
-	t.Cleanup(srv.Close)
-	jar, _ := cookiejar.New(nil)
-	s := &ssoEnv{testEnv: e, base: srv.URL, c: &http.Client{Jar: jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	s := &ssoEnv{testEnv: e, Hops: uitest.NewHops(t, e.srv)}
 	key, _ := idpKeys(t)
 	st, body := s.do("PUT", "/_sim/orgs/"+testOrg+"/saml", map[string]any{"idpEntityId": testIdPIssuer, "idpSsoUrl": testIdPSSO,
 		"certificate": base64.StdEncoding.EncodeToString(key.Cert.Raw)})
@@ -79,40 +74,15 @@ func (s *ssoEnv) do(method, path string, body any) (int, string) {
 		raw, _ := json.Marshal(body)
 		rd = bytes.NewReader(raw)
 	}
-	req, _ := http.NewRequest(method, s.base+path, rd)
+	req, _ := http.NewRequest(method, s.Base+path, rd)
 	req.Header.Set("Content-Type", "application/json")
-	res, err := s.c.Do(req)
+	res, err := s.Client.Do(req)
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(raw)
-}
-
-func (s *ssoEnv) get(path string) (int, string, string) {
-	s.t.Helper()
-	if strings.HasPrefix(path, "/") {
-		path = s.base + path
-	}
-	res, err := s.c.Get(path)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header.Get("Location"), string(raw)
-}
-
-func (s *ssoEnv) postForm(u string, v url.Values) (int, string, string) {
-	s.t.Helper()
-	res, err := s.c.PostForm(u, v)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header.Get("Location"), string(raw)
 }
 
 // idp is the identity provider as configured in the organization.
@@ -125,7 +95,7 @@ func (s *ssoEnv) idp() saml.IdP {
 // post delivers a response to the ACS as the browser would.
 func (s *ssoEnv) post(f saml.Form) (int, string, string) {
 	s.t.Helper()
-	return s.postForm(f.URL, url.Values{"SAMLResponse": {f.SAMLResponse}, "RelayState": {f.RelayState}})
+	return s.PostForm(f.URL, url.Values{"SAMLResponse": {f.SAMLResponse}, "RelayState": {f.RelayState}})
 }
 
 func (s *ssoEnv) unsolicited(p saml.IdP, nameID, relay string) saml.Form {
@@ -140,7 +110,7 @@ func (s *ssoEnv) unsolicited(p saml.IdP, nameID, relay string) saml.Form {
 
 func TestSAMLConfiguration(t *testing.T) {
 	s := newSSOEnv(t)
-	if s.view.SPEntityID != s.base+"/saml/"+s.view.ID || s.view.ACSURL != s.base+"/login/callback?connection=saml-"+s.view.ID ||
+	if s.view.SPEntityID != s.Base+"/saml/"+s.view.ID || s.view.ACSURL != s.Base+"/login/callback?connection=saml-"+s.view.ID ||
 		!strings.Contains(s.view.CertSubject, "okta") {
 		t.Fatalf("view %+v", s.view)
 	}
@@ -154,7 +124,7 @@ func TestSAMLConfiguration(t *testing.T) {
 		t.Fatalf("after a refused change: %d %s", st, body)
 	}
 	// The SP metadata is at the entity ID.
-	st, _, md := s.get("/saml/" + s.view.ID)
+	st, _, md := s.Get("/saml/" + s.view.ID)
 	if st != 200 || !strings.Contains(md, `entityID="`+s.view.SPEntityID+`"`) || !strings.Contains(md, "HTTP-POST") {
 		t.Fatalf("SP metadata: %d %s", st, md)
 	}
@@ -168,12 +138,12 @@ func TestSAMLSignIn(t *testing.T) {
 	s.grant("jira-software", "jira-users")
 
 	// Without a session the site sends her to log in.
-	st, loc, _ := s.get("/site/" + testSite)
+	st, loc, _ := s.Get("/site/" + testSite)
 	if st != http.StatusFound || !strings.HasPrefix(loc, "/login?continue=") {
 		t.Fatalf("site without a session: %d %s", st, loc)
 	}
 	// The email step sends a verified domain's email to the IdP.
-	st, loc, _ = s.postForm(s.base+"/login", url.Values{"email": {"ada@example.com"}, "continue": {"/site/" + testSite}})
+	st, loc, _ = s.PostForm(s.Base+"/login", url.Values{"email": {"ada@example.com"}, "continue": {"/site/" + testSite}})
 	if st != http.StatusFound || !strings.HasPrefix(loc, testIdPSSO+"?SAMLRequest=") {
 		t.Fatalf("email step: %d %s", st, loc)
 	}
@@ -190,7 +160,7 @@ func TestSAMLSignIn(t *testing.T) {
 	if st != http.StatusFound || loc != "/site/"+testSite {
 		t.Fatalf("ACS: %d %s\n%s", st, loc, body)
 	}
-	st, _, page := s.get(loc)
+	st, _, page := s.Get(loc)
 	if st != 200 || !strings.Contains(page, "ada@example.com") || !strings.Contains(page, "<td>Jira Software</td><td>Yes</td>") {
 		t.Fatalf("site page: %d\n%s", st, page)
 	}
@@ -204,7 +174,7 @@ func TestSAMLSignIn(t *testing.T) {
 	if st != http.StatusFound {
 		t.Fatalf("IdP-initiated: %d", st)
 	}
-	st, _, page = s.get(loc)
+	st, _, page = s.Get(loc)
 	if st != http.StatusForbidden || !strings.Contains(page, `id="no-access"`) || !strings.Contains(page, "not provisioned by SCIM") {
 		t.Fatalf("duplicate's site page: %d\n%s", st, page)
 	}
@@ -233,7 +203,7 @@ func TestSAMLSignInRefusesDisabledAccounts(t *testing.T) {
 		if st != http.StatusForbidden || !strings.Contains(page, reason) {
 			t.Errorf("%s: %d, want 403 saying %q\n%s", email, st, reason, page)
 		}
-		if st, loc, _ := s.get("/site/" + testSite); st != http.StatusFound || !strings.HasPrefix(loc, "/login") {
+		if st, loc, _ := s.Get("/site/" + testSite); st != http.StatusFound || !strings.HasPrefix(loc, "/login") {
 			t.Errorf("%s has a session after a refused sign-in: %d %s", email, st, loc)
 		}
 	}
@@ -260,7 +230,7 @@ func TestSAMLResponsesRefused(t *testing.T) {
 		}, "issuer"},
 		{"another audience", func() saml.Form {
 			p := good
-			p.SP.EntityID = s.base + "/saml/other"
+			p.SP.EntityID = s.Base + "/saml/other"
 			return s.unsolicited(p, "ada@example.com", "")
 		}, "audience"},
 		{"expired", func() saml.Form {
@@ -319,7 +289,7 @@ func TestSAMLResponsesRefused(t *testing.T) {
 		t.Fatalf("refused responses changed the accounts: %d → %d", before, after)
 	}
 	// An email on no SSO domain is told so at the email step.
-	if st, _, page := s.postForm(s.base+"/login", url.Values{"email": {"bob@elsewhere.test"}}); st != 200 || !strings.Contains(page, "No organization signs in") {
+	if st, _, page := s.PostForm(s.Base+"/login", url.Values{"email": {"bob@elsewhere.test"}}); st != 200 || !strings.Contains(page, "No organization signs in") {
 		t.Fatalf("unknown domain: %d %s", st, page)
 	}
 }

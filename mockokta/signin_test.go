@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/provsim/provsim/internal/saml"
+	"github.com/provsim/provsim/internal/ui/uitest"
 )
 
 const (
@@ -99,51 +99,6 @@ func TestSAMLAppSettingsAndKeys(t *testing.T) {
 	}
 }
 
-// browser is a cookie-keeping client that does not follow redirects, so
-// each hop can be checked.
-type browser struct {
-	t    *testing.T
-	c    *http.Client
-	base string
-}
-
-func newBrowser(t *testing.T, h http.Handler) *browser {
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, base: srv.URL, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}}
-}
-
-func (b *browser) get(u string) (int, string, string) {
-	b.t.Helper()
-	if strings.HasPrefix(u, "/") {
-		u = b.base + u
-	}
-	res, err := b.c.Get(u)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header.Get("Location"), string(body)
-}
-
-func (b *browser) post(u string, form url.Values) (int, string, string) {
-	b.t.Helper()
-	if strings.HasPrefix(u, "/") {
-		u = b.base + u
-	}
-	res, err := b.c.PostForm(u, form)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header.Get("Location"), string(body)
-}
-
 var hiddenRE = regexp.MustCompile(`name="(SAMLResponse|RelayState)" value="([^"]*)"`)
 
 // postedForm reads the auto-posting form of a response page.
@@ -186,9 +141,9 @@ func acs(t *testing.T, e *oktaEnv, appID, base string, form url.Values, ids []st
 func TestSAMLSignInFlows(t *testing.T) {
 	e := newOktaEnv(t)
 	appID, uid := e.samlApp()
-	b := newBrowser(t, e.srv)
+	b := uitest.NewHops(t, e.srv)
 	issuerID := "exk" + appID[3:]
-	ssoURL := b.base + "/app/atlassian/" + issuerID + "/sso/saml"
+	ssoURL := b.Base + "/app/atlassian/" + issuerID + "/sso/saml"
 
 	// SP-initiated: the AuthnRequest meets the sign-in page first.
 	keys := e.do("GET", "/api/v1/apps/"+appID+"/credentials/keys", nil).list()
@@ -199,11 +154,11 @@ func TestSAMLSignInFlows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status, loc, _ := b.get(redirect)
+	status, loc, _ := b.Get(redirect)
 	if status != http.StatusFound || !strings.HasPrefix(loc, "/login/login.htm?fromURI=") {
 		t.Fatalf("without a session: %d %s", status, loc)
 	}
-	status, _, page := b.get(loc)
+	status, _, page := b.Get(loc)
 	if status != 200 || !strings.Contains(page, `name="password"`) {
 		t.Fatalf("sign-in page: %d\n%s", status, page)
 	}
@@ -211,16 +166,16 @@ func TestSAMLSignInFlows(t *testing.T) {
 	fromURI := from.Query().Get("fromURI")
 
 	// A wrong password is refused with Okta's words, and no session.
-	status, _, page = b.post("/login/login.htm", url.Values{"username": {"ada.old@acme.test"}, "password": {"wrong"}, "fromURI": {fromURI}})
+	status, _, page = b.PostForm("/login/login.htm", url.Values{"username": {"ada.old@acme.test"}, "password": {"wrong"}, "fromURI": {fromURI}})
 	if status != http.StatusUnauthorized || !strings.Contains(page, "Unable to sign in") {
 		t.Fatalf("wrong password: %d\n%s", status, page)
 	}
 	e.clock.Advance(30 * time.Second)
-	status, loc, _ = b.post("/login/login.htm", url.Values{"username": {"ada.old@acme.test"}, "password": {goodPassword}, "fromURI": {fromURI}})
+	status, loc, _ = b.PostForm("/login/login.htm", url.Values{"username": {"ada.old@acme.test"}, "password": {goodPassword}, "fromURI": {fromURI}})
 	if status != http.StatusFound || loc != fromURI {
 		t.Fatalf("sign-in: %d %s, want back to %s", status, loc, fromURI)
 	}
-	status, _, page = b.get(loc)
+	status, _, page = b.Get(loc)
 	if status != 200 {
 		t.Fatalf("SSO after sign-in: %d\n%s", status, page)
 	}
@@ -228,7 +183,7 @@ func TestSAMLSignInFlows(t *testing.T) {
 	if action != testACS || form.Get("RelayState") != "https://acme.atlassian.net/jira" {
 		t.Fatalf("posts to %s with %v", action, form)
 	}
-	a := acs(t, e, appID, b.base, form, []string{reqID})
+	a := acs(t, e, appID, b.Base, form, []string{reqID})
 	// The NameID is the application username: the Okta username by
 	// default (SAML-IDP-2).
 	if a.NameID != "ada.old@acme.test" || a.InResponseTo != reqID || a.Attributes["email"][0] != "ada.old@acme.test" ||
@@ -237,16 +192,16 @@ func TestSAMLSignInFlows(t *testing.T) {
 	}
 
 	// IdP-initiated from the dashboard tile, with the session.
-	status, _, page = b.get("/app/UserHome")
+	status, _, page = b.Get("/app/UserHome")
 	if status != 200 || !strings.Contains(page, `href="/home/atlassian/`+appID+`"`) {
 		t.Fatalf("dashboard: %d\n%s", status, page)
 	}
-	status, _, page = b.get("/home/atlassian/" + appID)
+	status, _, page = b.Get("/home/atlassian/" + appID)
 	if status != 200 {
 		t.Fatalf("embed link: %d\n%s", status, page)
 	}
 	_, form = postedForm(t, page)
-	if a := acs(t, e, appID, b.base, form, nil); a.InResponseTo != "" || a.NameID != "ada.old@acme.test" {
+	if a := acs(t, e, appID, b.Base, form, nil); a.InResponseTo != "" || a.NameID != "ada.old@acme.test" {
 		t.Fatalf("IdP-initiated assertion %+v", a)
 	}
 
@@ -256,15 +211,15 @@ func TestSAMLSignInFlows(t *testing.T) {
 	e.do("PUT", "/api/v1/apps/"+appID, map[string]any{"label": "Atlassian Cloud",
 		"credentials": map[string]any{"userNameTemplate": map[string]any{"template": "${source.email}", "type": "BUILT_IN"}}}).must(t, 200)
 	e.do("POST", "/_sim/orgs/"+e.org.ID+"/apps/"+appID+"/update-usernames", nil).must(t, 200)
-	_, _, page = b.get("/home/atlassian/" + appID)
+	_, _, page = b.Get("/home/atlassian/" + appID)
 	_, form = postedForm(t, page)
-	if a := acs(t, e, appID, b.base, form, nil); a.NameID != "ada@acme.test" {
+	if a := acs(t, e, appID, b.Base, form, nil); a.NameID != "ada@acme.test" {
 		t.Fatalf("after the format change the NameID is %q", a.NameID)
 	}
 
 	// Unassigned: Okta's refusal, no assertion; the System Log has both.
 	e.do("DELETE", "/api/v1/apps/"+appID+"/users/"+uid, nil).must(t, 204)
-	status, _, page = b.get("/home/atlassian/" + appID)
+	status, _, page = b.Get("/home/atlassian/" + appID)
 	if status != http.StatusForbidden || strings.Contains(page, "SAMLResponse") || !strings.Contains(page, "not assigned") {
 		t.Fatalf("unassigned: %d\n%s", status, page)
 	}
@@ -274,12 +229,12 @@ func TestSAMLSignInFlows(t *testing.T) {
 	}
 
 	// Bad requests get an error page, not an assertion.
-	status, _, page = b.get(ssoURL + "?SAMLRequest=garbage")
+	status, _, page = b.Get(ssoURL + "?SAMLRequest=garbage")
 	if status != http.StatusBadRequest || strings.Contains(page, "SAMLResponse") {
 		t.Fatalf("garbage request: %d\n%s", status, page)
 	}
 	// The sign-in page only sends people back to this server.
-	status, loc, _ = b.post("/login/login.htm", url.Values{"username": {"ada.old@acme.test"}, "password": {goodPassword}, "fromURI": {"https://evil.test/"}})
+	status, loc, _ = b.PostForm("/login/login.htm", url.Values{"username": {"ada.old@acme.test"}, "password": {goodPassword}, "fromURI": {"https://evil.test/"}})
 	if status != http.StatusFound || loc != "/app/UserHome" {
 		t.Fatalf("open redirect: %d %s", status, loc)
 	}
