@@ -491,35 +491,27 @@ func (m *Model) CreateAccount(orgID string, in CreateAccountInput) (AccountView,
 	return o.accountView(a), nil
 }
 
-// signIn is the sign-in rule of a SAML assertion whose NameID is an email. It
-// signs in to the account that owns that email, or creates a new account
-// just in time: this is how a username format that differs from the SCIM
-// primary email produces duplicate accounts (seed guide Step 3).
-func (m *Model) signIn(orgID, subject string) (SSOResult, error) {
-	if err := validEmail(subject); err != nil {
-		return SSOResult{}, err
-	}
-	o, err := m.org(orgID)
-	if err != nil {
-		return SSOResult{}, err
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+// signIn is the sign-in rule of a SAML assertion whose NameID (subject) is
+// a valid email. It signs in to the account that owns that email, or
+// creates a new account just in time: this is how a username format that
+// differs from the SCIM primary email produces duplicate accounts (seed
+// guide Step 3). o.mu is held.
+func (m *Model) signIn(o *Org, subject string) (*Account, SSOResult) {
 	if id, ok := o.acctByEmail[strings.ToLower(subject)]; ok {
 		a := o.accounts[id]
 		if !a.Active {
-			return SSOResult{Account: o.accountView(a), Denied: true, Reason: "account is deactivated"}, nil
+			return a, SSOResult{Denied: true, Reason: "account is deactivated"}
 		}
 		if a.Suspended {
-			return SSOResult{Account: o.accountView(a), Denied: true, Reason: "access to the organization is suspended"}, nil
+			return a, SSOResult{Denied: true, Reason: "access to the organization is suspended"}
 		}
 		a.LastActive = m.now()
 		o.changes.Put(kindAccount, a.ID)
-		return SSOResult{Account: o.accountView(a)}, nil
+		return a, SSOResult{}
 	}
 	a := m.newAccount(o, subject, "sso")
 	a.LastActive = a.Created
-	return SSOResult{Account: o.accountView(a), Created: true}, nil
+	return a, SSOResult{Created: true}
 }
 
 // SSOResult is the outcome of a simulated sign-in.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/provsim/provsim/internal/saml"
 )
 
 // orgAPI calls the organization admin APIs with the test org's key.
@@ -653,7 +655,7 @@ func TestOrgAPIDirectoryCalls(t *testing.T) {
 			t.Fatalf("suspended: access %v groups %v", a.ProductAccess, a.Groups)
 		}
 		// TestSAMLSignInRefusesDisabledAccounts signs in through the ACS.
-		if sso, err := e.srv.Model.signIn(testOrg, "ann@example.com"); err != nil || !sso.Denied {
+		if sso, err := e.srv.Model.SAMLSignIn(testOrg, &saml.Assertion{NameID: "ann@example.com"}); err != nil || !sso.Denied {
 			t.Fatalf("a suspended account must not sign in: %+v %v", sso, err)
 		}
 		v := e.orgAPI("GET", v2+"/directories/"+testDir+"/users/"+acct, nil).wantStatus(t, 200)

@@ -184,8 +184,7 @@ func (m *Model) SSOFor(email, prefer string) (string, SAMLConfig, bool) {
 // provisioned (SAML-TRAP-1); the audit log says it came from a SAML
 // sign-in, with the NameID.
 func (m *Model) SAMLSignIn(orgID string, a *saml.Assertion) (SSOResult, error) {
-	res, err := m.signIn(orgID, a.NameID)
-	if err != nil {
+	if err := validEmail(a.NameID); err != nil {
 		return SSOResult{}, err
 	}
 	o, err := m.org(orgID)
@@ -194,10 +193,7 @@ func (m *Model) SAMLSignIn(orgID string, a *saml.Assertion) (SSOResult, error) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	acct := o.accounts[res.Account.ID]
-	if acct == nil {
-		return res, nil
-	}
+	acct, res := m.signIn(o, a.NameID)
 	actor := Actor{ID: acct.ID, Name: a.NameID}
 	if res.Created {
 		// The attributes give the new account its name, as Atlassian's
@@ -209,8 +205,8 @@ func (m *Model) SAMLSignIn(orgID string, a *saml.Assertion) (SSOResult, error) {
 		}
 		m.audit(o, ActionUserCreated, actor, "Created account "+acct.Email+" at a SAML single sign-on (NameID "+a.NameID+")",
 			[]EventObject{userObject(acct)})
-		res.Account = o.accountView(acct)
 	}
+	res.Account = o.accountView(acct)
 	if !res.Denied {
 		m.audit(o, ActionUserLoggedIn, actor, "Logged in with SAML single sign-on as "+a.NameID, []EventObject{userObject(acct)})
 	}
