@@ -228,7 +228,7 @@ type CreateAppInput struct {
 	SAML *SAMLInput `json:"-"`
 	// Presentation is the body's visibility, accessibility, notes and
 	// settings.app (OAPI-APP-7).
-	Presentation *presentationBody `json:"-"`
+	Presentation *appBody `json:"-"`
 }
 
 // CreateApp adds an app integration from a template (by name) or, for any
@@ -347,7 +347,7 @@ type UpdateAppInput struct {
 	GroupPushConflict *GroupPushConflict
 	ImportGroups      *bool      // the integration's "Import Groups" (OKTA-PUSH-12)
 	SAML              *SAMLInput // settings.signOn of a SAML app
-	Presentation      *presentationBody
+	Presentation      *appBody
 }
 
 // UpdateApp applies an app update. A changed username format rewrites no

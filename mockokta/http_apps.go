@@ -98,24 +98,12 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 		s.createServiceApp(w, r, in.Label, body)
 		return
 	}
-	var settings struct {
-		Settings *struct {
-			SignOn *SAMLInput `json:"signOn"`
-		} `json:"settings"`
-	}
-	if err := decodeObject(body, &settings); err != nil {
+	var app appBody
+	if err := decodeObject(body, &app); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if settings.Settings != nil && settings.Settings.SignOn != nil && !settings.Settings.SignOn.empty() {
-		in.SAML = settings.Settings.SignOn
-	}
-	var shown presentationBody
-	if err := decodeObject(body, &shown); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	in.Presentation = &shown
+	in.SAML, in.Presentation = app.signOn(), &app
 	in.Activate = r.URL.Query().Get("activate") != "false"
 	a, err := s.Model.CreateApp(orgOf(r), in)
 	s.writeApp(w, r, a, err)
@@ -129,43 +117,21 @@ func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
 	s.writeApp(w, r, a, err)
 }
 
-// updateAppBody is the part of an Application PUT that mockokta applies.
-type updateAppBody struct {
-	Label       *string `json:"label"`
-	Credentials *struct {
-		UserNameTemplate *UserNameTemplate `json:"userNameTemplate"`
-	} `json:"credentials"`
-	Settings *struct {
-		SignOn *SAMLInput `json:"signOn"`
-	} `json:"settings"`
-}
-
 func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) {
 	if s.serviceAppRequest(w, r) {
 		return
 	}
-	body, err := s.readBody(w, r)
-	if err != nil {
+	var in appBody
+	if err := s.decode(w, r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
-	}
-	var in updateAppBody
-	var shown presentationBody
-	for _, v := range []any{&in, &shown} {
-		if err := decodeObject(body, v); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	}
-	upd := UpdateAppInput{Label: in.Label, Presentation: &shown}
-	if in.Credentials != nil {
-		upd.UserName = in.Credentials.UserNameTemplate
 	}
 	// A PUT is the whole app: its sign-on settings apply with the rest,
 	// all or nothing (SAML-IDP-1). An empty signOn (what a non-SAML app
 	// reads back) changes nothing.
-	if in.Settings != nil {
-		upd.SAML = in.Settings.SignOn
+	upd := UpdateAppInput{Label: in.Label, SAML: in.signOn(), Presentation: &in}
+	if in.Credentials != nil {
+		upd.UserName = in.Credentials.UserNameTemplate
 	}
 	a, err := s.Model.UpdateApp(orgOf(r), vars(r)["appId"], upd)
 	s.writeApp(w, r, a, err)

@@ -42,9 +42,15 @@ func presentationOf(r *AppPresentation) AppPresentation {
 	return *r
 }
 
-// presentationBody is the part of an Application body AppPresentation
-// comes from. Each object present replaces what the app had for it.
-type presentationBody struct {
+// appBody is the part of an Application body (POST and PUT
+// /api/v1/apps) mockokta applies beside the name and sign-on mode: the
+// label, the username format, settings.signOn, and the AppPresentation
+// objects, each of which replaces what the app had for it when present.
+type appBody struct {
+	Label       *string `json:"label"`
+	Credentials *struct {
+		UserNameTemplate *UserNameTemplate `json:"userNameTemplate"`
+	} `json:"credentials"`
 	Visibility *struct {
 		AutoSubmitToolbar *bool `json:"autoSubmitToolbar"`
 		Hide              *struct {
@@ -59,6 +65,7 @@ type presentationBody struct {
 		LoginRedirectURL *string `json:"loginRedirectUrl"`
 	} `json:"accessibility"`
 	Settings *struct {
+		SignOn             *SAMLInput      `json:"signOn"`
 		ImplicitAssignment *bool           `json:"implicitAssignment"`
 		Notes              *appNotes       `json:"notes"`
 		App                json.RawMessage `json:"app"`
@@ -70,9 +77,18 @@ type appNotes struct {
 	Enduser *string `json:"enduser"`
 }
 
+// signOn is the body's settings.signOn, nil when absent or empty (what a
+// non-SAML app reads back).
+func (b appBody) signOn() *SAMLInput {
+	if b.Settings == nil || b.Settings.SignOn == nil || b.Settings.SignOn.empty() {
+		return nil
+	}
+	return b.Settings.SignOn
+}
+
 // apply gives the presentation p becomes under body b, or Okta's
 // validation error naming the field.
-func (b presentationBody) apply(p AppPresentation) (AppPresentation, error) {
+func (b appBody) apply(p AppPresentation) (AppPresentation, error) {
 	if v := b.Visibility; v != nil {
 		p.AutoSubmitToolbar = v.AutoSubmitToolbar != nil && *v.AutoSubmitToolbar
 		p.HideIOS, p.HideWeb = false, false
