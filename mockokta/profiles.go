@@ -136,7 +136,10 @@ func mappingExpression(from string) string {
 
 // mappingReads are the Okta attributes a stored mapping reads.
 func mappingReads(from string) []string {
-	if from == "" || attrNameRE.MatchString(from) {
+	if from == "" {
+		return nil
+	}
+	if attrNameRE.MatchString(from) {
 		return []string{from}
 	}
 	if v, err := mappingValue(from); err == nil {

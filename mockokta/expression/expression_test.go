@@ -196,10 +196,12 @@ func TestValue(t *testing.T) {
 			t.Errorf("%q: %v, want an error saying %q", src, err, why)
 		}
 	}
-	if _, err := ParseValue(`1 - user.firstName`); err == nil {
-		v, _ := ParseValue(`1 - user.firstName`)
-		if _, err := v.Eval(p); err == nil {
-			t.Errorf("1 - a string evaluated without an error")
-		}
+	// Attributes are untyped until run: a type error shows at Eval.
+	v, err := ParseValue(`1 - user.firstName`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := v.Eval(p); err == nil {
+		t.Errorf("1 - a string evaluated to %q without an error", got)
 	}
 }
