@@ -179,9 +179,65 @@ func Field(label string) string {
 	return "//*[@id=//label[normalize-space()=" + quote(label) + "]/@for]"
 }
 
-// Click clicks the link or button that reads text.
+// Click clicks the link or button that reads text. When that control
+// leaves the page (a link to another page, a form's submit button), Click
+// returns only once the next page has loaded: otherwise the step's next
+// action can find its control on the page being left (the "Assign" of a
+// group list before and after a search) and click it as that page goes.
 func Click(text string) chromedp.Action[chromedp.Void] {
-	return chromedp.Click(Control(text), chromedp.NodeVisible)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		xpath := Control(text)
+		if _, err := chromedp.WaitVisible(xpath)(ctx, t); err != nil {
+			return chromedp.Void{}, err
+		}
+		leaves, err := chromedp.Evaluate[bool](markLeaving(xpath))(ctx, t)
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		if _, err := chromedp.Click(xpath, chromedp.NodeVisible)(ctx, t); err != nil {
+			return chromedp.Void{}, err
+		}
+		if !leaves {
+			return chromedp.Void{}, nil
+		}
+		return waitNextPage(ctx, t)
+	}
+}
+
+// markLeaving is the script that says whether the control at xpath leaves
+// the page and, when it does, marks the page being left: the next page is
+// a new window, without the mark.
+func markLeaving(xpath string) string {
+	return `(() => {
+	const n = document.evaluate(` + strconv.Quote(xpath) + `, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
+	if (!n) return false;
+	let leaves = false;
+	if (n.tagName === "A") {
+		const href = n.getAttribute("href");
+		leaves = !!href && !href.startsWith("#") && !n.target && !n.hasAttribute("download");
+	} else if (n.tagName === "BUTTON") {
+		leaves = n.type === "submit" && !!n.form;
+	}
+	if (leaves) window.__provsimLeaving = true;
+	return leaves;
+})()`
+}
+
+// waitNextPage waits until the marked page is gone and the next one has
+// loaded. While the page changes, evaluating can fail; it is retried until
+// the step's deadline.
+func waitNextPage(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+	for {
+		loaded, err := chromedp.Evaluate[bool](`window.__provsimLeaving !== true && document.readyState === "complete"`)(ctx, t)
+		if err == nil && loaded {
+			return chromedp.Void{}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return chromedp.Void{}, fmt.Errorf("waiting for the next page: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // ClickLabel clicks a field's label: ticks a checkbox, picks a radio.
