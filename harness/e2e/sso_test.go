@@ -34,7 +34,20 @@ steps:
 // page, and lands on the site signed in with access to Jira Software — a
 // real SP-initiated SAML exchange in a real browser.
 func TestSignInToJiraThroughOkta(t *testing.T) {
-	env, err := harness.StartEmbedded(harness.EmbeddedOptions{Seed: 13})
+	signInToJira(t, false)
+}
+
+// TestSignInToJiraThroughOktaOverHTTPS: the same with both servers on
+// HTTPS (EmbeddedOptions.TLS), in a browser that trusts the environment's
+// CA as a person is told to (docs/saml.md, "Over HTTPS"): every page,
+// the SAML POST to the ACS among them, is https and both sign-in sessions'
+// cookies are Secure.
+func TestSignInToJiraThroughOktaOverHTTPS(t *testing.T) {
+	signInToJira(t, true)
+}
+
+func signInToJira(t *testing.T, overTLS bool) {
+	env, err := harness.StartEmbedded(harness.EmbeddedOptions{Seed: 13, TLS: overTLS})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +64,14 @@ func TestSignInToJiraThroughOkta(t *testing.T) {
 		}
 		t.Fatalf("setting Ann up: %v\n%s", err, b.String())
 	}
-	b := browsertest.New(t) // closed before the servers: cleanups run last-in first-out
+	var opts []browsertest.Option
+	if overTLS {
+		if !strings.HasPrefix(env.OktaURL, "https://") || !strings.HasPrefix(env.AtlassianURL, "https://") {
+			t.Fatalf("URLs %s and %s, want https", env.OktaURL, env.AtlassianURL)
+		}
+		opts = append(opts, browsertest.TrustCA(env.CA))
+	}
+	b := browsertest.New(t, opts...) // closed before the servers: cleanups run last-in first-out
 	fill, click, wait := browsertest.Fill, browsertest.Click, browsertest.WaitText
 	b.Step("Atlassian: open acme.atlassian.net", chromedp.Navigate(env.AtlassianURL+"/site/acme.atlassian.net"), wait("Log in to continue"))
 	b.Step("Atlassian: log in with the work email", fill("Email", "ann.lee@example.com"), click("Continue"), wait("Username"))
@@ -65,5 +85,10 @@ func TestSignInToJiraThroughOkta(t *testing.T) {
 	}
 	if !strings.Contains(page, "provisioned by SCIM") || strings.Contains(page, "not provisioned by SCIM") || !strings.Contains(page, "Yes") {
 		t.Fatalf("the site page: %s", page)
+	}
+	if overTLS {
+		b.RequireSecure(env.OktaURL, "sid")
+		b.RequireSecure(env.AtlassianURL, "cloud.session.token")
+		t.Logf("%d pages, all https, up to %s", len(b.Pages()), b.Pages()[len(b.Pages())-1])
 	}
 }

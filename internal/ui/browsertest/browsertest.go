@@ -11,16 +11,22 @@ package browsertest
 
 import (
 	"context"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -33,6 +39,9 @@ type Browser struct {
 	Ctx   context.Context
 	shots []shot
 	step  int
+
+	mu    sync.Mutex
+	pages []string // every page the tab asked for, in order: see Pages
 }
 
 type shot struct {
@@ -60,17 +69,48 @@ func Required() bool {
 	return os.Getenv("PROVSIM_REQUIRE_BROWSER") == "1" || os.Getenv("CI") != ""
 }
 
+// missing skips the test for want of a tool, or fails it when a browser
+// is required.
+func missing(t testing.TB, msg string) {
+	t.Helper()
+	if Required() {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// Option adjusts New.
+type Option func(*options)
+
+type options struct {
+	trustPEM []byte
+}
+
+// TrustCA makes the browser trust the certificate authorities in pemCerts
+// (one or more PEM certificates, such as harness.Env.CA,
+// containers.Environment.CA or the CA file `PROVSIM_TLS=1
+// docker/compose.sh up` writes) as a person on Linux is told to trust a
+// local authority: imported with NSS's certutil into the database in their
+// home, $HOME/.pki/nssdb, which chromium reads. Here the home is a
+// temporary one, so the host's own trust is left alone. certutil is in
+// Debian's libnss3-tools; without it the test skips (fails where a browser
+// is required). The browser still checks every certificate: one from
+// another authority, or for another host, is refused.
+func TrustCA(pemCerts []byte) Option {
+	return func(o *options) { o.trustPEM = pemCerts }
+}
+
 // New starts a headless browser for the test; it is closed when the test
 // ends, after the screenshots of a failed test are written.
-func New(t testing.TB) *Browser {
+func New(t testing.TB, opt ...Option) *Browser {
 	t.Helper()
+	var o options
+	for _, f := range opt {
+		f(&o)
+	}
 	path := Path()
 	if path == "" {
-		msg := "no chromium: install it (apt-get install -y chromium) or set $CHROMIUM"
-		if Required() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		missing(t, "no chromium: install it (apt-get install -y chromium) or set $CHROMIUM")
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
@@ -81,6 +121,13 @@ func New(t testing.TB) *Browser {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(1280, 900),
 	)
+	if o.trustPEM != nil {
+		home, err := trustingHome(t, o.trustPEM)
+		if err != nil {
+			t.Fatalf("browsertest.TrustCA: %v", err)
+		}
+		opts = append(opts, chromedp.Env("HOME="+home))
+	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(func(string, ...any) {}))
 	b := &Browser{t: t, Ctx: ctx}
@@ -95,7 +142,118 @@ func New(t testing.TB) *Browser {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting %s: %v", path, err)
 	}
+	if err := chromedp.Listen(ctx, b.notePage); err != nil {
+		t.Fatalf("listening to %s: %v", path, err)
+	}
 	return b
+}
+
+// notePage keeps the URL of each page (document) the tab asks for.
+func (b *Browser) notePage(ev any) {
+	if e, ok := ev.(*network.EventRequestWillBeSent); ok && e.Type == network.ResourceTypeDocument && e.Request != nil {
+		b.mu.Lock()
+		b.pages = append(b.pages, e.Request.URL)
+		b.mu.Unlock()
+	}
+}
+
+// Pages is the URL of every page the tab has asked for so far, in order:
+// those navigated to, each hop of a redirect and each form sent (the SAML
+// POST to the service provider's ACS among them).
+func (b *Browser) Pages() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.pages)
+}
+
+// Cookies reads the cookies the browser would send to urls, with the flags
+// (Secure, HttpOnly) that document.cookie does not show.
+func Cookies(urls ...string) chromedp.Action[[]*network.Cookie] {
+	return func(ctx context.Context, t *chromedp.Target) ([]*network.Cookie, error) {
+		res, err := cdp.Call(ctx, t, network.GetCookies, network.GetCookiesParams{URLs: urls})
+		return res.Cookies, err
+	}
+}
+
+// RequireSecure fails the test unless every page the tab has asked for is
+// https and the browser holds each cookie named in names for url, Secure:
+// what a sign-in over HTTPS must leave (a cookie without Secure would also
+// go out in clear over http).
+func (b *Browser) RequireSecure(url string, names ...string) {
+	b.t.Helper()
+	pages := b.Pages()
+	if len(pages) == 0 {
+		b.t.Fatal("RequireSecure: the tab has asked for no page")
+	}
+	for _, p := range pages {
+		if !strings.HasPrefix(p, "https://") {
+			b.t.Fatalf("the tab asked for %s, not over https (pages: %v)", p, pages)
+		}
+	}
+	ctx, cancel := context.WithTimeout(b.Ctx, StepTimeout)
+	defer cancel()
+	cookies, err := chromedp.Run(ctx, Cookies(url))
+	if err != nil {
+		b.t.Fatalf("the cookies for %s: %v", url, err)
+	}
+	for _, name := range names {
+		i := slices.IndexFunc(cookies, func(c *network.Cookie) bool { return c.Name == name })
+		switch {
+		case i < 0:
+			b.t.Fatalf("no cookie %s for %s", name, url)
+		case !cookies[i].Secure:
+			b.t.Fatalf("the cookie %s for %s is not Secure", name, url)
+		}
+	}
+}
+
+// trustingHome makes a home directory whose NSS database trusts the
+// authorities in pemCerts for websites ("C,,"): what `certutil -d
+// sql:$HOME/.pki/nssdb -A -t "C,," -n NAME -i ca.pem` does for a person.
+func trustingHome(t testing.TB, pemCerts []byte) (string, error) {
+	t.Helper()
+	certutil, err := exec.LookPath("certutil")
+	if err != nil {
+		missing(t, "no certutil to make the browser trust the CA: install it (apt-get install -y libnss3-tools)")
+	}
+	home := t.TempDir()
+	db := filepath.Join(home, ".pki", "nssdb")
+	if err := os.MkdirAll(db, 0o700); err != nil {
+		return "", err
+	}
+	run := func(args ...string) error {
+		out, err := exec.Command(certutil, append([]string{"-d", "sql:" + db}, args...)...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("certutil %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+		return nil
+	}
+	if err := run("-N", "--empty-password"); err != nil {
+		return "", err
+	}
+	n := 0
+	for rest := pemCerts; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		n++
+		file := filepath.Join(home, fmt.Sprintf("ca-%d.pem", n))
+		if err := os.WriteFile(file, pem.EncodeToMemory(block), 0o600); err != nil {
+			return "", err
+		}
+		if err := run("-A", "-t", "C,,", "-n", fmt.Sprintf("provsim CA %d", n), "-i", file); err != nil {
+			return "", err
+		}
+	}
+	if n == 0 {
+		return "", errors.New("no PEM certificate to trust")
+	}
+	return home, nil
 }
 
 // Step runs one named step; on failure it takes a screenshot and fails
