@@ -3,7 +3,6 @@ package mockokta
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,9 +75,9 @@ func (s *Server) ssws(next http.Handler) http.Handler {
 		}
 		httpx.SetTenant(r, o.ID)
 		// The token's share of each rate-limit bucket is counted under its
-		// hash (OAPI-RATE-2).
+		// id, derived from its hash (OAPI-RATE-2, OAPI-RATE-8).
 		h := secret.HashOf(strings.TrimSpace(token))
-		ctx := withPrincipal(context.WithValue(r.Context(), orgKey, o), "ssws:"+hex.EncodeToString(h[:8]))
+		ctx := withPrincipal(context.WithValue(r.Context(), orgKey, o), principal{PrincipalAPIToken, apiTokenID(h)})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

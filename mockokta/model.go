@@ -164,13 +164,18 @@ type Org struct {
 	// setting of the simulator, not the org's data: kept in memory only,
 	// and read by the engine without the org lock.
 	pace atomic.Pointer[Pace]
+	// principalLimits are the admins' shares for API tokens and service
+	// apps (principals.go); shares is the limiter's lock-free copy.
+	principalLimits map[string]*PrincipalRateLimit
+	principalOrder  []string
+	shares          atomic.Pointer[map[string]principalShare]
 }
 
 func newOrg(id, name string, created time.Time) *Org {
 	return &Org{ID: id, Name: name, Created: created,
 		users: map[string]*User{}, byLogin: map[string]string{},
 		groups: map[string]*Group{}, apps: map[string]*App{}, tasks: map[string]*Task{}, jobs: map[uint64]*job{},
-		rules: map[string]*GroupRule{}, clients: map[string]*ServiceApp{}}
+		rules: map[string]*GroupRule{}, clients: map[string]*ServiceApp{}, principalLimits: map[string]*PrincipalRateLimit{}}
 }
 
 // CreateOrgInput describes an org. Token is its API token (random when empty).
@@ -187,6 +192,9 @@ type OrgCreated struct {
 	ID    string `json:"id"`
 	Name  string `json:"name"`
 	Token string `json:"token"`
+	// TokenID is the token's id, the principalId of its principal rate
+	// limit (OAPI-RATE-8).
+	TokenID string `json:"tokenId"`
 }
 
 // CreateOrg adds an org with one API token.
@@ -221,7 +229,7 @@ func (m *Model) CreateOrg(in CreateOrgInput) (OrgCreated, error) {
 	m.orgOrder = append(m.orgOrder, o.ID)
 	m.tokens[h] = o.ID
 	o.changes = m.store.Changes(o.ID, true)
-	return OrgCreated{ID: o.ID, Name: o.Name, Token: in.Token}, nil
+	return OrgCreated{ID: o.ID, Name: o.Name, Token: in.Token, TokenID: apiTokenID(h)}, nil
 }
 
 // OrgByToken finds the org an API token belongs to. The token is hashed
@@ -307,6 +315,8 @@ func (m *Model) ResetOrg(id string) error {
 	o.tasks, o.taskOrder = fresh.tasks, nil
 	o.jobs = fresh.jobs
 	o.rules, o.ruleOrder = fresh.rules, nil
+	o.principalLimits, o.principalOrder = fresh.principalLimits, nil
+	o.publishShares()
 	o.adminID, o.everyoneID = "", ""
 	o.changes.All()
 	return o.addBuiltIns(admin)

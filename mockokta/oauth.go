@@ -63,6 +63,8 @@ var OktaScopes = []string{
 	"okta.schemas.read", "okta.schemas.manage",
 	"okta.profileMappings.read", "okta.profileMappings.manage",
 	"okta.policies.read", "okta.policies.manage",
+	"okta.principalRateLimits.read", "okta.principalRateLimits.manage",
+	"okta.rateLimits.read", "okta.rateLimits.manage",
 }
 
 // accessTokenTTL is the org authorization server's access token lifetime:

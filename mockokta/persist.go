@@ -103,6 +103,9 @@ func (s *Server) bootOrResume(b Boot) (*Booted, error) {
 		return s.boot(b)
 	}
 	out := &Booted{Org: OrgCreated{ID: o.ID, Name: o.Name, Token: b.APIToken}}
+	if ids := s.Model.APITokenIDs(o); len(ids) > 0 {
+		out.Org.TokenID = ids[0]
+	}
 	if b.APIToken == "" {
 		out.Org.Token = keptKey
 	} else if other, ok := s.Model.OrgByToken(b.APIToken); !ok || other.ID != o.ID {

@@ -131,18 +131,26 @@ func (l *rateLimiter) allowToken(w http.ResponseWriter, orgID string) bool {
 	return d.Allowed
 }
 
-// principalKey is the context key of the credential a request used, whose
-// share of each bucket is limited (OAPI-RATE-2).
-const principalKey ctxKey = 2
+// principalCtxKey is the context key of the credential a request used,
+// whose share of each bucket is limited (OAPI-RATE-2, OAPI-RATE-8).
+const principalCtxKey ctxKey = 2
 
-// withPrincipal records who called: an API token (by its hash, never the
-// token) or, for OAuth, the client.
-func withPrincipal(ctx context.Context, key string) context.Context {
-	return context.WithValue(ctx, principalKey, key)
+// principal is who called: an API token (by its id, never the token) or a
+// service app (by its client id), as the Principal Rate Limits API names
+// them.
+type principal struct {
+	Type string // PrincipalAPIToken or PrincipalOAuthClient
+	ID   string
 }
 
-func principalOf(r *http.Request) string {
-	p, _ := r.Context().Value(principalKey).(string)
+func (p principal) key() string { return principalKeyOf(p.Type, p.ID) }
+
+func withPrincipal(ctx context.Context, p principal) context.Context {
+	return context.WithValue(ctx, principalCtxKey, p)
+}
+
+func principalOf(r *http.Request) principal {
+	p, _ := r.Context().Value(principalCtxKey).(principal)
 	return p
 }
 
@@ -211,8 +219,25 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 		}
 		now := s.Model.clock.Now().UTC()
 		h := w.Header()
+		p := principalOf(r)
+		// The caller's share of each bucket: the org's default (50 %,
+		// OAPI-RATE-2) unless an admin set the principal's own
+		// (OAPI-RATE-8), which also caps its requests in flight.
+		share, concurrencyShare := cfg.Share, 1.0
+		if own, ok := o.principalShare(p.Type, p.ID); ok && p.ID != "" {
+			share, concurrencyShare = float64(own.percent)/100, float64(own.concurrencyPercent)/100
+		}
 		if cfg.Concurrency > 0 {
 			done, ok := l.inFlight.Enter(o.ID, cfg.Concurrency)
+			if ok && concurrencyShare < 1 {
+				var mine func()
+				if mine, ok = l.inFlight.Enter(o.ID+"\x00"+p.key(), scaled(cfg.Concurrency, concurrencyShare)); ok {
+					orgDone := done
+					done = func() { mine(); orgDone() }
+				} else {
+					done()
+				}
+			}
 			if !ok {
 				// Over the concurrency limit the headers switch to it: 0, 0
 				// and an estimate of when a place frees up (OAPI-RATE-5;
@@ -233,9 +258,8 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 		b := bucketOf(r.Method, r.URL.Path)
 		org := scaled(b.Limit, cfg.Scale)
 		wants := []ratelimit.Want{{Key: o.ID + "\x00" + b.Name + "\x00", Limit: org}}
-		if p := principalOf(r); p != "" && cfg.Share < 1 {
-			share := scaled(org, cfg.Share)
-			wants = append(wants, ratelimit.Want{Key: o.ID + "\x00" + b.Name + "\x00" + p, Limit: share})
+		if p.ID != "" && share < 1 {
+			wants = append(wants, ratelimit.Want{Key: o.ID + "\x00" + b.Name + "\x00" + p.key(), Limit: scaled(org, share)})
 		}
 		d := l.minute.TakeAll(wants...)
 		h.Set("X-Rate-Limit-Limit", strconv.Itoa(d.Limit))

@@ -45,13 +45,15 @@ const (
 	kindLog         = "log"         // System Log event; id: its sequence number
 	kindJob         = "job"         // queued engine work; id: its sequence number
 	kindServiceApp  = "serviceApp"  // OAuth 2.0 service app with its public keys and grants; id: client id
+	// A principal's share of the rate limits (principals.go); id: entity id.
+	kindPrincipalRateLimit = "principalRateLimit"
 )
 
 // Schema is mockokta's record schema.
 var Schema = store.Schema{
 	Server: "mockokta",
 	Kinds: []string{kindOrg, kindUser, kindGroup, kindMember, kindRule, kindApp, kindRemoteGroup, kindAppGroup, kindAppUser,
-		kindMapping, kindPushed, kindTask, kindLog, kindJob, kindServiceApp},
+		kindMapping, kindPushed, kindTask, kindLog, kindJob, kindServiceApp, kindPrincipalRateLimit},
 	FromV1: fromV1,
 }
 
@@ -361,6 +363,9 @@ func (t orgTenant) Records(emit func(kind, id string, v any) error) error {
 	for _, id := range o.clientOrder {
 		put(kindServiceApp, id, serviceAppRecord(o.clients[id]))
 	}
+	for _, id := range o.principalOrder {
+		put(kindPrincipalRateLimit, id, principalRateLimitRecord(o.principalLimits[id]))
+	}
 	return err
 }
 
@@ -443,6 +448,10 @@ func (t orgTenant) Record(kind, id string) (any, bool) {
 	case kindServiceApp:
 		if a, ok := o.clients[id]; ok {
 			return serviceAppRecord(a), true
+		}
+	case kindPrincipalRateLimit:
+		if p, ok := o.principalLimits[id]; ok {
+			return principalRateLimitRecord(p), true
 		}
 	}
 	return nil, false

@@ -52,7 +52,7 @@ func (s *Server) apiAuth(next http.Handler) http.Handler {
 		}
 		httpx.SetTenant(r, o.ID)
 		// A service app has its own share of each rate-limit bucket (OAPI-RATE-2).
-		ctx := withPrincipal(context.WithValue(r.Context(), orgKey, o), "oauth:"+t.clientID)
+		ctx := withPrincipal(context.WithValue(r.Context(), orgKey, o), principal{PrincipalOAuthClient, t.clientID})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -114,6 +114,10 @@ func requiredScope(method, path string) (scope string, ok bool) {
 		return "okta.profileMappings" + action, true
 	case "policies":
 		return "okta.policies" + action, true
+	case "principal-rate-limits":
+		return "okta.principalRateLimits" + action, true
+	case "rate-limit-settings":
+		return "okta.rateLimits" + action, true
 	}
 	return "", true
 }

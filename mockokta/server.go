@@ -180,6 +180,7 @@ func (s *Server) surfaces() []httpx.Surface {
 				s.profileRoutes(r)
 				s.userTypeRoutes(r)
 				s.logRoutes(r)
+				s.principalRateLimitRoutes(r)
 			}},
 		// The org authorization server: its client authenticates in the
 		// request (private_key_jwt), so no Auth layer; the token endpoint
