@@ -62,7 +62,7 @@ up() {
 	done
 	now=$(date +%s%N)
 	printf 'provsim: both servers healthy %.1fs after compose up\n' "$(echo "($now - $start) / 1000000000" | bc -l)"
-	wired || return 1
+	wired "$start" || return 1
 	[ "${PROVSIM_TLS:-}" = 1 ] && { cafile || return 1; }
 	printf '  mockatlassian  http://127.0.0.1:%s  SCIM http://127.0.0.1:%s/scim/directory/dev-directory  key dev-scim-key  org dev-org\n' \
 		"${PROVSIM_ATLASSIAN_PORT:-8081}" "${PROVSIM_ATLASSIAN_PORT:-8081}"
@@ -70,9 +70,10 @@ up() {
 }
 
 # wired waits for the saml-wiring service (harness wire-saml) to finish
-# and says what it did: single sign-on is ready when `up` returns.
+# and says when (since start, date +%s%N: docker/bench-compose.sh reads the
+# line) and what it did: single sign-on is ready when `up` returns.
 wired() {
-	local wid st
+	local start=$1 wid st now
 	wid=$(docker ps -aq --filter "label=com.docker.compose.project=$project" --filter label=com.docker.compose.service=saml-wiring)
 	[ -n "$wid" ] || return 0 # started with named services only
 	while st=$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$wid" 2>/dev/null) && [ "${st% *}" != exited ]; do
@@ -83,6 +84,8 @@ wired() {
 		docker logs "$wid" >&2 || true
 		return 1
 	fi
+	now=$(date +%s%N)
+	printf 'provsim: SAML single sign-on wired %.1fs after compose up\n' "$(echo "($now - $start) / 1000000000" | bc -l)"
 	docker logs "$wid" 2>&1 | tail -n 1 | sed 's/^/  /'
 }
 
