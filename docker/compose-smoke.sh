@@ -7,8 +7,9 @@
 # side is still there after a restart (state on the volumes), run the
 # shipped scenarios with the harness image (the "scenarios" profile), take
 # it down, bring it up again with HTTPS (compose.tls.yaml) and check the
-# APIs and a sign-in over https with the CA file, and take everything down
-# with its volumes, also on failure.
+# APIs and a sign-in over https with the CA file (the harness's client, and
+# chromium trusting the CA through an NSS database), and take everything
+# down with its volumes, also on failure.
 #
 # It uses its own project and ports (provsim-smoke, 28480 and 28481) so a
 # running `make compose-up` is left alone.
@@ -100,7 +101,10 @@ fi
 
 # HTTPS (compose.tls.yaml): up again with PROVSIM_TLS=1, which writes the CA
 # file; the APIs answer over https with it and not without it, and a person
-# signs in with the https public URLs (Secure cookies, SAML URLs on https).
+# signs in with the https public URLs (Secure cookies, SAML URLs on https),
+# with the harness's HTTP client and in chromium, which trusts the CA file
+# as docs/saml.md tells people to (browsertest.TrustCA: certutil, from
+# libnss3-tools).
 if [ "${PROVSIM_SMOKE_TLS:-1}" = 1 ]; then
 	export PROVSIM_TLS=1 PROVSIM_OKTA_TLS_PORT=${PROVSIM_OKTA_TLS_PORT:-28443} PROVSIM_ATLASSIAN_TLS_PORT=${PROVSIM_ATLASSIAN_TLS_PORT:-28444}
 	export PROVSIM_CA_FILE=${TMPDIR:-/tmp}/provsim-smoke-ca.pem
@@ -118,7 +122,7 @@ if [ "${PROVSIM_SMOKE_TLS:-1}" = 1 ]; then
 	(cd "$here/.." && PROVSIM_COMPOSE_OKTA_URL=$okta_s PROVSIM_COMPOSE_ATLASSIAN_URL=$atl_s PROVSIM_COMPOSE_CA=$PROVSIM_CA_FILE \
 		go test -count=1 -run '^TestComposeSignIn$' -v ./harness/containers >"${TMPDIR:-/tmp}/provsim-smoke-signin.txt" 2>&1) ||
 		{ cat "${TMPDIR:-/tmp}/provsim-smoke-signin.txt" >&2; fail "sign-in over https"; }
-	grep -E -e '-initiated sign-in of|--- (PASS|SKIP).*https' "${TMPDIR:-/tmp}/provsim-smoke-signin.txt" | sed 's/^ */compose-smoke: /'
+	grep -E -e '-initiated sign-in of|browser sign-in of|--- (PASS|SKIP).*https' "${TMPDIR:-/tmp}/provsim-smoke-signin.txt" | sed 's/^ */compose-smoke: /'
 	rm -f "${TMPDIR:-/tmp}/provsim-smoke-signin.txt" "$PROVSIM_CA_FILE"
 	"$here/compose.sh" down
 fi

@@ -30,6 +30,7 @@ import (
 type stack struct {
 	oktaURL, atlURL, control string
 	hc                       *http.Client // nil: http.DefaultClient; over HTTPS, one that trusts the CA
+	ca                       []byte       // over HTTPS, the CA certificates (PEM) the browser is told to trust
 }
 
 func (s stack) call(t *testing.T, method, url, auth, body string, out any) int {
@@ -133,9 +134,16 @@ func (s stack) signInOverHTTP(t *testing.T) {
 
 // signInInBrowser: the same in headless chromium: IdP-initiated from the
 // Okta dashboard's tile, then, signed out of Atlassian, SP-initiated from
-// the Jira site with the Okta session.
+// the Jira site with the Okta session. Over HTTPS the browser trusts the
+// CA as a person is told to (browsertest.TrustCA: imported into the NSS
+// database of its home), and every page it asked for must be https and
+// both sign-in sessions' cookies Secure.
 func (s stack) signInInBrowser(t *testing.T) {
-	b := browsertest.New(t)
+	var opts []browsertest.Option
+	if s.ca != nil {
+		opts = append(opts, browsertest.TrustCA(s.ca))
+	}
+	b := browsertest.New(t, opts...)
 	_, login := s.person(t)
 	fill, click, wait := browsertest.Fill, browsertest.Click, browsertest.WaitText
 	// WaitText matches an element's first text node, titles included: each
@@ -154,6 +162,11 @@ func (s stack) signInInBrowser(t *testing.T) {
 	if !strings.Contains(page, "provisioned by SCIM") || strings.Contains(page, "not provisioned by SCIM") {
 		t.Fatalf("the site page: %s", page)
 	}
+	if s.ca != nil {
+		b.RequireSecure(s.oktaURL, "sid")
+		b.RequireSecure(s.atlURL, "cloud.session.token")
+		t.Logf("browser sign-in of %s over https: %d pages, all https; sid and cloud.session.token Secure", login, len(b.Pages()))
+	}
 }
 
 func TestSignInThroughOkta(t *testing.T) {
@@ -170,8 +183,8 @@ func TestSignInThroughOkta(t *testing.T) {
 // TestComposeSignIn runs against a compose stack started elsewhere:
 // docker/compose-smoke.sh sets PROVSIM_COMPOSE_OKTA_URL and
 // PROVSIM_COMPOSE_ATLASSIAN_URL (the published ports on this host), and
-// over HTTPS PROVSIM_COMPOSE_CA, the CA file to trust (then the browser,
-// which would not trust it, sits out).
+// over HTTPS PROVSIM_COMPOSE_CA, the CA file to trust (the HTTP client
+// and the browser both trust it).
 func TestComposeSignIn(t *testing.T) {
 	s := stack{oktaURL: os.Getenv("PROVSIM_COMPOSE_OKTA_URL"), atlURL: os.Getenv("PROVSIM_COMPOSE_ATLASSIAN_URL"),
 		control: os.Getenv("PROVSIM_CONTROL_TOKEN")}
@@ -188,7 +201,9 @@ func TestComposeSignIn(t *testing.T) {
 			t.Fatalf("%s: no certificate", caFile)
 		}
 		s.hc = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+		s.ca = pem
 		t.Run("https", s.signInOverHTTP)
+		t.Run("https-browser", s.signInInBrowser)
 		return
 	}
 	t.Run("http", s.signInOverHTTP)

@@ -18,7 +18,8 @@ import (
 // WithTLS: the Environment's URLs are https, a client that does not trust
 // the servers' authorities is refused, and HTTPClient, the okta-sdk-golang
 // configuration and a sign-in through both servers (Secure cookies, SAML
-// URLs on https) work with the CA handed out.
+// URLs on https), with the harness's client and in chromium, work with the
+// CA handed out.
 func TestTLS(t *testing.T) {
 	env := start(t, containers.WithTLS())
 	for name, u := range map[string]string{"OktaOrgURL": env.OktaOrgURL(), "AtlassianURL": env.AtlassianURL(),
@@ -53,6 +54,7 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("SDK over https: %v %v", apps, err)
 	}
 
-	s := stack{oktaURL: env.OktaOrgURL(), atlURL: env.AtlassianURL(), hc: env.HTTPClient()}
+	s := stack{oktaURL: env.OktaOrgURL(), atlURL: env.AtlassianURL(), hc: env.HTTPClient(), ca: env.CA()}
 	t.Run("sign-in", s.signInOverHTTP)
+	t.Run("browser", s.signInInBrowser)
 }
