@@ -169,6 +169,9 @@ type Org struct {
 	principalLimits map[string]*PrincipalRateLimit
 	principalOrder  []string
 	shares          atomic.Pointer[map[string]principalShare]
+	// rateSettings are the org's rate-limit settings (ratelimitsettings.go);
+	// nil: the defaults.
+	rateSettings atomic.Pointer[RateLimitSettings]
 }
 
 func newOrg(id, name string, created time.Time) *Org {
@@ -317,6 +320,7 @@ func (m *Model) ResetOrg(id string) error {
 	o.rules, o.ruleOrder = fresh.rules, nil
 	o.principalLimits, o.principalOrder = fresh.principalLimits, nil
 	o.publishShares()
+	o.rateSettings.Store(nil)
 	o.adminID, o.everyoneID = "", ""
 	o.changes.All()
 	return o.addBuiltIns(admin)

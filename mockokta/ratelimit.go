@@ -277,9 +277,11 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 		}
 		// The warning is about the org's bucket: the first request of a
 		// window that brings it to the threshold.
-		if used := l.minute.Used(wants[0].Key); used*100 >= org*rateWarningPercent &&
+		threshold := o.warningThreshold() // OAPI-RATE-9
+		if used := l.minute.Used(wants[0].Key); used*100 >= org*threshold &&
 			l.once("warning\x00"+wants[0].Key, windowStart, windowStart) {
-			s.Model.logRateLimit(o, rateLimitEvent{kind: rateWarning, r: r, reqID: h.Get("X-Okta-Request-Id"), bucket: b.Name, limit: org, used: used, reset: d.Reset})
+			s.Model.logRateLimit(o, rateLimitEvent{kind: rateWarning, r: r, reqID: h.Get("X-Okta-Request-Id"), bucket: b.Name, limit: org, used: used,
+				threshold: threshold, reset: d.Reset})
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -299,7 +301,8 @@ func (l *rateLimiter) once(key string, now, since time.Time) bool {
 }
 
 // rateWarningPercent is when Okta warns that a bucket is nearly spent:
-// 60 % of its limit (OAPI-RATE-6).
+// 60 % of its limit (OAPI-RATE-6), unless the org set its own threshold
+// (OAPI-RATE-9).
 const rateWarningPercent = 60
 
 type rateLimitKind int
@@ -319,7 +322,9 @@ type rateLimitEvent struct {
 	limit  int // the limit that applied (the bucket's, the token's share, or the concurrency limit)
 	used   int
 	share  bool // the caller's share of the bucket, not the org's bucket
-	reset  time.Time
+	// threshold is the warning's percentage (OAPI-RATE-9).
+	threshold int
+	reset     time.Time
 }
 
 // logRateLimit writes a rate-limit event to the org's System Log with
@@ -337,7 +342,7 @@ func (m *Model) logRateLimit(o *Org, ev rateLimitEvent) {
 	case rateWarning:
 		e.EventType, e.DisplayMessage = "system.org.rate_limit.warning", "Rate limit warning"
 		e.Outcome = LogOutcome{Result: Success}
-		debug["warningThreshold"] = strconv.Itoa(rateWarningPercent)
+		debug["warningThreshold"] = strconv.Itoa(ev.threshold)
 	case rateViolation:
 		e.EventType, e.DisplayMessage = "system.org.rate_limit.violation", "Rate limit violation"
 		e.Outcome = LogOutcome{Result: "DENY", Reason: "API call exceeded rate limit due to too many requests."}

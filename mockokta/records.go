@@ -47,13 +47,15 @@ const (
 	kindServiceApp  = "serviceApp"  // OAuth 2.0 service app with its public keys and grants; id: client id
 	// A principal's share of the rate limits (principals.go); id: entity id.
 	kindPrincipalRateLimit = "principalRateLimit"
+	// The org's rate-limit settings (ratelimitsettings.go); id: the org id.
+	kindRateLimitSettings = "rateLimitSettings"
 )
 
 // Schema is mockokta's record schema.
 var Schema = store.Schema{
 	Server: "mockokta",
 	Kinds: []string{kindOrg, kindUser, kindGroup, kindMember, kindRule, kindApp, kindRemoteGroup, kindAppGroup, kindAppUser,
-		kindMapping, kindPushed, kindTask, kindLog, kindJob, kindServiceApp, kindPrincipalRateLimit},
+		kindMapping, kindPushed, kindTask, kindLog, kindJob, kindServiceApp, kindPrincipalRateLimit, kindRateLimitSettings},
 	FromV1: fromV1,
 }
 
@@ -366,6 +368,9 @@ func (t orgTenant) Records(emit func(kind, id string, v any) error) error {
 	for _, id := range o.principalOrder {
 		put(kindPrincipalRateLimit, id, principalRateLimitRecord(o.principalLimits[id]))
 	}
+	if rs, ok := rateLimitSettingsRecord(o); ok {
+		put(kindRateLimitSettings, o.ID, rs)
+	}
 	return err
 }
 
@@ -452,6 +457,10 @@ func (t orgTenant) Record(kind, id string) (any, bool) {
 	case kindPrincipalRateLimit:
 		if p, ok := o.principalLimits[id]; ok {
 			return principalRateLimitRecord(p), true
+		}
+	case kindRateLimitSettings:
+		if rs, ok := rateLimitSettingsRecord(o); ok && id == o.ID {
+			return rs, true
 		}
 	}
 	return nil, false
