@@ -76,8 +76,9 @@ func (j *Journal) Append(e Entry) {
 	if j.opts.NoBodies {
 		e.RequestBody, e.ResponseBody = nil, nil
 	} else {
-		e.RequestBody = j.cut(e.RequestBody)
-		e.ResponseBody = j.cut(e.ResponseBody)
+		// Masked before the cut, so no part of a password survives.
+		e.RequestBody = j.cut(MaskSecrets(e.RequestBody))
+		e.ResponseBody = j.cut(MaskSecrets(e.ResponseBody))
 	}
 	e.settled = false
 	j.mu.Lock()
