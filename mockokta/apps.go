@@ -654,10 +654,12 @@ func (m *Model) setToApp(o *Org, a *App, t ToApp) error {
 	if !a.Connection.configured() {
 		return errFeatureNotEnabled("Provisioning is not enabled for this application: configure the API integration first")
 	}
+	before := a.ToApp
 	a.ToApp = t
 	a.LastUpdated = m.now()
 	o.changes.Put(kindApp, a.ID)
 	m.enqueue(o, a, job{kind: jobToAppSaved})
+	m.syncPasswordSaved(o, a, before)
 	m.logAPI(o, "application.provision.features.update", "Update To App provisioning features", appTarget(a))
 	return nil
 }

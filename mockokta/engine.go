@@ -17,19 +17,23 @@ import (
 type jobKind int
 
 const (
-	jobProvision  jobKind = iota + 1 // create, link or reactivate, then push profile
-	jobUpdate                        // GET then PUT with mapped attributes
-	jobDeactivate                    // PATCH or PUT active:false
-	jobToAppSaved                    // GET /Users?count=2 and GET /Groups?count=100
-	jobPushFull                      // create or link the target group, overwrite members
-	jobPushDelta                     // member adds and removes
-	jobPushRename                    // displayName replace
-	jobPushDelete                    // DELETE /Groups/{id}
-	jobImport                        // Import Users and Groups
+	jobProvision    jobKind = iota + 1 // create, link or reactivate, then push profile
+	jobUpdate                          // GET then PUT with mapped attributes
+	jobDeactivate                      // PATCH or PUT active:false
+	jobToAppSaved                      // GET /Users?count=2 and GET /Groups?count=100
+	jobPushFull                        // create or link the target group, overwrite members
+	jobPushDelta                       // member adds and removes
+	jobPushRename                      // displayName replace
+	jobPushDelete                      // DELETE /Groups/{id}
+	jobImport                          // Import Users and Groups
+	jobPushPassword                    // Sync Password: PATCH, or GET then PUT, the password
 )
 
+// lastJobKind is the highest job kind (records name kinds by String).
+const lastJobKind = jobPushPassword
+
 func (k jobKind) String() string {
-	return [...]string{"", "provision", "update", "deactivate", "to-app-saved", "push-full", "push-delta", "push-rename", "push-delete", "import"}[k]
+	return [...]string{"", "provision", "update", "deactivate", "to-app-saved", "push-full", "push-delta", "push-rename", "push-delete", "import", "push-password"}[k]
 }
 
 type job struct {

@@ -80,6 +80,13 @@ func errOperationNotAllowed(summary string) *Error {
 	return &Error{http.StatusForbidden, "E0000038", "This operation is not allowed in the user's current status.", []string{summary}}
 }
 
+// errCredentialsUpdate is E0000014, a 403: a change of password whose old
+// password is wrong or whose new one breaks the password policy
+// (OAPI-USER-3).
+func errCredentialsUpdate(cause string) *Error {
+	return &Error{http.StatusForbidden, "E0000014", "Update of credentials failed", []string{cause}}
+}
+
 func errInactiveUser() *Error {
 	return &Error{http.StatusForbidden, "E0000117", "Cannot assign apps or update app profiles for an inactive user.", nil}
 }

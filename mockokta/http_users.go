@@ -27,6 +27,7 @@ func (s *Server) userRoutes(r *mux.Router) {
 	r.HandleFunc("/users/{userId}", s.apiUpdateUser(true)).Methods(http.MethodPut)
 	r.HandleFunc("/users/{userId}", s.apiDeleteUser).Methods(http.MethodDelete)
 	r.HandleFunc("/users/{userId}/groups", s.apiListUserGroups).Methods(http.MethodGet)
+	r.HandleFunc("/users/{userId}/credentials/change_password", s.apiChangePassword).Methods(http.MethodPost)
 	lc := "/users/{userId}/lifecycle/"
 	r.HandleFunc(lc+"activate", s.apiActivateUser(false)).Methods(http.MethodPost)
 	r.HandleFunc(lc+"reactivate", s.apiActivateUser(true)).Methods(http.MethodPost)
@@ -208,6 +209,34 @@ func (s *Server) apiExpirePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, userJSON(baseURL(r), u))
+}
+
+// changePasswordBody is ChangePasswordRequest; revokeSessions is accepted
+// and has nothing to revoke.
+type changePasswordBody struct {
+	OldPassword    *PasswordInput `json:"oldPassword"`
+	NewPassword    *PasswordInput `json:"newPassword"`
+	RevokeSessions bool           `json:"revokeSessions"`
+}
+
+func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request) {
+	var body changePasswordBody
+	if err := s.decode(w, r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	value := func(p *PasswordInput) string {
+		if p == nil || p.Value == nil {
+			return ""
+		}
+		return *p.Value
+	}
+	u, err := s.Model.ChangePassword(orgOf(r), vars(r)["userId"], value(body.OldPassword), value(body.NewPassword))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, userCredentials(u))
 }
 
 func (s *Server) apiListUserGroups(w http.ResponseWriter, r *http.Request) {

@@ -114,6 +114,7 @@ func TestTokenReachesItsOwnOrgOnly(t *testing.T) {
 			{"POST", u + "/lifecycle/activate?sendEmail=false", ""}, {"POST", u + "/lifecycle/reactivate?sendEmail=false", ""},
 			{"POST", u + "/lifecycle/deactivate", ""}, {"POST", u + "/lifecycle/suspend", ""}, {"POST", u + "/lifecycle/unsuspend", ""},
 			{"POST", u + "/lifecycle/unlock", ""}, {"POST", u + "/lifecycle/expire_password", ""},
+			{"POST", u + "/credentials/change_password", `{"oldPassword":{"value":"Kv7J2LEa!x"},"newPassword":{"value":"Kv7J2LEa!y"}}`},
 			{"GET", g, ""}, {"PUT", g, `{"profile":{"name":"renamed"}}`}, {"DELETE", g, ""}, {"GET", g + "/users", ""},
 			{"PUT", g + "/users/" + user, ""}, {"DELETE", g + "/users/" + user, ""},
 			// Crossed: my group with their user, and their group with my user.

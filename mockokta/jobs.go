@@ -113,7 +113,7 @@ func (m *Model) engineBefore(o *Org, a *App, j job) engineNote {
 		n.pushed = maps.Clone(pm.pushed)
 	}
 	switch j.kind {
-	case jobProvision, jobUpdate, jobDeactivate:
+	case jobProvision, jobUpdate, jobDeactivate, jobPushPassword:
 		// User jobs leave the group cache alone.
 	default:
 		n.remote = maps.Clone(a.remoteGroups)

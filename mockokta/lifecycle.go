@@ -79,6 +79,7 @@ func (m *Model) userProfileChanged(o *Org, u *User, before map[string]any) {
 // userDeleted forgets a (deactivated) user everywhere; nothing is sent:
 // "deleting an already-deactivated Okta user sends nothing" (OKTA-DEACT-1).
 func (m *Model) userDeleted(o *Org, u *User) {
+	o.holdPassword(u.ID, "")
 	for _, aid := range o.appOrder {
 		a := o.apps[aid]
 		if au, ok := a.users[u.ID]; ok && !au.removed {

@@ -144,6 +144,11 @@ type Org struct {
 	logSeq     uint64 // sequence number of the last event in logs
 	tasks      map[string]*Task
 	taskOrder  []string
+	// heldPasswords are people's Okta passwords in clear, by user id, kept
+	// for Sync Password (OKTA-PASSWORD-2): only in memory, only as given
+	// in plain to the API or the sign-in page; never stored, snapshotted,
+	// logged or shown. A restart forgets them.
+	heldPasswords map[string]string
 	// With --data-dir: what mutations changed, for the store, and the
 	// engine's queued jobs by sequence number (records.go, jobs.go).
 	changes    *store.Changes

@@ -422,12 +422,16 @@ type goldNorm struct {
 	named []struct{ value, ph string }
 	uuids map[string]string
 	t     *testing.T
+	// randomPasswords accepts Sync Password's 16-character passwords.
+	randomPasswords bool
 }
 
 var (
 	goldUUIDRE = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
 	goldPassRE = regexp.MustCompile(`^[A-Za-z0-9]{8}$`)
-	goldTimeRE = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`)
+	// goldRandomPassRE: Okta's generated passwords to sync (OKTA-PASSWORD-3).
+	goldRandomPassRE = regexp.MustCompile(`^[A-Za-z0-9]{16}$`)
+	goldTimeRE       = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`)
 )
 
 func newGoldNorm(t *testing.T) *goldNorm { return &goldNorm{uuids: map[string]string{}, t: t} }
@@ -485,6 +489,12 @@ func (n *goldNorm) value(key string, v any) any {
 			// mockatlassian's account id, echoed back by Okta's PUT.
 			return "{{atlassianAccountId}}"
 		case key == "password":
+			if named := n.str(x); named != x {
+				return named // a password the test set, e.g. {{oktaPassword:alice}}
+			}
+			if n.randomPasswords && goldRandomPassRE.MatchString(x) {
+				return "{{randomPassword}}" // Sync Password's seed RANDOM (OKTA-PASSWORD-3)
+			}
 			if !goldPassRE.MatchString(x) {
 				n.t.Errorf("OKTA-CREATE-2: password %q is not a random 8-character placeholder", x)
 			}

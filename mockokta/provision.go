@@ -29,6 +29,8 @@ func (m *Model) run(ctx context.Context, j job) {
 		m.runPush(ctx, j)
 	case jobImport:
 		m.runImport(ctx, j)
+	case jobPushPassword:
+		m.pushPassword(ctx, j)
 	}
 }
 
@@ -52,6 +54,9 @@ type userSnap struct {
 	// linked is set while the job links an existing SCIM user found by
 	// userName: its profile push also writes externalId (OKTA-LINK-2).
 	linked bool
+	// password is the person's Okta password in clear when Okta holds it
+	// and the app syncs it (OKTA-PASSWORD-2); never logged.
+	password string
 }
 
 // profileValues are the Okta attributes Okta's default mappings send.
@@ -100,6 +105,9 @@ func (m *Model) snapUser(j job) (userSnap, bool) {
 		s.provisionable = u.Status != StatusStaged && u.Status != StatusSuspended && u.Status != StatusDeprovisioned
 		s.deactivated = u.Status == StatusDeprovisioned
 		s.profile = a.mappedValues(u)
+		if a.ToApp.SyncPassword && a.ToApp.passwordSeed() == seedOkta {
+			s.password = o.heldPasswords[u.ID]
+		}
 	} else {
 		s.login = au.UserID
 	}
@@ -139,9 +147,10 @@ func (m *Model) newCreateBody(s userSnap) createBody {
 		Name:        nameBody{GivenName: s.profile.givenName, FamilyName: s.profile.familyName},
 		Emails:      []emailBody{{Primary: true, Value: s.profile.email, Type: "work"}},
 		DisplayName: s.profile.displayName, Title: s.profile.title,
-		// externalId is the Okta user id; a random 8-character password is
-		// always sent, even with Sync Password off (OKTA-CREATE-2).
-		ExternalID: s.profile.oktaID, Groups: []any{}, Password: m.ids.Token(8), Active: true}
+		// externalId is the Okta user id; a password is always sent, a
+		// random 8-character one even with Sync Password off (OKTA-CREATE-2,
+		// OKTA-PASSWORD-3).
+		ExternalID: s.profile.oktaID, Groups: []any{}, Password: m.createPassword(s), Active: true}
 	b.Locale = s.profile.locale
 	if b.Locale == "" {
 		b.Locale = "en-US"
@@ -244,6 +253,18 @@ func (m *Model) provisionUser(ctx context.Context, j job) {
 			return
 		}
 	}
+	// An account Okta links rather than creates keeps its password unless
+	// Sync Password is set to change existing ones (OKTA-PASSWORD-4).
+	passwordPushed := false
+	if event == "application.provision.user.verify_exists" && s.toApp.changesExisting() {
+		if password, ok := m.syncedPassword(s); ok {
+			if r := m.sendPassword(ctx, s, id, password); !r.ok() {
+				m.failAs(j, s.login, r.failure("Error while pushing password of user "+s.login), true, pushPasswordEvent)
+				return
+			}
+			passwordPushed = true
+		}
+	}
 	m.settle(j, func(a *App, au *AppUser) {
 		au.ExternalID = id
 		m.markSynced(au, AppUserProvisioned)
@@ -254,6 +275,9 @@ func (m *Model) provisionUser(ctx context.Context, j job) {
 		}
 		if reactivate {
 			m.logEngine(o, a, "application.provision.user.reactivate", "", target)
+		}
+		if passwordPushed {
+			m.logEngine(o, a, pushPasswordEvent, "", target)
 		}
 		// Now provisioned: the user joins its pushed groups downstream.
 		m.pushNewlyEligible(o, a, au.UserID)
@@ -457,6 +481,7 @@ var eventMessages = map[string]string{
 	"application.provision.user.verify_exists":          "Verify user exists in external application",
 	"application.provision.user.reactivate":             "Push user reactivation to external application",
 	"application.provision.user.push_profile":           "Push user profile update to external application",
+	"application.provision.user.push_password":          "Push user password update to external application",
 	"application.provision.user.deactivate":             "Push user deactivation to external application",
 	"application.provision.user.sync":                   "Sync user in external application",
 	"application.provision.group.add":                   "Create group in external application",

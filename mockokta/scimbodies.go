@@ -39,6 +39,12 @@ type activeValue struct {
 	Active bool `json:"active"`
 }
 
+// passwordValue is the value of a password sync: {"password": …}
+// (OKTA-PASSWORD-1).
+type passwordValue struct {
+	Password string `json:"password"`
+}
+
 // renameValue is the value of a group rename: {"id": …, "displayName": …}.
 type renameValue struct {
 	ID          string `json:"id"`

@@ -182,6 +182,8 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 			"Username": login, "Error": err.Error()})
 		return
 	}
+	// Signing in is one of the moments Okta syncs the password (OKTA-PASSWORD-2).
+	s.Model.PasswordSignedIn(o, u.ID, r.PostForm.Get("password"))
 	ss := signinSession{ID: saml.NewID("102"), OrgID: o.ID, UserID: u.ID, Created: s.Model.now()}
 	s.signin.sessions.Start(w, r, ss.ID, ss, ss.Created)
 	http.Redirect(w, r, from, http.StatusFound)

@@ -156,7 +156,7 @@ func (m *Model) restore(tenants []store.TenantRecords, opts RestoreOptions, fres
 var jobKinds = map[string]jobKind{}
 
 func init() {
-	for k := jobProvision; k <= jobImport; k++ {
+	for k := jobProvision; k <= lastJobKind; k++ {
 		jobKinds[k.String()] = k
 	}
 }

@@ -38,17 +38,26 @@ const (
 // fail records a failed user job: a task, syncState ERROR on the app user,
 // and a FAILURE event in the System Log.
 func (m *Model) fail(j job, login, message string, retryable bool) {
+	m.failAs(j, login, message, retryable, "application.provision.user.sync")
+}
+
+// failAs is fail with the failed event's type: a sync failure carries
+// Okta's legacy event type, a password push is its own event
+// (OKTA-PASSWORD-5).
+func (m *Model) failAs(j job, login, message string, retryable bool, eventType string) {
 	m.withJobApp(j, func(o *Org, a *App) {
 		full := "Automatic provisioning of user " + login + " to app " + a.Label + " failed: " + message
 		m.openTask(o, a, j, full, retryable)
 		if au, ok := a.users[j.userID]; ok {
 			au.SyncState, au.LastUpdated = SyncError, m.now()
 		}
-		e := LogEvent{EventType: "application.provision.user.sync", LegacyEventType: "app.user_management.provision_user_failed",
-			DisplayMessage: eventMessages["application.provision.user.sync"], Actor: engineActor,
+		e := LogEvent{EventType: eventType, DisplayMessage: eventMessages[eventType], Actor: engineActor,
 			Outcome:     LogOutcome{Result: Failure, Reason: full},
 			Target:      []LogTarget{{ID: j.userID, Type: "AppUser", AlternateID: login}, appTarget(a)},
 			Transaction: LogTransacton{Type: "JOB", ID: m.ids.Token(20)}}
+		if eventType == "application.provision.user.sync" {
+			e.LegacyEventType = "app.user_management.provision_user_failed"
+		}
 		m.appendLog(o, e)
 	})
 }

@@ -156,6 +156,9 @@ func nested(v any) bool {
 type passwordChange struct {
 	set  bool
 	hash string
+	// plain is the password given in clear, for Sync Password
+	// (OKTA-PASSWORD-2); "" for an imported hash or a hook.
+	plain string
 }
 
 // checkCredentials validates credentials; u is the user being updated
@@ -173,7 +176,7 @@ func checkCredentials(c *UserCredentialsInput, u *User) (passwordChange, *string
 			if !passwordOK(*p.Value) {
 				causes = append(causes, "password: "+passwordPolicy)
 			} else {
-				pw.set, pw.hash = true, secret.HashPassword(*p.Value)
+				pw.set, pw.hash, pw.plain = true, secret.HashPassword(*p.Value), *p.Value
 			}
 		case p.Hash != nil || p.Hook != nil:
 			pw.set = true

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/provsim/provsim/internal/scim"
+	"github.com/provsim/provsim/internal/secret"
 )
 
 // The Users API model (OAPI-USER-1): create, read, search, update and the
@@ -164,6 +165,7 @@ func (m *Model) CreateUser(o *Org, in CreateUserInput) (*User, error) {
 		u.HasPassword = true
 		u.PasswordChanged = timePtr(now)
 		u.PasswordHash = pw.hash
+		o.holdPassword(u.ID, pw.plain) // for the create's password (OKTA-PASSWORD-2)
 	}
 	if recovery != nil {
 		u.Recovery = *recovery
@@ -395,11 +397,54 @@ func (m *Model) changeUser(o *Org, idOrLogin string, in UpdateUserInput, replace
 		u.PasswordHash = pw.hash
 		u.LastUpdated = now
 		m.logAPI(o, "user.account.update_password", "Update password for Okta user", userTarget(u))
+		m.passwordChanged(o, u, pw.plain)
 	}
 	if recovery != nil && *recovery != u.Recovery {
 		u.Recovery = *recovery
 		u.LastUpdated = now
 	}
+	return snapshotUser(u), nil
+}
+
+// ChangePassword is POST /api/v1/users/{id}/credentials/change_password:
+// the old password must be the user's, the new one must meet the password
+// policy; both failures are 403 E0000014 and change nothing. Only STAGED,
+// ACTIVE, PASSWORD_EXPIRED and RECOVERY users with a password can change
+// it (403 E0000038 otherwise). A PASSWORD_EXPIRED user becomes ACTIVE. The
+// new password is synced to the apps that sync the Okta password
+// (OKTA-PASSWORD-2). OAPI-USER-3.
+func (m *Model) ChangePassword(o *Org, idOrLogin, oldPassword, newPassword string) (*User, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	u, err := o.user(idOrLogin)
+	if err != nil {
+		return nil, err
+	}
+	switch u.Status {
+	case StatusStaged, StatusActive, StatusPasswordExpired, StatusRecovery:
+	default:
+		return nil, errOperationNotAllowed("change_password: not allowed for a user with status " + u.Status)
+	}
+	if !u.HasPassword {
+		return nil, errOperationNotAllowed("change_password: the user has no password")
+	}
+	// An imported hash cannot be checked here (PasswordHash is ""): as a
+	// wrong old password.
+	if u.PasswordHash == "" || !secret.PasswordMatches(u.PasswordHash, oldPassword) {
+		return nil, errCredentialsUpdate("oldPassword: The credentials provided were incorrect.")
+	}
+	if !passwordOK(newPassword) {
+		return nil, errCredentialsUpdate("password: " + passwordPolicy)
+	}
+	now := m.now()
+	u.PasswordHash = secret.HashPassword(newPassword)
+	u.PasswordChanged, u.LastUpdated = timePtr(now), now
+	if u.Status == StatusPasswordExpired {
+		u.Status, u.StatusChanged = StatusActive, timePtr(now)
+	}
+	o.changes.Put(kindUser, u.ID)
+	m.logAPI(o, "user.account.update_password", "Update password for Okta user", userTarget(u))
+	m.passwordChanged(o, u, newPassword)
 	return snapshotUser(u), nil
 }
 

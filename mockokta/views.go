@@ -68,15 +68,21 @@ func userJSON(base string, u *User) any {
 		LastLogin: oktaTimestampOrNil(u.LastLogin), LastUpdated: oktaTimestamp(u.LastUpdated),
 		PasswordChanged: oktaTimestampOrNil(u.PasswordChanged),
 		Type:            userTypeRef{defaultUserTypeID}, Profile: deepCopyProfile(u.Profile),
-		Credentials: userCredsView{Provider: authProvider{"OKTA", "OKTA"}},
-		Links:       userLinks(base, u)}
+		Credentials: userCredentials(u), Links: userLinks(base, u)}
+	return v
+}
+
+// userCredentials is a user's credentials object: what is set, never a
+// secret.
+func userCredentials(u *User) userCredsView {
+	c := userCredsView{Provider: authProvider{"OKTA", "OKTA"}}
 	if u.HasPassword {
-		v.Credentials.Password = &struct{}{}
+		c.Password = &struct{}{}
 	}
 	if u.Recovery != "" {
-		v.Credentials.RecoveryQuestion = &recoveryQuestion{u.Recovery}
+		c.RecoveryQuestion = &recoveryQuestion{u.Recovery}
 	}
-	return v
+	return c
 }
 
 // userLinks are the _links Okta shows for the user's status: the
