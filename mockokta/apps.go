@@ -528,6 +528,7 @@ func (m *Model) DeleteApp(o *Org, appID string) error {
 	delete(o.apps, a.ID)
 	o.appOrder = removeID(o.appOrder, a.ID)
 	o.changedAppWhole(a)
+	o.forgetAppPolicy(a.ID)
 	m.logAPI(o, "application.lifecycle.delete", "Delete application", appTarget(a))
 	return nil
 }

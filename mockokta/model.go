@@ -162,6 +162,12 @@ type Org struct {
 	// clients are the OAuth 2.0 service apps by client id (oauth.go).
 	clients     map[string]*ServiceApp
 	clientOrder []string
+	// policies are the app sign-in policies, nil until first used (the
+	// built-ins are derived from the org id); appPolicies the apps on a
+	// policy other than the default one (policies.go).
+	policies    map[string]*AccessPolicy
+	policyOrder []string
+	appPolicies map[string]string
 	// builtinsAdded: a restored org got its administrator or Everyone
 	// only now (restoreBuiltIns), so the store writes it whole.
 	builtinsAdded bool
@@ -326,6 +332,7 @@ func (m *Model) ResetOrg(id string) error {
 	o.principalLimits, o.principalOrder = fresh.principalLimits, nil
 	o.publishShares()
 	o.rateSettings.Store(nil)
+	o.policies, o.policyOrder, o.appPolicies = nil, nil, nil
 	o.adminID, o.everyoneID = "", ""
 	o.changes.All()
 	return o.addBuiltIns(admin)

@@ -49,13 +49,15 @@ const (
 	kindPrincipalRateLimit = "principalRateLimit"
 	// The org's rate-limit settings (ratelimitsettings.go); id: the org id.
 	kindRateLimitSettings = "rateLimitSettings"
+	// App sign-in policies with their rules and apps (policies.go); id: policy id.
+	kindPolicy = "accessPolicy"
 )
 
 // Schema is mockokta's record schema.
 var Schema = store.Schema{
 	Server: "mockokta",
 	Kinds: []string{kindOrg, kindUser, kindGroup, kindMember, kindRule, kindApp, kindRemoteGroup, kindAppGroup, kindAppUser,
-		kindMapping, kindPushed, kindTask, kindLog, kindJob, kindServiceApp, kindPrincipalRateLimit, kindRateLimitSettings},
+		kindMapping, kindPushed, kindTask, kindLog, kindJob, kindServiceApp, kindPrincipalRateLimit, kindRateLimitSettings, kindPolicy},
 	FromV1: fromV1,
 }
 
@@ -371,6 +373,9 @@ func (t orgTenant) Records(emit func(kind, id string, v any) error) error {
 	if rs, ok := rateLimitSettingsRecord(o); ok {
 		put(kindRateLimitSettings, o.ID, rs)
 	}
+	for _, id := range o.policyOrder { // only the policies the org has used
+		put(kindPolicy, id, policyRecord(o, o.policies[id]))
+	}
 	return err
 }
 
@@ -461,6 +466,10 @@ func (t orgTenant) Record(kind, id string) (any, bool) {
 	case kindRateLimitSettings:
 		if rs, ok := rateLimitSettingsRecord(o); ok && id == o.ID {
 			return rs, true
+		}
+	case kindPolicy:
+		if p, ok := o.policies[id]; ok {
+			return policyRecord(o, p), true
 		}
 	}
 	return nil, false

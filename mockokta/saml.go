@@ -440,7 +440,8 @@ func (e *SignInRefused) Error() string { return e.Reason }
 // the NameID is the application username, the one the Sign On tab shows
 // and provisioning sent (SAML-IDP-2, SAML-TRAP-1). A user who is not
 // ACTIVE, or not assigned to the app, or an inactive app, is refused; every
-// outcome is in the System Log (user.authentication.sso).
+// outcome is in the System Log (user.authentication.sso). A person the
+// app's sign-in policy denies gets no assertion (OAPI-POLICY-4).
 func (m *Model) SAMLSubject(o *Org, appID, userID string) (saml.Subject, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -465,6 +466,11 @@ func (m *Model) SAMLSubject(o *Org, appID, userID string) (saml.Subject, error) 
 	au, ok := a.appUser(u.ID)
 	if !ok {
 		return refuse("User is not assigned to this application")
+	}
+	// The app's sign-in policy decides last (OAPI-POLICY-4); its outcome
+	// is logged as policy.evaluate_sign_on.
+	if allowed, _ := m.evaluateSignOn(o, a, u); !allowed {
+		return saml.Subject{}, &SignInRefused{Reason: policyDenyReason}
 	}
 	subj := saml.Subject{NameID: au.UserName, NameIDFormat: a.SAMLNameIDFormat()}
 	for _, at := range a.SAMLAttributes() {

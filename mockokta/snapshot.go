@@ -204,7 +204,7 @@ func (m *Model) buildOrg(tr store.TenantRecords, fresh bool) (*Org, error) {
 		copy(t[:], b)
 		o.tokens = append(o.tokens, t)
 	}
-	for _, build := range []func(*Org, store.TenantRecords) error{buildUsers, buildGroups, buildRules, buildApps, buildTasks, buildLogs, buildServiceApps, buildPrincipalRateLimits, buildRateLimitSettings} {
+	for _, build := range []func(*Org, store.TenantRecords) error{buildUsers, buildGroups, buildRules, buildApps, buildTasks, buildLogs, buildServiceApps, buildPrincipalRateLimits, buildRateLimitSettings, buildPolicies} {
 		if err := build(o, tr); err != nil {
 			return nil, err
 		}
