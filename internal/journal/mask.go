@@ -15,7 +15,8 @@ const Masked = "{masked}"
 // journal ever holds one: in a JSON body, each string under a key that
 // names a password (`password`, `newPassword`, a connection's `password`,
 // any case), also inside an object there (`credentials.password.value`, an
-// imported hash); in a form body, each such field. Everything else keeps
+// imported hash), and the `value` of a PATCH operation whose `path` names
+// one; in a form body, each such field. Everything else keeps
 // its bytes; a JSON body with a password is kept compact, keys in their
 // order. A body that cannot hold a password is returned as it is, without
 // being parsed.
@@ -56,7 +57,9 @@ func namesPassword(key string) bool {
 }
 
 // maskValue copies one JSON value from dec to out; under is set inside a
-// password key, where every string is masked.
+// password key, where every string is masked. An object whose `path`
+// names a password (a SCIM PATCH operation {"op":"replace","path":"password",
+// "value":…}) has its `value` masked too, whatever the order of its keys.
 func maskValue(dec *json.Decoder, under bool, out *bytes.Buffer) error {
 	tok, err := dec.Token()
 	if err != nil {
@@ -69,30 +72,53 @@ func maskValue(dec *json.Decoder, under bool, out *bytes.Buffer) error {
 		}
 		return writeJSON(out, tok)
 	}
-	out.WriteString(d.String())
-	for i := 0; dec.More(); i++ {
-		if i > 0 {
-			out.WriteByte(',')
-		}
-		inner := under
+	type member struct {
+		key string
+		val []byte
+	}
+	var members []member
+	pathNamesPassword := false
+	for dec.More() {
+		k := ""
 		if d == '{' {
 			kt, err := dec.Token()
 			if err != nil {
 				return err
 			}
-			k, _ := kt.(string)
-			if err := writeJSON(out, k); err != nil {
-				return err
-			}
-			out.WriteByte(':')
-			inner = under || namesPassword(k)
+			k, _ = kt.(string)
 		}
-		if err := maskValue(dec, inner, out); err != nil {
+		var val bytes.Buffer
+		if err := maskValue(dec, under || (d == '{' && namesPassword(k)), &val); err != nil {
 			return err
 		}
+		if d == '{' && strings.EqualFold(k, "path") {
+			var path string
+			pathNamesPassword = pathNamesPassword || (json.Unmarshal(val.Bytes(), &path) == nil && namesPassword(path))
+		}
+		members = append(members, member{k, val.Bytes()})
 	}
 	if _, err := dec.Token(); err != nil {
 		return err
+	}
+	out.WriteString(d.String())
+	for i, m := range members {
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		if d == '{' {
+			if err := writeJSON(out, m.key); err != nil {
+				return err
+			}
+			out.WriteByte(':')
+			if pathNamesPassword && strings.EqualFold(m.key, "value") {
+				masked, err := maskAll(m.val)
+				if err != nil {
+					return err
+				}
+				m.val = masked
+			}
+		}
+		out.Write(m.val)
 	}
 	if d == '{' {
 		out.WriteByte('}')
@@ -100,6 +126,15 @@ func maskValue(dec *json.Decoder, under bool, out *bytes.Buffer) error {
 		out.WriteByte(']')
 	}
 	return nil
+}
+
+// maskAll masks every string of a JSON value.
+func maskAll(val []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(val))
+	dec.UseNumber()
+	var out bytes.Buffer
+	err := maskValue(dec, true, &out)
+	return out.Bytes(), err
 }
 
 // writeJSON writes a scalar as JSON, leaving <, > and & as they were sent.
