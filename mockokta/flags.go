@@ -47,6 +47,7 @@ type Flags struct {
 	journal              journal.Options
 	seedFile, faultsFile string
 	groupPushConflict    string
+	passwordPatch        string
 	rateLimits           string
 	samlCert, samlKey    string
 	pace                 string
@@ -78,6 +79,7 @@ func (f *Flags) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.rateLimits, "rate-limits", "okta", "Management API rate limits: okta (a Workforce org's per-minute buckets, each token's 50 % share, 75 requests in flight), off, or okta*FACTOR to scale the per-minute limits (okta*0.1)")
 	fs.StringVar(&f.pace, "pace", "instant", "how long after a change the engine starts provisioning it, on the server's clock (real time unless --backoff virtual): instant, okta (Okta's observed 0-3 s), fixed:DURATION (fixed:500ms) or uniform:MIN-MAX (uniform:0s-2s); orgs may have their own (/_sim/orgs/{org}/pace)")
 	fs.BoolVar(&f.cli.Config.Options.LinkKeepsExternalID, "link-keeps-external-id", false, "when a person is linked to an existing SCIM user by userName, leave that user's externalId as it is (default: write the person's Okta id, OKTA-LINK-2)")
+	fs.StringVar(&f.passwordPatch, "password-patch", string(PasswordPatchValue), "an OIN app's Sync Password PATCH, which Okta does not document: value ({\"op\":\"replace\",\"value\":{\"password\":…}}, like its deactivation) or path ({\"op\":\"replace\",\"path\":\"password\",\"value\":…}), OKTA-PASSWORD-1")
 	fs.StringVar(&f.faultsFile, "faults-file", "", "YAML or JSON list of fault rules on /api/v1 active from the start (docs/mockatlassian.md, \"Fault injection\")")
 	fs.StringVar(&f.cli.Config.DataDir, "data-dir", "", "keep state in `DIR`/mockokta.db so it survives restarts (default: in memory)")
 	fs.StringVar(&f.seedFile, "seed-file", "", "YAML start state applied when nothing is stored: orgs, tokens, users, groups, apps, assignments, pushes")
@@ -132,6 +134,9 @@ func (f *Flags) CLI(given func(flag string) bool) (CLI, error) {
 		return CLI{}, err
 	}
 	c.Config.Options.GroupPushConflict = conflict
+	if c.Config.Options.PasswordPatch, err = ParsePasswordPatch(f.passwordPatch); err != nil {
+		return CLI{}, err
+	}
 	if c.Config.RateLimits, err = ParseRateLimits(f.rateLimits); err != nil {
 		return CLI{}, err
 	}

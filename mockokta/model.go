@@ -54,6 +54,9 @@ type Options struct {
 	// server has it: a switch; by default the profile push that follows a
 	// link writes Okta's user id there, as the create does (OKTA-LINK-2).
 	LinkKeepsExternalID bool
+	// PasswordPatch is the shape of an OIN app's password PATCH
+	// (OKTA-PASSWORD-1): "value" (the default) or "path".
+	PasswordPatch PasswordPatch
 	// SAMLKey, when set, is the first signing key of each SAML app instead
 	// of one generated for it (--saml-signing-cert and --saml-signing-key):
 	// a certificate the SP side can keep across fresh starts. Apps that
@@ -76,6 +79,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxLogEvents <= 0 {
 		o.MaxLogEvents = 10000
+	}
+	if o.PasswordPatch == "" {
+		o.PasswordPatch = PasswordPatchValue
 	}
 	if o.GroupPushConflict == "" {
 		o.GroupPushConflict = ConflictError

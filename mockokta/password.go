@@ -3,6 +3,7 @@ package mockokta
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/provsim/provsim/internal/secret"
@@ -28,6 +29,29 @@ const (
 	randomPasswordSize = 16 // an Okta-generated password to sync (OKTA-PASSWORD-3)
 	pushPasswordEvent  = "application.provision.user.push_password"
 )
+
+// PasswordPatch is the shape of an OIN app's password PATCH, which Okta
+// does not document (OKTA-PASSWORD-1).
+type PasswordPatch string
+
+const (
+	// PasswordPatchValue, the default: a path-less replace whose value
+	// holds the password, like Okta's documented deactivation.
+	PasswordPatchValue PasswordPatch = "value"
+	// PasswordPatchPath: {"op":"replace","path":"password","value":"…"}.
+	PasswordPatchPath PasswordPatch = "path"
+)
+
+// ParsePasswordPatch checks a switch value; "" is the default.
+func ParsePasswordPatch(v string) (PasswordPatch, error) {
+	switch p := PasswordPatch(v); p {
+	case "":
+		return PasswordPatchValue, nil
+	case PasswordPatchValue, PasswordPatchPath:
+		return p, nil
+	}
+	return "", fmt.Errorf("password patch %q: want %q or %q", v, PasswordPatchValue, PasswordPatchPath)
+}
 
 // passwordSeed is Sync Password's seed, Okta's default RANDOM when unset.
 func (t ToApp) passwordSeed() string { return cmp.Or(t.PasswordSeed, passwordSeeds[0]) }
@@ -122,13 +146,16 @@ func (m *Model) syncedPassword(s userSnap) (string, bool) {
 	return s.password, s.password != ""
 }
 
-// sendPassword sets an account's password: a path-less PATCH for OIN
-// apps, a GET then full PUT with `password` set for wizard-built apps
-// (OKTA-PASSWORD-1).
+// sendPassword sets an account's password: a PATCH for OIN apps
+// (path-less, or with path "password" under --password-patch path), a GET
+// then full PUT with `password` set for wizard-built apps (OKTA-PASSWORD-1).
 func (m *Model) sendPassword(ctx context.Context, s userSnap, id, password string) scimResponse {
 	if s.flavour == FlavourPatch {
-		return m.scimCall(ctx, s.org.ID, s.conn, http.MethodPatch, "/Users/"+id,
-			patchOp(patchOperation{Op: "replace", Value: passwordValue{Password: password}}))
+		op := patchOperation{Op: "replace", Value: passwordValue{Password: password}}
+		if m.opts.PasswordPatch == PasswordPatchPath {
+			op = patchOperation{Op: "replace", Path: "password", Value: password}
+		}
+		return m.scimCall(ctx, s.org.ID, s.conn, http.MethodPatch, "/Users/"+id, patchOp(op))
 	}
 	return m.readModifyWrite(ctx, s, id, func(doc *scimDoc) { doc.set("password", password) })
 }

@@ -3,6 +3,7 @@ package mockokta
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -397,4 +398,48 @@ func TestChangePassword(t *testing.T) {
 		t.Errorf("change_password of a DEPROVISIONED user: %d %s", r.Status, r.Raw)
 	}
 	assertNoPasswordKept(t, p, p.appID, uid, syncPw1, syncPw2, "Not-The-One-1", "Third-Pass-3")
+}
+
+// OKTA-PASSWORD-1's switch: --password-patch path sends the password as a
+// path "password" replace, which mockatlassian refuses (an unknown
+// attribute path), so the push fails with a task; the flag and its
+// environment variable parse, a bad value is refused.
+func TestSyncPasswordPatchPathSwitch(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want PasswordPatch
+	}{
+		{nil, nil, PasswordPatchValue},
+		{[]string{"--password-patch", "path"}, nil, PasswordPatchPath},
+		{nil, map[string]string{"MOCKOKTA_PASSWORD_PATCH": "path"}, PasswordPatchPath},
+	} {
+		cli, err := ParseFlags(c.args, func(k string) string { return c.env[k] }, io.Discard)
+		if err != nil || cli.Config.Options.PasswordPatch != c.want {
+			t.Errorf("%v %v: %q, %v; want %q", c.args, c.env, cli.Config.Options.PasswordPatch, err, c.want)
+		}
+	}
+	if _, err := ParseFlags([]string{"--password-patch", "op"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("--password-patch op accepted")
+	}
+
+	p, wire := goldPipeline(t, goldSetup{options: func(o *Options) { o.PasswordPatch = PasswordPatchPath }})
+	syncPasswordOn(p, p.appID, "OKTA", "")
+	p.idle()
+	uid := createUserWithPassword(p, "Pat", "pat.path@example.com", syncPw1)
+	goldAssign(p, p.appID, uid)
+	p.idle()
+	mark := wire.mark()
+	setPassword(p, uid, syncPw2)
+	p.idle()
+	reqs := wire.since(mark)
+	if len(reqs) != 1 || reqs[0].Method != "PATCH" ||
+		string(reqs[0].Body) != `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"password","value":"`+syncPw2+`"}]}` {
+		t.Fatalf("--password-patch path sent %+v", reqs)
+	}
+	if evs := pushPasswordEvents(p); len(evs) != 1 || dig(evs[0], "outcome.result") != "FAILURE" ||
+		!strings.Contains(fmt.Sprint(dig(evs[0], "outcome.reason")), "Bad Request") {
+		t.Errorf("mockatlassian should refuse the path form: push_password events %v", evs)
+	}
+	assertNoPasswordKept(t, p, p.appID, uid, syncPw1, syncPw2)
 }
