@@ -139,11 +139,11 @@ func (s *Server) ctlCreateOrg(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		CreateOrgInput
 		// RateLimits are the org's own Management API limits
-		// (ParseRateLimits; "" : the server's). They are the server's
-		// HTTP setting, not the org's state: kept in memory only.
+		// (ParseRateLimits; "" : the server's). A setting of the
+		// simulator, not Okta data; stored with --data-dir.
 		RateLimits string `json:"rateLimits,omitempty"`
 		// Pace is the org's own pace (ParsePace; "": the server's), a
-		// setting kept in memory only like RateLimits.
+		// setting stored like RateLimits.
 		Pace string `json:"pace,omitempty"`
 	}
 	if err := s.decodeOptional(w, r, &in); err != nil {
@@ -170,7 +170,7 @@ func (s *Server) ctlCreateOrg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.RateLimits != "" {
-		s.limits.setOrg(out.ID, limits)
+		_ = s.Model.SetOrgRateLimits(out.ID, &limits) // the org was just made
 	}
 	if in.Pace != "" {
 		_ = s.Model.SetOrgPace(out.ID, &pace) // the org was just made

@@ -36,7 +36,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	// The token endpoint has its own per-minute bucket, counted before the
 	// request is checked (OAPI-RATE-7); its 429 is Okta's E0000047 envelope
 	// (a guess: Okta documents the status, not this endpoint's body).
-	if o, ok := s.Model.TokenOrg(r.Form.Get("client_id"), r.Form.Get("client_assertion")); ok && !s.limits.allowToken(w, o.ID) {
+	if o, ok := s.Model.TokenOrg(r.Form.Get("client_id"), r.Form.Get("client_assertion")); ok && !s.limits.allowToken(w, o) {
 		s.writeError(w, r, errRateLimited())
 		return
 	}

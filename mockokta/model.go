@@ -177,10 +177,12 @@ type Org struct {
 	// builtinsAdded: a restored org got its administrator or Everyone
 	// only now (restoreBuiltIns), so the store writes it whole.
 	builtinsAdded bool
-	// pace is the org's own pace (nil: the server's, Options.Pace). A
-	// setting of the simulator, not the org's data: kept in memory only,
-	// and read by the engine without the org lock.
-	pace atomic.Pointer[Pace]
+	// pace is the org's own pace (nil: the server's, Options.Pace), and
+	// limits its own Management API rate limits (nil: the server's,
+	// Config.RateLimits). Settings of the simulator, set through /_sim/,
+	// stored with --data-dir and read without the org lock (simsettings.go).
+	pace   atomic.Pointer[Pace]
+	limits atomic.Pointer[RateLimits]
 	// principalLimits are the admins' shares for API tokens and service
 	// apps (principals.go); shares is the limiter's lock-free copy.
 	principalLimits map[string]*PrincipalRateLimit
@@ -189,6 +191,11 @@ type Org struct {
 	// rateSettings are the org's rate-limit settings (ratelimitsettings.go);
 	// nil: the defaults.
 	rateSettings atomic.Pointer[RateLimitSettings]
+	// restoredTokens are the OAuth access tokens read from records, and
+	// droppedTokenIDs the expired ones left out, until restore swaps the
+	// org in (accesstokens.go).
+	restoredTokens  []accessToken
+	droppedTokenIDs []string
 }
 
 func newOrg(id, name string, created time.Time) *Org {
@@ -369,6 +376,7 @@ func (m *Model) Reset(keep ...string) {
 	m.mu.Unlock()
 	for _, id := range dropped {
 		m.engine.dropOrg(id)
+		m.oauth.replaceOrg(id, nil) // its OAuth access tokens end with it
 	}
 	// The store deletes what the model no longer has.
 	for _, o := range droppedOrgs {

@@ -3,23 +3,19 @@ package mockokta
 import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
-	"github.com/provsim/provsim/internal/secret"
 	"github.com/provsim/provsim/internal/store"
 )
 
@@ -217,7 +213,7 @@ func (m *Model) SetServiceAppStatus(o *Org, id string, active bool) error {
 	o.changes.Put(kindServiceApp, a.ID)
 	m.logAPI(o, event, what, serviceAppTarget(a))
 	if !active {
-		m.oauth.revokeClient(a.ID)
+		m.revokeClientTokens(o, a.ID)
 	}
 	return nil
 }
@@ -238,7 +234,7 @@ func (m *Model) DeleteServiceApp(o *Org, id string) error {
 	o.clientOrder = slices.DeleteFunc(o.clientOrder, func(s string) bool { return s == id })
 	o.changes.Put(kindServiceApp, id)
 	m.logAPI(o, "application.lifecycle.delete", "Delete application", serviceAppTarget(a))
-	m.oauth.revokeClient(id)
+	m.revokeClientTokens(o, id)
 	return nil
 }
 
@@ -438,7 +434,7 @@ func (m *Model) IssueToken(in TokenRequest) (*Org, TokenResponse, error) {
 	if err != nil {
 		return nil, TokenResponse{}, err
 	}
-	token, err := m.oauth.issue(o.ID, app.ID, scopes, now.Add(accessTokenTTL), now)
+	token, err := m.issueAccessToken(o, app.ID, scopes, now.Add(accessTokenTTL), now)
 	if err != nil {
 		return nil, TokenResponse{}, err
 	}
@@ -465,80 +461,6 @@ func grantedScopes(app *ServiceApp, requested string) ([]string, error) {
 		return nil, &OAuthError{400, "invalid_scope", "The following scopes were requested, but not granted: " + strings.Join(want, " ") + "."}
 	}
 	return out, nil
-}
-
-// accessToken is what an issued token stands for.
-type accessToken struct {
-	orgID, clientID string
-	scopes          []string
-	expires         time.Time
-}
-
-// tokenStore holds issued access tokens by their hash (the plain token is
-// handed out once and never kept) and the client assertion ids already
-// used. Expired entries are dropped as new tokens are issued.
-type tokenStore struct {
-	mu     sync.Mutex
-	tokens map[secret.Hash]accessToken
-	jtis   map[string]time.Time // client id + jti → the assertion's expiry
-}
-
-func newTokenStore() *tokenStore {
-	return &tokenStore{tokens: map[secret.Hash]accessToken{}, jtis: map[string]time.Time{}}
-}
-
-func (s *tokenStore) issue(orgID, clientID string, scopes []string, expires, now time.Time) (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("access token: %w", err)
-	}
-	token := base64.RawURLEncoding.EncodeToString(b)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for h, t := range s.tokens {
-		if now.After(t.expires) {
-			delete(s.tokens, h)
-		}
-	}
-	s.tokens[secret.HashOf(token)] = accessToken{orgID: orgID, clientID: clientID, scopes: scopes, expires: expires}
-	return token, nil
-}
-
-// lookup finds an unexpired token by its hash: the map key is a SHA-256,
-// so the lookup itself reveals nothing of the token.
-func (s *tokenStore) lookup(token string, now time.Time) (accessToken, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.tokens[secret.HashOf(token)]
-	if !ok || now.After(t.expires) {
-		return accessToken{}, false
-	}
-	return t, true
-}
-
-func (s *tokenStore) useJTI(key string, expires, now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, exp := range s.jtis {
-		if now.After(exp) {
-			delete(s.jtis, k)
-		}
-	}
-	if _, used := s.jtis[key]; used {
-		return false
-	}
-	s.jtis[key] = expires
-	return true
-}
-
-func (s *tokenStore) revokeClient(clientID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for h, t := range s.tokens {
-		if t.clientID == clientID {
-			delete(s.tokens, h)
-		}
-	}
 }
 
 // ServiceAppRecord is a service app as the store and snapshots keep it:

@@ -197,6 +197,9 @@ func (m *Model) SetOrgPace(orgID string, p *Pace) error {
 		cp := *p
 		p = &cp
 	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	o.pace.Store(p)
+	o.changes.Put(kindSimSettings, o.ID)
 	return nil
 }

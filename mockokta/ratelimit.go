@@ -118,12 +118,12 @@ var tokenBucket = bucket{"/oauth2/v1/token", 2000}
 // allowToken counts a token request against the org's token bucket and
 // sets Okta's headers; false: the bucket is spent. Requests that name no
 // known client count nowhere (no org to charge).
-func (l *rateLimiter) allowToken(w http.ResponseWriter, orgID string) bool {
-	cfg := l.forOrg(orgID)
+func (l *rateLimiter) allowToken(w http.ResponseWriter, o *Org) bool {
+	cfg := l.forOrg(o)
 	if !cfg.On {
 		return true
 	}
-	d := l.minute.TakeAll(ratelimit.Want{Key: orgID + "\x00" + tokenBucket.Name + "\x00", Limit: scaled(tokenBucket.Limit, cfg.Scale)})
+	d := l.minute.TakeAll(ratelimit.Want{Key: o.ID + "\x00" + tokenBucket.Name + "\x00", Limit: scaled(tokenBucket.Limit, cfg.Scale)})
 	h := w.Header()
 	h.Set("X-Rate-Limit-Limit", strconv.Itoa(d.Limit))
 	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(d.Remaining))
@@ -157,10 +157,10 @@ func principalOf(r *http.Request) principal {
 // rateLimiter applies RateLimits to the Management API: the server's, or
 // an org's own, given when the org was made (POST /_sim/orgs
 // {"rateLimits":"off"}, which the scenario runner sends so that scenarios
-// against a standalone server are not throttled).
+// against a standalone server are not throttled) and kept on the org
+// (simsettings.go).
 type rateLimiter struct {
 	server   RateLimits
-	orgs     sync.Map // org id → RateLimits
 	minute   *ratelimit.Limiter
 	inFlight ratelimit.InFlight
 
@@ -189,12 +189,11 @@ func (c RateLimits) withDefaults() RateLimits {
 	return c
 }
 
-// setOrg gives an org its own limits.
-func (l *rateLimiter) setOrg(orgID string, c RateLimits) { l.orgs.Store(orgID, c.withDefaults()) }
-
-func (l *rateLimiter) forOrg(orgID string) RateLimits {
-	if c, ok := l.orgs.Load(orgID); ok {
-		return c.(RateLimits)
+// forOrg is the limits that apply to an org: its own (SetOrgRateLimits),
+// else the server's.
+func (l *rateLimiter) forOrg(o *Org) RateLimits {
+	if c := o.limits.Load(); c != nil {
+		return *c
 	}
 	return l.server
 }
@@ -212,7 +211,7 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 	l := s.limits
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		o := orgOf(r)
-		cfg := l.forOrg(o.ID)
+		cfg := l.forOrg(o)
 		if !cfg.On {
 			next.ServeHTTP(w, r)
 			return

@@ -51,13 +51,17 @@ const (
 	kindRateLimitSettings = "rateLimitSettings"
 	// App sign-in policies with their rules and apps (policies.go); id: policy id.
 	kindPolicy = "accessPolicy"
+	// An issued OAuth access token, by hash (accesstokens.go); id: the hex hash.
+	kindAccessToken = "accessToken"
+	// The org's pace and rate limits set through /_sim/ (simsettings.go); id: the org id.
+	kindSimSettings = "simSettings"
 )
 
 // Schema is mockokta's record schema.
 var Schema = store.Schema{
 	Server: "mockokta",
 	Kinds: []string{kindOrg, kindUser, kindGroup, kindMember, kindRule, kindApp, kindRemoteGroup, kindAppGroup, kindAppUser,
-		kindMapping, kindPushed, kindTask, kindLog, kindJob, kindServiceApp, kindPrincipalRateLimit, kindRateLimitSettings, kindPolicy},
+		kindMapping, kindPushed, kindTask, kindLog, kindJob, kindServiceApp, kindPrincipalRateLimit, kindRateLimitSettings, kindPolicy, kindAccessToken, kindSimSettings},
 	FromV1: fromV1,
 }
 
@@ -376,6 +380,16 @@ func (t orgTenant) Records(emit func(kind, id string, v any) error) error {
 	for _, id := range o.policyOrder { // only the policies the org has used
 		put(kindPolicy, id, policyRecord(o, o.policies[id]))
 	}
+	if ss, ok := simSettingsOf(o); ok {
+		put(kindSimSettings, o.ID, ss)
+	}
+	now := t.m.clock.Now()
+	for _, at := range t.m.oauth.ofOrg(o.ID) {
+		if !now.After(at.expires) {
+			rec := accessTokenRecord(at)
+			put(kindAccessToken, rec.Hash, rec)
+		}
+	}
 	return err
 }
 
@@ -470,6 +484,14 @@ func (t orgTenant) Record(kind, id string) (any, bool) {
 	case kindPolicy:
 		if p, ok := o.policies[id]; ok {
 			return policyRecord(o, p), true
+		}
+	case kindSimSettings:
+		if ss, ok := simSettingsOf(o); ok && id == o.ID {
+			return ss, true
+		}
+	case kindAccessToken:
+		if rec, ok := t.m.accessTokenRecordOf(o, id); ok {
+			return rec, true
 		}
 	}
 	return nil, false

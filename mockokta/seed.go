@@ -44,7 +44,7 @@ type SeedOrg struct {
 	// ServiceApps are OAuth 2.0 service apps for automation (docs/oauth.md).
 	ServiceApps []SeedServiceApp `yaml:"serviceApps" json:"serviceApps,omitempty"`
 	// Pace is the org's own pace (ParsePace; OKTA-PACE-3); empty: the
-	// server's --pace. Like every pace it is kept in memory only.
+	// server's --pace. Stored with --data-dir like every org pace (simsettings.go).
 	Pace string `yaml:"pace" json:"pace,omitempty"`
 }
 

@@ -130,6 +130,10 @@ func (m *Model) restore(tenants []store.TenantRecords, opts RestoreOptions, fres
 			order = append(order, o.ID)
 		}
 		o.changes = m.store.Changes(o.ID, fresh)
+		for _, id := range o.droppedTokenIDs {
+			o.changes.Put(kindAccessToken, id)
+		}
+		o.droppedTokenIDs = nil
 		if o.builtinsAdded {
 			o.changes.All() // they go first in their kinds' order
 		}
@@ -141,6 +145,15 @@ func (m *Model) restore(tenants []store.TenantRecords, opts RestoreOptions, fres
 	}
 	m.orgs, m.orgOrder, m.tokens = orgs, order, tokens
 	m.mu.Unlock()
+	// The OAuth access tokens follow their orgs: a replaced org's are its
+	// records', a removed org's are gone.
+	for _, o := range built {
+		m.oauth.replaceOrg(o.ID, o.restoredTokens)
+		o.restoredTokens = nil
+	}
+	for _, o := range gone {
+		m.oauth.replaceOrg(o.ID, nil)
+	}
 	// The store deletes what the model no longer has.
 	for _, o := range gone {
 		o.mu.Lock()
@@ -204,10 +217,13 @@ func (m *Model) buildOrg(tr store.TenantRecords, fresh bool) (*Org, error) {
 		copy(t[:], b)
 		o.tokens = append(o.tokens, t)
 	}
-	for _, build := range []func(*Org, store.TenantRecords) error{buildUsers, buildGroups, buildRules, buildApps, buildTasks, buildLogs, buildServiceApps, buildPrincipalRateLimits, buildRateLimitSettings, buildPolicies} {
+	for _, build := range []func(*Org, store.TenantRecords) error{buildUsers, buildGroups, buildRules, buildApps, buildTasks, buildLogs, buildServiceApps, buildPrincipalRateLimits, buildRateLimitSettings, buildPolicies, buildSimSettings} {
 		if err := build(o, tr); err != nil {
 			return nil, err
 		}
+	}
+	if err := m.buildAccessTokens(o, tr); err != nil {
+		return nil, err
 	}
 	if err := m.buildJobs(o, tr, fresh); err != nil {
 		return nil, err
