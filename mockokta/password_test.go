@@ -1,14 +1,19 @@
 package mockokta
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/provsim/provsim/internal/journal"
 )
@@ -442,4 +447,76 @@ func TestSyncPasswordPatchPathSwitch(t *testing.T) {
 		t.Errorf("mockatlassian should refuse the path form: push_password events %v", evs)
 	}
 	assertNoPasswordKept(t, p, p.appID, uid, syncPw1, syncPw2)
+}
+
+// OKTA-PASSWORD-2 with --data-dir: no clear password reaches the store
+// (records, the queued push, the file itself). After a restart Okta no
+// longer holds it, so the queued push sends nothing; the person's next
+// sign-in pushes it.
+func TestSyncPasswordNeverStored(t *testing.T) {
+	dir := t.TempDir()
+	w := newWired(t, dir)
+	w.do("PUT", "/api/v1/apps/"+w.appID+"/features/USER_PROVISIONING", map[string]any{
+		"create": map[string]any{"lifecycleCreate": map[string]any{"status": "ENABLED"}},
+		"update": map[string]any{"password": map[string]any{"status": "ENABLED", "seed": "OKTA"}}}).must(t, http.StatusOK)
+	id := w.do("POST", "/api/v1/users", withPassword(userBody("ada@example.com", "Ada", "L"), syncPw1)).must(t, http.StatusOK).obj()["id"].(string)
+	w.do("POST", "/api/v1/apps/"+w.appID+"/users", map[string]any{"id": id, "scope": "USER"}).must(t, http.StatusOK)
+	if err := w.srv.Model.WaitIdleTimeout(w.org.ID, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	w.atl.ServeHTTP(rec, httptest.NewRequest("POST", "/_sim/faults", strings.NewReader(`{"method":"PATCH","path":"/scim/directory/`+atlDir+`/Users*","hang":"1m"}`)))
+	if rec.Code >= 300 {
+		t.Fatalf("fault: %d %s", rec.Code, rec.Body)
+	}
+	w.do("POST", "/api/v1/users/"+id, withPassword(map[string]any{}, syncPw2)).must(t, http.StatusOK)
+	jobs := storedRecords(t, w.srv, kindJob)
+	if len(jobs) != 1 || !strings.Contains(jobs[0], `"push-password"`) {
+		t.Fatalf("stored jobs while the push is held: %v", jobs)
+	}
+	crash(w.srv)
+	files, _ := os.ReadDir(dir)
+	sawLogin := false
+	for _, f := range files {
+		raw, err := os.ReadFile(filepath.Join(dir, f.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sawLogin = sawLogin || bytes.Contains(raw, []byte("ada@example.com"))
+		for _, pw := range []string{syncPw1, syncPw2} {
+			if bytes.Contains(raw, []byte(pw)) {
+				t.Fatalf("%s holds a password in clear", f.Name())
+			}
+		}
+	}
+	if !sawLogin {
+		t.Fatal("the store's files hold no readable login: this check would prove nothing")
+	}
+	rec = httptest.NewRecorder()
+	w.atl.ServeHTTP(rec, httptest.NewRequest("DELETE", "/_sim/faults", nil))
+
+	srv := restart(t, w.srv.cfg)
+	if err := srv.Model.WaitIdleTimeout("okta-org", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	patches := func() int {
+		n := 0
+		for _, e := range srv.Model.Journal().Entries(journal.Query{}) {
+			if e.Method == http.MethodPatch {
+				n++
+			}
+		}
+		return n
+	}
+	if n := patches(); n != 0 {
+		t.Fatalf("after the restart the queued push sent %d PATCHes without the password", n)
+	}
+	o, _ := srv.Model.Org("okta-org")
+	srv.Model.PasswordSignedIn(o, id, syncPw2)
+	if err := srv.Model.WaitIdleTimeout("okta-org", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n := patches(); n != 1 {
+		t.Errorf("the sign-in after the restart sent %d PATCHes, want 1", n)
+	}
 }
