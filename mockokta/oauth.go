@@ -344,10 +344,11 @@ const assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 // private_key_jwt (OAPI-OAUTH-2).
 var assertionAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, jose.ES256, jose.ES384, jose.ES512}
 
-// TokenOrg is the org whose service app a token request names (the
-// client assertion's unverified iss, or client_id), for counting the
-// request before it is checked; ok is false when it names none.
-func (m *Model) TokenOrg(clientID, assertion string) (*Org, bool) {
+// TokenOrg is the org and client id of the service app a token request
+// names (the client assertion's unverified iss, or client_id), for
+// counting the request before it is checked; ok is false when it names
+// none.
+func (m *Model) TokenOrg(clientID, assertion string) (*Org, string, bool) {
 	if tok, err := jwt.ParseSigned(assertion, assertionAlgs); err == nil {
 		var c jwt.Claims
 		if err := tok.UnsafeClaimsWithoutVerification(&c); err == nil && c.Issuer != "" {
@@ -355,10 +356,10 @@ func (m *Model) TokenOrg(clientID, assertion string) (*Org, bool) {
 		}
 	}
 	if clientID == "" {
-		return nil, false
+		return nil, "", false
 	}
 	o, _, ok := m.serviceAppByClientID(clientID)
-	return o, ok
+	return o, clientID, ok
 }
 
 // IssueToken runs the client-credentials grant with private_key_jwt

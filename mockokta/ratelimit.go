@@ -131,6 +131,30 @@ func (l *rateLimiter) allowToken(w http.ResponseWriter, o *Org) bool {
 	return d.Allowed
 }
 
+// perClientTokenLimit is how many token requests one client may make a
+// second (OAPI-RATE-10): Okta's per-user limit on /oauth2/v1/token, which
+// for the client-credentials grant falls on the service app. Not scaled:
+// Scale is about the per-minute buckets.
+const perClientTokenLimit = 4
+
+// allowClientToken counts a token request against its client's limit of
+// 4 a second and, when it is spent, sets the headers of that limit (a
+// guess: OAPI-RATE-10); false: refuse the request. It runs before the
+// org's bucket, which a refused request does not count against.
+func (l *rateLimiter) allowClientToken(w http.ResponseWriter, o *Org, clientID string) bool {
+	if !l.forOrg(o).On {
+		return true
+	}
+	d := l.second.Take(o.ID+"\x00"+clientID, perClientTokenLimit)
+	if !d.Allowed {
+		h := w.Header()
+		h.Set("X-Rate-Limit-Limit", strconv.Itoa(d.Limit))
+		h.Set("X-Rate-Limit-Remaining", "0")
+		h.Set("X-Rate-Limit-Reset", strconv.FormatInt(d.Reset.Unix(), 10))
+	}
+	return d.Allowed
+}
+
 // principalCtxKey is the context key of the credential a request used,
 // whose share of each bucket is limited (OAPI-RATE-2, OAPI-RATE-8).
 const principalCtxKey ctxKey = 2
@@ -162,6 +186,7 @@ func principalOf(r *http.Request) principal {
 type rateLimiter struct {
 	server   RateLimits
 	minute   *ratelimit.Limiter
+	second   *ratelimit.Limiter // per-second limits (OAPI-RATE-10)
 	inFlight ratelimit.InFlight
 
 	// logged is when each System Log event (by kind, org, bucket and
@@ -172,7 +197,8 @@ type rateLimiter struct {
 }
 
 func newRateLimiter(cfg RateLimits, m *Model) *rateLimiter {
-	return &rateLimiter{server: cfg.withDefaults(), minute: ratelimit.New(m.clock, time.Minute), logged: map[string]time.Time{}}
+	return &rateLimiter{server: cfg.withDefaults(), minute: ratelimit.New(m.clock, time.Minute), second: ratelimit.New(m.clock, time.Second),
+		logged: map[string]time.Time{}}
 }
 
 // withDefaults fills Okta's figures into the fields left zero.

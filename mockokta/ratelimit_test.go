@@ -376,6 +376,7 @@ func TestRateLimitTokenBucket(t *testing.T) {
 	e := newOktaEnv(t, func(c *Config) { c.RateLimits = rl })
 	c := e.newServiceClient("okta.users.read")
 	for i := range 40 {
+		e.clock.Advance(300 * time.Millisecond) // under the client's 4 a second (OAPI-RATE-10), within the minute
 		r := e.tokenFor(c, "okta.users.read").must(t, 200)
 		if r.Header.Get("X-Rate-Limit-Limit") != "40" || r.Header.Get("X-Rate-Limit-Remaining") != strconv.Itoa(39-i) {
 			t.Fatalf("token %d headers: %v", i, r.Header)
@@ -390,4 +391,36 @@ func TestRateLimitTokenBucket(t *testing.T) {
 		"client_assertion_type": {assertionType}, "client_assertion": {"not.a.jwt"}}).must(t, 400)
 	e.clock.Advance(time.Minute)
 	e.tokenFor(c, "okta.users.read").must(t, 200)
+}
+
+// TestRateLimitTokenPerClient: one client may ask for 4 tokens a second
+// (OAPI-RATE-10); the 5th is 429 E0000047 with that limit's headers, does
+// not count against the org's token bucket, and leaves other clients alone.
+// Without limits there is none.
+func TestRateLimitTokenPerClient(t *testing.T) {
+	e := newOktaEnv(t, rateLimited)
+	c, other := e.newServiceClient("okta.users.read"), e.newServiceClient("okta.users.read")
+	e.clock.Advance(e.clock.Now().Truncate(time.Second).Add(time.Second).Sub(e.clock.Now())) // a second's start
+	for range 4 {
+		e.tokenFor(c, "okta.users.read").must(t, 200)
+	}
+	r := e.tokenFor(c, "okta.users.read").must(t, 429)
+	nextSecond := strconv.FormatInt(e.clock.Now().Add(time.Second).Unix(), 10)
+	if r.str("errorCode") != "E0000047" || r.has("access_token") || r.Header.Get("X-Rate-Limit-Limit") != "4" ||
+		r.Header.Get("X-Rate-Limit-Remaining") != "0" || r.Header.Get("X-Rate-Limit-Reset") != nextSecond {
+		t.Fatalf("429: %v %s", r.Header, r.Raw)
+	}
+	e.tokenFor(other, "okta.users.read").must(t, 200)
+	e.clock.Advance(time.Second)
+	r = e.tokenFor(c, "okta.users.read").must(t, 200)
+	// The org's bucket counted 4 + 1 + this one: not the refused request.
+	if got := r.Header.Get("X-Rate-Limit-Remaining"); got != "1994" {
+		t.Fatalf("token bucket remaining %s, want 1994", got)
+	}
+
+	off := newOktaEnv(t)
+	oc := off.newServiceClient("okta.users.read")
+	for range 6 {
+		off.tokenFor(oc, "okta.users.read").must(t, 200)
+	}
 }
