@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/okta/okta-sdk-golang/v5/okta"
+	okta6 "github.com/okta/okta-sdk-golang/v6/okta"
 
 	"github.com/provsim/provsim/internal/secret"
 )
@@ -240,5 +241,40 @@ func TestPrincipalRateLimitsSDK(t *testing.T) {
 	list, _, err := api.ListPrincipalRateLimitEntities(ctx).Filter(`principalType eq "SSWS_TOKEN"`).Execute()
 	if err != nil || len(list) != 1 || list[0].GetId() != created.GetId() {
 		t.Fatalf("list: %v %+v", err, list)
+	}
+}
+
+// TestPrincipalRateLimitsSDK6: the same calls with okta-sdk-golang v6,
+// with the rate-limit settings it reads alongside.
+func TestPrincipalRateLimitsSDK6(t *testing.T) {
+	e := newOktaEnv(t)
+	ts, host, port := serveForSDK(t, e.srv)
+	cfg, err := okta6.NewConfiguration(okta6.WithOrgUrl(ts.URL), okta6.WithToken(e.token), okta6.WithCache(false),
+		okta6.WithTestingDisableHttpsCheck(true), okta6.WithProxyHost(host), okta6.WithProxyPort(int32(port)), okta6.WithRateLimitMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := okta6.NewAPIClient(cfg)
+	ctx := context.Background()
+	entity := okta6.NewPrincipalRateLimitEntity(e.tokenID(), "SSWS_TOKEN")
+	entity.SetDefaultPercentage(25)
+	created := r6(c.PrincipalRateLimitAPI.CreatePrincipalRateLimitEntity(ctx).Entity(*entity).Execute()).must(t, "create")
+	got := r6(c.PrincipalRateLimitAPI.GetPrincipalRateLimitEntity(ctx, created.GetId()).Execute()).must(t, "get")
+	if got.GetDefaultPercentage() != 25 || got.GetDefaultConcurrencyPercentage() != 50 || got.GetPrincipalId() != e.tokenID() {
+		t.Fatalf("get %+v", got)
+	}
+	list := r6(c.PrincipalRateLimitAPI.ListPrincipalRateLimitEntities(ctx).Filter(`principalType eq "SSWS_TOKEN"`).Execute()).must(t, "list")
+	if len(list) != 1 {
+		t.Fatalf("list %+v", list)
+	}
+	wt := r6(c.RateLimitSettingsAPI.ReplaceRateLimitSettingsWarningThreshold(ctx).
+		RateLimitWarningThreshold(okta6.RateLimitWarningThresholdRequest{WarningThreshold: 30}).Execute()).must(t, "warning threshold")
+	if wt.GetWarningThreshold() != 30 {
+		t.Fatalf("warning threshold %+v", wt)
+	}
+	// A missing principal is the SDK's 404 error.
+	bad := okta6.NewPrincipalRateLimitEntity("00Tnosuchtoken000000", "SSWS_TOKEN")
+	if _, resp, err := c.PrincipalRateLimitAPI.CreatePrincipalRateLimitEntity(ctx).Entity(*bad).Execute(); err == nil || resp == nil || resp.StatusCode != 404 {
+		t.Fatalf("unknown principal: %v", err)
 	}
 }
