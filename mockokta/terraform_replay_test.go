@@ -394,6 +394,30 @@ func TestTerraformSAMLReplay(t *testing.T) {
 	}
 }
 
+// TestTerraformPolicyReplay replays okta_app_signon_policy and two
+// okta_app_signon_policy_rule resources with a custom SAML app on the
+// policy (testdata/terraform/policy/main.tf): plan, apply, a plan with no
+// changes, import of the policy and a rule, a plan with no changes,
+// destroy (OAPI-POLICY-2, -3). The rules' actions, network conditions and
+// priorities must read back as they did in the run whose plans were clean.
+func TestTerraformPolicyReplay(t *testing.T) {
+	p := newPipeline(t)
+	asWritten := func(path string) bool {
+		return strings.Contains(path, "actions.") || strings.Contains(path, "conditions.network.") ||
+			strings.HasSuffix(path, ".priority")
+	}
+	replayRecording(t, p, "testdata/terraform/policy.json", replayOptions{exact: asWritten},
+		[]string{"plan1", "apply1", "plan2", "import", "plan3", "destroy"})
+	o, err := p.okta.Model.Org(p.orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Destroy leaves the org's two built-in policies only.
+	if ps := p.okta.Model.AccessPolicies(o); len(ps) != 2 {
+		t.Errorf("%d policies after destroy, want the 2 built-ins", len(ps))
+	}
+}
+
 // TestTerraformOAuthReplay replays the guide's configuration run by the
 // provider signed in as a service app (testdata/terraform/oauth/main.tf:
 // client_id, private_key, scopes): each Terraform command gets a token at
