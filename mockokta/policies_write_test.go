@@ -444,3 +444,64 @@ func TestAccessPoliciesSurviveRestart(t *testing.T) {
 		t.Errorf("stored %d policy records, want 3", n)
 	}
 }
+
+// Over OAuth the policy routes need okta.policies.read to read and
+// okta.policies.manage to change (OAPI-OAUTH-4); putting an app on a policy
+// is an app change (okta.apps.manage).
+func TestAccessPolicyScopes(t *testing.T) {
+	e := newOktaEnv(t)
+	c := e.newServiceClient("okta.policies.read", "okta.apps.manage")
+	bearer := "Bearer " + e.tokenFor(c, "okta.policies.read okta.apps.manage").must(t, 200).str("access_token")
+	e.doAuth("GET", "/api/v1/policies?type=ACCESS_POLICY", nil, bearer).must(t, 200)
+	body := map[string]any{"type": "ACCESS_POLICY", "name": "x"}
+	if r := e.doAuth("POST", "/api/v1/policies", body, bearer); r.Status != 403 ||
+		!strings.Contains(r.Header.Get("WWW-Authenticate"), `scope="okta.policies.manage"`) {
+		t.Fatalf("create with okta.policies.read: %d %v", r.Status, r.Header.Get("WWW-Authenticate"))
+	}
+	id := e.createPolicy("over OAuth")["id"].(string) // with the API token
+	appID, _ := e.samlApp()
+	e.doAuth("PUT", "/api/v1/apps/"+appID+"/policies/"+id, nil, bearer).must(t, 204)
+
+	manage := e.newServiceClient("okta.policies.manage")
+	mb := "Bearer " + e.tokenFor(manage, "okta.policies.manage").must(t, 200).str("access_token")
+	e.doAuth("POST", "/api/v1/policies", body, mb).must(t, 200)
+}
+
+// Resetting the org brings back its two built-in policies only.
+func TestAccessPoliciesReset(t *testing.T) {
+	e := newOktaEnv(t)
+	def := builtinID("rst", e.org.ID, "access-policy-default")
+	e.createPolicy("gone after reset")
+	e.do("PUT", "/api/v1/policies/"+def, map[string]any{"type": "ACCESS_POLICY", "name": "Renamed"}).must(t, 200)
+	e.do("POST", "/_sim/orgs/"+e.org.ID+"/reset", nil).must(t, 204)
+	ps := e.do("GET", "/api/v1/policies?type=ACCESS_POLICY", nil).must(t, 200).list()
+	if len(ps) != 2 || ps[0]["id"] != def || ps[0]["name"] != "Default Policy" {
+		t.Fatalf("after reset: %v", ps)
+	}
+}
+
+// A snapshot carries the policies, their rules and the apps on them; a
+// snapshot whose policy breaks the model's rules is refused whole.
+func TestAccessPoliciesSnapshot(t *testing.T) {
+	e := newOktaEnv(t)
+	appID, _ := e.samlApp()
+	id := e.createPolicy("Jira only")["id"].(string)
+	e.do("POST", "/api/v1/policies/"+id+"/rules", terraformRuleBody("deny", 1, "DENY", nil)).must(t, 200)
+	e.do("PUT", "/api/v1/apps/"+appID+"/policies/"+id, nil).must(t, 204)
+	before := e.do("GET", "/api/v1/policies/"+id+"/rules", nil).must(t, 200).Raw
+	snap := e.do("GET", "/_sim/orgs/"+e.org.ID+"/snapshot", nil).must(t, 200).Raw
+
+	// Broken: a rule whose access is neither ALLOW nor DENY.
+	broken := strings.Replace(string(snap), `"access":"DENY"`, `"access":"MAYBE"`, 1)
+	e.do("PUT", "/_sim/orgs/"+e.org.ID+"/snapshot", json.RawMessage(broken)).wantError(t, 400, "E0000001")
+
+	e.do("DELETE", "/api/v1/policies/"+id+"/rules/"+e.rules(id)[0]["id"].(string), nil).must(t, 204)
+	e.do("PUT", "/_sim/orgs/"+e.org.ID+"/snapshot", json.RawMessage(snap)).must(t, 200)
+	if after := e.do("GET", "/api/v1/policies/"+id+"/rules", nil).must(t, 200).Raw; string(after) != string(before) {
+		t.Errorf("rules after restore:\n%s\nwant\n%s", after, before)
+	}
+	app := e.do("GET", "/api/v1/apps/"+appID, nil).must(t, 200).obj()
+	if got := path.Base(dig(app, "_links.accessPolicy.href").(string)); got != id {
+		t.Errorf("the app's policy after restore: %s, want %s", got, id)
+	}
+}
