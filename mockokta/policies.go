@@ -947,7 +947,7 @@ func ruleIDOf(r *PolicyRule) string {
 // ruleMatches evaluates a rule's people condition: the person must be in
 // users.include (when it names anyone) and not in users.exclude, and in a
 // group of groups.include (when it names any) and in none of
-// groups.exclude; the parts are ANDed. Other conditions (network, device,
+// groups.exclude; the parts are ANDed (a guess, OAPI-POLICY-4). Other conditions (network, device,
 // platform, userType, riskScore, elCondition) are kept and shown but not
 // evaluated: they count as met.
 func ruleMatches(r *PolicyRule, u *User) bool {
