@@ -353,6 +353,25 @@ type AccessPolicyInput struct {
 	Conditions  any     `json:"conditions"`
 }
 
+// checkNamePriorityStatus checks what policies and rules share: a name,
+// a priority and a status. It returns one errorCause per problem.
+func checkNamePriorityStatus(name string, priority *int, status string) []string {
+	var causes []string
+	switch n := len([]rune(name)); {
+	case n == 0:
+		causes = append(causes, "name: "+causeBlank)
+	case n > maxPolicyName:
+		causes = append(causes, fmt.Sprintf("name: The field cannot exceed %d characters", maxPolicyName))
+	}
+	if priority != nil && *priority < 0 {
+		causes = append(causes, "priority: must be a positive number")
+	}
+	if status != "" && status != PolicyActive && status != PolicyInactive {
+		causes = append(causes, "status: must be ACTIVE or INACTIVE")
+	}
+	return causes
+}
+
 // checkPolicy validates a policy; every problem is one errorCause.
 func checkPolicy(in AccessPolicyInput) (name string, err error) {
 	var causes []string
@@ -370,18 +389,7 @@ func checkPolicy(in AccessPolicyInput) (name string, err error) {
 	if in.Name != nil {
 		name = strings.TrimSpace(*in.Name)
 	}
-	switch n := len([]rune(name)); {
-	case n == 0:
-		causes = append(causes, "name: "+causeBlank)
-	case n > maxPolicyName:
-		causes = append(causes, fmt.Sprintf("name: The field cannot exceed %d characters", maxPolicyName))
-	}
-	if in.Priority != nil && *in.Priority < 0 {
-		causes = append(causes, "priority: must be a positive number")
-	}
-	if in.Status != "" && in.Status != PolicyActive && in.Status != PolicyInactive {
-		causes = append(causes, "status: must be ACTIVE or INACTIVE")
-	}
+	causes = append(causes, checkNamePriorityStatus(name, in.Priority, in.Status)...)
 	if c, ok := in.Conditions.(map[string]any); in.Conditions != nil && (!ok || len(c) > 0) {
 		// An access policy's conditions live on its rules (OAPI-POLICY-1).
 		causes = append(causes, "conditions: ACCESS_POLICY policies take no conditions; set them on the rules")
@@ -613,18 +621,7 @@ func (o *Org) checkPolicyRule(in PolicyRuleInput, system bool) (string, map[stri
 	if in.Name != nil {
 		name = strings.TrimSpace(*in.Name)
 	}
-	switch n := len([]rune(name)); {
-	case n == 0:
-		causes = append(causes, "name: "+causeBlank)
-	case n > maxPolicyName:
-		causes = append(causes, fmt.Sprintf("name: The field cannot exceed %d characters", maxPolicyName))
-	}
-	if in.Priority != nil && *in.Priority < 0 {
-		causes = append(causes, "priority: must be a positive number")
-	}
-	if in.Status != "" && in.Status != PolicyActive && in.Status != PolicyInactive {
-		causes = append(causes, "status: must be ACTIVE or INACTIVE")
-	}
+	causes = append(causes, checkNamePriorityStatus(name, in.Priority, in.Status)...)
 	switch access, _ := digJSON(in.Actions, "appSignOn", "access").(string); access {
 	case AccessAllow, AccessDeny:
 	case "":

@@ -137,18 +137,10 @@ func rateLimitSettingsRecord(o *Org) (RateLimitSettings, bool) {
 
 // buildRateLimitSettings restores the org's settings.
 func buildRateLimitSettings(o *Org, tr store.TenantRecords) error {
-	recs, err := store.Decode[RateLimitSettings](tr, kindRateLimitSettings)
-	if err != nil {
+	s, ok, err := store.DecodeOne[RateLimitSettings](tr, kindRateLimitSettings)
+	if err != nil || !ok {
 		return err
 	}
-	switch len(recs) {
-	case 0:
-		return nil
-	case 1:
-	default:
-		return fmt.Errorf("want at most one %s record", kindRateLimitSettings)
-	}
-	s := recs[0]
 	if s.WarningThreshold < minWarningThreshold || s.WarningThreshold > maxWarningThreshold {
 		return fmt.Errorf("rateLimitSettings: warningThreshold %d: want %d–%d", s.WarningThreshold, minWarningThreshold, maxWarningThreshold)
 	}

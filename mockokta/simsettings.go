@@ -59,18 +59,10 @@ func (m *Model) SetOrgRateLimits(orgID string, c *RateLimits) error {
 
 // buildSimSettings restores the org's pace and rate limits.
 func buildSimSettings(o *Org, tr store.TenantRecords) error {
-	recs, err := store.Decode[simSettingsRecord](tr, kindSimSettings)
-	if err != nil {
+	rec, ok, err := store.DecodeOne[simSettingsRecord](tr, kindSimSettings)
+	if err != nil || !ok {
 		return err
 	}
-	switch len(recs) {
-	case 0:
-		return nil
-	case 1:
-	default:
-		return fmt.Errorf("want at most one %s record", kindSimSettings)
-	}
-	rec := recs[0]
 	if rec.Pace != nil {
 		// Decoding went through ParsePace (Pace.UnmarshalText).
 		p := *rec.Pace

@@ -102,6 +102,22 @@ func (s Schema) checkKinds(t TenantRecords) error {
 	return nil
 }
 
+// DecodeOne decodes the one record of a kind that a tenant holds at most
+// once (an org's settings): ok is false when there is none, and more than
+// one is an error.
+func DecodeOne[T any](t TenantRecords, kind string) (rec T, ok bool, err error) {
+	recs, err := Decode[T](t, kind)
+	switch {
+	case err != nil:
+		return rec, false, err
+	case len(recs) > 1:
+		return rec, false, fmt.Errorf("want at most one %s record, have %d", kind, len(recs))
+	case len(recs) == 0:
+		return rec, false, nil
+	}
+	return recs[0], true, nil
+}
+
 // Decode unmarshals the records of one kind, strictly: a field this code
 // does not know is an error, not a silent loss. Large kinds are decoded on
 // every CPU at once: decoding is most of the time a start takes to load a

@@ -551,3 +551,28 @@ func TestCommitBeforeReleaseAndAfterClose(t *testing.T) {
 		t.Fatalf("Commit after Close: %v", err)
 	}
 }
+
+func TestDecodeOne(t *testing.T) {
+	type setting struct {
+		V int `json:"v"`
+	}
+	records := func(raws ...string) TenantRecords {
+		tr := TenantRecords{Records: map[string][]json.RawMessage{}}
+		for _, r := range raws {
+			tr.Records["setting"] = append(tr.Records["setting"], json.RawMessage(r))
+		}
+		return tr
+	}
+	if _, ok, err := DecodeOne[setting](records(), "setting"); ok || err != nil {
+		t.Errorf("no record: ok %v, err %v; want neither", ok, err)
+	}
+	if s, ok, err := DecodeOne[setting](records(`{"v":7}`), "setting"); !ok || err != nil || s.V != 7 {
+		t.Errorf("one record: %+v, ok %v, err %v; want v 7", s, ok, err)
+	}
+	if _, ok, err := DecodeOne[setting](records(`{"v":1}`, `{"v":2}`), "setting"); ok || err == nil {
+		t.Errorf("two records: ok %v, err %v; want an error", ok, err)
+	}
+	if _, _, err := DecodeOne[setting](records(`{"w":1}`), "setting"); err == nil {
+		t.Error("an unknown field decoded; want an error")
+	}
+}
