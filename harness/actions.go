@@ -43,6 +43,8 @@ func stepName(st Step) string {
 		return "update profile of " + st.UpdateProfile.User
 	case st.ChangeEmail != nil:
 		return "change email of " + st.ChangeEmail.User + " to " + st.ChangeEmail.Email
+	case st.ChangePassword != nil:
+		return "change Okta password of " + st.ChangePassword.User
 	case st.Deactivate != "":
 		return "deactivate " + st.Deactivate + " in Okta"
 	case st.Activate != "":
@@ -216,6 +218,8 @@ func (r *run) act(st Step, fails *[]Failure) error {
 			p.Login = st.ChangeEmail.Email
 		}
 		return nil
+	case st.ChangePassword != nil:
+		return refusal(stepName(st), st.ChangePassword.Error, r.changePassword(st.ChangePassword), fails)
 	case st.Deactivate != "":
 		return r.lifecycle(st.Deactivate, "deactivate")
 	case st.Activate != "":

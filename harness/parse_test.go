@@ -79,6 +79,13 @@ var invalidCases = map[string][]want{
 		{"3:9", `pace "slowly": want instant, okta, fixed:DURATION (fixed:500ms) or uniform:MIN-MAX (uniform:0s-2s)`, "instant (the default), okta"},
 		{"4:15", `rate limits "okta*fast": the factor after okta* must be a positive number`, "off (the default), okta, or okta*0.1"},
 	},
+	"bad_sync_password.yaml": {
+		{"4:83", "passwordSeed applies only with syncPassword: true", "add syncPassword: true"},
+		{"4:97", `passwordSeed "okta" is not one of OKTA, RANDOM`, `did you mean "OKTA"?`},
+		{"8:123", `passwordChange "KEEP" is not one of CHANGE, KEEP_EXISTING`, ""},
+		{"9:28", `unknown person "anne"`, `did you mean "ann"?`},
+		{"10:43", "password must not be empty", "leave password out"},
+	},
 	"duplicate_login.yaml": {
 		{"5:10", `duplicate ref "alice" (also at people[0].ref)`, ""},
 		{"6:12", `duplicate login "Alice@Example.com" (also at people[0].login)`, ""},
@@ -664,7 +671,7 @@ func TestSchemaAcceptsValidScenarios(t *testing.T) {
 	}
 	for _, name := range []string{"unknown_top_level", "misspelled_step", "unknown_step", "two_actions",
 		"bad_enums", "generate_count", "missing_name", "no_steps", "step_does_nothing", "wrong_types",
-		"generate_with_login", "assign_user_and_group", "unknown_nested_field", "bad_timeout"} {
+		"generate_with_login", "assign_user_and_group", "unknown_nested_field", "bad_timeout", "bad_sync_password"} {
 		if errs := schemaErrors(t, root, "testdata/invalid/"+name+".yaml"); len(errs) == 0 {
 			t.Errorf("%s.yaml matches the schema", name)
 		}

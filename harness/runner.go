@@ -192,6 +192,11 @@ type personState struct {
 	Person
 	oktaID string
 	scimID string // last downstream id seen for this person
+	// password is the person's Okta password now (sso signs in with it,
+	// changePassword gives it as the old one); changes counts the
+	// changePassword steps that made one. Never reported.
+	password string
+	changes  int
 }
 
 type groupState struct {
@@ -427,9 +432,19 @@ func (r *run) saveToApp(t ToAppSpec) error {
 		}
 		return map[string]string{"status": "DISABLED"}
 	}
+	// Sync Password's seed and change go with its status, as Okta's
+	// feature object holds them (OKTA-PASSWORD-2 … OKTA-PASSWORD-4);
+	// unset, Okta keeps what it had.
+	password := map[string]any{"status": st(t.SyncPassword)["status"]}
+	if t.PasswordSeed != "" {
+		password["seed"] = t.PasswordSeed
+	}
+	if t.PasswordChange != "" {
+		password["change"] = t.PasswordChange
+	}
 	return r.okta.do("PUT", "/api/v1/apps/"+r.appID+"/features/USER_PROVISIONING", map[string]any{
 		"create": map[string]any{"lifecycleCreate": st(t.CreateUsers)},
-		"update": map[string]any{"profile": st(t.UpdateUserAttributes), "lifecycleDeactivate": st(t.DeactivateUsers), "password": st(t.SyncPassword)},
+		"update": map[string]any{"profile": st(t.UpdateUserAttributes), "lifecycleDeactivate": st(t.DeactivateUsers), "password": password},
 	}, nil)
 }
 
@@ -515,17 +530,46 @@ func (r *run) createPerson(p *personState) error {
 	var out struct {
 		ID string `json:"id"`
 	}
+	password := personPassword(p)
 	if err := r.okta.do("POST", "/api/v1/users?activate="+activate, map[string]any{"profile": profile,
-		"credentials": map[string]any{"password": map[string]any{"value": personPassword(p)}}}, &out); err != nil {
+		"credentials": map[string]any{"password": map[string]any{"value": password}}}, &out); err != nil {
 		return err
 	}
-	p.oktaID = out.ID
+	p.oktaID, p.password = out.ID, password
 	return nil
 }
 
-// personPassword is a person's Okta password: it meets Okta's default
-// policy, and the sso step signs in with it.
+// personPassword is a person's first Okta password: it meets Okta's
+// default policy, and the sso step signs in with it.
 func personPassword(p *personState) string { return "Pr0vsim!" + strconv.Itoa(len(p.Login)) }
+
+// nextPassword is the password a changePassword step without one gives a
+// person: new at each change, and within Okta's default policy.
+func nextPassword(p *personState) string {
+	return personPassword(p) + "-" + strconv.Itoa(p.changes+1)
+}
+
+// changePassword changes a person's Okta password as the person does,
+// with the current one (OAPI-USER-3); Sync Password with seed OKTA then
+// pushes it (OKTA-PASSWORD-2). The runner remembers the new password only
+// once Okta has taken it.
+func (r *run) changePassword(c *PasswordStep) error {
+	p, err := r.person(c.User)
+	if err != nil {
+		return err
+	}
+	next := c.Password
+	if next == "" {
+		next = nextPassword(p)
+	}
+	if err := r.okta.do("POST", "/api/v1/users/"+p.oktaID+"/credentials/change_password", map[string]any{
+		"oldPassword": map[string]string{"value": p.password}, "newPassword": map[string]string{"value": next}}, nil); err != nil {
+		return err
+	}
+	p.password = next
+	p.changes++
+	return nil
+}
 
 // waitIdle waits until Okta's engine has nothing left to do for the org.
 func (r *run) waitIdle() error {

@@ -93,12 +93,19 @@ type AppSpec struct {
 	GroupPushConflict string `yaml:"groupPushConflict,omitempty" json:"groupPushConflict,omitempty"`
 }
 
-// ToAppSpec is the To App settings.
+// ToAppSpec is the To App settings. PasswordSeed and PasswordChange are
+// Sync Password's options, as Okta's API names them (OKTA-PASSWORD-2 …
+// OKTA-PASSWORD-4): the seed OKTA sends the person's Okta password, RANDOM
+// (Okta's default) a generated one; change CHANGE also sets a password on
+// accounts Okta did not create with one, KEEP_EXISTING (the default) does
+// not. They need SyncPassword.
 type ToAppSpec struct {
-	CreateUsers          bool `yaml:"createUsers" json:"createUsers"`
-	UpdateUserAttributes bool `yaml:"updateUserAttributes" json:"updateUserAttributes"`
-	DeactivateUsers      bool `yaml:"deactivateUsers" json:"deactivateUsers"`
-	SyncPassword         bool `yaml:"syncPassword,omitempty" json:"syncPassword,omitempty"`
+	CreateUsers          bool   `yaml:"createUsers" json:"createUsers"`
+	UpdateUserAttributes bool   `yaml:"updateUserAttributes" json:"updateUserAttributes"`
+	DeactivateUsers      bool   `yaml:"deactivateUsers" json:"deactivateUsers"`
+	SyncPassword         bool   `yaml:"syncPassword,omitempty" json:"syncPassword,omitempty"`
+	PasswordSeed         string `yaml:"passwordSeed,omitempty" json:"passwordSeed,omitempty"`
+	PasswordChange       string `yaml:"passwordChange,omitempty" json:"passwordChange,omitempty"`
 }
 
 // PersonSpec is an Okta user, explicit or generated. A person is referred
@@ -150,6 +157,7 @@ type Step struct {
 	Unassign           *AssignStep      `yaml:"unassign,omitempty" json:"unassign,omitempty"`
 	UpdateProfile      *ProfileStep     `yaml:"updateProfile,omitempty" json:"updateProfile,omitempty"`
 	ChangeEmail        *EmailStep       `yaml:"changeEmail,omitempty" json:"changeEmail,omitempty"`
+	ChangePassword     *PasswordStep    `yaml:"changePassword,omitempty" json:"changePassword,omitempty"`
 	Deactivate         string           `yaml:"deactivate,omitempty" json:"deactivate,omitempty"` // person
 	Activate           string           `yaml:"activate,omitempty" json:"activate,omitempty"`     // person (also reactivates)
 	Suspend            string           `yaml:"suspend,omitempty" json:"suspend,omitempty"`
@@ -215,6 +223,18 @@ type EmailStep struct {
 	User  string `yaml:"user" json:"user"`
 	Email string `yaml:"email" json:"email"`
 	Login bool   `yaml:"login,omitempty" json:"login,omitempty"`
+}
+
+// PasswordStep changes a person's Okta password through the Users API
+// (change_password with the current one), which Sync Password with seed
+// OKTA pushes to the app (OKTA-PASSWORD-2). Password, when set, is the new
+// password; by default the runner makes a new one that meets Okta's
+// policy. No report shows either. Error, when set, is text Okta's refusal
+// must contain (a password the policy refuses, a suspended person).
+type PasswordStep struct {
+	User     string `yaml:"user" json:"user"`
+	Password string `yaml:"password,omitempty" json:"password,omitempty"`
+	Error    string `yaml:"error,omitempty" json:"error,omitempty"`
 }
 
 // MembershipStep adds a person to, or removes one from, an Okta group.

@@ -154,7 +154,7 @@ func alert(body string) string {
 // an account.
 func (r *run) signIn(p *personState, flow string) (signInResult, error) {
 	res, err := SignIn{OktaURL: r.env.OktaURL, AtlassianURL: r.env.AtlassianURL, Reach: r.reach, Flow: flow,
-		AppName: r.appName, AppID: r.appID, Org: r.atlOrg, Email: p.Email, Login: p.Login, Password: personPassword(p),
+		AppName: r.appName, AppID: r.appID, Org: r.atlOrg, Email: p.Email, Login: p.Login, Password: p.password,
 		HTTP: r.env.HTTP}.do(r.ctx, func(nameID string) bool { return r.accountExists(nameID) })
 	return res, err
 }

@@ -30,6 +30,8 @@ var (
 	externalIDStates   = []string{"present", "absent"}
 	accountStatuses    = []string{"active", "deactivated"}
 	pushStatuses       = []string{"ACTIVE", "INACTIVE", "ERROR"}
+	passwordSeeds      = []string{"OKTA", "RANDOM"}
+	passwordChanges    = []string{"CHANGE", "KEEP_EXISTING"}
 	scimMethods        = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 	scimResources      = []string{"Users", "Groups"}
 	attributeNameRE    = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
@@ -307,12 +309,30 @@ func (v *scenarioValidator) okta() {
 	v.userNameFormat("$.okta.app.userNameFormat", app.UserNameFormat)
 	v.attribute("$.okta.app.primaryEmail", app.PrimaryEmail)
 	v.enum("$.okta.app.groupPushConflict", app.GroupPushConflict, []string{"error", "link"})
+	if app.ToApp != nil {
+		v.toApp("$.okta.app.toApp", app.ToApp)
+	}
 	if _, err := mockokta.ParsePace(v.s.Okta.Pace); err != nil {
 		v.at("$.okta.pace", "instant (the default), okta, fixed:500ms or uniform:0s-2s", "%v", err)
 	}
 	if r := v.s.Okta.RateLimits; r != "" {
 		if _, err := mockokta.ParseRateLimits(r); err != nil {
 			v.at("$.okta.rateLimits", "off (the default), okta, or okta*0.1 to scale the limits", "%v", err)
+		}
+	}
+}
+
+// toApp checks Sync Password's options: Okta's values, and only with
+// syncPassword on, since they say how Sync Password works.
+func (v *scenarioValidator) toApp(path string, t *ToAppSpec) {
+	v.enum(path+".passwordSeed", t.PasswordSeed, passwordSeeds)
+	v.enum(path+".passwordChange", t.PasswordChange, passwordChanges)
+	if t.SyncPassword {
+		return
+	}
+	for _, o := range []struct{ key, value string }{{"passwordSeed", t.PasswordSeed}, {"passwordChange", t.PasswordChange}} {
+		if o.value != "" {
+			v.atKey(path+"."+o.key, "add syncPassword: true", "%s applies only with syncPassword: true", o.key)
 		}
 	}
 }
@@ -593,8 +613,10 @@ func quotedList(xs []string) string {
 func (v *scenarioValidator) action(path, kind string, st *Step) {
 	p := path + "." + kind
 	switch kind {
-	case "testApiCredentials", "saveToApp", "import", "clearFaults", "retryTask", "markTasksComplete", "refreshAppGroups":
+	case "testApiCredentials", "import", "clearFaults", "retryTask", "markTasksComplete", "refreshAppGroups":
 		// nothing to resolve
+	case "saveToApp":
+		v.toApp(p, st.SaveToApp)
 	case "linkPushedGroup":
 		v.group(p+".group", st.LinkPushedGroup.Group)
 	case "fault":
@@ -641,6 +663,11 @@ func (v *scenarioValidator) action(path, kind string, st *Step) {
 	case "changeEmail":
 		v.person(p+".user", st.ChangeEmail.User, false)
 		v.email(p+".email", st.ChangeEmail.Email)
+	case "changePassword":
+		v.person(p+".user", st.ChangePassword.User, false)
+		if v.ix.has(p+".password") && st.ChangePassword.Password == "" {
+			v.at(p+".password", "leave password out to have the runner make one", "password must not be empty")
+		}
 	case "deactivate":
 		v.person(p, st.Deactivate, false)
 	case "activate":
