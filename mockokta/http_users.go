@@ -36,6 +36,7 @@ func (s *Server) userRoutes(r *mux.Router) {
 	r.HandleFunc(lc+"unsuspend", s.apiUserLifecycle(s.Model.UnsuspendUser)).Methods(http.MethodPost)
 	r.HandleFunc(lc+"unlock", s.apiUserLifecycle(s.Model.UnlockUser)).Methods(http.MethodPost)
 	r.HandleFunc(lc+"expire_password", s.apiExpirePassword).Methods(http.MethodPost)
+	r.HandleFunc(lc+"reset_password", s.apiResetPassword).Methods(http.MethodPost)
 }
 
 // queryBool reads a boolean query parameter ("true"/"false", any case).
@@ -209,6 +210,42 @@ func (s *Server) apiExpirePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, userJSON(baseURL(r), u))
+}
+
+// resetPasswordView is Okta's ResetPasswordToken.
+type resetPasswordView struct {
+	ResetPasswordURL string `json:"resetPasswordUrl"`
+}
+
+// apiResetPassword is POST …/lifecycle/reset_password (OAPI-USER-4):
+// {} with sendEmail (the default), the one-time link without; the link is
+// the reset page on the org's public URL. revokeSessions=true ends the
+// person's sign-in sessions.
+func (s *Server) apiResetPassword(w http.ResponseWriter, r *http.Request) {
+	sendEmail, err := queryBool(r, "sendEmail", true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	revoke, err := queryBool(r, "revokeSessions", false)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	o := orgOf(r)
+	userID, token, err := s.Model.ResetPassword(o, vars(r)["userId"])
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if revoke {
+		s.signin.sessions.EndWhere(func(ss signinSession) bool { return ss.OrgID == o.ID && ss.UserID == userID })
+	}
+	if sendEmail {
+		writeJSON(w, http.StatusOK, struct{}{})
+		return
+	}
+	writeJSON(w, http.StatusOK, resetPasswordView{ResetPasswordURL: s.orgURL(r) + resetPagePath + token})
 }
 
 // changePasswordBody is ChangePasswordRequest; revokeSessions is accepted

@@ -155,6 +155,9 @@ type Org struct {
 	// in plain to the API or the sign-in page; never stored, snapshotted,
 	// logged or shown. A restart forgets them.
 	heldPasswords map[string]string
+	// resetTokens are the live password-reset links, by the token's
+	// SHA-256 (resetpassword.go, OAPI-USER-4): in memory only.
+	resetTokens map[string]resetGrant
 	// With --data-dir: what mutations changed, for the store, and the
 	// engine's queued jobs by sequence number (records.go, jobs.go).
 	changes    *store.Changes

@@ -80,6 +80,66 @@ func (s *Server) signinRoutes(r *mux.Router) {
 	r.HandleFunc("/app/{appName}/{issuerId}/sso/saml", s.samlSSO).Methods(http.MethodGet, http.MethodPost)
 	r.HandleFunc("/home/{appName}/{appId}", s.embedLink).Methods(http.MethodGet)
 	r.HandleFunc("/home/{appName}/{appId}/{instance}", s.embedLink).Methods(http.MethodGet)
+	r.HandleFunc(resetPagePath+"{token}", s.resetPage).Methods(http.MethodGet)
+	r.HandleFunc(resetPagePath+"{token}", s.resetSubmit).Methods(http.MethodPost)
+}
+
+// resetPagePath is where a reset_password link leads (OAPI-USER-4).
+const resetPagePath = "/reset_password/"
+
+// resetPage shows the form of a live reset link; a dead one (unknown,
+// used, expired) is an error page and changes nothing.
+func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) {
+	token := vars(r)["token"]
+	o, u, err := s.Model.ResetLink(token)
+	if err != nil {
+		s.resetLinkDead(w)
+		return
+	}
+	s.page(w, http.StatusOK, "reset.html", resetPageData(o, u, token, ""))
+}
+
+func resetPageData(o *Org, u *User, token, problem string) map[string]any {
+	return map[string]any{"Org": o.Name, "Login": u.Login(), "Action": resetPagePath + token,
+		"Policy": passwordPolicy, "Error": problem}
+}
+
+func (s *Server) resetLinkDead(w http.ResponseWriter) {
+	s.errorPage(w, http.StatusNotFound, "This link has expired",
+		"The password reset link is invalid, has already been used or has expired. Ask your administrator for a new one.")
+}
+
+// resetSubmit sets the new password: the two fields must agree and the
+// password policy must accept it (the form comes back with the reason and
+// the link still works); then the person is ACTIVE and may sign in.
+func (s *Server) resetSubmit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		s.errorPage(w, http.StatusBadRequest, "Bad request", "The password reset form could not be read.")
+		return
+	}
+	token := vars(r)["token"]
+	o, u, err := s.Model.ResetLink(token)
+	if err != nil {
+		s.resetLinkDead(w)
+		return
+	}
+	pw := r.PostForm.Get("newPassword")
+	if pw != r.PostForm.Get("confirmPassword") {
+		s.page(w, http.StatusBadRequest, "reset.html", resetPageData(o, u, token, "The passwords do not match."))
+		return
+	}
+	done, err := s.Model.CompleteReset(o, token, pw)
+	var refused *SignInRefused
+	switch {
+	case errors.As(err, &refused):
+		s.page(w, http.StatusBadRequest, "reset.html", resetPageData(o, u, token, refused.Reason))
+		return
+	case err != nil:
+		s.resetLinkDead(w)
+		return
+	}
+	s.page(w, http.StatusOK, "reset.html", map[string]any{"Org": o.Name, "Login": done.Login(), "Done": true})
 }
 
 func (s *Server) page(w http.ResponseWriter, status int, name string, data map[string]any) {

@@ -71,3 +71,18 @@ func (s *Sessions[T]) End(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.Cookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
 }
+
+// EndWhere forgets every session whose value matches (an admin revoking a
+// person's sessions); it reports how many ended.
+func (s *Sessions[T]) EndWhere(match func(T) bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k, ss := range s.m {
+		if match(ss.v) {
+			delete(s.m, k)
+			n++
+		}
+	}
+	return n
+}
