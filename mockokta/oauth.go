@@ -61,6 +61,7 @@ var OktaScopes = []string{
 	"okta.policies.read", "okta.policies.manage",
 	"okta.principalRateLimits.read", "okta.principalRateLimits.manage",
 	"okta.rateLimits.read", "okta.rateLimits.manage",
+	"okta.apiTokens.read", "okta.apiTokens.manage",
 }
 
 // accessTokenTTL is the org authorization server's access token lifetime:

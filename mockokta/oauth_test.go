@@ -324,7 +324,7 @@ func TestEveryAPIRouteHasAScope(t *testing.T) {
 			n++
 			scope, oauth := requiredScope(m, tpl)
 			switch {
-			case !oauth && !strings.Contains(tpl, "/grants"):
+			case !oauth && !strings.Contains(tpl, "/grants") && tpl != "/api/v1/api-tokens/current":
 				t.Errorf("%s %s: takes no OAuth token", m, tpl)
 			case oauth && !slices.Contains(OktaScopes, scope):
 				t.Errorf("%s %s: scope %q is not one mockokta grants", m, tpl, scope)

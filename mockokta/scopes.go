@@ -118,6 +118,13 @@ func requiredScope(method, path string) (scope string, ok bool) {
 		return "okta.principalRateLimits" + action, true
 	case "rate-limit-settings":
 		return "okta.rateLimits" + action, true
+	case "api-tokens":
+		// Revoking "the current token" needs the caller to be one
+		// (OAPI-TOKEN-1).
+		if len(parts) >= 2 && parts[1] == "current" {
+			return "", false
+		}
+		return "okta.apiTokens" + action, true
 	}
 	return "", true
 }

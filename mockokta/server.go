@@ -181,6 +181,7 @@ func (s *Server) surfaces() []httpx.Surface {
 				s.userTypeRoutes(r)
 				s.logRoutes(r)
 				s.principalRateLimitRoutes(r)
+				s.apiTokenRoutes(r)
 				s.rateLimitSettingsRoutes(r)
 			}},
 		// The org authorization server: its client authenticates in the
