@@ -78,6 +78,7 @@ var invalidCases = map[string][]want{
 	"bad_okta_settings.yaml": {
 		{"3:9", `pace "slowly": want instant, okta, fixed:DURATION (fixed:500ms) or uniform:MIN-MAX (uniform:0s-2s)`, "instant (the default), okta"},
 		{"4:15", `rate limits "okta*fast": the factor after okta* must be a positive number`, "off (the default), okta, or okta*0.1"},
+		{"5:23", `okta.app.importGroups must be true or false, not "maybe"`, ""},
 	},
 	"bad_sync_password.yaml": {
 		{"4:83", "passwordSeed applies only with syncPassword: true", "add syncPassword: true"},

@@ -373,6 +373,14 @@ func (r *run) setupOkta(s *Scenario) error {
 			return err
 		}
 	}
+	// "Import Groups" sits in the integration form, so it is set before To
+	// App is saved: that save reads the app's groups only with it on
+	// (OKTA-PUSH-12). It has no public API: a control call.
+	if app.ImportGroups != nil {
+		if err := r.oktaCtl.do("PUT", r.appCtl("/settings"), map[string]any{"importGroups": *app.ImportGroups}, nil); err != nil {
+			return err
+		}
+	}
 	if app.Connect == nil || *app.Connect {
 		if err := r.oktaCtl.do("PUT", r.appCtl("/connection"), r.connection(), nil); err != nil {
 			return err

@@ -91,6 +91,10 @@ type AppSpec struct {
 	// GroupPushConflict is what a 409 on creating a pushed group does:
 	// error (Okta, the default) or link (look the name up and link it).
 	GroupPushConflict string `yaml:"groupPushConflict,omitempty" json:"groupPushConflict,omitempty"`
+	// ImportGroups is the integration's "Import Groups" (default true, as
+	// in Okta). Off, Okta keeps no app group ids and looks a pushed group
+	// up by name before each update (OKTA-PUSH-12).
+	ImportGroups *bool `yaml:"importGroups,omitempty" json:"importGroups,omitempty"`
 }
 
 // ToAppSpec is the To App settings. PasswordSeed and PasswordChange are

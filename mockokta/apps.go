@@ -550,6 +550,10 @@ type ConnectionInput struct {
 	Token    *string   `json:"token"`
 	Username *string   `json:"username"`
 	Password *string   `json:"password"`
+	// ImportGroups is the integration form's "Import Groups" checkbox
+	// (OKTA-PUSH-12), saved with the rest of the form. Not read from
+	// /_sim/…/connection bodies: PUT /_sim/…/settings sets it there.
+	ImportGroups *bool `json:"-"`
 }
 
 func (in ConnectionInput) apply(c Connection) (Connection, error) {
@@ -629,6 +633,9 @@ func (m *Model) SetConnection(o *Org, appID string, in ConnectionInput, enable *
 		c.Enabled = *enable
 	}
 	a.Connection = c
+	if in.ImportGroups != nil {
+		a.SkipGroupImport = !*in.ImportGroups
+	}
 	a.LastUpdated = m.now()
 	o.changes.Put(kindApp, a.ID)
 	m.logAPI(o, "application.provision.integration.update", "Update provisioning integration", appTarget(a))

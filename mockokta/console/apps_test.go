@@ -178,10 +178,14 @@ func TestProvisioningTab(t *testing.T) {
 			t.Errorf("form lacks %q", want)
 		}
 	}
-	for _, label := range []string{"Enable API integration", "Base URL", "API Token"} {
+	for _, label := range []string{"Enable API integration", "Base URL", "API Token", "Import Groups"} {
 		if !strings.Contains(form.Body, ">"+label+"</label>") {
 			t.Errorf("form lacks the field %q", label)
 		}
+	}
+	// "Import Groups" is checked by default, as in Okta (OKTA-PUSH-12).
+	if !strings.Contains(form.Body, `name="importGroups" value="true" checked`) {
+		t.Error("Import Groups is not checked by default")
 	}
 	// A wrong key: Okta's message, nothing saved.
 	bad := e.b.Post(base+"/provisioning", url.Values{"action": {"test"}, "enabled": {"true"}, "baseUrl": {scimURL}, "token": {"wrong"}})
@@ -196,19 +200,33 @@ func TestProvisioningTab(t *testing.T) {
 		t.Fatalf("test: %q", ok.Text())
 	}
 	// Save with a wrong key is refused with Okta's message.
+	// Import Groups unchecked (not posted) goes nowhere either: nothing half-saved.
 	refused := e.b.Post(base+"/provisioning", url.Values{"action": {"save"}, "enabled": {"true"}, "baseUrl": {scimURL}, "token": {"wrong"}})
-	if refused.Status != http.StatusBadRequest || !refused.Contains("Error authenticating") || e.app(a.ID).Connection.Enabled {
+	if refused.Status != http.StatusBadRequest || !refused.Contains("Error authenticating") || e.app(a.ID).Connection.Enabled || e.app(a.ID).SkipGroupImport {
 		t.Fatalf("save with a wrong key: %d %q", refused.Status, refused.Text())
 	}
 	if p := e.b.Post(base+"/provisioning", url.Values{"action": {"save"}, "enabled": {"true"}, "baseUrl": {"ftp://nope"}, "token": {atlKey}}); p.Status != http.StatusBadRequest || !p.Contains("baseUrl: must be an http or https URL") {
 		t.Errorf("bad URL: %d %q", p.Status, p.Text())
 	}
+	// Saved with Import Groups unchecked: the app keeps no group ids
+	// (OKTA-PUSH-12), the page and the form show it off.
 	saved := e.b.Post(base+"/provisioning", url.Values{"action": {"save"}, "enabled": {"true"}, "baseUrl": {scimURL}, "token": {atlKey}})
 	if !saved.Contains("Saved the API integration.") || !saved.HasControl("Edit") || strings.Contains(saved.Body, atlKey) {
 		t.Fatalf("save: %q", saved.Text())
 	}
 	if c := e.app(a.ID).Connection; !c.Enabled || c.BaseURL != scimURL {
 		t.Fatalf("connection = %+v", c)
+	}
+	if !e.app(a.ID).SkipGroupImport || !saved.Contains("Import Groups Disabled") {
+		t.Fatalf("Import Groups unchecked: skip = %v, page %q", e.app(a.ID).SkipGroupImport, saved.Text())
+	}
+	if f := e.page(base + "/provisioning?edit"); !strings.Contains(f.Body, `name="importGroups" value="true">`) {
+		t.Error("the form shows Import Groups checked after saving it off")
+	}
+	// Checked again and saved: on, with the key kept.
+	again := e.b.Post(base+"/provisioning", url.Values{"action": {"save"}, "enabled": {"true"}, "baseUrl": {scimURL}, "importGroups": {"true"}})
+	if !again.Contains("Import Groups Enabled") || e.app(a.ID).SkipGroupImport || e.app(a.ID).Connection.Token != atlKey {
+		t.Fatalf("Import Groups checked: skip = %v, page %q", e.app(a.ID).SkipGroupImport, again.Text())
 	}
 	// To App: Edit, Enable the three, Save.
 	view := e.page(base + "/provisioning/to-app")

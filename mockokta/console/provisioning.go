@@ -10,8 +10,8 @@ import (
 )
 
 // The Provisioning tab. Settings > Integration: Configure API integration,
-// Enable API integration, Base URL, API Token, Test API Credentials, Save
-// (OKTA-TEST-1). Settings > To App: Edit, Create Users / Update User
+// Enable API integration, Base URL, API Token, Import Groups (OKTA-PUSH-12),
+// Test API Credentials, Save (OKTA-TEST-1). Settings > To App: Edit, Create Users / Update User
 // Attributes / Deactivate Users, Save (OAPI-APP-2), and the attribute
 // mappings with the one that maps to Primary email (the guide's Step 3).
 
@@ -29,12 +29,16 @@ type integrationData struct {
 	BaseURL string
 	Token   string // what was typed, kept across Test API Credentials
 	HasKey  bool   // a token is saved
-	Result  *mockokta.TestResult
-	Problem *ui.Problem
+	// ImportGroups is "Import Groups", checked by default as in Okta
+	// (OKTA-PUSH-12).
+	ImportGroups bool
+	Result       *mockokta.TestResult
+	Problem      *ui.Problem
 }
 
 func integrationOf(a *mockokta.App) integrationData {
-	return integrationData{Enable: a.Connection.Enabled, BaseURL: a.Connection.BaseURL, HasKey: a.Connection.Token != ""}
+	return integrationData{Enable: a.Connection.Enabled, BaseURL: a.Connection.BaseURL, HasKey: a.Connection.Token != "",
+		ImportGroups: !a.SkipGroupImport}
 }
 
 // integration shows the API integration; ?edit (Configure API integration,
@@ -56,8 +60,10 @@ func (c *Console) saveIntegration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := integrationData{Editing: true, Enable: r.PostFormValue("enabled") == "true", BaseURL: trim(r.PostFormValue("baseUrl")),
-		Token: r.PostFormValue("token"), HasKey: a.Connection.Token != ""}
-	in := mockokta.ConnectionInput{BaseURL: &d.BaseURL}
+		Token: r.PostFormValue("token"), HasKey: a.Connection.Token != "", ImportGroups: r.PostFormValue("importGroups") == "true"}
+	// An unchecked box posts nothing: the form always shows it, so its
+	// absence is "off".
+	in := mockokta.ConnectionInput{BaseURL: &d.BaseURL, ImportGroups: &d.ImportGroups}
 	if d.BaseURL == "" && !d.Enable {
 		in.BaseURL = nil // turning provisioning off needs no URL
 	}
