@@ -148,11 +148,11 @@ func (s stack) signInInBrowser(t *testing.T) {
 	fill, click, wait := browsertest.Fill, browsertest.Click, browsertest.WaitText
 	// WaitText matches an element's first text node, titles included: each
 	// wait names words that only the page body's first text holds.
-	b.Step("Okta: open the dashboard", chromedp.Navigate(s.oktaURL+"/app/UserHome"), wait("Username"))
+	b.Step("Okta: open the dashboard", browsertest.Navigate(s.oktaURL+"/app/UserHome"), wait("Username"))
 	b.Step("Okta: sign in", fill("Username", login), fill("Password", "Compose-Sign-1n"), click("Sign In"), wait("Atlassian Cloud"))
 	b.Step("Okta: the Atlassian Cloud tile", click("Atlassian Cloud"), wait("Your sites"), wait(login))
-	b.Step("Atlassian: the Jira site", chromedp.Navigate(s.atlURL+"/site/acme.atlassian.net"), wait("Jira Software"), wait(login))
-	b.Step("Atlassian: log out", chromedp.Navigate(s.atlURL+"/logout"), chromedp.Navigate(s.atlURL+"/site/acme.atlassian.net"),
+	b.Step("Atlassian: the Jira site", browsertest.Navigate(s.atlURL+"/site/acme.atlassian.net"), wait("Jira Software"), wait(login))
+	b.Step("Atlassian: log out", browsertest.Navigate(s.atlURL+"/logout"), browsertest.Navigate(s.atlURL+"/site/acme.atlassian.net"),
 		wait("Log in to continue"))
 	b.Step("Atlassian: log in with the work email", fill("Email", login), click("Continue"), wait("Jira Software"), wait(login))
 	page, err := chromedp.Run(b.Ctx, chromedp.Text(`//main`))

@@ -108,10 +108,10 @@ func TestGuideInBothConsoles(t *testing.T) {
 	p := startPair(t)
 	b := browsertest.New(t) // closed before the servers: cleanups run last-in first-out
 	atl := func(path string) chromedp.Action[chromedp.Void] {
-		return chromedp.Navigate(p.atlURL + atlconsole.Prefix + path)
+		return browsertest.Navigate(p.atlURL + atlconsole.Prefix + path)
 	}
 	okta := func(path string) chromedp.Action[chromedp.Void] {
-		return chromedp.Navigate(p.oktaURL + oktaconsole.Prefix + path)
+		return browsertest.Navigate(p.oktaURL + oktaconsole.Prefix + path)
 	}
 	click, fill, wait := browsertest.Click, browsertest.Fill, browsertest.WaitText
 

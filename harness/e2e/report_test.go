@@ -38,7 +38,7 @@ func TestHTMLReportInABrowser(t *testing.T) {
 	}
 
 	b := browsertest.New(t)
-	b.Step("open the report", chromedp.Navigate("file://"+file), browsertest.WaitText("PASSED"))
+	b.Step("open the report", browsertest.Navigate("file://"+file), browsertest.WaitText("PASSED"))
 	steps, err := chromedp.Run(b.Ctx, chromedp.Evaluate[int](`document.querySelectorAll("details.item.passed").length`))
 	if err != nil || steps != len(res.Steps) {
 		t.Errorf("the report shows %d passed steps (%v); the run had %d", steps, err, len(res.Steps))

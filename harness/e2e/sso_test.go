@@ -73,7 +73,7 @@ func signInToJira(t *testing.T, overTLS bool) {
 	}
 	b := browsertest.New(t, opts...) // closed before the servers: cleanups run last-in first-out
 	fill, click, wait := browsertest.Fill, browsertest.Click, browsertest.WaitText
-	b.Step("Atlassian: open acme.atlassian.net", chromedp.Navigate(env.AtlassianURL+"/site/acme.atlassian.net"), wait("Log in to continue"))
+	b.Step("Atlassian: open acme.atlassian.net", browsertest.Navigate(env.AtlassianURL+"/site/acme.atlassian.net"), wait("Log in to continue"))
 	b.Step("Atlassian: log in with the work email", fill("Email", "ann.lee@example.com"), click("Continue"), wait("Username"))
 	// The people of a scenario have the password Pr0vsim!<length of login>.
 	b.Step("Okta: sign in", fill("Username", "ann.lee@example.com"), fill("Password", "Pr0vsim!19"), click("Sign In"),

@@ -40,7 +40,7 @@ func TestConsoleInABrowser(t *testing.T) {
 
 	b := browsertest.New(t) // closed before the servers: cleanups run last-in first-out
 	b.Step("open People: asked to sign in",
-		chromedp.Navigate(ts.URL+"/admin/users"),
+		browsertest.Navigate(ts.URL+"/admin/users"),
 		browsertest.WaitText("This console asks for the server's control token"))
 	b.Step("sign in with the control token",
 		browsertest.Fill("Control token", "ctl-browser"),

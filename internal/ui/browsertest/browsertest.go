@@ -348,33 +348,72 @@ func Click(text string) chromedp.Action[chromedp.Void] {
 		if _, err := chromedp.WaitVisible(xpath)(ctx, t); err != nil {
 			return chromedp.Void{}, err
 		}
-		leaves, err := chromedp.Evaluate[bool](markLeaving(xpath))(ctx, t)
+		leaves, err := chromedp.Evaluate[string](markLeaving(xpath))(ctx, t)
 		if err != nil {
 			return chromedp.Void{}, err
 		}
 		if _, err := chromedp.Click(xpath, chromedp.NodeVisible)(ctx, t); err != nil {
 			return chromedp.Void{}, err
 		}
-		if !leaves {
+		if leaves == "" {
 			return chromedp.Void{}, nil
 		}
-		return waitNextPage(ctx, t)
+		if _, err := waitNextPage(ctx, t); err != nil {
+			return chromedp.Void{}, err
+		}
+		// The next page can be chromium's error page: a network change
+		// (Docker adding a container's interface) aborts the navigation
+		// under way. A link is followed again, as a person reloads; a form
+		// is not sent twice.
+		failed, err := chromedp.Evaluate[bool](`location.protocol === "chrome-error:"`)(ctx, t)
+		if err != nil || !failed {
+			return chromedp.Void{}, err
+		}
+		if leaves == formSubmit {
+			return chromedp.Void{}, fmt.Errorf("clicking %q: the form's submission failed (chromium shows its error page)", text)
+		}
+		return Navigate(leaves)(ctx, t)
+	}
+}
+
+// formSubmit is what markLeaving answers for a form's submit button; for a
+// link it answers the link's absolute URL.
+const formSubmit = "form"
+
+// Navigate opens url, as chromedp.Navigate does, and opens it again when
+// chromium abandons the load because the machine's network changed
+// (net::ERR_NETWORK_CHANGED: Docker adds and removes container interfaces
+// while other tests run).
+func Navigate(url string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		for attempt := 1; ; attempt++ {
+			_, err := chromedp.Navigate(url)(ctx, t)
+			if err == nil || !strings.Contains(err.Error(), "ERR_NETWORK_CHANGED") || attempt == 5 {
+				return chromedp.Void{}, err
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
 	}
 }
 
 // markLeaving is the script that says whether the control at xpath leaves
-// the page and, when it does, marks the page being left: the next page is
-// a new window, without the mark.
+// the page ("" when it stays, formSubmit, or a link's absolute URL) and,
+// when it does, marks the page being left: the next page is a new window,
+// without the mark.
 func markLeaving(xpath string) string {
 	return `(() => {
 	const n = document.evaluate(` + strconv.Quote(xpath) + `, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
-	if (!n) return false;
-	let leaves = false;
+	if (!n) return "";
+	let leaves = "";
 	if (n.tagName === "A") {
 		const href = n.getAttribute("href");
-		leaves = !!href && !href.startsWith("#") && !n.target && !n.hasAttribute("download");
-	} else if (n.tagName === "BUTTON") {
-		leaves = n.type === "submit" && !!n.form;
+		if (href && !href.startsWith("#") && !n.target && !n.hasAttribute("download")) leaves = n.href;
+	} else if (n.tagName === "BUTTON" && n.type === "submit" && n.form) {
+		leaves = ` + strconv.Quote(formSubmit) + `;
 	}
 	if (leaves) window.__provsimLeaving = true;
 	return leaves;

@@ -1,9 +1,12 @@
 package browsertest
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,6 +42,27 @@ func TestClickWaitsForTheNextPage(t *testing.T) {
 	mux.HandleFunc("/late", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, page("Late", `<a href="/search" onclick="setTimeout(() => location.assign('/search'), 300); return false">Search</a> <a href="/wrong">Next</a>`))
 	})
+	// The first loads of /flaky fail (the connection closes without an
+	// answer), as a load that a network change abandoned does.
+	var flakyLoads atomic.Int32
+	mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
+		if flakyLoads.Add(1) <= 2 {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		fmt.Fprint(w, page("right, after a retry", ""))
+	})
+	mux.HandleFunc("/broken", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, page("Broken", `<a href="/flaky">Flaky</a><form method="post" action="/closes"><button>Post</button></form>`))
+	})
+	mux.HandleFunc("/closes", func(w http.ResponseWriter, r *http.Request) {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+		}
+	})
 	for _, p := range []string{"/right", "/wrong"} {
 		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, page(p[1:], "")) })
 	}
@@ -46,12 +70,21 @@ func TestClickWaitsForTheNextPage(t *testing.T) {
 	defer srv.Close()
 
 	b := New(t)
-	b.Step("open the list", chromedp.Navigate(srv.URL+"/"), WaitText("List"))
+	b.Step("open the list", Navigate(srv.URL+"/"), WaitText("List"))
 	b.Step("search, then Next", Click("Search"), Click("Next"), WaitText("right"))
-	b.Step("open the form", chromedp.Navigate(srv.URL+"/form"), WaitText("Form"))
+	b.Step("open the form", Navigate(srv.URL+"/form"), WaitText("Form"))
 	b.Step("send, then Next", Click("Send"), Click("Next"), WaitText("right"))
-	b.Step("open a page whose links are late", chromedp.Navigate(srv.URL+"/late"), WaitText("Late"))
+	b.Step("open a page whose links are late", Navigate(srv.URL+"/late"), WaitText("Late"))
 	b.Step("search late, then Next", Click("Search"), Click("Next"), WaitText("right"))
+	// A link whose load fails is followed again; a form is not sent twice.
+	b.Step("open the broken page", Navigate(srv.URL+"/broken"), WaitText("Broken"))
+	b.Step("a failed link is followed again", Click("Flaky"), WaitText("right, after a retry"))
+	b.Step("open the broken page again", Navigate(srv.URL+"/broken"), WaitText("Broken"))
+	ctx, cancel := context.WithTimeout(b.Ctx, StepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, Click("Post")); err == nil || !strings.Contains(err.Error(), "submission failed") {
+		t.Errorf("a form whose submission failed: %v; want an error saying so", err)
+	}
 	// A control that stays on the page does not wait for a new one.
-	b.Step("a summary opens in place", chromedp.Navigate(srv.URL+"/"), Click("More"), WaitText("Shown in place"))
+	b.Step("a summary opens in place", Navigate(srv.URL+"/"), Click("More"), WaitText("Shown in place"))
 }

@@ -55,7 +55,7 @@ func TestTrustCA(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			b := New(t, c.opts...)
-			_, err := chromedp.Run(b.Ctx, chromedp.Navigate(srv.URL+"/"))
+			_, err := chromedp.Run(b.Ctx, Navigate(srv.URL+"/"))
 			if !c.ok {
 				if err == nil || !strings.Contains(err.Error(), "ERR_CERT_AUTHORITY_INVALID") {
 					t.Fatalf("opening %s: %v, want ERR_CERT_AUTHORITY_INVALID", srv.URL, err)
@@ -84,7 +84,7 @@ func TestRequireSecureRefusesHTTP(t *testing.T) {
 	}))
 	defer srv.Close()
 	b := New(t)
-	b.Step("open a page over http", chromedp.Navigate(srv.URL+"/"), WaitText("Plain page"))
+	b.Step("open a page over http", Navigate(srv.URL+"/"), WaitText("Plain page"))
 	if msg := fatalOf(b, func() { b.RequireSecure(srv.URL) }); !strings.HasPrefix(msg, "the tab asked for "+srv.URL+"/, not over https") {
 		t.Errorf("RequireSecure after an http page: %q", msg)
 	}
