@@ -3,8 +3,6 @@ package mockokta
 import (
 	"context"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"testing"
@@ -209,15 +207,7 @@ func TestPrincipalRateLimitsSurviveARestart(t *testing.T) {
 // PrincipalRateLimitAPI, as Terraform's okta_principal_rate_limits does.
 func TestPrincipalRateLimitsSDK(t *testing.T) {
 	e := newOktaEnv(t)
-	ts := httptest.NewServer(e.srv)
-	t.Cleanup(ts.Close)
-	u, _ := url.Parse(ts.URL)
-	cfg, err := okta.NewConfiguration(okta.WithOrgUrl("http://okta.test"), okta.WithToken(e.token), okta.WithCache(false),
-		okta.WithTestingDisableHttpsCheck(true), okta.WithHttpClientPtr(&http.Client{Transport: hostRewriter{u.Host, http.DefaultTransport}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := okta.NewAPIClient(cfg).PrincipalRateLimitAPI
+	api := envSDKClient(t, e).PrincipalRateLimitAPI
 	ctx := context.Background()
 	entity := okta.NewPrincipalRateLimitEntity(e.tokenID(), "SSWS_TOKEN")
 	entity.SetDefaultPercentage(49)

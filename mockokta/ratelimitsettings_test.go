@@ -3,9 +3,6 @@ package mockokta
 import (
 	"context"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"testing"
 	"time"
@@ -129,15 +126,7 @@ func TestRateLimitSettingsSurviveARestart(t *testing.T) {
 // use it, round-trips.
 func TestRateLimitSettingsSDK(t *testing.T) {
 	e := newOktaEnv(t)
-	ts := httptest.NewServer(e.srv)
-	t.Cleanup(ts.Close)
-	u, _ := url.Parse(ts.URL)
-	cfg, err := okta.NewConfiguration(okta.WithOrgUrl("http://okta.test"), okta.WithToken(e.token), okta.WithCache(false),
-		okta.WithTestingDisableHttpsCheck(true), okta.WithHttpClientPtr(&http.Client{Transport: hostRewriter{u.Host, http.DefaultTransport}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	api := okta.NewAPIClient(cfg).RateLimitSettingsAPI
+	api := envSDKClient(t, e).RateLimitSettingsAPI
 	ctx := context.Background()
 	login, authorize := "ENFORCE", "PREVIEW"
 	settings := okta.PerClientRateLimitSettings{DefaultMode: "DISABLE",

@@ -43,6 +43,21 @@ func newSDKClient(t *testing.T, p *pipeline) *okta.APIClient {
 	return okta.NewAPIClient(cfg)
 }
 
+// envSDKClient serves e's mockokta on a loopback port and returns an SDK
+// client for it, signed in with e's API token.
+func envSDKClient(t *testing.T, e *oktaEnv) *okta.APIClient {
+	t.Helper()
+	ts := httptest.NewServer(e.srv)
+	t.Cleanup(ts.Close)
+	u, _ := url.Parse(ts.URL)
+	cfg, err := okta.NewConfiguration(okta.WithOrgUrl("http://okta.test"), okta.WithToken(e.token), okta.WithCache(false),
+		okta.WithTestingDisableHttpsCheck(true), okta.WithHttpClientPtr(&http.Client{Transport: hostRewriter{u.Host, http.DefaultTransport}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return okta.NewAPIClient(cfg)
+}
+
 // hostRewriter sends every request to addr, whatever host the SDK put in
 // the URL, which also gets round v5 dropping the port of OrgUrl.
 type hostRewriter struct {
